@@ -1,0 +1,3 @@
+module gomap/go-oracle
+
+go 1.19

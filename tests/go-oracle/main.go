@@ -1,0 +1,547 @@
+// Command go-oracle runs generated operation sequences on a real Go 1.19
+// map[uint64]uint64 and records them, with the runtime's exact memory state
+// after every op, in the delta-v1 trace format
+// (/work/shared/spec/go-trace-format.md).
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"math/bits"
+	"math/rand"
+	"os"
+	"reflect"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+	"unsafe"
+)
+
+type config struct {
+	seed         int64
+	ops          int
+	keys         int
+	elems        uint64
+	bigKeys      bool
+	wAssign      int
+	wDelete      int
+	wLookup      int
+	wMake        int
+	clearEvery   int
+	maxLive      int
+	hint         int
+	hintMax      int
+	pattern      string
+	patternBits  int
+	hotRotate    int
+	iterOnGrow   bool
+	iterProb     float64
+	iterMax      int
+	iterNextProb float64
+	verifyEvery  int
+	out          string
+}
+
+// maxCount keeps B below 16: 6.5 * 2^15 entries fit in B=15.
+const maxCount = 13 * (1 << 15) / 2
+
+func parseFlags(args []string) (*config, string, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("go-oracle", flag.ContinueOnError)
+	// Definition order = order in the header's generator string.
+	fs.Int64Var(&c.seed, "seed", 0, "generator seed (0 = pick one from the clock; the chosen seed is recorded)")
+	fs.IntVar(&c.ops, "ops", 1000, "number of op lines (including the initial make)")
+	fs.IntVar(&c.keys, "keys", 1000, "key domain size: keys are drawn from [0,keys)")
+	fs.Uint64Var(&c.elems, "elems", 100, "elems are drawn from [0,elems)")
+	fs.BoolVar(&c.bigKeys, "bigkeys", false, "map key k in [0,keys) to k*0x9E3779B97F4A7C15 (full-width u64 keys)")
+	fs.IntVar(&c.wAssign, "w-assign", 70, "weight of assign")
+	fs.IntVar(&c.wDelete, "w-delete", 15, "weight of delete (80% a live key, else a random key)")
+	fs.IntVar(&c.wLookup, "w-lookup", 15, "weight of lookup (50% a live key, else a random key)")
+	fs.IntVar(&c.wMake, "w-make", 0, "weight of a new make (replaces the map, abandons iterators)")
+	fs.IntVar(&c.clearEvery, "clear-every", 0, "every N ops delete all live keys one by one down to count 0 (reseeds hash0); 0 = never")
+	fs.IntVar(&c.maxLive, "max-live", 0, "if >0, an assign while count >= max-live becomes a delete of a live key")
+	fs.IntVar(&c.hint, "hint", 0, "hint of the initial make")
+	fs.IntVar(&c.hintMax, "hint-max", 0, "if >0, later makes use a random hint in [0,hint-max] (log-uniform); else -hint")
+	fs.StringVar(&c.pattern, "pattern", "uniform", "key pattern for assigns: uniform | samesize (keys whose hash low bits equal a rotating hot value, under the current hash0)")
+	fs.IntVar(&c.patternBits, "pattern-bits", 8, "samesize: number of low hash bits that must match the hot value")
+	fs.IntVar(&c.hotRotate, "hot-rotate", 24, "samesize: pick a new hot value after this many assigns")
+	fs.BoolVar(&c.iterOnGrow, "iter-on-grow", false, "start an iterator (room permitting) when a grow becomes imminent and again when it starts")
+	fs.Float64Var(&c.iterProb, "iter-prob", 0, "per-op probability of starting an iterator")
+	fs.IntVar(&c.iterMax, "iter-max", 0, "max open iterators (<= 3)")
+	fs.Float64Var(&c.iterNextProb, "iter-next-prob", 0, "per-op probability of advancing a random open iterator")
+	fs.IntVar(&c.verifyEvery, "verify-every", 1, "run the full memory self-check every N ops (0 = never)")
+	fs.StringVar(&c.out, "out", "-", "output file (- = stdout)")
+	if err := fs.Parse(args); err != nil {
+		return nil, "", err
+	}
+	if fs.NArg() != 0 {
+		return nil, "", fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if c.seed == 0 {
+		c.seed = time.Now().UnixNano()%1000000000 + 1
+		set["seed"] = true
+		if err := fs.Set("seed", strconv.FormatInt(c.seed, 10)); err != nil {
+			return nil, "", err
+		}
+	}
+	switch {
+	case c.ops < 1:
+		return nil, "", fmt.Errorf("-ops must be >= 1")
+	case c.keys < 1 || c.keys > maxCount:
+		return nil, "", fmt.Errorf("-keys must be in [1,%d] (keeps B < 16)", maxCount)
+	case c.elems < 1:
+		return nil, "", fmt.Errorf("-elems must be >= 1")
+	case c.hint < 0 || c.hint > maxCount || c.hintMax < 0 || c.hintMax > maxCount:
+		return nil, "", fmt.Errorf("-hint/-hint-max must be in [0,%d] (keeps B < 16)", maxCount)
+	case c.iterMax < 0 || c.iterMax > 3:
+		return nil, "", fmt.Errorf("-iter-max must be in [0,3]")
+	case c.wAssign < 0 || c.wDelete < 0 || c.wLookup < 0 || c.wMake < 0 || c.wAssign+c.wDelete+c.wLookup+c.wMake == 0:
+		return nil, "", fmt.Errorf("weights must be >= 0 and not all 0")
+	case c.pattern != "uniform" && c.pattern != "samesize":
+		return nil, "", fmt.Errorf("-pattern must be uniform or samesize")
+	case c.patternBits < 0 || c.patternBits > 16:
+		return nil, "", fmt.Errorf("-pattern-bits must be in [0,16]")
+	case c.hotRotate < 1:
+		return nil, "", fmt.Errorf("-hot-rotate must be >= 1")
+	}
+	if c.pattern == "samesize" && c.keys < 64<<c.patternBits {
+		return nil, "", fmt.Errorf("-pattern samesize needs -keys >= 64<<pattern-bits (%d)", 64<<c.patternBits)
+	}
+	var gen []string
+	for _, name := range flagOrder {
+		if !set[name] {
+			continue
+		}
+		f := fs.Lookup(name)
+		if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
+			if f.Value.String() == "true" {
+				gen = append(gen, "-"+name)
+			} else {
+				gen = append(gen, "-"+name+"=false")
+			}
+			continue
+		}
+		gen = append(gen, "-"+name, f.Value.String())
+	}
+	return c, strings.Join(gen, " "), nil
+}
+
+var flagOrder = []string{"seed", "ops", "keys", "elems", "bigkeys", "w-assign", "w-delete", "w-lookup", "w-make",
+	"clear-every", "max-live", "hint", "hint-max", "pattern", "pattern-bits", "hot-rotate",
+	"iter-on-grow", "iter-prob", "iter-max", "iter-next-prob", "verify-every", "out"}
+
+type iterator struct {
+	id   int
+	it   *reflect.MapIter
+	mi   *mapIter
+	seen map[uint64]bool
+	// result of the advance inside iter_start, reported by the first iter_next
+	firstPending bool
+	firstOK      bool
+	firstKey     uint64
+	firstElem    uint64
+}
+
+type recorder struct {
+	c   *config
+	rng *rand.Rand
+	w   *bufio.Writer
+	buf []byte
+
+	i        int
+	prev     *state
+	shadow   map[uint64]uint64
+	live     []uint64
+	livePos  map[uint64]int
+	iters    []*iterator
+	nextIter int
+
+	clearing  bool
+	nextClear int
+
+	hot         uint64
+	hotLeft     int
+	growArmed   bool
+	prevPred    bool
+	prevGrowing bool
+}
+
+func (r *recorder) keyOf(k int) uint64 {
+	if r.c.bigKeys {
+		return uint64(k) * 0x9E3779B97F4A7C15
+	}
+	return uint64(k)
+}
+
+func (r *recorder) randomKey() uint64 { return r.keyOf(r.rng.Intn(r.c.keys)) }
+
+func (r *recorder) randomLive() uint64 { return r.live[r.rng.Intn(len(r.live))] }
+
+func (r *recorder) hash0() uint32 { return curHmap().hash0 }
+
+// hotKey draws a key whose hash (under the current hash0) has its low
+// pattern-bits bits equal to the hot value.
+func (r *recorder) hotKey() uint64 {
+	if r.hotLeft <= 0 {
+		r.hot = r.rng.Uint64() & (1<<r.c.patternBits - 1)
+		r.hotLeft = r.c.hotRotate
+	}
+	r.hotLeft--
+	mask := uint64(1)<<r.c.patternBits - 1
+	seed := r.hash0()
+	for try := 0; try < 64<<r.c.patternBits; try++ {
+		k := r.randomKey()
+		if hashKey(k, seed)&mask == r.hot {
+			return k
+		}
+	}
+	return r.randomKey()
+}
+
+func (r *recorder) shadowSet(k, e uint64) {
+	if _, ok := r.shadow[k]; !ok {
+		r.livePos[k] = len(r.live)
+		r.live = append(r.live, k)
+	}
+	r.shadow[k] = e
+}
+
+func (r *recorder) shadowDel(k uint64) {
+	p, ok := r.livePos[k]
+	if !ok {
+		return
+	}
+	last := r.live[len(r.live)-1]
+	r.live[p] = last
+	r.livePos[last] = p
+	r.live = r.live[:len(r.live)-1]
+	delete(r.livePos, k)
+	delete(r.shadow, k)
+}
+
+func (r *recorder) shadowReset() {
+	r.shadow = map[uint64]uint64{}
+	r.livePos = map[uint64]int{}
+	r.live = nil
+}
+
+func (r *recorder) begin(op string) {
+	r.buf = r.buf[:0]
+	r.buf = append(r.buf, `{"kind":"op","i":`...)
+	r.buf = strconv.AppendInt(r.buf, int64(r.i), 10)
+	r.buf = append(r.buf, `,"op":"`...)
+	r.buf = append(r.buf, op...)
+	r.buf = append(r.buf, '"')
+}
+
+func (r *recorder) field(name string, v uint64) {
+	r.buf = append(r.buf, ',', '"')
+	r.buf = append(r.buf, name...)
+	r.buf = append(r.buf, '"', ':')
+	r.buf = strconv.AppendUint(r.buf, v, 10)
+}
+
+func (r *recorder) boolField(name string, v bool) {
+	r.buf = append(r.buf, ',', '"')
+	r.buf = append(r.buf, name...)
+	r.buf = append(r.buf, '"', ':')
+	r.buf = strconv.AppendBool(r.buf, v)
+}
+
+// finish captures the state after the op, writes the line and runs checks.
+func (r *recorder) finish(isMake bool) {
+	r.buf = append(r.buf, ',')
+	prev := r.prev
+	if isMake {
+		prev = nil
+	}
+	var st *state
+	r.buf, st = captureState(r.buf, prev)
+	r.buf = append(r.buf, '}', '\n')
+	if _, err := r.w.Write(r.buf); err != nil {
+		fatalf("write: %v", err)
+	}
+	if r.c.verifyEvery > 0 && (r.i%r.c.verifyEvery == 0 || r.i == r.c.ops-1) {
+		verifyState(st, r.shadow)
+	} else if st.h.count != len(r.shadow) {
+		fatalf("count %d, shadow model has %d", st.h.count, len(r.shadow))
+	}
+	// iter-on-grow bookkeeping
+	pred := st.growPredicted()
+	growing := st.growing()
+	started := !isMake && r.prev != nil && st.buckets != nil && r.prev.buckets != nil && st.buckets.ptr != r.prev.buckets.ptr
+	if (pred && !r.prevPred) || started || (growing && !r.prevGrowing) {
+		r.growArmed = true
+	}
+	if !pred && !growing && !started {
+		r.growArmed = false
+	}
+	r.prevPred, r.prevGrowing = pred, growing
+	r.prev = st
+	r.i++
+}
+
+func (r *recorder) opMake(hint int) {
+	r.begin("make")
+	r.field("hint", uint64(hint))
+	theMap = make(map[uint64]uint64, hint)
+	r.iters = nil // abandoned
+	r.shadowReset()
+	r.clearing = false
+	r.hotLeft = 0
+	r.finish(true)
+}
+
+func (r *recorder) opAssign(k, e uint64) {
+	hv := hashKey(k, r.hash0())
+	r.begin("assign")
+	r.field("key", k)
+	r.field("elem", e)
+	r.field("hash", hv)
+	theMap[k] = e
+	r.shadowSet(k, e)
+	r.finish(false)
+}
+
+func (r *recorder) opDelete(k uint64) {
+	hv := hashKey(k, r.hash0())
+	r.begin("delete")
+	r.field("key", k)
+	r.field("hash", hv)
+	delete(theMap, k)
+	r.shadowDel(k)
+	r.finish(false)
+}
+
+func (r *recorder) opLookup(k uint64) {
+	hv := hashKey(k, r.hash0())
+	r.begin("lookup")
+	r.field("key", k)
+	r.field("hash", hv)
+	v, ok := theMap[k]
+	if sv, sok := r.shadow[k]; sok != ok || sv != v {
+		fatalf("lookup %d: map gave %d,%v shadow %d,%v", k, v, ok, sv, sok)
+	}
+	r.boolField("found", ok)
+	r.field("elem", v)
+	r.finish(false)
+}
+
+func (r *recorder) opIterStart() {
+	it := &iterator{id: r.nextIter, seen: map[uint64]bool{}}
+	r.nextIter++
+	it.it = reflect.ValueOf(theMap).MapRange()
+	it.mi = (*mapIter)(unsafe.Pointer(it.it))
+	// mapiterinit, which runs the first mapiternext.
+	ok := it.it.Next()
+	hi := &it.mi.hiter
+	if hi.t != unsafe.Pointer(mt) {
+		fatalf("hiter.t does not point at the map type: hiter layout mismatch")
+	}
+	h := curHmap()
+	var start, offset uint64
+	if h.count > 0 {
+		if hi.h != unsafe.Pointer(h) || hi.buckets != h.buckets || hi.B != h.B {
+			fatalf("hiter h/buckets/B do not match the map: hiter layout mismatch")
+		}
+		if hi.startBucket >= uintptr(1)<<h.B || hi.offset >= bucketCnt {
+			fatalf("hiter startBucket %d offset %d out of range", hi.startBucket, hi.offset)
+		}
+		start, offset = uint64(hi.startBucket), uint64(hi.offset)
+	} else if ok {
+		fatalf("iterator over empty map yielded")
+	}
+	it.firstPending = true
+	it.firstOK = ok
+	if ok {
+		it.firstKey = it.it.Key().Uint()
+		it.firstElem = it.it.Value().Uint()
+	}
+	r.iters = append(r.iters, it)
+	r.begin("iter_start")
+	r.field("iter", uint64(it.id))
+	r.field("start_bucket", start)
+	r.field("offset", offset)
+	r.finish(false)
+}
+
+func (r *recorder) opIterNext(idx int) {
+	it := r.iters[idx]
+	var ok bool
+	var k, e uint64
+	if it.firstPending {
+		it.firstPending = false
+		ok, k, e = it.firstOK, it.firstKey, it.firstElem
+	} else {
+		ok = it.it.Next()
+		if ok {
+			k = it.it.Key().Uint()
+			e = it.it.Value().Uint()
+		}
+	}
+	r.begin("iter_next")
+	r.field("iter", uint64(it.id))
+	if ok {
+		if it.seen[k] {
+			fatalf("iterator %d yielded key %d twice", it.id, k)
+		}
+		it.seen[k] = true
+		// A yielded entry is always live, with its current value (read at
+		// the advance, which is this op or the iter_start).
+		if sv, sok := r.shadow[k]; !sok || sv != e {
+			fatalf("iterator %d yielded %d=%d, shadow has %d,%v", it.id, k, e, sv, sok)
+		}
+		r.field("key", k)
+		r.field("elem", e)
+	} else {
+		r.boolField("done", true)
+		r.iters = append(r.iters[:idx], r.iters[idx+1:]...)
+	}
+	r.finish(false)
+}
+
+func (r *recorder) randomHint() int {
+	if r.c.hintMax <= 0 {
+		return r.c.hint
+	}
+	// log-uniform: pick a bit length, then a value with that length.
+	nb := r.rng.Intn(bits.Len(uint(r.c.hintMax)) + 1)
+	if nb == 0 {
+		return 0
+	}
+	lo := 1 << (nb - 1)
+	hi := 1<<nb - 1
+	if hi > r.c.hintMax {
+		hi = r.c.hintMax
+	}
+	return lo + r.rng.Intn(hi-lo+1)
+}
+
+func (r *recorder) step() {
+	c := r.c
+	count := len(r.shadow)
+	if len(r.iters) > 0 && r.rng.Float64() < c.iterNextProb {
+		r.opIterNext(r.rng.Intn(len(r.iters)))
+		return
+	}
+	if len(r.iters) < c.iterMax {
+		if c.iterOnGrow && r.growArmed {
+			r.growArmed = false
+			r.opIterStart()
+			return
+		}
+		if r.rng.Float64() < c.iterProb {
+			r.opIterStart()
+			return
+		}
+	}
+	if c.clearEvery > 0 && !r.clearing && r.i >= r.nextClear {
+		r.nextClear = r.i + c.clearEvery
+		r.clearing = count > 0
+	}
+	if r.clearing {
+		r.opDelete(r.randomLive())
+		if len(r.shadow) == 0 {
+			r.clearing = false
+			r.nextClear = r.i + c.clearEvery
+		}
+		return
+	}
+	x := r.rng.Intn(c.wAssign + c.wDelete + c.wLookup + c.wMake)
+	switch {
+	case x < c.wAssign:
+		if c.maxLive > 0 && count >= c.maxLive {
+			r.opDelete(r.randomLive())
+			return
+		}
+		var k uint64
+		if c.pattern == "samesize" {
+			k = r.hotKey()
+		} else {
+			k = r.randomKey()
+		}
+		r.opAssign(k, uint64(r.rng.Int63())%c.elems)
+	case x < c.wAssign+c.wDelete:
+		if count > 0 && r.rng.Intn(10) < 8 {
+			r.opDelete(r.randomLive())
+		} else {
+			r.opDelete(r.randomKey())
+		}
+	case x < c.wAssign+c.wDelete+c.wLookup:
+		if count > 0 && r.rng.Intn(2) == 0 {
+			r.opLookup(r.randomLive())
+		} else {
+			r.opLookup(r.randomKey())
+		}
+	default:
+		r.opMake(r.randomHint())
+	}
+}
+
+func run(c *config, generator string, w io.Writer) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%v", p)
+		}
+	}()
+	checkLayouts()
+	r := &recorder{c: c, rng: rand.New(rand.NewSource(c.seed)), w: bufio.NewWriterSize(w, 1<<20)}
+	r.nextClear = c.clearEvery
+	r.buf = append(r.buf, `{"kind":"header","go":"`...)
+	r.buf = append(r.buf, runtime.Version()...)
+	r.buf = append(r.buf, `","key":"uint64","elem":"uint64","format":"delta-v1","bucket_size":144,"generator":`...)
+	r.buf = strconv.AppendQuote(r.buf, generator)
+	r.buf = append(r.buf, "}\n"...)
+	if _, err := r.w.Write(r.buf); err != nil {
+		return err
+	}
+	r.opMake(c.hint)
+	for r.i < c.ops {
+		r.step()
+	}
+	return r.w.Flush()
+}
+
+func main() {
+	c, gen, err := parseFlags(os.Args[1:])
+	if err != nil {
+		if err == flag.ErrHelp {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "go-oracle:", err)
+		os.Exit(2)
+	}
+	if !strings.HasPrefix(runtime.Version(), "go1.19") {
+		fmt.Fprintf(os.Stderr, "go-oracle: built with %s; the mirrored layouts are Go 1.19's\n", runtime.Version())
+		os.Exit(2)
+	}
+	var w io.Writer = os.Stdout
+	var f *os.File
+	if c.out != "-" {
+		f, err = os.Create(c.out)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "go-oracle:", err)
+			os.Exit(1)
+		}
+		w = f
+	}
+	if err := run(c, gen, w); err != nil {
+		fmt.Fprintln(os.Stderr, "go-oracle: FAILED:", err)
+		if f != nil {
+			f.Close()
+			os.Remove(c.out) // never leave a partial trace behind
+		}
+		os.Exit(1)
+	}
+	if f != nil {
+		if err := f.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "go-oracle:", err)
+			os.Exit(1)
+		}
+	}
+}
