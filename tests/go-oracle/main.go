@@ -41,6 +41,7 @@ type config struct {
 	iterProb     float64
 	iterMax      int
 	iterNextProb float64
+	iterNextGrow float64
 	verifyEvery  int
 	out          string
 }
@@ -72,6 +73,7 @@ func parseFlags(args []string) (*config, string, error) {
 	fs.Float64Var(&c.iterProb, "iter-prob", 0, "per-op probability of starting an iterator")
 	fs.IntVar(&c.iterMax, "iter-max", 0, "max open iterators (<= 3)")
 	fs.Float64Var(&c.iterNextProb, "iter-next-prob", 0, "per-op probability of advancing a random open iterator")
+	fs.Float64Var(&c.iterNextGrow, "iter-next-prob-grow", -1, "if >= 0, per-op probability of advancing an iterator while the map is growing (oldbuckets != nil)")
 	fs.IntVar(&c.verifyEvery, "verify-every", 1, "run the full memory self-check every N ops (0 = never)")
 	fs.StringVar(&c.out, "out", "-", "output file (- = stdout)")
 	if err := fs.Parse(args); err != nil {
@@ -133,7 +135,7 @@ func parseFlags(args []string) (*config, string, error) {
 
 var flagOrder = []string{"seed", "ops", "keys", "elems", "bigkeys", "w-assign", "w-delete", "w-lookup", "w-make",
 	"clear-every", "max-live", "hint", "hint-max", "pattern", "pattern-bits", "hot-rotate",
-	"iter-on-grow", "iter-prob", "iter-max", "iter-next-prob", "verify-every", "out"}
+	"iter-on-grow", "iter-prob", "iter-max", "iter-next-prob", "iter-next-prob-grow", "verify-every", "out"}
 
 type iterator struct {
 	id   int
@@ -315,6 +317,10 @@ func (r *recorder) opDelete(k uint64) {
 	r.field("hash", hv)
 	delete(theMap, k)
 	r.shadowDel(k)
+	for _, it := range r.iters {
+		// a deleted and re-inserted key is a new entry that may be yielded again
+		delete(it.seen, k)
+	}
 	r.finish(false)
 }
 
@@ -361,6 +367,7 @@ func (r *recorder) opIterStart() {
 	if ok {
 		it.firstKey = it.it.Key().Uint()
 		it.firstElem = it.it.Value().Uint()
+		r.checkYield(it, it.firstKey, it.firstElem)
 	}
 	r.iters = append(r.iters, it)
 	r.begin("iter_start")
@@ -382,20 +389,12 @@ func (r *recorder) opIterNext(idx int) {
 		if ok {
 			k = it.it.Key().Uint()
 			e = it.it.Value().Uint()
+			r.checkYield(it, k, e)
 		}
 	}
 	r.begin("iter_next")
 	r.field("iter", uint64(it.id))
 	if ok {
-		if it.seen[k] {
-			fatalf("iterator %d yielded key %d twice", it.id, k)
-		}
-		it.seen[k] = true
-		// A yielded entry is always live, with its current value (read at
-		// the advance, which is this op or the iter_start).
-		if sv, sok := r.shadow[k]; !sok || sv != e {
-			fatalf("iterator %d yielded %d=%d, shadow has %d,%v", it.id, k, e, sv, sok)
-		}
 		r.field("key", k)
 		r.field("elem", e)
 	} else {
@@ -403,6 +402,19 @@ func (r *recorder) opIterNext(idx int) {
 		r.iters = append(r.iters[:idx], r.iters[idx+1:]...)
 	}
 	r.finish(false)
+}
+
+// checkYield is called right after an advance: a yielded entry is always
+// live at that moment, with its current value, and is not yielded twice
+// unless it was deleted (and re-inserted) in between.
+func (r *recorder) checkYield(it *iterator, k, e uint64) {
+	if it.seen[k] {
+		fatalf("iterator %d yielded key %d twice", it.id, k)
+	}
+	it.seen[k] = true
+	if sv, sok := r.shadow[k]; !sok || sv != e {
+		fatalf("iterator %d yielded %d=%d, shadow has %d,%v", it.id, k, e, sv, sok)
+	}
 }
 
 func (r *recorder) randomHint() int {
@@ -425,7 +437,11 @@ func (r *recorder) randomHint() int {
 func (r *recorder) step() {
 	c := r.c
 	count := len(r.shadow)
-	if len(r.iters) > 0 && r.rng.Float64() < c.iterNextProb {
+	p := c.iterNextProb
+	if c.iterNextGrow >= 0 && r.prev != nil && r.prev.growing() {
+		p = c.iterNextGrow
+	}
+	if len(r.iters) > 0 && r.rng.Float64() < p {
 		r.opIterNext(r.rng.Intn(len(r.iters)))
 		return
 	}
