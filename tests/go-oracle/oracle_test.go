@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestHasherMatchesRuntime checks hashKey against the tophash the runtime
+// itself writes for a freshly inserted key.
+func TestHasherMatchesRuntime(t *testing.T) {
+	checkLayouts()
+	theMap = make(map[uint64]uint64)
+	for k := uint64(0); k < 8; k++ {
+		theMap[k*0x9E3779B97F4A7C15] = k
+	}
+	h := curHmap()
+	b := bucketAt(h.buckets, 0)
+	for s := 0; s < bucketCnt; s++ {
+		if got, want := b.tophash[s], tophash(hashKey(b.keys[s], h.hash0)); got != want {
+			t.Fatalf("slot %d key %d: runtime tophash %d, hashKey gives %d", s, b.keys[s], got, want)
+		}
+	}
+	// A wrong seed must be detected by verifyState.
+	st := &state{h: *h, buckets: &snap{ptr: h.buckets}}
+	st.buckets.chains, _ = readArray(h.buckets, 1, nil)
+	shadow := map[uint64]uint64{}
+	for k, v := range theMap {
+		shadow[k] = v
+	}
+	verifyState(st, shadow)
+	st.h.hash0++
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatalf("verifyState accepted a wrong hash0")
+			}
+		}()
+		verifyState(st, shadow)
+	}()
+}
+
+// TestRecordShape records short traces and checks the line shapes.
+func TestRecordShape(t *testing.T) {
+	for _, args := range [][]string{
+		{"-seed", "301", "-ops", "300", "-keys", "1000", "-clear-every", "75", "-iter-on-grow", "-iter-prob", "0.02", "-iter-max", "2", "-iter-next-prob", "0.3"},
+		{"-seed", "5", "-ops", "400", "-keys", "100000", "-max-live", "30", "-pattern", "samesize", "-iter-prob", "0.05", "-iter-max", "3", "-iter-next-prob", "0.4"},
+		{"-seed", "6", "-ops", "300", "-keys", "3000", "-hint-max", "2000", "-w-make", "3", "-hint", "900"},
+	} {
+		c, gen, err := parseFlags(args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(gen, "-seed "+args[1]+" -ops ") {
+			t.Fatalf("generator %q", gen)
+		}
+		var out bytes.Buffer
+		if err := run(c, gen, &out); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(&out)
+		sc.Buffer(make([]byte, 1<<20), 1<<26)
+		n := -1
+		for sc.Scan() {
+			var d map[string]json.RawMessage
+			if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
+				t.Fatalf("line %d: %v", n+2, err)
+			}
+			if n == -1 {
+				if string(d["format"]) != `"delta-v1"` || string(d["bucket_size"]) != "144" {
+					t.Fatalf("bad header %s", sc.Bytes())
+				}
+			} else if string(d["i"]) != itoa(n) {
+				t.Fatalf("line %d has i=%s", n+2, d["i"])
+			}
+			n++
+		}
+		if n != c.ops {
+			t.Fatalf("%d op lines, want %d", n, c.ops)
+		}
+	}
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
