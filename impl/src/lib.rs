@@ -1,1 +1,26 @@
-//! gomap-impl
+//! gomap-impl: a faithful Rust port of Go 1.19's runtime map (runtime/map.go and
+//! runtime/map_fast64.go), with introspection and a replayer for traces recorded from
+//! real Go 1.19.
+//!
+//! - [`map`]: `GoMap<K, V>`, Go's hmap/bmap layout and algorithms, step by step with Go's
+//!   names, plus `snapshot()` and `check_invariants()`.
+//! - [`hash`]: the pluggable hasher and random source, with Go-like defaults.
+//! - [`sizeclasses`]: Go's allocator size classes (`roundupsize`), which decide how many
+//!   overflow buckets `makeBucketArray` preallocates.
+//! - [`trace`]: the delta-v1 trace format of `map[uint64]uint64` runs of Go 1.19, its
+//!   decoder, and `replay_on_port`, which drives a `GoMap` op by op and compares the whole
+//!   state after each one.
+
+pub mod hash;
+pub mod map;
+pub mod sizeclasses;
+pub mod trace;
+
+pub use hash::{GoHashKey, GoMemHasher, MapHasher, RandomSource, WyRand};
+pub use map::{
+    ArrayId, BmapSnapshot, Chain, GoMap, HmapSnapshot, Invariant, InvariantViolation, IterId,
+    MapParams, ParamsError,
+};
+pub use trace::{
+    parse_trace, parse_trace_str, replay_on_port, ReplayMismatch, ReplayReport, Trace, TraceError,
+};
