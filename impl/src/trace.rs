@@ -495,16 +495,19 @@ fn kind_of(v: &Value) -> &'static str {
 pub fn parse_trace_str(source: &str, text: &str) -> Result<Trace, TraceError> {
     let mut header: Option<TraceHeader> = None;
     let mut ops: Vec<TraceOp> = Vec::new();
-    let mut lines_seen = 0usize;
-    for (n, raw) in text.lines().enumerate() {
+    let mut lines: Vec<&str> = text.lines().collect();
+    // Trailing blank lines are tolerated; a blank line elsewhere is malformed.
+    while lines.last().is_some_and(|l| l.trim().is_empty()) {
+        lines.pop();
+    }
+    for (n, raw) in lines.iter().enumerate() {
         let ctx = Ctx {
             file: source,
             line: n + 1,
         };
         if raw.trim().is_empty() {
-            continue;
+            return Err(ctx.err(TraceErrorKind::MalformedJson, "", "empty line"));
         }
-        lines_seen += 1;
         let v: Value = serde_json::from_str(raw).map_err(|e| {
             ctx.err(
                 TraceErrorKind::MalformedJson,
@@ -539,7 +542,7 @@ pub fn parse_trace_str(source: &str, text: &str) -> Result<Trace, TraceError> {
     let Some(header) = header else {
         return Err(TraceError {
             file: source.to_string(),
-            line: lines_seen,
+            line: lines.len(),
             field: "kind".into(),
             kind: TraceErrorKind::ForeignTrace,
             message: "no header line".into(),
