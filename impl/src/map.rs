@@ -1660,3 +1660,7 @@ where
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "map_tests.rs"]
+mod tests;

@@ -53,8 +53,10 @@ pub const SIZE_TO_CLASS128: [u8; 249] = [
 ];
 
 fn div_round_up(n: usize, a: usize) -> usize {
-    // Go: (n + a - 1) / a; a is a power of two here.
-    n.div_ceil(a)
+    // Go: (n + a - 1) / a, in uintptr arithmetic, which wraps: roundupsize relies on it
+    // for sizes 1017..=1023, where `size - smallSizeMax` wraps to just below 2^64 and
+    // the sum wraps back to a small number (class index 0 of size_to_class128, 1024).
+    n.wrapping_add(a - 1) / a
 }
 
 fn align_up(n: usize, a: usize) -> usize {
@@ -69,9 +71,9 @@ pub fn roundupsize(size: usize) -> usize {
             return CLASS_TO_SIZE[SIZE_TO_CLASS8[div_round_up(size, SMALL_SIZE_DIV)] as usize]
                 as usize;
         } else {
-            return CLASS_TO_SIZE
-                [SIZE_TO_CLASS128[div_round_up(size - SMALL_SIZE_MAX, LARGE_SIZE_DIV)] as usize]
-                as usize;
+            return CLASS_TO_SIZE[SIZE_TO_CLASS128
+                [div_round_up(size.wrapping_sub(SMALL_SIZE_MAX), LARGE_SIZE_DIV)]
+                as usize] as usize;
         }
     }
     if size.checked_add(PAGE_SIZE).is_none() {
@@ -113,6 +115,10 @@ mod tests {
         for &c in CLASS_TO_SIZE.iter().skip(1) {
             assert_eq!(roundupsize(c as usize), c as usize);
             assert_eq!(roundupsize(c as usize - 1), c as usize);
+        }
+        // 1017..=1023 go through Go's wrapping `size - smallSizeMax`.
+        for size in 1017..=1023 {
+            assert_eq!(roundupsize(size), 1024);
         }
         assert_eq!(roundupsize(MAX_SMALL_SIZE + 1), MAX_SMALL_SIZE + PAGE_SIZE);
         assert_eq!(roundupsize(3 * PAGE_SIZE), 3 * PAGE_SIZE);
