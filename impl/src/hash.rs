@@ -238,7 +238,7 @@ impl WyRand {
 
 impl Default for WyRand {
     fn default() -> Self {
-        WyRand::new(0x1_9_8)
+        WyRand::new(0x0119_0008)
     }
 }
 

@@ -26,6 +26,10 @@
 //! every chain of both arrays, stale keys and elems included. It also runs
 //! `check_invariants`. The first difference is reported as a [`ReplayMismatch`].
 
+// A replay's whole purpose is its first mismatch, reported once per trace, with every
+// field spelled out for the reader; boxing it would only obscure the API.
+#![allow(clippy::result_large_err)]
+
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -212,6 +216,9 @@ pub enum OldBucketsBase {
     PrevBuckets,
 }
 
+/// A delta: `[idx, CHAIN]` pairs replacing chains of the base array, ascending by idx.
+pub type Delta = Vec<(usize, Chain<u64, u64>)>;
+
 /// The STATE of an op line, with its arrays still delta-encoded.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceState {
@@ -232,11 +239,11 @@ pub struct TraceState {
     /// Base of the buckets array.
     pub buckets_base: BucketsBase,
     /// Chains replacing the base's, by index, ascending.
-    pub buckets_delta: Vec<(usize, Chain<u64, u64>)>,
+    pub buckets_delta: Delta,
     /// Base of the oldbuckets array.
     pub oldbuckets_base: OldBucketsBase,
     /// Chains replacing the base's, by index, ascending.
-    pub oldbuckets_delta: Vec<(usize, Chain<u64, u64>)>,
+    pub oldbuckets_delta: Delta,
 }
 
 /// One op line.
@@ -450,7 +457,7 @@ impl Ctx<'_> {
         obj: &Map<String, Value>,
         prefix: &str,
         name: &str,
-    ) -> Result<Vec<(usize, Chain<u64, u64>)>, TraceError> {
+    ) -> Result<Delta, TraceError> {
         let path = join(prefix, name);
         let a = self.array(self.get(obj, prefix, name)?, &path)?;
         let mut out = Vec::with_capacity(a.len());

@@ -25,15 +25,17 @@ fn edited(i: usize, f: impl FnOnce(&mut Value)) -> String {
     lines.join("\n")
 }
 
-fn replay_text(text: &str) -> Result<usize, ReplayMismatch> {
+fn replay_text(text: &str) -> Result<usize, Box<ReplayMismatch>> {
     let trace = parse_trace_str("corrupt.jsonl", text).expect("still a well-formed trace");
-    replay_on_port(&trace).map(|r| r.ops_replayed)
+    replay_on_port(&trace)
+        .map(|r| r.ops_replayed)
+        .map_err(Box::new)
 }
 
 fn mismatch_of(text: &str) -> ReplayMismatch {
     let m = replay_text(text).expect_err("corruption must be reported");
     println!("{m}");
-    m
+    *m
 }
 
 #[test]
