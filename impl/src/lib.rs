@@ -18,8 +18,8 @@ pub mod trace;
 
 pub use hash::{GoHashKey, GoMemHasher, MapHasher, RandomSource, WyRand};
 pub use map::{
-    ArrayId, BmapSnapshot, Chain, GoMap, HmapSnapshot, Invariant, InvariantViolation, IterId,
-    MapParams, ParamsError,
+    ArrayId, ArrayView, BmapSnapshot, BmapView, Chain, GoMap, HmapSnapshot, Invariant,
+    InvariantViolation, IterId, MapParams, ParamsError,
 };
 pub use trace::{
     parse_trace, parse_trace_str, replay_on_port, ReplayMismatch, ReplayReport, Trace, TraceError,

@@ -587,6 +587,9 @@ where
 {
     /// `makemap(t, hint, nil)`: hash0 from the random source, the smallest B with
     /// `!overLoadFactor(hint, B)`, and the bucket array allocated now only if B > 0.
+    ///
+    /// Deviation from Go: the hint is a `usize` (Go's `int` may be negative, which
+    /// makemap treats like 0, as it does here for hints whose memory exceeds maxAlloc).
     pub fn makemap(params: MapParams, hint: usize, hasher: H, rand: R) -> Self {
         let mut hint = hint;
         match hint.checked_mul(params.bucket_size) {
@@ -631,6 +634,7 @@ where
     }
 
     /// Test-only: make this map misbehave in the given way (see [`Fault`]).
+    /// Deviation from Go: deliberately so; nothing calls this outside tests.
     #[doc(hidden)]
     pub fn inject_fault(&mut self, fault: Fault) {
         self.faults.push(fault);
@@ -804,6 +808,8 @@ where
             ovf = self.arena.alloc(1); // newobject(t.bucket)
         }
         self.incrnoverflow();
+        // Deviation from Go: `h.createOverflow(); *h.extra.overflow = append(..., ovf)`
+        // keeps pointer-free overflow buckets alive for the GC; the arena never frees.
         self.arena.overflow[b.0] = Some(ovf);
         ovf
     }
@@ -873,6 +879,9 @@ where
 
     /// `m[key] = elem` (`mapassign_fast64` plus the caller's store through the returned
     /// elem pointer).
+    ///
+    /// Deviation from Go: with `&mut self` no other writer can run, so the
+    /// "concurrent map writes" throws below are unreachable; they stay as Go has them.
     pub fn mapassign(&mut self, key: K, elem: V) {
         if self.flags & HASH_WRITING != 0 {
             panic!("concurrent map writes");
@@ -988,7 +997,9 @@ where
                     continue;
                 }
                 let s = self.arena.slot(b, i);
-                // Only clear key if there are pointers in it (never, for this port).
+                // Only clear key if there are pointers in it.
+                // Deviation from Go: the port treats K as pointer-free (as uint64 is), so it
+                // never clears keys; Go would for key types with pointers.
                 if self.fault(Fault::ClearKeyOnDelete) {
                     self.arena.keys[s] = K::default();
                 }
@@ -1102,7 +1113,8 @@ where
         self.nevacuate = 0;
         self.noverflow = 0;
 
-        // (extra.overflow -> extra.oldoverflow: GC bookkeeping, not modelled.)
+        // Deviation from Go: extra.overflow -> extra.oldoverflow (and its "oldoverflow is
+        // not nil" throw) is GC bookkeeping for pointer-free buckets and is not modelled.
         if next_overflow.is_some() {
             self.next_overflow = next_overflow;
         }
@@ -1154,6 +1166,7 @@ where
                     if !self.same_size_grow() {
                         // Compute hash to make our evacuation decision (whether we need
                         // to send this key/elem to bucket x or bucket y).
+                        // Deviation from Go: no `k != k` (NaN) branch; keys are reflexive.
                         let hash = self.hasher.hash(&k, self.hash0);
                         if hash as usize & newbit != 0 {
                             use_y = 1;
@@ -1178,6 +1191,8 @@ where
             }
             // Go clears old key/elem memory here only when the bucket type has pointers
             // and no oldIterator is set; map[uint64]uint64 has none, so nothing happens.
+            // Deviation from Go: for K or V with pointers Go would clear; the port never
+            // does (it models the pointer-free layout the traces record).
         }
 
         if oldbucket == self.nevacuate {
@@ -1211,6 +1226,8 @@ where
         if self.count == 0 {
             return None;
         }
+        // Deviation from Go: a hasher may declare the key unhashable, meaning absent (see
+        // MapHasher::try_hash); Go always hashes, and finds an absent key absent.
         let hash = self.hasher.try_hash(key, self.hash0)?;
         let mut m = bucket_mask(self.b);
         let mut b = self
@@ -1277,6 +1294,8 @@ where
         // grab snapshot of bucket state
         it.b = self.b;
         it.buckets = self.buckets;
+        // Deviation from Go: it.overflow / it.oldoverflow (GC liveness of overflow
+        // buckets) are not needed with an arena that never frees.
 
         // decide where to start
         let r = self.rand.iter_start(self.b, self.params.bucket_cnt_bits()) as usize;
@@ -1406,6 +1425,8 @@ where
                     // Special case: iterator was started during a grow to a larger size
                     // and the grow is not done yet. We're iterating through the old
                     // bucket, skipping any keys that will go to the other new bucket.
+                    // Deviation from Go: keys are reflexive, so Go's `k != k` (NaN) branch,
+                    // which decides by the low bit of tophash, is absent.
                     let hash = self.hasher.hash(&k, self.hash0);
                     if hash as usize & bucket_mask(it.b) != check_bucket {
                         i += 1;
