@@ -1,1 +1,65 @@
-fn main() {}
+//! `gomap`: check specs of Go 1.19's map against their expected verdicts, list the models,
+//! replay real Go traces on the port.
+
+mod check_cmd;
+mod explore_cmd;
+mod list_cmd;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "gomap",
+    version,
+    about = "A model-checked specification of Go 1.19's runtime map",
+    long_about = "A model-checked specification of Go 1.19's runtime map.\n\n\
+                  `gomap check specs/` checks every spec and exits non-zero if any verdict \
+                  differs from the expected one."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check spec files (or every *.toml in a folder) against their expected verdicts.
+    Check(check_cmd::CheckArgs),
+    /// Serve stateright's explorer for a spec's model on 127.0.0.1 (Ctrl-C to stop).
+    Explore {
+        /// The spec whose model to explore.
+        spec: PathBuf,
+        /// Address to bind.
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        addr: String,
+        /// Allow binding an address other than loopback.
+        #[arg(long)]
+        allow_remote: bool,
+    },
+    /// List the models, their parameters with defaults, and their properties.
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Exit codes: 0 all verdicts as expected, 1 a verdict (or pinned count) differs or a search
+/// was incomplete, 2 bad input.
+pub const EXIT_MISMATCH: u8 = 1;
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => check_cmd::run(args),
+        Command::List { json } => list_cmd::run(json),
+        Command::Explore {
+            spec,
+            addr,
+            allow_remote,
+        } => explore_cmd::run(&spec, &addr, allow_remote),
+    }
+}

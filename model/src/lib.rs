@@ -1,1 +1,16 @@
-//! gomap-model
+//! gomap-model: stateright models of Go 1.19's runtime map, the spec files that configure
+//! them, and the runner that checks a spec's expected verdicts.
+//!
+//! - [`hmap`]: one goroutine and one map, at Go's step granularity (runtime/map.go,
+//!   runtime/map_fast64.go).
+//! - [`spec`]: the TOML spec format.
+//! - [`registry`]: the models, their parameters and properties.
+//! - [`check`]: runs a spec and compares verdicts.
+
+pub mod check;
+pub mod hmap;
+pub mod registry;
+pub mod spec;
+
+/// Name of the always-true property that keeps exhaustive searches from stopping early.
+pub const EXHAUSTIVE_SENTINEL: &str = "(exhaustive search)";

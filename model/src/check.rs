@@ -1,0 +1,331 @@
+//! Running a spec: the stateright search, verdicts against the expected ones, and readable
+//! counterexamples.
+//!
+//! Verdicts:
+//! - an `always` property *holds* only if the search visited every reachable state without
+//!   finding a counterexample; it is *violated* as soon as one is found;
+//! - a `sometimes` property *holds* when an example is found (the interesting state is
+//!   reachable) and is *violated* when a complete search found none;
+//! - anything else is *incomplete*: a limit stopped the search before deciding, which never
+//!   counts as `holds`.
+//!
+//! Exhaustive searches add an always-true sentinel property so that stateright does not stop
+//! once every real property has a discovery: the unique-state count is then that of the whole
+//! reachable space, the same whatever the thread count, and can be pinned.
+//!
+//! Counterexamples are made as short as BFS can make them: stateright's stored discovery may
+//! be deeper than the first one found, so the path is searched again, single-threaded and
+//! depth-bounded, until no shorter one exists.
+
+use crate::hmap::{properties, render, HmapModel};
+use crate::registry;
+use crate::spec::{Spec, SpecError, Strategy, Verdict};
+use serde::Serialize;
+use stateright::{Checker, Expectation, HasDiscoveries, Model, Path, UniformChooser};
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+/// A progress report during a long search.
+#[derive(Clone, Debug)]
+pub struct Progress {
+    pub spec: String,
+    pub unique_states: usize,
+    pub max_depth: usize,
+    pub elapsed: Duration,
+}
+
+/// One step of a counterexample.
+#[derive(Clone, Debug, Serialize)]
+pub struct Step {
+    /// The Go operation, e.g. `mapassign(k1, v1)`.
+    pub action: String,
+    /// What Go did inside it, e.g. `growWork -> evacuate(old bucket 1)`.
+    pub go_steps: Vec<String>,
+    /// What the program observed (a lookup's result, an iterator's yield), if anything.
+    pub outcome: String,
+    /// The state after the step.
+    pub state: String,
+}
+
+/// A path the checker found.
+#[derive(Clone, Debug, Serialize)]
+pub struct Counterexample {
+    pub initial_state: String,
+    pub steps: Vec<Step>,
+    /// Action indices as the explorer encodes them (`/#/steps/<path>`).
+    pub explorer_path: String,
+}
+
+/// The result for one property.
+#[derive(Clone, Debug, Serialize)]
+pub struct PropertyResult {
+    pub name: String,
+    pub kind: properties::Kind,
+    pub expected: Verdict,
+    pub verdict: Verdict,
+    pub ok: bool,
+    /// For a violated `always` property: the path to the violating state. For a `sometimes`
+    /// property that holds: the path to the example.
+    pub counterexample: Option<Counterexample>,
+}
+
+/// The result for one spec.
+#[derive(Clone, Debug, Serialize)]
+pub struct SpecResult {
+    pub spec: String,
+    pub path: String,
+    pub model: String,
+    pub strategy: Strategy,
+    pub threads: usize,
+    pub unique_states: usize,
+    pub total_states: usize,
+    pub max_depth: usize,
+    pub seconds: f64,
+    pub states_per_sec: f64,
+    pub complete: bool,
+    /// Why the search stopped early, if it did.
+    pub stopped_by: Option<String>,
+    pub expected_unique_states: Option<usize>,
+    pub properties: Vec<PropertyResult>,
+    pub ok: bool,
+}
+
+/// Options of a run.
+pub struct RunOptions<'a> {
+    /// Called about once a second during a search.
+    pub progress: Option<&'a (dyn Fn(&Progress) + Sync)>,
+    /// Overrides the spec's thread count.
+    pub threads: Option<usize>,
+    /// Shorten counterexamples (one extra bounded search per violated property).
+    pub shorten: bool,
+}
+
+impl Default for RunOptions<'_> {
+    fn default() -> Self {
+        RunOptions {
+            progress: None,
+            threads: None,
+            shorten: true,
+        }
+    }
+}
+
+/// Loads and checks one spec file.
+pub fn run_spec_file(path: &std::path::Path, opts: &RunOptions) -> Result<SpecResult, SpecError> {
+    let spec = Spec::load(path)?;
+    run_spec(&spec, opts)
+}
+
+/// Checks a parsed spec.
+pub fn run_spec(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError> {
+    match spec.model.as_str() {
+        "hmap" => {
+            let model = registry::hmap_model(spec)?;
+            Ok(run_hmap(spec, model, opts))
+        }
+        other => {
+            let known: Vec<&str> = registry::models().iter().map(|m| m.name).collect();
+            Err(spec.error(
+                Some(spec.model_line),
+                Some("model"),
+                format!("unknown model `{other}` (known: {})", known.join(", ")),
+            ))
+        }
+    }
+}
+
+fn kind_of(model: &HmapModel, name: &str) -> properties::Kind {
+    model
+        .properties()
+        .iter()
+        .find(|p| p.name == name)
+        .map(|p| match p.expectation {
+            Expectation::Sometimes => properties::Kind::Sometimes,
+            _ => properties::Kind::Always,
+        })
+        .unwrap_or(properties::Kind::Always)
+}
+
+fn explain(
+    model: &HmapModel,
+    path: &Path<crate::hmap::HmapState, crate::hmap::HmapAction>,
+) -> Counterexample {
+    let explorer_path = path.encode(model);
+    let v = path.clone().into_vec();
+    let initial_state = render::state_text(&v[0].0, model);
+    let mut steps = Vec::new();
+    for (state, action) in &v {
+        if let Some(a) = action {
+            let (next, out, log) = model.explain(state, a);
+            steps.push(Step {
+                action: a.to_string(),
+                go_steps: log,
+                outcome: render::outcome_text(&out),
+                state: render::state_text(&next, model),
+            });
+        }
+    }
+    Counterexample {
+        initial_state,
+        steps,
+        explorer_path,
+    }
+}
+
+/// A shortest path to a discovery of `name`: bounded single-threaded BFS, tightening the bound
+/// until nothing shorter exists.
+fn shortest(
+    model: &HmapModel,
+    name: &'static str,
+    found: Path<crate::hmap::HmapState, crate::hmap::HmapAction>,
+) -> Path<crate::hmap::HmapState, crate::hmap::HmapAction> {
+    let mut best = found;
+    let mut m = model.clone();
+    m.exhaustive = false;
+    m.selected
+        .retain(|&i| properties::PROPERTIES[i].name == name);
+    loop {
+        // Depth counts states from 1: a path of n actions ends at depth n + 1, and states at
+        // depth >= target are skipped, so this only finds strictly shorter paths.
+        let len = best.clone().into_actions().len();
+        if len == 0 {
+            return best;
+        }
+        let c = m
+            .clone()
+            .checker()
+            .finish_when(HasDiscoveries::AnyOf(BTreeSet::from([name])))
+            .target_max_depth(len + 1)
+            .spawn_bfs()
+            .join();
+        match c.discovery(name) {
+            Some(p) if p.clone().into_actions().len() < len => best = p,
+            _ => return best,
+        }
+    }
+}
+
+fn run_hmap(spec: &Spec, model: HmapModel, opts: &RunOptions) -> SpecResult {
+    let threads = opts.threads.unwrap_or(spec.threads);
+    let mut b = model
+        .clone()
+        .checker()
+        .threads(threads)
+        .timeout(Duration::from_secs(spec.timeout_secs));
+    if let Some(n) = spec.max_states {
+        b = b.target_state_count(n);
+    }
+    if let Some(d) = spec.max_depth {
+        b = b.target_max_depth(d);
+    }
+    let start = Instant::now();
+    let progress = |unique: usize, depth: usize| {
+        if let Some(f) = opts.progress {
+            f(&Progress {
+                spec: spec.name.clone(),
+                unique_states: unique,
+                max_depth: depth,
+                elapsed: start.elapsed(),
+            });
+        }
+    };
+    macro_rules! drive {
+        ($c:expr) => {{
+            let c = $c;
+            let mut last = Instant::now();
+            while !c.is_done() {
+                std::thread::sleep(Duration::from_millis(50));
+                if last.elapsed() >= Duration::from_secs(1) {
+                    last = Instant::now();
+                    progress(c.unique_state_count(), c.max_depth());
+                }
+                if start.elapsed() > Duration::from_secs(spec.timeout_secs + 5) {
+                    break;
+                }
+            }
+            let c = c.join();
+            let discoveries = c.discoveries();
+            (
+                c.unique_state_count(),
+                c.state_count(),
+                c.max_depth(),
+                discoveries,
+            )
+        }};
+    }
+    let (unique, total, depth, discoveries) = match spec.strategy {
+        Strategy::Bfs => drive!(b.spawn_bfs()),
+        Strategy::Dfs => drive!(b.spawn_dfs()),
+        Strategy::Simulation => drive!(b.spawn_simulation(spec.seed, UniformChooser)),
+    };
+    let seconds = start.elapsed().as_secs_f64();
+
+    let stopped_by = if spec.strategy == Strategy::Simulation {
+        Some("simulation (random walks)".to_string())
+    } else if seconds >= spec.timeout_secs as f64 {
+        Some(format!("timeout of {} s", spec.timeout_secs))
+    } else if spec.max_states.is_some_and(|n| unique >= n || total >= n) {
+        Some(format!("max_states = {}", spec.max_states.unwrap()))
+    } else if spec.max_depth.is_some_and(|d| depth + 1 >= d) {
+        Some(format!("max_depth = {}", spec.max_depth.unwrap()))
+    } else {
+        None
+    };
+    let complete = stopped_by.is_none();
+
+    let mut props = Vec::new();
+    for e in &spec.expect {
+        let kind = kind_of(&model, &e.property);
+        let name: &'static str = properties::find(&e.property).map(|p| p.name).unwrap();
+        let found = discoveries.get(name).cloned();
+        let verdict = match (kind, &found, complete) {
+            (properties::Kind::Always, Some(_), _) => Verdict::Violated,
+            (properties::Kind::Always, None, true) => Verdict::Holds,
+            (properties::Kind::Sometimes, Some(_), _) => Verdict::Holds,
+            (properties::Kind::Sometimes, None, true) => Verdict::Violated,
+            (_, None, false) => Verdict::Incomplete,
+        };
+        let counterexample = found.map(|p| {
+            let p = if opts.shorten {
+                shortest(&model, name, p)
+            } else {
+                p
+            };
+            explain(&model, &p)
+        });
+        props.push(PropertyResult {
+            name: e.property.clone(),
+            kind,
+            expected: e.verdict,
+            verdict,
+            ok: verdict == e.verdict,
+            counterexample,
+        });
+    }
+    let pin_ok = match spec.unique_states {
+        Some((n, _)) => complete && n == unique,
+        None => true,
+    };
+    let ok = props.iter().all(|p| p.ok) && pin_ok;
+    SpecResult {
+        spec: spec.name.clone(),
+        path: spec.path.display().to_string(),
+        model: spec.model.clone(),
+        strategy: spec.strategy,
+        threads,
+        unique_states: unique,
+        total_states: total,
+        max_depth: depth,
+        seconds,
+        states_per_sec: if seconds > 0.0 {
+            unique as f64 / seconds
+        } else {
+            0.0
+        },
+        complete,
+        stopped_by,
+        expected_unique_states: spec.unique_states.map(|u| u.0),
+        properties: props,
+        ok,
+    }
+}

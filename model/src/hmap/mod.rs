@@ -1,0 +1,317 @@
+//! The `hmap` model: one goroutine using one Go 1.19 map, at Go's own step granularity.
+//!
+//! What it models: runtime/map.go and runtime/map_fast64.go for `map[uint64]uint64`: the
+//! `hmap` header, bucket arrays of bmaps chained through overflow buckets, the tophash states
+//! (emptyRest, emptyOne, evacuatedX, evacuatedY, evacuatedEmpty), mapassign, mapdelete with
+//! emptyRest propagation and the hash0 reseed at count 0, mapaccess2, incremental growth
+//! (hashGrow, growWork, evacuate, advanceEvacuationMark) both doubling and same-size, and
+//! iterators (mapiterinit, mapiternext with checkBucket and the re-lookup of evacuated
+//! entries). Each Go operation is one action; [`algo`] performs it exactly as Go does.
+//!
+//! What it abstracts: the key's hash is chosen nondeterministically from a small domain
+//! (`hash_bits` low bits and `tophash_values` top bytes), every injective assignment of
+//! hashes to keys being one initial state, so every collision pattern is explored: same
+//! bucket, different buckets, equal tophash with unequal keys, X versus Y halves. A reseed
+//! (delete to count 0) explores every new assignment again. Bucket size and load factor are
+//! parameters. Memory addresses are array identities in an arena.
+//!
+//! Invariants (the properties, by name): see [`properties`].
+
+pub mod algo;
+pub mod properties;
+pub mod render;
+pub mod types;
+
+use algo::{Geometry, Log, Machine, Track};
+use stateright::{Model, Property};
+use std::collections::BTreeMap;
+pub use types::*;
+
+/// Which operations the model's goroutine performs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct OpSet {
+    pub assign: bool,
+    pub delete: bool,
+    pub access: bool,
+    pub iterate: bool,
+}
+
+/// Parameters of the `hmap` model.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct HmapParams {
+    pub geo: Geometry,
+    /// Keys are 1..=keys.
+    pub keys: u64,
+    /// Elems are 1..=values.
+    pub values: u64,
+    /// Hashes vary in their low `hash_bits` bits...
+    pub hash_bits: u32,
+    /// ...and take `tophash_values` distinct top bytes.
+    pub tophash_values: u32,
+    /// Go operations per run.
+    pub max_ops: u8,
+    /// Iterators open at once.
+    pub max_iters: u8,
+    /// makemap's size hint.
+    pub hint: usize,
+    /// Explore every new hash function when a delete reseeds hash0.
+    pub reseed: bool,
+    pub ops: OpSet,
+}
+
+impl Default for HmapParams {
+    fn default() -> Self {
+        HmapParams {
+            geo: Geometry {
+                bucket_cnt: 2,
+                load_factor_num: 3,
+                load_factor_den: 2,
+            },
+            keys: 2,
+            values: 1,
+            hash_bits: 2,
+            tophash_values: 1,
+            max_ops: 6,
+            max_iters: 1,
+            hint: 0,
+            reseed: true,
+            ops: OpSet {
+                assign: true,
+                delete: true,
+                access: true,
+                iterate: true,
+            },
+        }
+    }
+}
+
+/// The stateright model.
+#[derive(Clone, Debug)]
+pub struct HmapModel {
+    pub params: HmapParams,
+    pub machine: Machine,
+    /// Every injective assignment of hashes to keys 1..=keys; hash0 indexes it.
+    pub assignments: Vec<BTreeMap<u64, u64>>,
+    /// Indices into [`properties::PROPERTIES`] of the properties this instance checks.
+    pub selected: Vec<usize>,
+    /// Add an always-true property so the search never stops early and state counts are
+    /// exact.
+    pub exhaustive: bool,
+}
+
+/// The hash domain: top byte (from MIN_TOP_HASH up) and low bits.
+pub fn hash_domain(hash_bits: u32, tophash_values: u32) -> Vec<u64> {
+    let mut v = Vec::new();
+    for t in 0..tophash_values as u64 {
+        for low in 0..(1u64 << hash_bits) {
+            v.push(((MIN_TOP_HASH as u64 + t) << 56) | low);
+        }
+    }
+    v
+}
+
+fn injective_assignments(keys: u64, domain: &[u64]) -> Vec<BTreeMap<u64, u64>> {
+    let mut out = Vec::new();
+    let mut cur: Vec<u64> = Vec::new();
+    fn rec(
+        k: u64,
+        keys: u64,
+        domain: &[u64],
+        cur: &mut Vec<u64>,
+        out: &mut Vec<BTreeMap<u64, u64>>,
+    ) {
+        if k > keys {
+            out.push(
+                cur.iter()
+                    .enumerate()
+                    .map(|(i, &h)| (i as u64 + 1, h))
+                    .collect(),
+            );
+            return;
+        }
+        for &h in domain {
+            if !cur.contains(&h) {
+                cur.push(h);
+                rec(k + 1, keys, domain, cur, out);
+                cur.pop();
+            }
+        }
+    }
+    rec(1, keys, domain, &mut cur, &mut out);
+    out
+}
+
+impl HmapModel {
+    /// Builds the model checking the named properties (all when `names` is None). Parameters
+    /// must have been validated (see `crate::registry`).
+    pub fn new(params: HmapParams, names: Option<&[String]>) -> Self {
+        let selected: Vec<usize> = match names {
+            None => (0..properties::PROPERTIES.len()).collect(),
+            Some(ns) => ns
+                .iter()
+                .filter_map(|n| properties::PROPERTIES.iter().position(|p| p.name == n))
+                .collect(),
+        };
+        let mut track = Track {
+            abs: true,
+            ..Track::default()
+        };
+        for &i in &selected {
+            let need = properties::PROPERTIES[i].needs;
+            track.iters |= need.iters;
+            track.grow_works |= need.grow_works;
+            track.claims |= need.claims;
+        }
+        let domain = hash_domain(params.hash_bits, params.tophash_values);
+        let assignments = injective_assignments(params.keys, &domain);
+        HmapModel {
+            machine: Machine {
+                geo: params.geo,
+                track,
+            },
+            params,
+            assignments,
+            selected,
+            exhaustive: true,
+        }
+    }
+
+    /// The transition function as a plain function: applies `action` to a copy of `state`.
+    pub fn apply(&self, state: &HmapState, action: &HmapAction) -> (HmapState, Outcome) {
+        let mut s = state.clone();
+        let out = self.step(&mut s, action, &mut Log::default());
+        (s, out)
+    }
+
+    /// Applies `action` in place, with a log of Go's internal steps when `log` is enabled.
+    pub fn step(&self, s: &mut HmapState, action: &HmapAction, log: &mut Log) -> Outcome {
+        let new_hashes = match action {
+            HmapAction::Delete {
+                reseed: Some(h0), ..
+            } => self.assignments.get(*h0 as usize),
+            _ => None,
+        };
+        self.machine
+            .step(s, action, new_hashes, log)
+            .expect("the model's own actions are always well formed")
+    }
+
+    /// The internal steps of `action` from `state`, in Go's terms.
+    pub fn explain(
+        &self,
+        state: &HmapState,
+        action: &HmapAction,
+    ) -> (HmapState, Outcome, Vec<String>) {
+        let mut s = state.clone();
+        let mut log = Log::enabled();
+        let out = self.step(&mut s, action, &mut log);
+        (s, out, log.0.unwrap_or_default())
+    }
+}
+
+impl Model for HmapModel {
+    type State = HmapState;
+    type Action = HmapAction;
+
+    fn init_states(&self) -> Vec<HmapState> {
+        self.assignments
+            .iter()
+            .enumerate()
+            .map(|(h0, hashes)| {
+                let mut s = self
+                    .machine
+                    .makemap(self.params.hint, h0 as u32, hashes.clone());
+                s.ghost.abs = vec![0; self.params.keys as usize + 1];
+                s
+            })
+            .collect()
+    }
+
+    fn actions(&self, s: &HmapState, actions: &mut Vec<HmapAction>) {
+        let p = &self.params;
+        if s.ops >= p.max_ops {
+            return;
+        }
+        if p.ops.assign {
+            for key in 1..=p.keys {
+                for elem in 1..=p.values {
+                    actions.push(HmapAction::Assign { key, elem });
+                }
+            }
+        }
+        if p.ops.delete {
+            for key in 1..=p.keys {
+                let empties = s.h.count == 1 && self.machine.lookup(s, key).is_some();
+                if empties && p.reseed {
+                    for h0 in 0..self.assignments.len() {
+                        actions.push(HmapAction::Delete {
+                            key,
+                            reseed: Some(h0 as u32),
+                        });
+                    }
+                } else if empties {
+                    // Deviation from Go: with `reseed = false` the new hash0 hashes every key
+                    // as the old one did.
+                    actions.push(HmapAction::Delete {
+                        key,
+                        reseed: Some(s.h.hash0),
+                    });
+                } else {
+                    actions.push(HmapAction::Delete { key, reseed: None });
+                }
+            }
+        }
+        if p.ops.access {
+            for key in 1..=p.keys {
+                actions.push(HmapAction::Access { key });
+            }
+        }
+        if p.ops.iterate {
+            if s.iters.len() < p.max_iters as usize && s.h.count > 0 {
+                for start_bucket in 0..(1u16 << s.h.b) {
+                    for offset in 0..p.geo.bucket_cnt as u8 {
+                        actions.push(HmapAction::IterInit {
+                            start_bucket,
+                            offset,
+                        });
+                    }
+                }
+            }
+            for it in &s.iters {
+                actions.push(HmapAction::IterNext { iter: it.id });
+            }
+        }
+    }
+
+    fn next_state(&self, s: &HmapState, action: HmapAction) -> Option<HmapState> {
+        let mut next = s.clone();
+        self.step(&mut next, &action, &mut Log::default());
+        Some(next)
+    }
+
+    fn format_action(&self, action: &HmapAction) -> String {
+        action.to_string()
+    }
+
+    fn format_step(&self, last_state: &HmapState, action: HmapAction) -> Option<String> {
+        let (next, out, log) = self.explain(last_state, &action);
+        Some(render::step_text(&action, &out, &log, &next, self))
+    }
+
+    fn as_svg(&self, path: stateright::Path<HmapState, HmapAction>) -> Option<String> {
+        let state = path.last_state();
+        Some(render::svg(state, self))
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        let mut v: Vec<Property<Self>> = self
+            .selected
+            .iter()
+            .map(|&i| properties::PROPERTIES[i].to_stateright())
+            .collect();
+        if self.exhaustive {
+            v.push(Property::always(crate::EXHAUSTIVE_SENTINEL, |_, _| true));
+        }
+        v
+    }
+}

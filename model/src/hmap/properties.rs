@@ -1,0 +1,321 @@
+//! The properties of the `hmap` model. Each has one name, used by the model, the spec files,
+//! the implementation's `check_invariants()` and the docs.
+//!
+//! Structural invariants are read off the state; properties about what an operation did
+//! (an access's result, an iterator's yield, the seed's claims about single steps) are
+//! checked by the transition itself and recorded in `ghost.violations` for the state right
+//! after it.
+
+use super::algo::{ev, viol, Machine};
+use super::types::*;
+use super::HmapModel;
+use stateright::Property;
+
+/// `always` or `sometimes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Always,
+    Sometimes,
+}
+
+/// Which ghost state a property needs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Needs {
+    pub iters: bool,
+    pub grow_works: bool,
+    pub claims: bool,
+}
+
+const NONE: Needs = Needs {
+    iters: false,
+    grow_works: false,
+    claims: false,
+};
+const ITERS: Needs = Needs {
+    iters: true,
+    grow_works: false,
+    claims: false,
+};
+const CLAIMS: Needs = Needs {
+    iters: false,
+    grow_works: false,
+    claims: true,
+};
+const GROW_WORKS: Needs = Needs {
+    iters: false,
+    grow_works: true,
+    claims: false,
+};
+
+/// A property of the model.
+pub struct PropDef {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub description: &'static str,
+    pub needs: Needs,
+    pub check: fn(&HmapModel, &HmapState) -> bool,
+}
+
+impl PropDef {
+    pub fn to_stateright(&self) -> Property<HmapModel> {
+        match self.kind {
+            Kind::Always => Property::always(self.name, self.check),
+            Kind::Sometimes => Property::sometimes(self.name, self.check),
+        }
+    }
+}
+
+/// Live entries (tophash >= minTopHash) reachable by lookups: those of the new array, and of
+/// old buckets not yet evacuated. Each is (array, chain, key, tophash).
+pub fn live_entries(m: &Machine, s: &HmapState) -> Vec<(ArrayId, usize, u64, u8)> {
+    let bc = m.geo.bucket_cnt;
+    let mut out = Vec::new();
+    let mut scan = |arr: ArrayId, only_unevacuated: bool| {
+        for (c, chain) in s.array(arr).iter().enumerate() {
+            if only_unevacuated && chain[0].evacuated() {
+                continue;
+            }
+            for bm in chain {
+                for i in 0..bc {
+                    if bm.tophash[i] >= MIN_TOP_HASH {
+                        out.push((arr, c, bm.keys[i], bm.tophash[i]));
+                    }
+                }
+            }
+        }
+    };
+    if let Some(b) = s.h.buckets {
+        scan(b, false);
+    }
+    if let Some(o) = s.h.oldbuckets {
+        scan(o, true);
+    }
+    out
+}
+
+fn count_matches_live_entries(m: &HmapModel, s: &HmapState) -> bool {
+    live_entries(&m.machine, s).len() == s.h.count
+}
+
+fn no_duplicate_live_key(m: &HmapModel, s: &HmapState) -> bool {
+    let mut keys: Vec<u64> = live_entries(&m.machine, s).iter().map(|e| e.2).collect();
+    keys.sort_unstable();
+    keys.windows(2).all(|w| w[0] != w[1])
+}
+
+fn entries_in_home_bucket(m: &HmapModel, s: &HmapState) -> bool {
+    live_entries(&m.machine, s).iter().all(|&(arr, c, k, top)| {
+        let Some(&hash) = s.hashes.get(&k) else {
+            return false;
+        };
+        let mask = if Some(arr) == s.h.buckets {
+            (1usize << s.h.b) - 1
+        } else {
+            s.h.oldbucketmask()
+        };
+        hash as usize & mask == c && tophash(hash) == top
+    })
+}
+
+fn nothing_live_after_empty_rest(m: &HmapModel, s: &HmapState) -> bool {
+    let bc = m.params.geo.bucket_cnt;
+    let chain_ok = |chain: &Chain| {
+        let mut rest = false;
+        for bm in chain {
+            for i in 0..bc {
+                if rest && bm.tophash[i] >= MIN_TOP_HASH {
+                    return false;
+                }
+                rest |= bm.tophash[i] == EMPTY_REST;
+            }
+        }
+        true
+    };
+    let new_ok = s.buckets().is_none_or(|a| a.iter().all(chain_ok));
+    let old_ok = s
+        .oldbuckets()
+        .is_none_or(|a| a.iter().filter(|c| !c[0].evacuated()).all(chain_ok));
+    new_ok && old_ok
+}
+
+fn oldbuckets_only_while_growing(_: &HmapModel, s: &HmapState) -> bool {
+    match s.oldbuckets() {
+        Some(old) => s.h.nevacuate < s.h.noldbuckets() && old.len() == s.h.noldbuckets(),
+        None => !s.h.same_size_grow(),
+    }
+}
+
+fn below_nevacuate_evacuated(m: &HmapModel, s: &HmapState) -> bool {
+    let bc = m.params.geo.bucket_cnt;
+    s.oldbuckets().is_none_or(|old| {
+        old[..s.h.nevacuate.min(old.len())].iter().all(|chain| {
+            chain.iter().all(|bm| {
+                (0..bc).all(|i| bm.tophash[i] > EMPTY_ONE && bm.tophash[i] < MIN_TOP_HASH)
+            })
+        })
+    })
+}
+
+fn no_violation(s: &HmapState, bit: u64) -> bool {
+    s.ghost.violations & bit == 0
+}
+
+fn b_never_decreases(_: &HmapModel, s: &HmapState) -> bool {
+    no_violation(s, viol::B_DECREASED)
+}
+fn access_agrees_with_abstract_map(_: &HmapModel, s: &HmapState) -> bool {
+    no_violation(s, viol::ACCESS_MISMATCH)
+}
+fn iter_key_at_most_once(_: &HmapModel, s: &HmapState) -> bool {
+    no_violation(s, viol::ITER_KEY_TWICE)
+}
+fn iter_entry_at_most_once(_: &HmapModel, s: &HmapState) -> bool {
+    no_violation(s, viol::ITER_ENTRY_TWICE)
+}
+fn iter_skips_deleted(_: &HmapModel, s: &HmapState) -> bool {
+    no_violation(s, viol::ITER_DELETED_KEY)
+}
+fn iter_current_value(_: &HmapModel, s: &HmapState) -> bool {
+    no_violation(s, viol::ITER_STALE_VALUE)
+}
+fn iter_complete(_: &HmapModel, s: &HmapState) -> bool {
+    no_violation(s, viol::ITER_INCOMPLETE)
+}
+fn growth_completes(_: &HmapModel, s: &HmapState) -> bool {
+    !s.h.growing() || (s.ghost.grow_works as usize) < s.h.noldbuckets()
+}
+fn s11_delete_clears_key(_: &HmapModel, s: &HmapState) -> bool {
+    no_violation(s, viol::S11_KEY_NOT_CLEARED)
+}
+fn s11_delete_only_sets_empty_one(_: &HmapModel, s: &HmapState) -> bool {
+    no_violation(s, viol::S11_OTHER_TOPHASH_CHANGED)
+}
+fn s12_assign_updates_in_place(_: &HmapModel, s: &HmapState) -> bool {
+    no_violation(s, viol::S12_NOT_IN_PLACE)
+}
+fn s12_assign_reuses_empty_one(_: &HmapModel, s: &HmapState) -> bool {
+    no_violation(s, viol::S12_EMPTY_ONE_NOT_REUSED)
+}
+fn s14_read_checks_new_then_old(_: &HmapModel, s: &HmapState) -> bool {
+    no_violation(s, viol::S14_OLD_BEFORE_NEW)
+}
+fn s15_writes_go_to_new_buckets(_: &HmapModel, s: &HmapState) -> bool {
+    no_violation(s, viol::S15_WRITE_TO_OLD)
+}
+fn s17_oldbuckets_freed_only_when_evacuated(_: &HmapModel, s: &HmapState) -> bool {
+    no_violation(s, viol::S17_FREED_UNEVACUATED)
+}
+
+fn reaches_double_grow(_: &HmapModel, s: &HmapState) -> bool {
+    s.h.growing() && !s.h.same_size_grow()
+}
+fn reaches_same_size_grow(_: &HmapModel, s: &HmapState) -> bool {
+    s.h.growing() && s.h.same_size_grow()
+}
+fn reaches_iteration_across_grow(_: &HmapModel, s: &HmapState) -> bool {
+    s.iters.iter().any(|it| Some(it.buckets) != s.h.buckets)
+}
+fn reaches_empty_rest_across_overflow(m: &HmapModel, s: &HmapState) -> bool {
+    let last = m.params.geo.bucket_cnt - 1;
+    s.buckets().is_some_and(|a| {
+        a.iter()
+            .any(|c| c.len() >= 2 && c[c.len() - 2].tophash[last] == EMPTY_REST)
+    })
+}
+fn reaches_access_during_growth(_: &HmapModel, s: &HmapState) -> bool {
+    s.ghost.events & ev::ACCESS_DURING_GROWTH != 0
+}
+fn reaches_reseed(_: &HmapModel, s: &HmapState) -> bool {
+    s.ghost.events & ev::RESEED != 0
+}
+fn reaches_iter_yield_via_mapaccessk(_: &HmapModel, s: &HmapState) -> bool {
+    s.ghost.events & ev::ITER_YIELD_VIA_MAPACCESSK != 0
+}
+fn reaches_iter_checkbucket_skip(_: &HmapModel, s: &HmapState) -> bool {
+    s.ghost.events & ev::ITER_CHECKBUCKET_SKIP != 0
+}
+fn reaches_overflow_during_evacuation(_: &HmapModel, s: &HmapState) -> bool {
+    s.ghost.events & ev::EVACUATE_NEWOVERFLOW != 0
+}
+
+macro_rules! prop {
+    ($f:ident, $kind:ident, $needs:expr, $desc:expr) => {
+        PropDef {
+            name: stringify!($f),
+            kind: Kind::$kind,
+            description: $desc,
+            needs: $needs,
+            check: $f,
+        }
+    };
+}
+
+/// Every property of the `hmap` model.
+pub const PROPERTIES: &[PropDef] = &[
+    prop!(count_matches_live_entries, Always, NONE,
+        "h.count equals the number of live cells (new buckets plus unevacuated old buckets)"),
+    prop!(no_duplicate_live_key, Always, NONE,
+        "no key is live in two cells"),
+    prop!(entries_in_home_bucket, Always, NONE,
+        "every live cell sits in the bucket its hash selects (the new array, or the old array while its old bucket is unevacuated) with tophash(hash)"),
+    prop!(nothing_live_after_empty_rest, Always, NONE,
+        "no live cell follows an emptyRest cell in its chain"),
+    prop!(oldbuckets_only_while_growing, Always, NONE,
+        "oldbuckets is non-nil exactly while nevacuate < noldbuckets; sameSizeGrow only while growing"),
+    prop!(below_nevacuate_evacuated, Always, NONE,
+        "every old bucket below nevacuate is evacuated (all cells evacuatedX/Y/Empty)"),
+    prop!(b_never_decreases, Always, CLAIMS,
+        "no operation lowers B: maps never shrink"),
+    prop!(access_agrees_with_abstract_map, Always, NONE,
+        "every mapaccess2 returns what a plain map would, during growth too"),
+    prop!(iter_key_at_most_once, Always, ITERS,
+        "an iterator never yields the same key twice (even if it was deleted and re-added in between)"),
+    prop!(iter_entry_at_most_once, Always, ITERS,
+        "an iterator never yields the same entry twice: a key again only after it was deleted and re-added"),
+    prop!(iter_skips_deleted, Always, ITERS,
+        "an iterator never yields a key that is not in the map at that moment (deleted before it was reached)"),
+    prop!(iter_current_value, Always, ITERS,
+        "an iterator yields the key's current value"),
+    prop!(iter_complete, Always, ITERS,
+        "a finished iteration yielded every key present for the whole iteration"),
+    prop!(growth_completes, Always, GROW_WORKS,
+        "a grow finishes within noldbuckets growWork calls: growth completes once writes continue"),
+    prop!(s11_delete_clears_key, Always, CLAIMS,
+        "seed claim S11 (part): mapdelete zeroes the key as well as the elem"),
+    prop!(s11_delete_only_sets_empty_one, Always, CLAIMS,
+        "seed claim S11 (part): mapdelete sets the cell to emptyOne and changes no other tophash"),
+    prop!(s12_assign_updates_in_place, Always, CLAIMS,
+        "seed claim S12 (part): assigning an existing key updates its elem in the cell where it was"),
+    prop!(s12_assign_reuses_empty_one, Always, CLAIMS,
+        "seed claim S12 (part): a new key takes the first emptyOne cell of its bucket chain, when there is one"),
+    prop!(s14_read_checks_new_then_old, Always, CLAIMS,
+        "seed claim S14: during growth a read looks in the new bucket first and falls back to the old one"),
+    prop!(s15_writes_go_to_new_buckets, Always, CLAIMS,
+        "seed claim S15: during growth an assigned entry lands in the new buckets"),
+    prop!(s17_oldbuckets_freed_only_when_evacuated, Always, CLAIMS,
+        "seed claim S17: oldbuckets is freed only when every old bucket has been evacuated"),
+    prop!(reaches_double_grow, Sometimes, NONE,
+        "a doubling grow is in progress"),
+    prop!(reaches_same_size_grow, Sometimes, NONE,
+        "a same-size grow is in progress"),
+    prop!(reaches_iteration_across_grow, Sometimes, NONE,
+        "an open iterator walks a bucket array that is no longer h.buckets"),
+    prop!(reaches_empty_rest_across_overflow, Sometimes, NONE,
+        "emptyRest reached the last cell of a bucket that has an overflow bucket"),
+    prop!(reaches_access_during_growth, Sometimes, NONE,
+        "a mapaccess2 ran while growing"),
+    prop!(reaches_reseed, Sometimes, NONE,
+        "a delete brought count to 0 and hash0 was reseeded"),
+    prop!(reaches_iter_yield_via_mapaccessk, Sometimes, NONE,
+        "an iterator yielded an evacuated entry by looking it up again (mapaccessK)"),
+    prop!(reaches_iter_checkbucket_skip, Sometimes, NONE,
+        "an iterator skipped an old-bucket entry bound for the other new bucket (checkBucket)"),
+    prop!(reaches_overflow_during_evacuation, Sometimes, NONE,
+        "evacuate needed a new overflow bucket in the destination"),
+];
+
+/// Looks a property up by name.
+pub fn find(name: &str) -> Option<&'static PropDef> {
+    PROPERTIES.iter().find(|p| p.name == name)
+}

@@ -1,0 +1,273 @@
+//! The state of the `hmap` model: Go 1.19's `hmap`, its bucket arrays, its iterators, and the
+//! ghost state the properties read.
+//!
+//! Layout follows runtime/map.go:
+//!
+//! ```text
+//!  Hmap { count, flags, B, noverflow, hash0, buckets, oldbuckets, nevacuate, prealloc_left }
+//!             |                                  |         |
+//!             v                                  v         v
+//!  arrays: [ BucketArray, BucketArray, ... ]   (an arena: arrays have identity, as pointers
+//!             |                                 do in Go; an iterator may keep an array that
+//!             v                                 is neither buckets nor oldbuckets any more)
+//!  BucketArray = [ chain 0, chain 1, ... chain 2^B-1 ]
+//!  chain       = [ main bmap, overflow bmap, overflow bmap, ... ]
+//!  Bmap        = { tophash[bucketCnt], keys[bucketCnt], elems[bucketCnt] }
+//! ```
+//!
+//! Slots past `bucket_cnt` in a [`Bmap`] are always zero: the arrays are sized for Go's
+//! bucketCnt = 8 so that a `Bmap` is `Copy` and the same type serves scaled-down and Go-sized
+//! maps.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Go's bucketCnt: the most slots a bmap can have. Scaled-down models use fewer.
+pub const MAX_BUCKET_CNT: usize = 8;
+
+/// tophash states (runtime/map.go).
+pub const EMPTY_REST: u8 = 0; // this cell is empty, and there are no more non-empty cells at higher indexes or overflows
+pub const EMPTY_ONE: u8 = 1; // this cell is empty
+pub const EVACUATED_X: u8 = 2; // key/elem is valid; entry has been evacuated to first half of larger table
+pub const EVACUATED_Y: u8 = 3; // same as above, but evacuated to second half of larger table
+pub const EVACUATED_EMPTY: u8 = 4; // cell is empty, bucket is evacuated
+pub const MIN_TOP_HASH: u8 = 5; // minimum tophash for a normal filled cell
+
+/// hmap flags (runtime/map.go).
+pub const ITERATOR: u8 = 1; // there may be an iterator using buckets
+pub const OLD_ITERATOR: u8 = 2; // there may be an iterator using oldbuckets
+pub const HASH_WRITING: u8 = 4; // a goroutine is writing to the map
+pub const SAME_SIZE_GROW: u8 = 8; // the current map growth is to a new map of the same size
+
+/// `isEmpty` in map.go.
+pub fn is_empty(top: u8) -> bool {
+    top <= EMPTY_ONE
+}
+
+/// `tophash` in map.go: the top byte of the hash, moved above the reserved states.
+pub fn tophash(hash: u64) -> u8 {
+    let top = (hash >> 56) as u8;
+    if top < MIN_TOP_HASH {
+        top + MIN_TOP_HASH
+    } else {
+        top
+    }
+}
+
+/// One bucket: `bmap` without its overflow pointer (the chain a bmap belongs to holds it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Default)]
+pub struct Bmap {
+    pub tophash: [u8; MAX_BUCKET_CNT],
+    pub keys: [u64; MAX_BUCKET_CNT],
+    pub elems: [u64; MAX_BUCKET_CNT],
+}
+
+impl Bmap {
+    /// `evacuated(b)` in map.go: the first tophash holds an evacuation state.
+    pub fn evacuated(&self) -> bool {
+        let h = self.tophash[0];
+        h > EMPTY_ONE && h < MIN_TOP_HASH
+    }
+}
+
+/// A main bucket followed by its overflow buckets.
+pub type Chain = Vec<Bmap>;
+
+/// A bucket array: 2^B chains.
+pub type BucketArray = Vec<Chain>;
+
+/// Index of a bucket array in [`HmapState::arrays`].
+pub type ArrayId = u8;
+
+/// `hmap` (runtime/map.go). `extra.nextOverflow` is represented by the number of preallocated
+/// overflow buckets not yet handed out, which is all of it that is observable.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Hmap {
+    /// # live cells == size of map. Must be first (used by len() builtin).
+    pub count: usize,
+    pub flags: u8,
+    /// log_2 of # of buckets (can hold up to loadFactor * 2^B items).
+    pub b: u8,
+    /// approximate number of overflow buckets; exact while B < 16.
+    pub noverflow: u16,
+    /// hash seed. In exhaustively checked models it is the index of the hash function in the
+    /// model's list of key-to-hash assignments; when replaying a Go trace, Go's own hash0.
+    pub hash0: u32,
+    /// array of 2^B buckets; None while nil (B == 0 maps allocate on first assign).
+    pub buckets: Option<ArrayId>,
+    /// previous bucket array of half the size (or the same size for a same-size grow),
+    /// non-nil only when growing.
+    pub oldbuckets: Option<ArrayId>,
+    /// progress counter for evacuation (buckets less than this have been evacuated).
+    pub nevacuate: usize,
+    /// preallocated overflow buckets of the current array not yet used by newoverflow.
+    pub prealloc_left: usize,
+}
+
+impl Hmap {
+    /// `h.growing()`.
+    pub fn growing(&self) -> bool {
+        self.oldbuckets.is_some()
+    }
+    pub fn same_size_grow(&self) -> bool {
+        self.flags & SAME_SIZE_GROW != 0
+    }
+    /// `h.noldbuckets()`: the number of buckets before the current grow.
+    pub fn noldbuckets(&self) -> usize {
+        let mut old_b = self.b;
+        if !self.same_size_grow() {
+            old_b -= 1;
+        }
+        1usize << old_b
+    }
+    /// `h.oldbucketmask()`.
+    pub fn oldbucketmask(&self) -> usize {
+        self.noldbuckets() - 1
+    }
+}
+
+/// Where an iterator's `bptr` points: a bmap of some array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct BucketPtr {
+    pub array: ArrayId,
+    pub chain: u16,
+    /// 0 is the main bucket, 1 its first overflow bucket, and so on.
+    pub depth: u8,
+}
+
+/// `hiter` (runtime/map.go), less the fields that only serve the GC.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Hiter {
+    /// The iterator's name in actions (`mapiternext(it0)`): its order of creation.
+    pub id: u8,
+    /// bucket array at mapiterinit time.
+    pub buckets: ArrayId,
+    /// current bucket (None = nil).
+    pub bptr: Option<BucketPtr>,
+    /// `it.B`: h.B at mapiterinit time.
+    pub b: u8,
+    /// bucket iteration started at.
+    pub start_bucket: u16,
+    /// intra-bucket offset to start from during iteration.
+    pub offset: u8,
+    /// already wrapped around from end of bucket array to beginning.
+    pub wrapped: bool,
+    pub bucket: u16,
+    pub i: u8,
+    /// `it.checkBucket`; None is noCheck.
+    pub check_bucket: Option<u16>,
+    /// Ghost: what the iteration has done so far (see [`IterGhost`]).
+    pub ghost: IterGhost,
+}
+
+/// Ghost state of one iterator, over key bits (key k is bit k-1). Kept only when a selected
+/// property needs it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Default)]
+pub struct IterGhost {
+    /// Keys yielded so far.
+    pub yielded: u64,
+    /// Keys yielded and not deleted since they were yielded.
+    pub yielded_live: u64,
+    /// Keys present when the iteration started and never deleted since.
+    pub stable: u64,
+}
+
+/// Ghost state: what the properties need beyond Go's own fields. Fields are only kept when a
+/// selected property reads them, so that they do not multiply the state space needlessly.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Default)]
+pub struct Ghost {
+    /// The plain abstract map the hmap must agree with: elem of key k at index k (0 = absent).
+    pub abs: Vec<u64>,
+    /// Properties violated by the last transition (bit = index in `PROPERTIES`). Reset by
+    /// every transition, so a violation only marks the state right after it.
+    pub violations: u64,
+    /// Events of the last transition (EV_* bits), for `sometimes` properties.
+    pub events: u32,
+    /// growWork calls since the current grow started.
+    pub grow_works: u32,
+}
+
+/// The whole model state.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct HmapState {
+    pub h: Hmap,
+    pub arrays: Vec<BucketArray>,
+    pub iters: Vec<Hiter>,
+    /// The hash function of the current hash0: key -> hash.
+    pub hashes: BTreeMap<u64, u64>,
+    /// Go operations performed so far.
+    pub ops: u8,
+    /// Iterators created so far (names the next one).
+    pub next_iter_id: u8,
+    pub ghost: Ghost,
+}
+
+impl HmapState {
+    pub fn array(&self, id: ArrayId) -> &BucketArray {
+        &self.arrays[id as usize]
+    }
+    pub fn buckets(&self) -> Option<&BucketArray> {
+        self.h.buckets.map(|id| self.array(id))
+    }
+    pub fn oldbuckets(&self) -> Option<&BucketArray> {
+        self.h.oldbuckets.map(|id| self.array(id))
+    }
+    pub fn bmap(&self, p: BucketPtr) -> &Bmap {
+        &self.arrays[p.array as usize][p.chain as usize][p.depth as usize]
+    }
+}
+
+/// One step of the model: a Go operation on the map.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum HmapAction {
+    /// `m[key] = elem` (mapassign_fast64).
+    Assign { key: u64, elem: u64 },
+    /// `delete(m, key)` (mapdelete_fast64). `reseed` is the hash0 drawn by fastrand if the
+    /// delete brings count to 0 (Go reseeds then); the model explores every choice.
+    Delete { key: u64, reseed: Option<u32> },
+    /// `v, ok := m[key]` (mapaccess2_fast64).
+    Access { key: u64 },
+    /// `for k, v := range m` starts: mapiterinit with fastrand's start bucket and offset
+    /// (it runs the first mapiternext itself).
+    IterInit { start_bucket: u16, offset: u8 },
+    /// The next round of a range loop: mapiternext on the iterator with this id.
+    IterNext { iter: u8 },
+}
+
+impl std::fmt::Display for HmapAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HmapAction::Assign { key, elem } => write!(f, "mapassign(k{key}, v{elem})"),
+            HmapAction::Delete { key, reseed: None } => write!(f, "mapdelete(k{key})"),
+            HmapAction::Delete {
+                key,
+                reseed: Some(h),
+            } => write!(f, "mapdelete(k{key}) [count 0: hash0 := {h}]"),
+            HmapAction::Access { key } => write!(f, "mapaccess2(k{key})"),
+            HmapAction::IterInit {
+                start_bucket,
+                offset,
+            } => write!(
+                f,
+                "mapiterinit(startBucket={start_bucket}, offset={offset})"
+            ),
+            HmapAction::IterNext { iter } => write!(f, "mapiternext(it{iter})"),
+        }
+    }
+}
+
+/// What an operation returned to the Go program.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Outcome {
+    None,
+    /// mapaccess2's (elem, ok).
+    Access {
+        elem: u64,
+        found: bool,
+    },
+    /// A range loop round: the iterator id and (key, elem), or None when it is done.
+    Yield {
+        iter: u8,
+        kv: Option<(u64, u64)>,
+    },
+}

@@ -1,0 +1,398 @@
+//! Spec files: TOML scenarios naming a model, its parameters, the search, its limits and the
+//! expected verdict of each property.
+//!
+//! ```toml
+//! # Scenario, the Go behaviour it covers, what it expects and why.
+//! model = "hmap"
+//!
+//! [params]
+//! keys = 3
+//!
+//! [search]
+//! strategy = "bfs"      # bfs | dfs | simulation
+//! threads = 2
+//!
+//! [limits]
+//! max_states = 5_000_000
+//! timeout_secs = 300
+//!
+//! [expect]
+//! unique_states = 123456            # pinned: a change in the state space is deliberate
+//! count_matches_live_entries = "holds"
+//! s11_delete_clears_key = "violated"
+//! ```
+//!
+//! Every error names the file, the line and the field.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// A problem with a spec file, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecError {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": field `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for SpecError {}
+
+/// The expected verdict of a property.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Holds,
+    Violated,
+    /// Not a valid expectation: the search stopped at a limit before deciding.
+    Incomplete,
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Verdict::Holds => "holds",
+            Verdict::Violated => "violated",
+            Verdict::Incomplete => "incomplete",
+        })
+    }
+}
+
+/// How to search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Strategy {
+    Bfs,
+    Dfs,
+    Simulation,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSpec {
+    model: Spanned<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    params: BTreeMap<String, Spanned<toml::Value>>,
+    #[serde(default)]
+    search: RawSearch,
+    #[serde(default)]
+    limits: RawLimits,
+    expect: BTreeMap<String, Spanned<toml::Value>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSearch {
+    strategy: Option<Spanned<String>>,
+    threads: Option<Spanned<i64>>,
+    seed: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    max_states: Option<Spanned<i64>>,
+    max_depth: Option<Spanned<i64>>,
+    timeout_secs: Option<Spanned<i64>>,
+}
+
+/// A parameter value with its line.
+#[derive(Clone, Debug)]
+pub struct ParamValue {
+    pub value: toml::Value,
+    pub line: usize,
+}
+
+/// An expected property verdict with its line.
+#[derive(Clone, Debug)]
+pub struct Expectation {
+    pub property: String,
+    pub verdict: Verdict,
+    pub line: usize,
+}
+
+/// A parsed spec file.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    pub path: PathBuf,
+    /// The file name without `.toml`.
+    pub name: String,
+    pub model: String,
+    pub model_line: usize,
+    pub description: Option<String>,
+    pub params: BTreeMap<String, ParamValue>,
+    pub strategy: Strategy,
+    pub threads: usize,
+    pub seed: u64,
+    pub max_states: Option<usize>,
+    pub max_depth: Option<usize>,
+    pub timeout_secs: u64,
+    pub expect: Vec<Expectation>,
+    /// The pinned number of unique states, if any.
+    pub unique_states: Option<(usize, usize)>,
+}
+
+/// Default time limit of one spec's search.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 600;
+
+fn line_of(src: &str, offset: usize) -> usize {
+    src[..offset.min(src.len())].matches('\n').count() + 1
+}
+
+impl Spec {
+    /// Reads and parses a spec file. Model-specific checks (names of parameters and
+    /// properties, their values) are done by [`crate::registry`].
+    pub fn load(path: &Path) -> Result<Spec, SpecError> {
+        let src = std::fs::read_to_string(path).map_err(|e| SpecError {
+            file: path.to_path_buf(),
+            line: None,
+            field: None,
+            message: format!("cannot read spec file: {e}"),
+        })?;
+        Spec::parse(path, &src)
+    }
+
+    /// Parses spec text; `path` names it in errors.
+    pub fn parse(path: &Path, src: &str) -> Result<Spec, SpecError> {
+        let err = |line: Option<usize>, field: Option<&str>, message: String| SpecError {
+            file: path.to_path_buf(),
+            line,
+            field: field.map(str::to_string),
+            message,
+        };
+        let raw: RawSpec = toml::from_str(src).map_err(|e| {
+            let line = e.span().map(|s| line_of(src, s.start));
+            // toml's message starts with its own location banner; keep only the reason.
+            let msg = e.message().to_string();
+            let field = msg
+                .split('`')
+                .nth(1)
+                .filter(|_| msg.contains("field"))
+                .map(str::to_string);
+            err(line, field.as_deref(), format!("invalid spec: {msg}"))
+        })?;
+        let at = |sp: std::ops::Range<usize>| line_of(src, sp.start);
+
+        let positive = |v: &Spanned<i64>, field: &str| -> Result<usize, SpecError> {
+            let n = *v.get_ref();
+            if n <= 0 {
+                Err(err(
+                    Some(at(v.span())),
+                    Some(field),
+                    format!("must be a positive integer, got {n}"),
+                ))
+            } else {
+                Ok(n as usize)
+            }
+        };
+
+        let strategy = match &raw.search.strategy {
+            None => Strategy::Bfs,
+            Some(s) => match s.get_ref().as_str() {
+                "bfs" => Strategy::Bfs,
+                "dfs" => Strategy::Dfs,
+                "simulation" => Strategy::Simulation,
+                other => {
+                    return Err(err(
+                        Some(at(s.span())),
+                        Some("search.strategy"),
+                        format!("unknown strategy `{other}` (expected bfs, dfs or simulation)"),
+                    ))
+                }
+            },
+        };
+        let threads = match &raw.search.threads {
+            None => 1,
+            Some(t) => positive(t, "search.threads")?,
+        };
+        let seed = match &raw.search.seed {
+            None => 0,
+            Some(s) if *s.get_ref() < 0 => {
+                return Err(err(
+                    Some(at(s.span())),
+                    Some("search.seed"),
+                    "must not be negative".into(),
+                ))
+            }
+            Some(s) => *s.get_ref() as u64,
+        };
+        let max_states = raw
+            .limits
+            .max_states
+            .as_ref()
+            .map(|v| positive(v, "limits.max_states"))
+            .transpose()?;
+        let max_depth = raw
+            .limits
+            .max_depth
+            .as_ref()
+            .map(|v| positive(v, "limits.max_depth"))
+            .transpose()?;
+        let timeout_secs = raw
+            .limits
+            .timeout_secs
+            .as_ref()
+            .map(|v| positive(v, "limits.timeout_secs"))
+            .transpose()?
+            .map(|v| v as u64)
+            .unwrap_or(DEFAULT_TIMEOUT_SECS);
+
+        let mut expect = Vec::new();
+        let mut unique_states = None;
+        for (k, v) in &raw.expect {
+            let line = at(v.span());
+            let field = format!("expect.{k}");
+            if k == "unique_states" {
+                match v.get_ref() {
+                    toml::Value::Integer(n) if *n > 0 => unique_states = Some((*n as usize, line)),
+                    other => {
+                        return Err(err(
+                            Some(line),
+                            Some(&field),
+                            format!("must be a positive integer, got {other}"),
+                        ))
+                    }
+                }
+                continue;
+            }
+            let verdict = match v.get_ref() {
+                toml::Value::String(s) if s == "holds" => Verdict::Holds,
+                toml::Value::String(s) if s == "violated" => Verdict::Violated,
+                other => {
+                    return Err(err(
+                        Some(line),
+                        Some(&field),
+                        format!("expected \"holds\" or \"violated\", got {other}"),
+                    ))
+                }
+            };
+            expect.push(Expectation {
+                property: k.clone(),
+                verdict,
+                line,
+            });
+        }
+        if expect.is_empty() {
+            return Err(err(
+                None,
+                Some("expect"),
+                "a spec must expect a verdict for at least one property".into(),
+            ));
+        }
+        if strategy == Strategy::Simulation {
+            if unique_states.is_some() {
+                return Err(err(
+                    unique_states.map(|u| u.1),
+                    Some("expect.unique_states"),
+                    "a simulation visits a random subset of states: its count cannot be pinned"
+                        .into(),
+                ));
+            }
+        }
+        let params = raw
+            .params
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    ParamValue {
+                        value: v.get_ref().clone(),
+                        line: at(v.span()),
+                    },
+                )
+            })
+            .collect();
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(Spec {
+            path: path.to_path_buf(),
+            name,
+            model: raw.model.get_ref().clone(),
+            model_line: at(raw.model.span()),
+            description: raw.description,
+            params,
+            strategy,
+            threads,
+            seed,
+            max_states,
+            max_depth,
+            timeout_secs,
+            expect,
+            unique_states,
+        })
+    }
+
+    /// An error about this spec.
+    pub fn error(
+        &self,
+        line: Option<usize>,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) -> SpecError {
+        SpecError {
+            file: self.path.clone(),
+            line,
+            field: field.map(str::to_string),
+            message: message.into(),
+        }
+    }
+}
+
+/// Expands files and folders (their `*.toml`, sorted) into spec paths.
+pub fn collect_spec_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SpecError> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let rd = std::fs::read_dir(p).map_err(|e| SpecError {
+                file: p.clone(),
+                line: None,
+                field: None,
+                message: format!("cannot read folder: {e}"),
+            })?;
+            let mut v: Vec<PathBuf> = rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            v.sort();
+            if v.is_empty() {
+                return Err(SpecError {
+                    file: p.clone(),
+                    line: None,
+                    field: None,
+                    message: "folder holds no spec files (*.toml)".into(),
+                });
+            }
+            out.extend(v);
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            return Err(SpecError {
+                file: p.clone(),
+                line: None,
+                field: None,
+                message: "no such spec file or folder".into(),
+            });
+        }
+    }
+    Ok(out)
+}
