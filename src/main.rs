@@ -4,6 +4,7 @@
 mod check_cmd;
 mod explore_cmd;
 mod list_cmd;
+mod replay;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -38,6 +39,8 @@ enum Command {
         #[arg(long)]
         allow_remote: bool,
     },
+    /// Replay Go 1.19 map traces on the port and compare every state.
+    Replay(replay::ReplayArgs),
     /// List the models, their parameters with defaults, and their properties.
     List {
         /// Print JSON instead of text.
@@ -56,6 +59,13 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check_cmd::run(args),
         Command::List { json } => list_cmd::run(json),
+        Command::Replay(args) => match replay::run_args(&args) {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(EXIT_MISMATCH)
+            }
+        },
         Command::Explore {
             spec,
             addr,
