@@ -18,6 +18,7 @@
 //! Invariants (the properties, by name): see [`properties`].
 
 pub mod algo;
+pub mod convert;
 pub mod properties;
 pub mod render;
 pub mod types;
