@@ -1,16 +1,49 @@
-//! `gomap replay <TRACE.jsonl>...`: replays traces recorded from real Go 1.19
-//! (`map[uint64]uint64`, format delta-v1, see shared/spec/go-trace-format.md) on the
-//! port in gomap-impl and compares the whole map state after every op.
+//! `gomap replay [--target port|model] <TRACE.jsonl>...`: replays traces recorded from
+//! real Go 1.19 (`map[uint64]uint64`, format delta-v1, see shared/spec/go-trace-format.md)
+//! on the port in gomap-impl (`--target port`, the default) or on the hmap model of
+//! gomap-model (`--target model`), and compares the whole map state after every op.
+//!
+//! The model replay ([`replay_on_model`]) runs the model's transition function
+//! (`Machine::step`) at Go's parameters ([`Geometry::GO`]) and feeds it only what the
+//! trace gives, as the port replay does: the hash of each op's key under the hash0 before
+//! the op (inserted into the model's hash function `HmapState::hashes` before the step),
+//! `make`'s hash0, the hash0 a delete reseeds to (with an empty hash function: a new epoch
+//! whose hashes the later op lines supply), and mapiterinit's start bucket and offset.
+//! After every op it compares the lookup result or iterator yield, then the model's state
+//! converted by `gomap_model::hmap::convert` against the decoded trace STATE (every hmap
+//! field, both arrays chain by chain, stale bytes included), then array identity
+//! (`buckets_base`, `oldbuckets_base`), read from the model's log of Go's internal steps.
+//! Mismatches are reported as by the port replay: op index, line, field path, expected
+//! (Go) and actual (model).
 //!
 //! For each file it prints the ops replayed and states compared, or the first mismatch
 //! (op index, line, field path, expected and actual), or the reason the file could not be
 //! read as a trace. [`run`] returns an error when any file fails, so the CLI exits
 //! non-zero. With `--json` it prints one JSON object per file instead of text.
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use gomap_impl::trace::{parse_trace, replay_on_port, ReplayMismatch, ReplayReport, TraceError};
+use gomap_impl::trace::{
+    parse_trace, replay_on_port, BucketsBase, OldBucketsBase, ReplayMismatch, ReplayReport,
+    StateDecoder, Trace, TraceError, TraceOp, TraceOpKind,
+};
+use gomap_impl::HmapSnapshot;
+use gomap_model::hmap::algo::{Geometry, Log, Machine, StepError, Track};
+use gomap_model::hmap::convert::{first_difference, flat_state, FlatBmap, FlatState};
+use gomap_model::hmap::{HmapAction, HmapState, Outcome};
 use serde::Serialize;
+
+/// What a trace is replayed on.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    /// The Rust port (gomap-impl's `GoMap`).
+    #[default]
+    Port,
+    /// The hmap model's transition function (gomap-model), at Go's parameters.
+    Model,
+}
 
 /// Arguments of `gomap replay`.
 #[derive(clap::Args, Debug, Clone)]
@@ -21,6 +54,9 @@ pub struct ReplayArgs {
     /// Print one JSON object per trace instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Replay on the port or on the model.
+    #[arg(long, value_enum, default_value_t = Target::Port)]
+    pub target: Target,
 }
 
 /// What happened to one file.
@@ -64,12 +100,15 @@ pub struct ReplaySummary {
     pub states_compared: usize,
 }
 
-/// Replays one file.
-pub fn replay_file(path: &std::path::Path) -> FileResult {
+/// Replays one file on `target`.
+pub fn replay_file(path: &std::path::Path, target: Target) -> FileResult {
     let file = path.display().to_string();
     let outcome = match parse_trace(path) {
         Err(e) => FileOutcome::TraceError(e),
-        Ok(trace) => match replay_on_port(&trace) {
+        Ok(trace) => match match target {
+            Target::Port => replay_on_port(&trace),
+            Target::Model => replay_on_model(&trace),
+        } {
             Ok(r) => FileOutcome::Replayed(r),
             Err(m) => FileOutcome::Mismatch(m),
         },
@@ -99,7 +138,7 @@ fn text_line(r: &FileResult) -> String {
 /// Replays every file in `paths`, printing one line (or JSON object) per file, then a
 /// total. Returns the summary when all files replay cleanly, otherwise an error naming
 /// the failed files (each failure was printed already).
-pub fn run(paths: &[PathBuf], json: bool) -> Result<ReplaySummary, String> {
+pub fn run(paths: &[PathBuf], json: bool, target: Target) -> Result<ReplaySummary, String> {
     if paths.is_empty() {
         return Err("gomap replay: no trace files given".to_string());
     }
@@ -109,7 +148,7 @@ pub fn run(paths: &[PathBuf], json: bool) -> Result<ReplaySummary, String> {
         states_compared: 0,
     };
     for p in paths {
-        let r = replay_file(p);
+        let r = replay_file(p, target);
         if json {
             println!(
                 "{}",
@@ -153,7 +192,326 @@ pub fn run(paths: &[PathBuf], json: bool) -> Result<ReplaySummary, String> {
 
 /// [`run`] with parsed CLI arguments.
 pub fn run_args(args: &ReplayArgs) -> Result<ReplaySummary, String> {
-    run(&args.traces, args.json)
+    run(&args.traces, args.json, args.target)
+}
+
+/// The port's full-array snapshot as the model-side [`FlatState`] (same fields, copied).
+pub fn flat_from_snapshot(s: HmapSnapshot<u64, u64>) -> FlatState {
+    let arr = |a: Option<Vec<gomap_impl::Chain<u64, u64>>>| {
+        a.map(|chains| {
+            chains
+                .into_iter()
+                .map(|c| {
+                    c.into_iter()
+                        .map(|bm| FlatBmap {
+                            tophash: bm.tophash,
+                            keys: bm.keys,
+                            elems: bm.elems,
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+    };
+    FlatState {
+        count: s.count,
+        flags: s.flags,
+        b: s.b,
+        noverflow: s.noverflow,
+        hash0: s.hash0,
+        nevacuate: s.nevacuate,
+        prealloc_left: s.prealloc_left,
+        buckets: arr(s.buckets),
+        oldbuckets: arr(s.oldbuckets),
+    }
+}
+
+/// An open trace iterator on the model: the model's iterator id, and the element found by
+/// the mapiternext inside mapiterinit until the first `iter_next` hands it out.
+struct ModelIter {
+    id: u8,
+    first: Option<Option<(u64, u64)>>,
+}
+
+struct ModelReplayer<'t> {
+    trace: &'t Trace,
+    machine: Machine,
+    state: Option<HmapState>,
+    iters: HashMap<u64, ModelIter>,
+    decoder: StateDecoder,
+    report: ReplayReport,
+}
+
+/// Replays `trace` on the hmap model at Go's parameters (see the module documentation)
+/// and compares everything after every op; the first difference is the error.
+#[allow(clippy::result_large_err)] // as gomap_impl's replay_on_port: one per trace
+pub fn replay_on_model(trace: &Trace) -> Result<ReplayReport, ReplayMismatch> {
+    let mut r = ModelReplayer {
+        trace,
+        machine: Machine {
+            geo: Geometry::GO,
+            track: Track::default(),
+        },
+        state: None,
+        iters: HashMap::new(),
+        decoder: StateDecoder::new(),
+        report: ReplayReport {
+            file: trace.source.clone(),
+            ..ReplayReport::default()
+        },
+    };
+    for op in &trace.ops {
+        r.step(op)?;
+    }
+    Ok(r.report)
+}
+
+fn show_item(x: Option<(u64, u64)>) -> String {
+    match x {
+        None => "done".to_string(),
+        Some((k, e)) => format!("key {k}, elem {e}"),
+    }
+}
+
+#[allow(clippy::result_large_err)]
+impl ModelReplayer<'_> {
+    fn mismatch(
+        &self,
+        op: &TraceOp,
+        field: impl Into<String>,
+        expected: impl std::fmt::Display,
+        actual: impl std::fmt::Display,
+    ) -> ReplayMismatch {
+        ReplayMismatch {
+            file: self.trace.source.clone(),
+            op_index: op.i,
+            line: op.line,
+            op: op.op.name().to_string(),
+            field: field.into(),
+            expected: expected.to_string(),
+            actual: actual.to_string(),
+        }
+    }
+
+    fn step_error(&self, op: &TraceOp, e: StepError) -> ReplayMismatch {
+        let field = match e {
+            StepError::UnknownHash { .. } => "hash",
+            StepError::NoSuchIterator { .. } => "iter",
+            StepError::BadIteratorStart { .. } => "start_bucket",
+            _ => "model",
+        };
+        self.mismatch(
+            op,
+            field,
+            "a step of the model",
+            format!("model error: {e}"),
+        )
+    }
+
+    /// Teaches the model the hash of `key` under the current hash0 (the trace's `hash`).
+    fn learn_hash(&mut self, op: &TraceOp, key: u64, hash: u64) -> Result<(), ReplayMismatch> {
+        let s = self.state.as_mut().expect("a trace starts with make");
+        match s.hashes.insert(key, hash) {
+            Some(h) if h != hash => {
+                let hash0 = s.h.hash0;
+                Err(self.mismatch(
+                    op,
+                    "hash",
+                    format!("{h} (recorded earlier for key {key} under hash0 {hash0})"),
+                    hash,
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// One model step, with the log of Go's internal steps (read for array identity).
+    fn run(
+        &mut self,
+        op: &TraceOp,
+        action: HmapAction,
+        log: &mut Log,
+    ) -> Result<Outcome, ReplayMismatch> {
+        // A reseed starts a new epoch: hashes under the new hash0 come from later lines.
+        let empty = BTreeMap::new();
+        let new_hashes = matches!(action, HmapAction::Delete { .. }).then_some(&empty);
+        let s = self.state.as_mut().expect("a trace starts with make");
+        self.machine
+            .step(s, &action, new_hashes, log)
+            .map_err(|e| self.step_error(op, e))
+    }
+
+    fn step(&mut self, op: &TraceOp) -> Result<(), ReplayMismatch> {
+        let mut log = Log::enabled();
+        let is_make = matches!(op.op, TraceOpKind::Make { .. });
+        match op.op {
+            TraceOpKind::Make { hint } => {
+                let hint = usize::try_from(hint).unwrap_or(usize::MAX);
+                self.state = Some(self.machine.makemap(hint, op.state.hash0, BTreeMap::new()));
+                self.iters.clear();
+            }
+            TraceOpKind::Assign { key, elem, hash } => {
+                self.learn_hash(op, key, hash)?;
+                self.run(op, HmapAction::Assign { key, elem }, &mut log)?;
+            }
+            TraceOpKind::Delete { key, hash } => {
+                self.learn_hash(op, key, hash)?;
+                // The model uses `reseed` only when the delete brings count to 0, as Go
+                // draws hash0 only then; the line's hash0 is that draw.
+                let reseed = Some(op.state.hash0);
+                self.run(op, HmapAction::Delete { key, reseed }, &mut log)?;
+            }
+            TraceOpKind::Lookup {
+                key,
+                hash,
+                found,
+                elem,
+            } => {
+                self.learn_hash(op, key, hash)?;
+                let out = self.run(op, HmapAction::Access { key }, &mut log)?;
+                self.report.lookups_compared += 1;
+                let Outcome::Access {
+                    elem: got_elem,
+                    found: got_found,
+                } = out
+                else {
+                    return Err(self.mismatch(op, "found", found, format!("{out:?}")));
+                };
+                if got_found != found {
+                    return Err(self.mismatch(op, "found", found, got_found));
+                }
+                if got_elem != elem {
+                    return Err(self.mismatch(op, "elem", elem, got_elem));
+                }
+            }
+            TraceOpKind::IterStart {
+                iter,
+                start_bucket,
+                offset,
+            } => {
+                let (Ok(start_bucket), Ok(offset)) =
+                    (u16::try_from(start_bucket), u8::try_from(offset))
+                else {
+                    return Err(self.mismatch(
+                        op,
+                        "start_bucket",
+                        format!("{start_bucket} / {offset}"),
+                        "a start the model can represent (u16 bucket, u8 offset)",
+                    ));
+                };
+                let action = HmapAction::IterInit {
+                    start_bucket,
+                    offset,
+                };
+                match self.run(op, action, &mut log)? {
+                    Outcome::Yield { iter: id, kv } => {
+                        self.iters.insert(
+                            iter,
+                            ModelIter {
+                                id,
+                                first: Some(kv),
+                            },
+                        );
+                    }
+                    out => return Err(self.mismatch(op, "iter", "a yield", format!("{out:?}"))),
+                }
+            }
+            TraceOpKind::IterNext { iter, item } => {
+                let Some(it) = self.iters.get_mut(&iter) else {
+                    return Err(self.mismatch(op, "iter", "an open iterator", "none"));
+                };
+                let (id, first) = (it.id, it.first.take());
+                let got = match first {
+                    Some(kv) => kv,
+                    None => match self.run(op, HmapAction::IterNext { iter: id }, &mut log)? {
+                        Outcome::Yield { kv, .. } => kv,
+                        out => {
+                            return Err(self.mismatch(op, "iter", "a yield", format!("{out:?}")))
+                        }
+                    },
+                };
+                if got.is_none() {
+                    self.iters.remove(&iter);
+                }
+                self.report.yields_compared += 1;
+                match (item, got) {
+                    (Some((k, e)), Some((gk, ge))) => {
+                        if k != gk {
+                            return Err(self.mismatch(op, "key", k, gk));
+                        }
+                        if e != ge {
+                            return Err(self.mismatch(op, "elem", e, ge));
+                        }
+                    }
+                    (None, None) => {}
+                    (want, got) => {
+                        return Err(self.mismatch(op, "done", show_item(want), show_item(got)));
+                    }
+                }
+            }
+        }
+
+        self.decoder.apply(op);
+        self.compare_state(op, is_make, &log)?;
+        self.report.states_compared += 1;
+        self.report.ops_replayed += 1;
+        Ok(())
+    }
+
+    fn compare_state(
+        &mut self,
+        op: &TraceOp,
+        is_make: bool,
+        log: &Log,
+    ) -> Result<(), ReplayMismatch> {
+        let s = self.state.as_ref().expect("made");
+        let want = flat_from_snapshot(self.decoder.snapshot(&op.state));
+        let got = flat_state(s, Geometry::GO.bucket_cnt);
+        if let Some(d) = first_difference(&want, &got) {
+            return Err(self.mismatch(op, d.field, d.expected, d.actual));
+        }
+        self.report.bmaps_compared += [&want.buckets, &want.oldbuckets]
+            .into_iter()
+            .flatten()
+            .flat_map(|a| a.iter().map(Vec::len))
+            .sum::<usize>();
+
+        // Array identity. The model renumbers its arena after every step, so identity is
+        // read from what the step did: a new buckets array comes from makemap (B > 0),
+        // from mapassign's lazy allocation, or from hashGrow, which also makes the previous
+        // buckets array the oldbuckets.
+        let notes = log.0.as_deref().unwrap_or_default();
+        let noted = |prefix: &str| notes.iter().any(|n| n.starts_with(prefix));
+        let grew = noted("hashGrow");
+        let allocated = is_make || grew || noted("h.buckets = newobject");
+        let got_base = match s.h.buckets {
+            None => "none",
+            Some(_) if allocated => "fresh",
+            Some(_) => "prev",
+        };
+        let want_base = match op.state.buckets_base {
+            BucketsBase::None => "none",
+            BucketsBase::Prev => "prev",
+            BucketsBase::Fresh => "fresh",
+        };
+        if got_base != want_base {
+            return Err(self.mismatch(op, "buckets_base", want_base, got_base));
+        }
+        let got_old = match s.h.oldbuckets {
+            None => "none",
+            Some(_) if grew => "prev_buckets",
+            Some(_) => "prev_old",
+        };
+        let want_old = match op.state.oldbuckets_base {
+            OldBucketsBase::None => "none",
+            OldBucketsBase::PrevOld => "prev_old",
+            OldBucketsBase::PrevBuckets => "prev_buckets",
+        };
+        if got_old != want_old {
+            return Err(self.mismatch(op, "oldbuckets_base", want_old, got_old));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -166,7 +524,7 @@ mod tests {
 
     #[test]
     fn replay_of_the_sample_trace_succeeds_with_every_state_compared() {
-        let s = run(&[sample()], false).expect("sample replays");
+        let s = run(&[sample()], false, Target::Port).expect("sample replays");
         assert_eq!((s.ops_replayed, s.states_compared), (150, 150));
         assert!(s.files[0].ok());
     }
@@ -174,7 +532,94 @@ mod tests {
     #[test]
     fn replay_fails_when_any_file_is_not_a_trace() {
         let missing = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("no/such/trace.jsonl");
-        let err = run(&[sample(), missing], true).expect_err("missing file fails the run");
+        let err =
+            run(&[sample(), missing], true, Target::Port).expect_err("missing file fails the run");
         assert!(err.contains("1 of 2 traces failed"), "{err}");
+    }
+
+    fn sample_trace() -> Trace {
+        parse_trace(&sample()).expect("sample parses")
+    }
+
+    #[test]
+    fn model_replay_of_the_sample_trace_compares_every_state() {
+        let s = run(&[sample()], false, Target::Model).expect("sample replays on the model");
+        assert_eq!((s.ops_replayed, s.states_compared), (150, 150));
+    }
+
+    #[test]
+    fn model_replays_every_corpus_trace_with_the_same_comparisons_as_the_port() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/traces");
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("tests/traces")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .collect();
+        paths.sort();
+        assert!(!paths.is_empty());
+        for p in &paths {
+            let trace = parse_trace(p).expect("corpus trace parses");
+            let model = replay_on_model(&trace).unwrap_or_else(|m| panic!("{m}"));
+            let port = replay_on_port(&trace).unwrap_or_else(|m| panic!("{m}"));
+            assert_eq!(model, port, "{}", p.display());
+        }
+    }
+
+    #[test]
+    fn model_replay_reports_an_elem_go_did_not_store_with_its_slot() {
+        let mut trace = sample_trace();
+        let n = trace
+            .ops
+            .iter()
+            .position(|op| matches!(op.op, TraceOpKind::Assign { .. }))
+            .expect("an assign");
+        if let TraceOpKind::Assign { elem, .. } = &mut trace.ops[n].op {
+            *elem = elem.wrapping_add(1);
+        }
+        let m = replay_on_model(&trace).expect_err("the model stores the other elem");
+        assert_eq!((m.op_index, m.op.as_str()), (n as u64, "assign"));
+        assert!(
+            m.field.starts_with("buckets[") && m.field.contains("].elems["),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn model_replay_reports_a_lookup_result_go_did_not_return() {
+        let mut trace = sample_trace();
+        let n = trace
+            .ops
+            .iter()
+            .position(|op| matches!(op.op, TraceOpKind::Lookup { found: true, .. }))
+            .expect("a successful lookup");
+        if let TraceOpKind::Lookup { elem, .. } = &mut trace.ops[n].op {
+            *elem = elem.wrapping_add(1);
+        }
+        let m = replay_on_model(&trace).expect_err("the lookup differs");
+        assert_eq!((m.op_index, m.field.as_str()), (n as u64, "elem"));
+    }
+
+    #[test]
+    fn model_replay_reports_oldbuckets_go_did_not_have() {
+        // Claim that the first hashGrow kept the previous oldbuckets (nil): the model's
+        // grow made its old buckets array the oldbuckets.
+        let mut trace = sample_trace();
+        let n = trace
+            .ops
+            .iter()
+            .position(|op| op.state.oldbuckets_base == OldBucketsBase::PrevBuckets);
+        let n = n.expect("the sample grows");
+        trace.ops[n].state.oldbuckets_base = OldBucketsBase::None;
+        trace.ops[n].state.oldbuckets_delta.clear();
+        let m = replay_on_model(&trace).expect_err("oldbuckets differ");
+        assert_eq!(
+            (m.op_index, m.field.as_str()),
+            (n as u64, "oldbuckets"),
+            "{m}"
+        );
+        assert_eq!(
+            (m.expected.as_str(), m.actual.as_str()),
+            ("nil", "an array")
+        );
     }
 }

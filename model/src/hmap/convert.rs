@@ -117,7 +117,7 @@ pub fn first_array_difference(
     }
     for (idx, (wc, gc)) in want.iter().zip(got).enumerate() {
         for (j, (wb, gb)) in wc.iter().zip(gc).enumerate() {
-            let parts: [(&str, Option<(usize, String, String)>); 3] = [
+            let parts: [(&str, Option<SlotDiff>); 3] = [
                 ("tophash", slot_diff(&wb.tophash, &gb.tophash)),
                 ("keys", slot_diff(&wb.keys, &gb.keys)),
                 ("elems", slot_diff(&wb.elems, &gb.elems)),
@@ -139,8 +139,11 @@ pub fn first_array_difference(
     None
 }
 
-/// The first slot where `want` and `got` differ: (slot, want, got).
-fn slot_diff<T: PartialEq + ToString>(want: &[T], got: &[T]) -> Option<(usize, String, String)> {
+/// (slot, want, got).
+type SlotDiff = (usize, String, String);
+
+/// The first slot where `want` and `got` differ.
+fn slot_diff<T: PartialEq + ToString>(want: &[T], got: &[T]) -> Option<SlotDiff> {
     if want.len() != got.len() {
         return Some((
             want.len().min(got.len()),
