@@ -172,6 +172,10 @@ fn explain(
     }
 }
 
+/// Bounds of the search for a shorter counterexample: past them the path found is kept.
+const SHORTEN_MAX_STATES: usize = 2_000_000;
+const SHORTEN_TIMEOUT_SECS: u64 = 30;
+
 /// A shortest path to a discovery of `name`: bounded single-threaded BFS, tightening the bound
 /// until nothing shorter exists.
 fn shortest(
@@ -196,6 +200,8 @@ fn shortest(
             .checker()
             .finish_when(HasDiscoveries::AnyOf(BTreeSet::from([name])))
             .target_max_depth(len + 1)
+            .target_state_count(SHORTEN_MAX_STATES)
+            .timeout(Duration::from_secs(SHORTEN_TIMEOUT_SECS))
             .spawn_bfs()
             .join();
         match c.discovery(name) {
@@ -286,7 +292,8 @@ fn run_hmap(spec: &Spec, model: HmapModel, opts: &RunOptions) -> SpecResult {
             (_, None, false) => Verdict::Incomplete,
         };
         let counterexample = found.map(|p| {
-            let p = if opts.shorten {
+            // Random walks are deep and their spaces too big to search breadth-first.
+            let p = if opts.shorten && spec.strategy != Strategy::Simulation {
                 shortest(&model, name, p)
             } else {
                 p

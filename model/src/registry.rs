@@ -31,15 +31,16 @@ pub struct ModelInfo {
 }
 
 const HMAP_PARAMS: &[ParamDef] = &[
-    ParamDef { name: "keys", default: "2", description: "keys k1..kN (1..=16)" },
+    ParamDef { name: "keys", default: "2", description: "keys k1..kN (1..=64)" },
     ParamDef { name: "values", default: "1", description: "elems v1..vN assigned (1..=8)" },
     ParamDef { name: "hash_bits", default: "2", description: "low hash bits that vary (bucket index and X/Y choice; 0..=8)" },
     ParamDef { name: "tophash_values", default: "1", description: "distinct top bytes of the hash (2+ explores equal low bits with unequal tophash; 1..=4)" },
     ParamDef { name: "bucket_cnt", default: "2", description: "slots per bmap, a power of two <= 8 (Go: 8)" },
     ParamDef { name: "load_factor", default: "\"3/2\"", description: "loadFactorNum/loadFactorDen as \"N/D\" (Go: \"13/2\")" },
-    ParamDef { name: "max_ops", default: "6", description: "Go operations per execution (1..=40)" },
+    ParamDef { name: "max_ops", default: "6", description: "Go operations per execution (1..=250)" },
     ParamDef { name: "max_iters", default: "1", description: "range loops open at once (0..=3)" },
     ParamDef { name: "hint", default: "0", description: "makemap's size hint" },
+    ParamDef { name: "hash_functions", default: "0", description: "0: every injective assignment of hashes to keys (one initial state each); N: N pseudo-random ones, for configurations too big to enumerate" },
     ParamDef { name: "reseed", default: "true", description: "explore every new hash function when a delete reseeds hash0 at count 0" },
     ParamDef { name: "ops", default: "[\"assign\", \"delete\", \"access\", \"iterate\"]", description: "operations the goroutine performs" },
 ];
@@ -91,7 +92,8 @@ pub fn hmap_model(spec: &Spec) -> Result<HmapModel, SpecError> {
     for (name, v) in &spec.params {
         let field = format!("params.{name}");
         match name.as_str() {
-            "keys" => p.keys = int_param(spec, name, v, 1, 16)? as u64,
+            "keys" => p.keys = int_param(spec, name, v, 1, 64)? as u64,
+            "hash_functions" => p.hash_functions = int_param(spec, name, v, 0, 4096)? as u32,
             "values" => p.values = int_param(spec, name, v, 1, 8)? as u64,
             "hash_bits" => p.hash_bits = int_param(spec, name, v, 0, 8)? as u32,
             "tophash_values" => p.tophash_values = int_param(spec, name, v, 1, 4)? as u32,
@@ -136,7 +138,7 @@ pub fn hmap_model(spec: &Spec) -> Result<HmapModel, SpecError> {
                     }
                 }
             }
-            "max_ops" => p.max_ops = int_param(spec, name, v, 1, 40)? as u8,
+            "max_ops" => p.max_ops = int_param(spec, name, v, 1, 250)? as u8,
             "max_iters" => p.max_iters = int_param(spec, name, v, 0, 3)? as u8,
             "hint" => p.hint = int_param(spec, name, v, 0, 1 << 20)? as usize,
             "reseed" => match &v.value {
@@ -169,13 +171,15 @@ pub fn hmap_model(spec: &Spec) -> Result<HmapModel, SpecError> {
                         Some("delete") => ops.delete = true,
                         Some("access") => ops.access = true,
                         Some("iterate") => ops.iterate = true,
-                        _ => return Err(spec.error(
-                            Some(v.line),
-                            Some(&field),
-                            format!(
+                        _ => {
+                            return Err(spec.error(
+                                Some(v.line),
+                                Some(&field),
+                                format!(
                                 "unknown operation {it} (expected assign, delete, access, iterate)"
                             ),
-                        )),
+                            ))
+                        }
                     }
                 }
                 p.ops = ops;
@@ -204,6 +208,34 @@ pub fn hmap_model(spec: &Spec) -> Result<HmapModel, SpecError> {
             format!(
                 "{} keys cannot have distinct hashes in a domain of {domain} (2^hash_bits x tophash_values)",
                 p.keys
+            ),
+        ));
+    }
+    if p.hash_functions == 0 {
+        // Every injective assignment is an initial state: refuse counts that cannot be
+        // enumerated.
+        let n: f64 = (0..p.keys).map(|i| (domain - i) as f64).product();
+        if n > 100_000.0 {
+            let line = spec.params.get("keys").map(|v| v.line);
+            return Err(spec.error(
+                line,
+                Some("params.keys"),
+                format!(
+                    "{} keys over a domain of {domain} hashes make {n:.0} hash functions to enumerate (at most 100000); set params.hash_functions to sample some",
+                    p.keys
+                ),
+            ));
+        }
+    }
+    if p.geo.load_factor_num > p.geo.bucket_cnt * p.geo.load_factor_den {
+        // Go's 13/2 is below its 8 slots. Above bucket_cnt, a same-size grow can leave as many
+        // overflow buckets as it found, and mapassign's hashGrow / `goto again` never ends.
+        return Err(spec.error(
+            lf_line.or(spec.params.get("bucket_cnt").map(|v| v.line)),
+            Some("params.load_factor"),
+            format!(
+                "load factor {}/{} exceeds bucket_cnt {}: a same-size grow could re-trigger forever (Go: 13/2 <= 8)",
+                p.geo.load_factor_num, p.geo.load_factor_den, p.geo.bucket_cnt
             ),
         ));
     }

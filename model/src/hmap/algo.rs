@@ -135,6 +135,9 @@ pub enum StepError {
     BadIteratorStart { start_bucket: u16, offset: u8 },
     /// Go would throw "bad map state".
     BadMapState,
+    /// mapassign's hashGrow / `goto again` did not settle (only possible with a load factor
+    /// above bucket_cnt, which Go's parameters exclude).
+    GrowLoop,
 }
 
 impl std::fmt::Display for StepError {
@@ -152,6 +155,7 @@ impl std::fmt::Display for StepError {
                 "iterator start bucket {start_bucket} / offset {offset} out of range"
             ),
             StepError::BadMapState => write!(f, "bad map state"),
+            StepError::GrowLoop => write!(f, "hashGrow re-triggered without end in one mapassign"),
         }
     }
 }
@@ -184,6 +188,8 @@ pub mod ev {
     pub const ITER_YIELD_VIA_MAPACCESSK: u32 = 1 << 2;
     pub const ITER_CHECKBUCKET_SKIP: u32 = 1 << 3;
     pub const EVACUATE_NEWOVERFLOW: u32 = 1 << 4;
+    pub const DOUBLE_GROW_STARTED: u32 = 1 << 5;
+    pub const SAME_SIZE_GROW_STARTED: u32 = 1 << 6;
 }
 
 /// The transition function with its configuration. The checker and the conformance tests
@@ -426,6 +432,7 @@ impl Machine {
             s.h.buckets = Some(Self::new_array(s, 0));
             log.note(|| "h.buckets = newobject(t.bucket)".into());
         }
+        let mut grows = 0;
         let (pos, inserted) = loop {
             // again:
             let bucket = hash as usize & ((1usize << s.h.b) - 1);
@@ -462,6 +469,10 @@ impl Machine {
                 && (self.geo.over_load_factor(s.h.count + 1, s.h.b)
                     || too_many_overflow_buckets(s.h.noverflow, s.h.b))
             {
+                grows += 1;
+                if grows > 2 {
+                    return Err(StepError::GrowLoop);
+                }
                 self.hash_grow(s, log);
                 continue; // goto again
             }
@@ -566,6 +577,11 @@ impl Machine {
             s.h.prealloc_left = next_overflow;
         }
         s.ghost.grow_works = 0;
+        s.ghost.events |= if bigger == 0 {
+            ev::SAME_SIZE_GROW_STARTED
+        } else {
+            ev::DOUBLE_GROW_STARTED
+        };
         log.note(|| {
             format!(
                 "hashGrow: {} to B={new_b}",

@@ -57,6 +57,8 @@ pub struct HmapParams {
     pub hint: usize,
     /// Explore every new hash function when a delete reseeds hash0.
     pub reseed: bool,
+    /// 0: every injective assignment of hashes to keys; n > 0: n pseudo-random ones.
+    pub hash_functions: u32,
     pub ops: OpSet,
 }
 
@@ -76,6 +78,7 @@ impl Default for HmapParams {
             max_iters: 1,
             hint: 0,
             reseed: true,
+            hash_functions: 0,
             ops: OpSet {
                 assign: true,
                 delete: true,
@@ -142,6 +145,30 @@ fn injective_assignments(keys: u64, domain: &[u64]) -> Vec<BTreeMap<u64, u64>> {
     out
 }
 
+/// `n` pseudo-random injective assignments (splitmix64 from a fixed seed: the same every
+/// run), for configurations whose full set of assignments is too large to enumerate.
+fn sampled_assignments(keys: u64, domain: &[u64], n: u32) -> Vec<BTreeMap<u64, u64>> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    (0..n)
+        .map(|_| {
+            let mut pool = domain.to_vec();
+            (1..=keys)
+                .map(|k| {
+                    let i = (next() % pool.len() as u64) as usize;
+                    (k, pool.swap_remove(i))
+                })
+                .collect()
+        })
+        .collect()
+}
+
 impl HmapModel {
     /// Builds the model checking the named properties (all when `names` is None). Parameters
     /// must have been validated (see `crate::registry`).
@@ -164,7 +191,11 @@ impl HmapModel {
             track.claims |= need.claims;
         }
         let domain = hash_domain(params.hash_bits, params.tophash_values);
-        let assignments = injective_assignments(params.keys, &domain);
+        let assignments = if params.hash_functions == 0 {
+            injective_assignments(params.keys, &domain)
+        } else {
+            sampled_assignments(params.keys, &domain, params.hash_functions)
+        };
         HmapModel {
             machine: Machine {
                 geo: params.geo,

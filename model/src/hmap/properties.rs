@@ -208,9 +208,15 @@ fn s17_oldbuckets_freed_only_when_evacuated(_: &HmapModel, s: &HmapState) -> boo
 }
 
 fn reaches_double_grow(_: &HmapModel, s: &HmapState) -> bool {
-    s.h.growing() && !s.h.same_size_grow()
+    s.ghost.events & ev::DOUBLE_GROW_STARTED != 0
 }
 fn reaches_same_size_grow(_: &HmapModel, s: &HmapState) -> bool {
+    s.ghost.events & ev::SAME_SIZE_GROW_STARTED != 0
+}
+fn reaches_double_grow_in_progress(_: &HmapModel, s: &HmapState) -> bool {
+    s.h.growing() && !s.h.same_size_grow()
+}
+fn reaches_same_size_grow_in_progress(_: &HmapModel, s: &HmapState) -> bool {
     s.h.growing() && s.h.same_size_grow()
 }
 fn reaches_iteration_across_grow(_: &HmapModel, s: &HmapState) -> bool {
@@ -296,9 +302,13 @@ pub const PROPERTIES: &[PropDef] = &[
     prop!(s17_oldbuckets_freed_only_when_evacuated, Always, CLAIMS,
         "seed claim S17: oldbuckets is freed only when every old bucket has been evacuated"),
     prop!(reaches_double_grow, Sometimes, NONE,
-        "a doubling grow is in progress"),
+        "hashGrow doubled the bucket array"),
     prop!(reaches_same_size_grow, Sometimes, NONE,
-        "a same-size grow is in progress"),
+        "hashGrow started a same-size grow (too many overflow buckets)"),
+    prop!(reaches_double_grow_in_progress, Sometimes, NONE,
+        "a doubling grow is still in progress after an operation (needs 4+ old buckets: growWork evacuates two per write)"),
+    prop!(reaches_same_size_grow_in_progress, Sometimes, NONE,
+        "a same-size grow is still in progress after an operation"),
     prop!(reaches_iteration_across_grow, Sometimes, NONE,
         "an open iterator walks a bucket array that is no longer h.buckets"),
     prop!(reaches_empty_rest_across_overflow, Sometimes, NONE,
