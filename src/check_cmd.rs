@@ -141,20 +141,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
 
 /// Model-specific validation without running anything.
 fn validate(spec: &Spec) -> Result<(), SpecError> {
-    match spec.model.as_str() {
-        "hmap" => gomap_model::registry::hmap_model(spec).map(|_| ()),
-        other => {
-            let known: Vec<&str> = gomap_model::registry::models()
-                .iter()
-                .map(|m| m.name)
-                .collect();
-            Err(spec.error(
-                Some(spec.model_line),
-                Some("model"),
-                format!("unknown model `{other}` (known: {})", known.join(", ")),
-            ))
-        }
-    }
+    (gomap_model::registry::entry(spec)?.validate)(spec)
 }
 
 fn header() -> String {

@@ -2,7 +2,6 @@
 //! otherwise.
 
 use gomap_model::spec::Spec;
-use stateright::Model;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::Path;
 use std::process::ExitCode;
@@ -39,22 +38,22 @@ pub fn run(spec_path: &Path, addr: &str, allow_remote: bool) -> ExitCode {
         eprintln!("error: cannot bind {sa}: {e}");
         return ExitCode::from(crate::EXIT_BAD_INPUT);
     }
-    match spec.model.as_str() {
-        "hmap" => {
-            let mut model = match gomap_model::registry::hmap_model(&spec) {
-                Ok(m) => m,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(crate::EXIT_BAD_INPUT);
-                }
-            };
-            model.exhaustive = false;
-            println!("explorer for {} at http://{sa}/", spec.path.display());
-            let _ = model.checker().serve(sa);
-            ExitCode::SUCCESS
+    let entry = match gomap_model::registry::entry(&spec) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(crate::EXIT_BAD_INPUT);
         }
-        other => {
-            eprintln!("error: {}: unknown model `{other}`", spec.path.display());
+    };
+    if let Err(e) = (entry.validate)(&spec) {
+        eprintln!("error: {e}");
+        return ExitCode::from(crate::EXIT_BAD_INPUT);
+    }
+    println!("explorer for {} at http://{sa}/", spec.path.display());
+    match (entry.explore)(&spec, sa) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
             ExitCode::from(crate::EXIT_BAD_INPUT)
         }
     }

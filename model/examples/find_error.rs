@@ -1,14 +1,17 @@
 //! Breadth-first search for a transition that returns a StepError; prints its path.
 use gomap_model::hmap::algo::Log;
 use gomap_model::spec::Spec;
-use std::collections::{HashMap, VecDeque};
 use stateright::Model;
+use std::collections::{HashMap, VecDeque};
 
 fn main() {
     let path = std::env::args().nth(1).expect("spec path");
     let spec = Spec::load(std::path::Path::new(&path)).unwrap();
     let m = gomap_model::registry::hmap_model(&spec).unwrap();
-    let mut seen: HashMap<gomap_model::hmap::HmapState, Option<(gomap_model::hmap::HmapState, gomap_model::hmap::HmapAction)>> = HashMap::new();
+    let mut seen: HashMap<
+        gomap_model::hmap::HmapState,
+        Option<(gomap_model::hmap::HmapState, gomap_model::hmap::HmapAction)>,
+    > = HashMap::new();
     let mut q = VecDeque::new();
     for s in m.init_states() {
         seen.insert(s.clone(), None);
@@ -20,7 +23,9 @@ fn main() {
         for a in acts {
             let mut n = s.clone();
             let nh = match &a {
-                gomap_model::hmap::HmapAction::Delete { reseed: Some(h), .. } => m.assignments.get(*h as usize),
+                gomap_model::hmap::HmapAction::Delete {
+                    reseed: Some(h), ..
+                } => m.assignments.get(*h as usize),
                 _ => None,
             };
             if let Err(e) = m.machine.step(&mut n, &a, nh, &mut Log::default()) {
@@ -32,12 +37,17 @@ fn main() {
                 }
                 path.reverse();
                 for (st, act) in path {
-                    println!("{}\n>> {act}", gomap_model::hmap::render::state_text(&st, &m));
+                    println!(
+                        "{}\n>> {act}",
+                        gomap_model::hmap::render::state_text(&st, &m)
+                    );
                 }
                 let mut n2 = s.clone();
                 let mut log = Log::enabled();
                 let _ = m.machine.step(&mut n2, &a, nh, &mut log);
-                for l in log.0.unwrap() { println!("   -> {l}"); }
+                for l in log.0.unwrap() {
+                    println!("   -> {l}");
+                }
                 println!("ERROR {e}");
                 return;
             }

@@ -116,25 +116,45 @@ pub fn run_spec_file(path: &std::path::Path, opts: &RunOptions) -> Result<SpecRe
     run_spec(&spec, opts)
 }
 
-/// Checks a parsed spec.
+/// Checks a parsed spec with the model it names.
 pub fn run_spec(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError> {
-    match spec.model.as_str() {
-        "hmap" => {
-            let model = registry::hmap_model(spec)?;
-            Ok(run_hmap(spec, model, opts))
-        }
-        other => {
-            let known: Vec<&str> = registry::models().iter().map(|m| m.name).collect();
-            Err(spec.error(
-                Some(spec.model_line),
-                Some("model"),
-                format!("unknown model `{other}` (known: {})", known.join(", ")),
-            ))
-        }
+    (registry::entry(spec)?.run)(spec, opts)
+}
+
+/// What the runner needs of a model beyond stateright's [`Model`].
+pub trait Checkable: Model + Clone + Send + Sync + 'static {
+    /// The state, readably (a few lines).
+    fn state_text(&self, s: &Self::State) -> String;
+    /// Runs one step with Go's internal steps logged: (Go's inner steps, what the program
+    /// observed or "", the next state).
+    fn explain_step(&self, s: &Self::State, a: &Self::Action)
+        -> (Vec<String>, String, Self::State);
+    /// A copy that checks only the property `name` and may stop as soon as it is found.
+    fn only(&self, name: &'static str) -> Self;
+}
+
+impl Checkable for HmapModel {
+    fn state_text(&self, s: &Self::State) -> String {
+        render::state_text(s, self)
+    }
+    fn explain_step(
+        &self,
+        s: &Self::State,
+        a: &Self::Action,
+    ) -> (Vec<String>, String, Self::State) {
+        let (next, out, log) = self.explain(s, a);
+        (log, render::outcome_text(&out), next)
+    }
+    fn only(&self, name: &'static str) -> Self {
+        let mut m = self.clone();
+        m.exhaustive = false;
+        m.selected
+            .retain(|&i| properties::PROPERTIES[i].name == name);
+        m
     }
 }
 
-fn kind_of(model: &HmapModel, name: &str) -> properties::Kind {
+fn kind_of<M: Model>(model: &M, name: &str) -> properties::Kind {
     model
         .properties()
         .iter()
@@ -146,22 +166,24 @@ fn kind_of(model: &HmapModel, name: &str) -> properties::Kind {
         .unwrap_or(properties::Kind::Always)
 }
 
-fn explain(
-    model: &HmapModel,
-    path: &Path<crate::hmap::HmapState, crate::hmap::HmapAction>,
-) -> Counterexample {
+fn explain<M>(model: &M, path: &Path<M::State, M::Action>) -> Counterexample
+where
+    M: Checkable,
+    M::State: Clone + PartialEq,
+    M::Action: Clone + PartialEq + std::fmt::Debug,
+{
     let explorer_path = path.encode(model);
     let v = path.clone().into_vec();
-    let initial_state = render::state_text(&v[0].0, model);
+    let initial_state = model.state_text(&v[0].0);
     let mut steps = Vec::new();
     for (state, action) in &v {
         if let Some(a) = action {
-            let (next, out, log) = model.explain(state, a);
+            let (log, outcome, next) = model.explain_step(state, a);
             steps.push(Step {
-                action: a.to_string(),
+                action: model.format_action(a),
                 go_steps: log,
-                outcome: render::outcome_text(&out),
-                state: render::state_text(&next, model),
+                outcome,
+                state: model.state_text(&next),
             });
         }
     }
@@ -178,16 +200,18 @@ const SHORTEN_TIMEOUT_SECS: u64 = 30;
 
 /// A shortest path to a discovery of `name`: bounded single-threaded BFS, tightening the bound
 /// until nothing shorter exists.
-fn shortest(
-    model: &HmapModel,
+fn shortest<M>(
+    model: &M,
     name: &'static str,
-    found: Path<crate::hmap::HmapState, crate::hmap::HmapAction>,
-) -> Path<crate::hmap::HmapState, crate::hmap::HmapAction> {
+    found: Path<M::State, M::Action>,
+) -> Path<M::State, M::Action>
+where
+    M: Checkable,
+    M::State: Clone + PartialEq + std::hash::Hash + Send + Sync + std::fmt::Debug + 'static,
+    M::Action: Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static,
+{
     let mut best = found;
-    let mut m = model.clone();
-    m.exhaustive = false;
-    m.selected
-        .retain(|&i| properties::PROPERTIES[i].name == name);
+    let m = model.only(name);
     loop {
         // Depth counts states from 1: a path of n actions ends at depth n + 1, and states at
         // depth >= target are skipped, so this only finds strictly shorter paths.
@@ -211,7 +235,13 @@ fn shortest(
     }
 }
 
-fn run_hmap(spec: &Spec, model: HmapModel, opts: &RunOptions) -> SpecResult {
+/// Runs the search a spec asks for on `model` and compares the verdicts.
+pub fn run_model<M>(spec: &Spec, model: M, opts: &RunOptions) -> SpecResult
+where
+    M: Checkable,
+    M::State: Clone + PartialEq + std::hash::Hash + Send + Sync + std::fmt::Debug + 'static,
+    M::Action: Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static,
+{
     let threads = opts.threads.unwrap_or(spec.threads);
     let mut b = model
         .clone()
@@ -282,7 +312,15 @@ fn run_hmap(spec: &Spec, model: HmapModel, opts: &RunOptions) -> SpecResult {
     let mut props = Vec::new();
     for e in &spec.expect {
         let kind = kind_of(&model, &e.property);
-        let name: &'static str = properties::find(&e.property).map(|p| p.name).unwrap();
+        let Some(name) = model
+            .properties()
+            .iter()
+            .map(|p| p.name)
+            .find(|n| *n == e.property)
+        else {
+            // The model's builder rejected unknown names already.
+            continue;
+        };
         let found = discoveries.get(name).cloned();
         let verdict = match (kind, &found, complete) {
             (properties::Kind::Always, Some(_), _) => Verdict::Violated,

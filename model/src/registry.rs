@@ -45,9 +45,58 @@ const HMAP_PARAMS: &[ParamDef] = &[
     ParamDef { name: "ops", default: "[\"assign\", \"delete\", \"access\", \"iterate\"]", description: "operations the goroutine performs" },
 ];
 
+/// A model a spec can name: how to list, validate, check and explore it.
+pub struct ModelEntry {
+    pub name: &'static str,
+    pub info: fn() -> ModelInfo,
+    /// Checks the spec's parameters and property names without running anything.
+    pub validate: fn(&Spec) -> Result<(), SpecError>,
+    pub run: fn(&Spec, &crate::check::RunOptions) -> Result<crate::check::SpecResult, SpecError>,
+    /// Serves stateright's explorer for the spec's model (blocks).
+    pub explore: fn(&Spec, std::net::SocketAddr) -> Result<(), SpecError>,
+}
+
+/// Every model, by name.
+pub const ENTRIES: &[ModelEntry] = &[ModelEntry {
+    name: "hmap",
+    info: hmap_info,
+    validate: |spec| hmap_model(spec).map(|_| ()),
+    run: |spec, opts| Ok(crate::check::run_model(spec, hmap_model(spec)?, opts)),
+    explore: |spec, addr| {
+        use stateright::Model;
+        let mut model = hmap_model(spec)?;
+        model.exhaustive = false;
+        let _ = model.checker().serve(addr);
+        Ok(())
+    },
+}];
+
+/// The entry of the model a spec names, or an error naming the spec's `model` line.
+pub fn entry(spec: &Spec) -> Result<&'static ModelEntry, SpecError> {
+    ENTRIES
+        .iter()
+        .find(|e| e.name == spec.model)
+        .ok_or_else(|| {
+            let known: Vec<&str> = ENTRIES.iter().map(|e| e.name).collect();
+            spec.error(
+                Some(spec.model_line),
+                Some("model"),
+                format!(
+                    "unknown model `{}` (known: {})",
+                    spec.model,
+                    known.join(", ")
+                ),
+            )
+        })
+}
+
 /// Every model a spec can name.
 pub fn models() -> Vec<ModelInfo> {
-    vec![ModelInfo {
+    ENTRIES.iter().map(|e| (e.info)()).collect()
+}
+
+fn hmap_info() -> ModelInfo {
+    ModelInfo {
         name: "hmap",
         description: "one goroutine using one Go 1.19 map[uint64]uint64: buckets, tophash states, growth and evacuation, deletes, iterators (runtime/map.go, map_fast64.go)",
         params: HMAP_PARAMS.to_vec(),
@@ -59,7 +108,7 @@ pub fn models() -> Vec<ModelInfo> {
                 description: p.description,
             })
             .collect(),
-    }]
+    }
 }
 
 fn int_param(

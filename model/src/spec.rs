@@ -297,15 +297,19 @@ impl Spec {
                 "a spec must expect a verdict for at least one property".into(),
             ));
         }
-        if strategy == Strategy::Simulation {
-            if unique_states.is_some() {
-                return Err(err(
-                    unique_states.map(|u| u.1),
-                    Some("expect.unique_states"),
-                    "a simulation visits a random subset of states: its count cannot be pinned"
-                        .into(),
-                ));
-            }
+        if strategy == Strategy::Simulation && unique_states.is_some() {
+            return Err(err(
+                unique_states.map(|u| u.1),
+                Some("expect.unique_states"),
+                "a simulation visits a random subset of states: its count cannot be pinned".into(),
+            ));
+        }
+        if strategy == Strategy::Simulation && max_states.is_none() {
+            return Err(err(
+                None,
+                Some("limits.max_states"),
+                "a simulation runs until a limit: set limits.max_states".into(),
+            ));
         }
         let params = raw
             .params
