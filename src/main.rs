@@ -55,6 +55,12 @@ pub const EXIT_MISMATCH: u8 = 1;
 pub const EXIT_BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
+    // Die quietly on a closed pipe (`gomap check specs/ | head`), as command-line tools do,
+    // instead of panicking in println!.
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check_cmd::run(args),
