@@ -29,7 +29,7 @@ use gomap_impl::trace::{
     StateDecoder, Trace, TraceError, TraceOp, TraceOpKind,
 };
 use gomap_impl::HmapSnapshot;
-use gomap_model::hmap::algo::{Geometry, Log, Machine, StepError, Track};
+use gomap_model::hmap::algo::{ev, Geometry, Log, Machine, StepError, Track};
 use gomap_model::hmap::convert::{first_difference, flat_state, FlatBmap, FlatState};
 use gomap_model::hmap::{HmapAction, HmapState, Outcome};
 use serde::Serialize;
@@ -342,8 +342,13 @@ impl ModelReplayer<'_> {
     }
 
     fn step(&mut self, op: &TraceOp) -> Result<(), ReplayMismatch> {
-        let mut log = Log::enabled();
+        let mut log = Log::default();
         let is_make = matches!(op.op, TraceOpKind::Make { .. });
+        let had_buckets = self.state.as_ref().is_some_and(|s| s.h.buckets.is_some());
+        // Events are those of the last model step; an op that runs none reports none.
+        if let Some(s) = self.state.as_mut() {
+            s.ghost.events = 0;
+        }
         match op.op {
             TraceOpKind::Make { hint } => {
                 let hint = usize::try_from(hint).unwrap_or(usize::MAX);
@@ -452,7 +457,7 @@ impl ModelReplayer<'_> {
         }
 
         self.decoder.apply(op);
-        self.compare_state(op, is_make, &log)?;
+        self.compare_state(op, is_make, had_buckets)?;
         self.report.states_compared += 1;
         self.report.ops_replayed += 1;
         Ok(())
@@ -462,7 +467,7 @@ impl ModelReplayer<'_> {
         &mut self,
         op: &TraceOp,
         is_make: bool,
-        log: &Log,
+        had_buckets: bool,
     ) -> Result<(), ReplayMismatch> {
         let s = self.state.as_ref().expect("made");
         let want = flat_from_snapshot(self.decoder.snapshot(&op.state));
@@ -478,12 +483,11 @@ impl ModelReplayer<'_> {
 
         // Array identity. The model renumbers its arena after every step, so identity is
         // read from what the step did: a new buckets array comes from makemap (B > 0),
-        // from mapassign's lazy allocation, or from hashGrow, which also makes the previous
-        // buckets array the oldbuckets.
-        let notes = log.0.as_deref().unwrap_or_default();
-        let noted = |prefix: &str| notes.iter().any(|n| n.starts_with(prefix));
-        let grew = noted("hashGrow");
-        let allocated = is_make || grew || noted("h.buckets = newobject");
+        // from mapassign's lazy allocation (nil before, non-nil after), or from hashGrow
+        // (the step's events), which also makes the previous buckets array the oldbuckets.
+        let grew = !is_make
+            && s.ghost.events & (ev::DOUBLE_GROW_STARTED | ev::SAME_SIZE_GROW_STARTED) != 0;
+        let allocated = is_make || grew || (!had_buckets && s.h.buckets.is_some());
         let got_base = match s.h.buckets {
             None => "none",
             Some(_) if allocated => "fresh",

@@ -77,6 +77,7 @@ pub struct SpecResult {
     pub model: String,
     pub strategy: Strategy,
     pub threads: usize,
+    pub symmetry: bool,
     pub unique_states: usize,
     pub total_states: usize,
     pub max_depth: usize,
@@ -118,7 +119,9 @@ pub fn run_spec_file(path: &std::path::Path, opts: &RunOptions) -> Result<SpecRe
 
 /// Checks a parsed spec with the model it names.
 pub fn run_spec(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError> {
-    (registry::entry(spec)?.run)(spec, opts)
+    let entry = registry::entry(spec)?;
+    (entry.validate)(spec)?;
+    (entry.run)(spec, opts)
 }
 
 /// What the runner needs of a model beyond stateright's [`Model`].
@@ -131,6 +134,11 @@ pub trait Checkable: Model + Clone + Send + Sync + 'static {
         -> (Vec<String>, String, Self::State);
     /// A copy that checks only the property `name` and may stop as soon as it is found.
     fn only(&self, name: &'static str) -> Self;
+    /// The representative of a state's symmetry class, for `search.symmetry = true`; None if
+    /// the model has no symmetry.
+    fn symmetry_fn(&self) -> Option<fn(&Self::State) -> Self::State> {
+        None
+    }
 }
 
 impl Checkable for HmapModel {
@@ -254,6 +262,11 @@ where
     if let Some(d) = spec.max_depth {
         b = b.target_max_depth(d);
     }
+    if spec.symmetry {
+        if let Some(f) = model.symmetry_fn() {
+            b = b.symmetry_fn(f);
+        }
+    }
     let start = Instant::now();
     let progress = |unique: usize, depth: usize| {
         if let Some(f) = opts.progress {
@@ -358,6 +371,7 @@ where
         model: spec.model.clone(),
         strategy: spec.strategy,
         threads,
+        symmetry: spec.symmetry,
         unique_states: unique,
         total_states: total,
         max_depth: depth,

@@ -60,7 +60,16 @@ pub struct ModelEntry {
 pub const ENTRIES: &[ModelEntry] = &[ModelEntry {
     name: "hmap",
     info: hmap_info,
-    validate: |spec| hmap_model(spec).map(|_| ()),
+    validate: |spec| {
+        if spec.symmetry {
+            return Err(spec.error(
+                spec.symmetry_line,
+                Some("search.symmetry"),
+                "the hmap model has no symmetry reduction",
+            ));
+        }
+        hmap_model(spec).map(|_| ())
+    },
     run: |spec, opts| Ok(crate::check::run_model(spec, hmap_model(spec)?, opts)),
     explore: |spec, addr| {
         use stateright::Model;

@@ -104,6 +104,7 @@ struct RawSearch {
     strategy: Option<Spanned<String>>,
     threads: Option<Spanned<i64>>,
     seed: Option<Spanned<i64>>,
+    symmetry: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -142,6 +143,9 @@ pub struct Spec {
     pub strategy: Strategy,
     pub threads: usize,
     pub seed: u64,
+    /// Symmetry reduction (the model's representative function; DFS only).
+    pub symmetry: bool,
+    pub symmetry_line: Option<usize>,
     pub max_states: Option<usize>,
     pub max_depth: Option<usize>,
     pub timeout_secs: u64,
@@ -234,6 +238,16 @@ impl Spec {
             }
             Some(s) => *s.get_ref() as u64,
         };
+        let symmetry = raw.search.symmetry.as_ref().is_some_and(|s| *s.get_ref());
+        let symmetry_line = raw.search.symmetry.as_ref().map(|s| at(s.span()));
+        if symmetry && strategy != Strategy::Dfs {
+            // stateright's BFS and on-demand checkers accept symmetry and silently ignore it.
+            return Err(err(
+                symmetry_line,
+                Some("search.symmetry"),
+                "symmetry reduction works with strategy = \"dfs\" only".into(),
+            ));
+        }
         let max_states = raw
             .limits
             .max_states
@@ -338,6 +352,8 @@ impl Spec {
             strategy,
             threads,
             seed,
+            symmetry,
+            symmetry_line,
             max_states,
             max_depth,
             timeout_secs,
