@@ -23,7 +23,7 @@ use std::rc::Rc;
 
 use gomap_impl::map::Fault;
 use gomap_impl::{GoMap, HmapSnapshot, IterId, MapHasher, MapParams, RandomSource};
-use gomap_model::hmap::algo::{Geometry, Log, Machine, Track};
+use gomap_model::hmap::algo::{ev, Geometry, Log, Machine, Track};
 use gomap_model::hmap::convert::{first_difference, flat_state, FlatBmap, FlatState};
 use gomap_model::hmap::{HmapAction, HmapState, Outcome};
 
@@ -227,11 +227,13 @@ impl Reference {
     }
 
     fn go(&mut self, op: GoOp) {
-        let mut log = Log::enabled();
+        let mut log = Log::default();
         let mut outcome = Outcome::None;
         let mut iter_spanning_grow_done = false;
         let mut yield_after_grow = false;
         let mut reseed = false;
+        let ran_step = !matches!(op, GoOp::Make { .. })
+            && !matches!(op, GoOp::IterNext { slot } if self.open[slot].first.is_some());
         let step = |r: &mut Reference, action: HmapAction, log: &mut Log| {
             let next = hashes_of(&r.fns, r.draws);
             let new_hashes = matches!(action, HmapAction::Delete { .. }).then_some(&next);
@@ -316,11 +318,16 @@ impl Reference {
                 }
             }
         }
-        let notes = log.0.unwrap_or_default();
-        let grow = notes.iter().find_map(|n| {
-            n.strip_prefix("hashGrow: ")
-                .map(|rest| !rest.starts_with("same-size"))
-        });
+        // The events of the step just run (none if this op ran no step: makemap, or the
+        // first round of an iterator).
+        let events = if ran_step { self.state.ghost.events } else { 0 };
+        let grow = if events & ev::DOUBLE_GROW_STARTED != 0 {
+            Some(true)
+        } else if events & ev::SAME_SIZE_GROW_STARTED != 0 {
+            Some(false)
+        } else {
+            None
+        };
         if grow.is_some() {
             for it in &mut self.open {
                 it.grows_seen += 1;
