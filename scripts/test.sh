@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need (Go 1.19, Chromium), then runs every test:
+# formatting and lints, the Rust test suites (model, port, lockstep, specs, CLI, browser),
+# the Go recorder's own tests, and fresh traces recorded from real Go 1.19 replayed on the
+# port and on the model.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-go.sh
+if [ -x scripts/install-browser.sh ]; then
+    scripts/install-browser.sh
+fi
+
+echo "== cargo fmt --check / clippy"
+cargo fmt --all -- --check
+cargo clippy --all-targets --workspace -- -D warnings
+
+echo "== cargo test --release --workspace"
+cargo test --release --workspace
+
+echo "== Go recorder tests (tests/go-oracle)"
+(cd tests/go-oracle && /usr/lib/go-1.19/bin/go vet ./... && /usr/lib/go-1.19/bin/go test ./...)
+
+echo "== fresh Go 1.19 traces, replayed on the port and on the model"
+fresh=target/fresh-traces
+rm -rf "$fresh"
+tests/go-oracle/record.sh "$fresh" "${GOMAP_FRESH_OPS:-100000}" 20
+cargo build --release -q
+./target/release/gomap replay "$fresh"/*.jsonl | tail -n 3
+./target/release/gomap replay --target model "$fresh"/*.jsonl | tail -n 3
+echo "fresh traces: all replayed"
