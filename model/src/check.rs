@@ -124,6 +124,9 @@ pub fn run_spec(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError>
     (entry.run)(spec, opts)
 }
 
+/// A function from a state to the representative of its symmetry class.
+pub type Representative<S> = fn(&S) -> S;
+
 /// What the runner needs of a model beyond stateright's [`Model`].
 pub trait Checkable: Model + Clone + Send + Sync + 'static {
     /// The state, readably (a few lines).
@@ -136,7 +139,7 @@ pub trait Checkable: Model + Clone + Send + Sync + 'static {
     fn only(&self, name: &'static str) -> Self;
     /// The representative of a state's symmetry class, for `search.symmetry = true`; None if
     /// the model has no symmetry.
-    fn symmetry_fn(&self) -> Option<fn(&Self::State) -> Self::State> {
+    fn symmetry_fn(&self) -> Option<Representative<Self::State>> {
         None
     }
 }

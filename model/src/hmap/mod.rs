@@ -347,3 +347,6 @@ impl Model for HmapModel {
         v
     }
 }
+
+#[cfg(test)]
+mod tests;
