@@ -187,8 +187,9 @@ pub struct Ghost {
     pub grow_works: u32,
 }
 
-/// The whole model state.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+/// The whole model state. Its `Debug` is the readable text of [`super::render::debug_text`]
+/// (the explorer shows states by their `{:#?}`).
+#[derive(Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct HmapState {
     pub h: Hmap,
     pub arrays: Vec<BucketArray>,
@@ -200,6 +201,12 @@ pub struct HmapState {
     /// Iterators created so far (names the next one).
     pub next_iter_id: u8,
     pub ghost: Ghost,
+}
+
+impl std::fmt::Debug for HmapState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&super::render::debug_text(self))
+    }
 }
 
 impl HmapState {
