@@ -205,7 +205,7 @@ fn print_result(r: &SpecResult) {
     }
 }
 
-fn print_path(r: &SpecResult, prop: &str, label: &str, cx: &Counterexample) {
+pub(crate) fn print_path(r: &SpecResult, prop: &str, label: &str, cx: &Counterexample) {
     println!("\n    {label} for {prop} ({} steps):", cx.steps.len());
     println!("      initial state:");
     for l in cx.initial_state.lines() {

@@ -5,6 +5,7 @@ mod check_cmd;
 mod explore_cmd;
 mod list_cmd;
 mod replay;
+mod simulate_cmd;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -39,6 +40,9 @@ enum Command {
         #[arg(long)]
         allow_remote: bool,
     },
+    /// Random walks through a spec's model (for configurations too big to exhaust); exits
+    /// non-zero if a verdict differs from the spec's expectation.
+    Simulate(simulate_cmd::SimulateArgs),
     /// Replay Go 1.19 map traces on the port and compare every state.
     Replay(replay::ReplayArgs),
     /// List the models, their parameters with defaults, and their properties.
@@ -64,6 +68,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check_cmd::run(args),
+        Command::Simulate(args) => simulate_cmd::run(args),
         Command::List { json } => list_cmd::run(json),
         Command::Replay(args) => match replay::run_args(&args) {
             Ok(_) => ExitCode::SUCCESS,
