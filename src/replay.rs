@@ -24,13 +24,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
+use gomap::conformance::flat_from_snapshot;
 use gomap_impl::trace::{
     parse_trace, replay_on_port, BucketsBase, OldBucketsBase, ReplayMismatch, ReplayReport,
     StateDecoder, Trace, TraceError, TraceOp, TraceOpKind,
 };
-use gomap_impl::HmapSnapshot;
 use gomap_model::hmap::algo::{ev, Geometry, Log, Machine, StepError, Track};
-use gomap_model::hmap::convert::{first_difference, flat_state, FlatBmap, FlatState};
+use gomap_model::hmap::convert::{first_difference, flat_state};
 use gomap_model::hmap::{HmapAction, HmapState, Outcome};
 use serde::Serialize;
 
@@ -193,37 +193,6 @@ pub fn run(paths: &[PathBuf], json: bool, target: Target) -> Result<ReplaySummar
 /// [`run`] with parsed CLI arguments.
 pub fn run_args(args: &ReplayArgs) -> Result<ReplaySummary, String> {
     run(&args.traces, args.json, args.target)
-}
-
-/// The port's full-array snapshot as the model-side [`FlatState`] (same fields, copied).
-pub fn flat_from_snapshot(s: HmapSnapshot<u64, u64>) -> FlatState {
-    let arr = |a: Option<Vec<gomap_impl::Chain<u64, u64>>>| {
-        a.map(|chains| {
-            chains
-                .into_iter()
-                .map(|c| {
-                    c.into_iter()
-                        .map(|bm| FlatBmap {
-                            tophash: bm.tophash,
-                            keys: bm.keys,
-                            elems: bm.elems,
-                        })
-                        .collect()
-                })
-                .collect()
-        })
-    };
-    FlatState {
-        count: s.count,
-        flags: s.flags,
-        b: s.b,
-        noverflow: s.noverflow,
-        hash0: s.hash0,
-        nevacuate: s.nevacuate,
-        prealloc_left: s.prealloc_left,
-        buckets: arr(s.buckets),
-        oldbuckets: arr(s.oldbuckets),
-    }
 }
 
 /// An open trace iterator on the model: the model's iterator id, and the element found by

@@ -21,10 +21,11 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use gomap::conformance::flat_from_snapshot;
 use gomap_impl::map::Fault;
-use gomap_impl::{GoMap, HmapSnapshot, IterId, MapHasher, MapParams, RandomSource};
+use gomap_impl::{GoMap, IterId, MapHasher, MapParams, RandomSource};
 use gomap_model::hmap::algo::{ev, Geometry, Log, Machine, Track};
-use gomap_model::hmap::convert::{first_difference, flat_state, FlatBmap, FlatState};
+use gomap_model::hmap::convert::{first_difference, flat_state, FlatState};
 use gomap_model::hmap::{HmapAction, HmapState, Outcome};
 
 /// Hash functions drawn per case (a reseed moves to the next one).
@@ -395,37 +396,6 @@ pub struct Sut {
     pub open: Vec<IterId>,
     /// Go operations compared so far.
     pub ops: usize,
-}
-
-/// The port's snapshot in the model-side shape (same fields).
-pub fn flat_from_snapshot(s: HmapSnapshot<u64, u64>) -> FlatState {
-    let arr = |a: Option<Vec<gomap_impl::Chain<u64, u64>>>| {
-        a.map(|chains| {
-            chains
-                .into_iter()
-                .map(|c| {
-                    c.into_iter()
-                        .map(|bm| FlatBmap {
-                            tophash: bm.tophash,
-                            keys: bm.keys,
-                            elems: bm.elems,
-                        })
-                        .collect()
-                })
-                .collect()
-        })
-    };
-    FlatState {
-        count: s.count,
-        flags: s.flags,
-        b: s.b,
-        noverflow: s.noverflow,
-        hash0: s.hash0,
-        nevacuate: s.nevacuate,
-        prealloc_left: s.prealloc_left,
-        buckets: arr(s.buckets),
-        oldbuckets: arr(s.oldbuckets),
-    }
 }
 
 impl Sut {

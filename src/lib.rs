@@ -1,0 +1,3 @@
+//! The `gomap` package's library part: what the CLI and the integration tests share.
+
+pub mod conformance;
