@@ -8,9 +8,11 @@
 //! - [`check`]: runs a spec and compares verdicts.
 
 pub mod check;
+pub mod concurrent;
 pub mod hmap;
 pub mod registry;
 pub mod spec;
+pub mod unsync;
 
 /// Name of the always-true property that keeps exhaustive searches from stopping early.
 pub const EXHAUSTIVE_SENTINEL: &str = "(exhaustive search)";

@@ -57,28 +57,43 @@ pub struct ModelEntry {
 }
 
 /// Every model, by name.
-pub const ENTRIES: &[ModelEntry] = &[ModelEntry {
-    name: "hmap",
-    info: hmap_info,
-    validate: |spec| {
-        if spec.symmetry {
-            return Err(spec.error(
-                spec.symmetry_line,
-                Some("search.symmetry"),
-                "the hmap model has no symmetry reduction",
-            ));
-        }
-        hmap_model(spec).map(|_| ())
+pub const ENTRIES: &[ModelEntry] = &[
+    ModelEntry {
+        name: "hmap",
+        info: hmap_info,
+        validate: |spec| {
+            if spec.symmetry {
+                return Err(spec.error(
+                    spec.symmetry_line,
+                    Some("search.symmetry"),
+                    "the hmap model has no symmetry reduction",
+                ));
+            }
+            hmap_model(spec).map(|_| ())
+        },
+        run: |spec, opts| Ok(crate::check::run_model(spec, hmap_model(spec)?, opts)),
+        explore: |spec, addr| {
+            use stateright::Model;
+            let mut model = hmap_model(spec)?;
+            model.exhaustive = false;
+            let _ = model.checker().serve(addr);
+            Ok(())
+        },
     },
-    run: |spec, opts| Ok(crate::check::run_model(spec, hmap_model(spec)?, opts)),
-    explore: |spec, addr| {
-        use stateright::Model;
-        let mut model = hmap_model(spec)?;
-        model.exhaustive = false;
-        let _ = model.checker().serve(addr);
-        Ok(())
+    ModelEntry {
+        name: "unsync",
+        info: crate::unsync::info,
+        validate: |spec| crate::unsync::from_spec(spec).map(|_| ()),
+        run: crate::unsync::run,
+        explore: |spec, addr| {
+            use stateright::Model;
+            let mut model = crate::unsync::from_spec(spec)?;
+            model.exhaustive = false;
+            let _ = model.checker().serve(addr);
+            Ok(())
+        },
     },
-}];
+];
 
 /// The entry of the model a spec names, or an error naming the spec's `model` line.
 pub fn entry(spec: &Spec) -> Result<&'static ModelEntry, SpecError> {

@@ -527,7 +527,13 @@ impl Machine {
 
     /// `h.newoverflow(t, b)`: hands out a preallocated overflow bucket if any is left, else a
     /// new one; counts it in noverflow; links it at the end of the chain. Returns its depth.
-    fn newoverflow(&self, s: &mut HmapState, arr: ArrayId, chain: usize, log: &mut Log) -> usize {
+    pub fn newoverflow(
+        &self,
+        s: &mut HmapState,
+        arr: ArrayId,
+        chain: usize,
+        log: &mut Log,
+    ) -> usize {
         let prealloc = s.h.prealloc_left > 0;
         if prealloc {
             s.h.prealloc_left -= 1;
@@ -553,7 +559,7 @@ impl Machine {
 
     /// `hashGrow`: doubles, or grows to the same size when the map is not overloaded (too many
     /// overflow buckets). Evacuation happens later, incrementally, in growWork.
-    fn hash_grow(&self, s: &mut HmapState, log: &mut Log) {
+    pub fn hash_grow(&self, s: &mut HmapState, log: &mut Log) {
         let mut bigger = 1u8;
         if !self.geo.over_load_factor(s.h.count + 1, s.h.b) {
             bigger = 0;
@@ -608,7 +614,7 @@ impl Machine {
 
     /// `evacuate_fast64(t, h, oldbucket)`: moves every entry of the old chain to X (same
     /// index) or Y (index + newbit) of the new array, marks the old cells evacuatedX/Y/Empty.
-    fn evacuate(
+    pub fn evacuate(
         &self,
         s: &mut HmapState,
         oldbucket: usize,

@@ -1,0 +1,478 @@
+//! What the concurrent models ([`crate::unsync`], [`crate::rwmutex`], [`crate::syncmap`])
+//! share: property definitions, the sequential map their histories are checked against, the
+//! event log that stands in for stateright's `LinearizabilityTester` in the state, and the
+//! parsing of their spec parameters.
+//!
+//! The log, not the tester, lives in the state because the tester has private fields and no
+//! `Rewrite` impl (stateright notes, trap 4): a symmetry representative permutes goroutine ids
+//! in the log and the tester is rebuilt from it whenever a return may have made the history
+//! non-linearizable (only returns can: trap 5).
+
+use crate::hmap::algo::{Geometry, Log};
+use crate::hmap::properties::Kind;
+use crate::registry::{ParamDef, PropertyInfo};
+use crate::spec::{ParamValue, Spec, SpecError, Strategy, Verdict};
+use stateright::semantics::{ConsistencyTester, LinearizabilityTester, SequentialSpec};
+use stateright::{Model, Property};
+
+/// A property of a concurrent model: one name used by the model, the specs and `gomap list`.
+pub struct PropDef<M: Model> {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub description: &'static str,
+    pub check: fn(&M, &M::State) -> bool,
+}
+
+impl<M: Model> PropDef<M> {
+    pub fn to_stateright(&self) -> Property<M> {
+        match self.kind {
+            Kind::Always => Property::always(self.name, self.check),
+            Kind::Sometimes => Property::sometimes(self.name, self.check),
+        }
+    }
+    pub fn info(&self) -> PropertyInfo {
+        PropertyInfo {
+            name: self.name,
+            kind: self.kind,
+            description: self.description,
+        }
+    }
+}
+
+/// The properties a model instance checks: the named ones (all when `names` is None), plus
+/// the sentinel that keeps an exhaustive search from stopping early.
+pub fn selected_properties<M: Model>(
+    defs: &[PropDef<M>],
+    selected: &[usize],
+    exhaustive: bool,
+) -> Vec<Property<M>> {
+    let mut v: Vec<Property<M>> = selected.iter().map(|&i| defs[i].to_stateright()).collect();
+    if exhaustive {
+        v.push(Property::always(crate::EXHAUSTIVE_SENTINEL, |_, _| true));
+    }
+    v
+}
+
+/// Indices of the named properties.
+pub fn select<M: Model>(defs: &[PropDef<M>], names: Option<&[String]>) -> Vec<usize> {
+    match names {
+        None => (0..defs.len()).collect(),
+        Some(ns) => ns
+            .iter()
+            .filter_map(|n| defs.iter().position(|p| p.name == n))
+            .collect(),
+    }
+}
+
+/// Adds a line to a step's log of Go's inner steps (when logging is on).
+pub fn note(log: &mut Log, f: impl FnOnce() -> String) {
+    if let Some(v) = &mut log.0 {
+        v.push(f());
+    }
+}
+
+// ---- the sequential map -------------------------------------------------------------------
+
+/// An operation on a map from keys to values, as a goroutine invokes it. Keys k1..kN and
+/// values v1..vN are numbers from 1; 0 never names a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum MapOp {
+    /// `v, ok := m[k]` / `m.Load(k)`.
+    Load(u8),
+    /// `m[k] = v` / `m.Store(k, v)`.
+    Store(u8, u8),
+    /// `m.LoadOrStore(k, v)`.
+    LoadOrStore(u8, u8),
+    /// `m.LoadAndDelete(k)`.
+    LoadAndDelete(u8),
+    /// `delete(m, k)` / `m.Delete(k)`.
+    Delete(u8),
+}
+
+impl MapOp {
+    pub fn key(&self) -> u8 {
+        match *self {
+            MapOp::Load(k)
+            | MapOp::Store(k, _)
+            | MapOp::LoadOrStore(k, _)
+            | MapOp::LoadAndDelete(k)
+            | MapOp::Delete(k) => k,
+        }
+    }
+    /// Whether the operation may change the map.
+    pub fn writes(&self) -> bool {
+        !matches!(self, MapOp::Load(_))
+    }
+}
+
+/// What an operation returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum MapRet {
+    /// Store, Delete.
+    Unit,
+    /// Load, LoadAndDelete: the value, if the key was present.
+    Value(Option<u8>),
+    /// LoadOrStore: (actual, loaded).
+    Actual(u8, bool),
+}
+
+impl std::fmt::Display for MapRet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MapRet::Unit => write!(f, "()"),
+            MapRet::Value(Some(v)) => write!(f, "(v{v}, true)"),
+            MapRet::Value(None) => write!(f, "(nil, false)"),
+            MapRet::Actual(v, loaded) => write!(f, "(v{v}, loaded={loaded})"),
+        }
+    }
+}
+
+/// The sequential specification: a plain map. Index k holds key k's value (0 = absent).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SeqMap(pub Vec<u8>);
+
+impl SequentialSpec for SeqMap {
+    type Op = MapOp;
+    type Ret = MapRet;
+    fn invoke(&mut self, op: &MapOp) -> MapRet {
+        let k = op.key() as usize;
+        if self.0.len() <= k {
+            self.0.resize(k + 1, 0);
+        }
+        let cur = self.0[k];
+        let some = |v: u8| if v == 0 { None } else { Some(v) };
+        match *op {
+            MapOp::Load(_) => MapRet::Value(some(cur)),
+            MapOp::Store(_, v) => {
+                self.0[k] = v;
+                MapRet::Unit
+            }
+            MapOp::LoadOrStore(_, v) => {
+                if cur != 0 {
+                    MapRet::Actual(cur, true)
+                } else {
+                    self.0[k] = v;
+                    MapRet::Actual(v, false)
+                }
+            }
+            MapOp::LoadAndDelete(_) => {
+                self.0[k] = 0;
+                MapRet::Value(some(cur))
+            }
+            MapOp::Delete(_) => {
+                self.0[k] = 0;
+                MapRet::Unit
+            }
+        }
+    }
+}
+
+/// One event of a history: goroutine `g` invoked an operation or got its result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum Event {
+    Invoke(u8, MapOp),
+    Return(u8, MapRet),
+}
+
+impl Event {
+    pub fn goroutine(&self) -> u8 {
+        match *self {
+            Event::Invoke(g, _) | Event::Return(g, _) => g,
+        }
+    }
+    /// The same event by goroutine `perm[g]`.
+    pub fn renamed(&self, perm: &[u8]) -> Event {
+        match *self {
+            Event::Invoke(g, op) => Event::Invoke(perm[g as usize], op),
+            Event::Return(g, r) => Event::Return(perm[g as usize], r),
+        }
+    }
+}
+
+/// Rebuilds stateright's tester from a history that starts with the map `init`.
+pub fn tester(init: &SeqMap, history: &[Event]) -> LinearizabilityTester<u8, SeqMap> {
+    let mut t = LinearizabilityTester::new(init.clone());
+    for e in history {
+        // The models invoke once per goroutine and return only what is in flight, so the
+        // history is always valid; an invalid one would make is_consistent() false.
+        let _ = match *e {
+            Event::Invoke(g, op) => t.on_invoke(g, op).map(|_| ()),
+            Event::Return(g, r) => t.on_return(g, r).map(|_| ()),
+        };
+    }
+    t
+}
+
+/// Whether the history is linearizable with respect to a map that starts as `init`.
+pub fn linearizable(init: &SeqMap, history: &[Event]) -> bool {
+    tester(init, history).is_consistent()
+}
+
+/// The history as text, one event a line, for counterexamples.
+pub fn history_text(history: &[Event]) -> String {
+    history
+        .iter()
+        .map(|e| match e {
+            Event::Invoke(g, op) => format!("g{} invokes {}", g + 1, op_text(op)),
+            Event::Return(g, r) => format!("g{} returns {r}", g + 1),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// An operation in Go's syntax with `name` as the map (e.g. `m` or `sync.Map`).
+pub fn op_text(op: &MapOp) -> String {
+    match *op {
+        MapOp::Load(k) => format!("Load(k{k})"),
+        MapOp::Store(k, v) => format!("Store(k{k}, v{v})"),
+        MapOp::LoadOrStore(k, v) => format!("LoadOrStore(k{k}, v{v})"),
+        MapOp::LoadAndDelete(k) => format!("LoadAndDelete(k{k})"),
+        MapOp::Delete(k) => format!("Delete(k{k})"),
+    }
+}
+
+/// Sorts goroutines into a canonical order within each group of interchangeable ones (same
+/// `group`), by `key`. Returns `perm` with `perm[old] = new` index.
+pub fn canonical_permutation<G, K: Ord>(
+    gs: &[G],
+    group: impl Fn(usize) -> u8,
+    key: impl Fn(&G) -> K,
+) -> Vec<u8> {
+    let mut idx: Vec<usize> = (0..gs.len()).collect();
+    idx.sort_by(|&a, &b| {
+        group(a)
+            .cmp(&group(b))
+            .then_with(|| {
+                if group(a) == group(b) {
+                    key(&gs[a]).cmp(&key(&gs[b]))
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            })
+            .then(a.cmp(&b))
+    });
+    // Goroutines keep their group's slots: groups are contiguous and sorted by group, so
+    // position i in `idx` is slot i.
+    let mut perm = vec![0u8; gs.len()];
+    for (new, &old) in idx.iter().enumerate() {
+        perm[old] = new as u8;
+    }
+    perm
+}
+
+/// Applies `perm` (old index -> new index) to a vector.
+pub fn permute<T: Clone>(v: &[T], perm: &[u8]) -> Vec<T> {
+    let mut out: Vec<Option<T>> = vec![None; v.len()];
+    for (old, x) in v.iter().enumerate() {
+        out[perm[old] as usize] = Some(x.clone());
+    }
+    out.into_iter().map(|x| x.expect("a permutation")).collect()
+}
+
+// ---- spec parameters ----------------------------------------------------------------------
+
+/// An integer parameter in `min..=max`.
+pub fn int_param(
+    spec: &Spec,
+    name: &str,
+    v: &ParamValue,
+    min: i64,
+    max: i64,
+) -> Result<i64, SpecError> {
+    let field = format!("params.{name}");
+    match &v.value {
+        toml::Value::Integer(n) if (min..=max).contains(n) => Ok(*n),
+        toml::Value::Integer(n) => Err(spec.error(
+            Some(v.line),
+            Some(&field),
+            format!("{n} is out of range: must be in {min}..={max}"),
+        )),
+        other => Err(spec.error(
+            Some(v.line),
+            Some(&field),
+            format!("expected an integer, got {}", other.type_str()),
+        )),
+    }
+}
+
+/// A list of names, each one of `allowed`; returns a bit per allowed name.
+pub fn names_param(
+    spec: &Spec,
+    name: &str,
+    v: &ParamValue,
+    allowed: &[&str],
+) -> Result<u32, SpecError> {
+    let field = format!("params.{name}");
+    let toml::Value::Array(items) = &v.value else {
+        return Err(spec.error(
+            Some(v.line),
+            Some(&field),
+            format!("expected a list of names from {allowed:?}"),
+        ));
+    };
+    let mut bits = 0;
+    for it in items {
+        match it
+            .as_str()
+            .and_then(|s| allowed.iter().position(|a| *a == s))
+        {
+            Some(i) => bits |= 1 << i,
+            None => {
+                return Err(spec.error(
+                    Some(v.line),
+                    Some(&field),
+                    format!("unknown operation {it} (expected one of {allowed:?})"),
+                ))
+            }
+        }
+    }
+    if bits == 0 {
+        return Err(spec.error(Some(v.line), Some(&field), "the list is empty"));
+    }
+    Ok(bits)
+}
+
+/// bucket_cnt and load_factor as the hmap model parses them.
+pub fn geometry_param(
+    spec: &Spec,
+    name: &str,
+    v: &ParamValue,
+    geo: &mut Geometry,
+) -> Result<(), SpecError> {
+    let field = format!("params.{name}");
+    if name == "bucket_cnt" {
+        let n = int_param(spec, name, v, 0, i64::MAX)?;
+        if n == 0 || n > 8 || (n & (n - 1)) != 0 {
+            return Err(spec.error(
+                Some(v.line),
+                Some(&field),
+                format!("bucket_cnt must be a power of two between 1 and 8 (Go: 8), got {n}"),
+            ));
+        }
+        geo.bucket_cnt = n as usize;
+        return Ok(());
+    }
+    let parsed = match &v.value {
+        toml::Value::String(s) => s.split_once('/').and_then(|(a, b)| {
+            Some((
+                a.trim().parse::<usize>().ok()?,
+                b.trim().parse::<usize>().ok()?,
+            ))
+        }),
+        _ => None,
+    };
+    match parsed {
+        Some((n, d)) if n > 0 && d > 0 && d <= 1 << 15 => {
+            geo.load_factor_num = n;
+            geo.load_factor_den = d;
+            Ok(())
+        }
+        _ => Err(spec.error(
+            Some(v.line),
+            Some(&field),
+            format!(
+                "expected \"N/D\" with N, D > 0 (Go: \"13/2\"), got {}",
+                v.value
+            ),
+        )),
+    }
+}
+
+/// The error for a parameter the model does not have.
+pub fn unknown_param(
+    spec: &Spec,
+    model: &str,
+    name: &str,
+    v: &ParamValue,
+    defs: &[ParamDef],
+) -> SpecError {
+    let known: Vec<&str> = defs.iter().map(|d| d.name).collect();
+    spec.error(
+        Some(v.line),
+        Some(&format!("params.{name}")),
+        format!(
+            "unknown parameter of model `{model}` (known: {})",
+            known.join(", ")
+        ),
+    )
+}
+
+/// Checks the spec's expected property names against the model's, and that a simulation is
+/// not asked to establish an `always` property. Returns the names.
+pub fn expected_names<M: Model>(
+    spec: &Spec,
+    model: &str,
+    defs: &[PropDef<M>],
+) -> Result<Vec<String>, SpecError> {
+    let mut names = Vec::new();
+    for e in &spec.expect {
+        let field = format!("expect.{}", e.property);
+        match defs.iter().find(|d| d.name == e.property) {
+            None => {
+                return Err(spec.error(
+                    Some(e.line),
+                    Some(&field),
+                    format!("unknown property of model `{model}` (see `gomap list`)"),
+                ))
+            }
+            Some(d) => {
+                if spec.strategy == Strategy::Simulation
+                    && d.kind == Kind::Always
+                    && e.verdict == Verdict::Holds
+                {
+                    return Err(spec.error(
+                        Some(e.line),
+                        Some(&field),
+                        "a simulation visits some states, not all: it can never establish that an `always` property holds; use bfs or dfs",
+                    ));
+                }
+            }
+        }
+        names.push(e.property.clone());
+    }
+    Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_load_that_misses_a_completed_store_is_not_linearizable() {
+        let h = [
+            Event::Invoke(0, MapOp::Store(1, 1)),
+            Event::Return(0, MapRet::Unit),
+            Event::Invoke(1, MapOp::Load(1)),
+            Event::Return(1, MapRet::Value(None)),
+        ];
+        assert!(!linearizable(&SeqMap::default(), &h));
+    }
+
+    #[test]
+    fn a_load_overlapping_a_store_may_see_either() {
+        for r in [None, Some(1)] {
+            let h = [
+                Event::Invoke(0, MapOp::Store(1, 1)),
+                Event::Invoke(1, MapOp::Load(1)),
+                Event::Return(1, MapRet::Value(r)),
+                Event::Return(0, MapRet::Unit),
+            ];
+            assert!(linearizable(&SeqMap::default(), &h));
+        }
+    }
+
+    #[test]
+    fn load_or_store_on_a_live_key_keeps_the_old_value() {
+        let mut m = SeqMap::default();
+        m.invoke(&MapOp::Store(1, 1));
+        assert_eq!(m.invoke(&MapOp::LoadOrStore(1, 2)), MapRet::Actual(1, true));
+        assert_eq!(m.invoke(&MapOp::Load(1)), MapRet::Value(Some(1)));
+    }
+
+    #[test]
+    fn canonical_permutation_sorts_within_groups_only() {
+        let gs = [3, 1, 2, 0];
+        let perm = canonical_permutation(&gs, |i| if i < 3 { 0 } else { 1 }, |g| *g);
+        assert_eq!(permute(&gs, &perm), vec![1, 2, 3, 0]);
+    }
+}

@@ -1,0 +1,1598 @@
+//! The `unsync` model: two or three goroutines using one plain Go 1.19 map with no
+//! synchronisation, every operation split at the points where another goroutine can run.
+//!
+//! What it models: runtime/map_fast64.go's mapassign_fast64, mapdelete_fast64 and
+//! mapaccess2_fast64, and runtime/map.go's mapiterinit/mapiternext, on the hmap model's own
+//! state ([`HmapState`]: the header, bucket arrays, tophash states, growth) and with the hmap
+//! model's algorithms for the parts that stay whole (hashGrow, evacuate, newoverflow,
+//! mapiternext). The steps of a write are Go's:
+//!
+//! ```text
+//! mapassign: check hashWriting (throw "concurrent map writes") | load h.flags | store
+//!            h.flags ^ hashWriting | [h.buckets == nil: newobject] | again: growWork's
+//!            evacuate(bucket & oldmask) | evacuate(nevacuate) | bucket walk (+ the decision
+//!            to grow: hashGrow, goto again) | slot write (tophash, key; newoverflow) |
+//!            load h.count | store count+1 | check hashWriting again (throw) and load h.flags |
+//!            store h.flags &^ hashWriting | the caller's store of the elem
+//! mapdelete: check count == 0, hashWriting | load/store flags | growWork | bucket walk with
+//!            the slot writes (emptyOne, emptyRest) | load/store count-1 | check | clear flag
+//! mapaccess2: check count == 0, hashWriting ("concurrent map read and map write") | pick
+//!            the bucket (old one while unevacuated) | scan the chain
+//! range:     mapiterinit + first mapiternext | each mapiternext, checking hashWriting
+//!            ("concurrent map iteration and map write")
+//! ```
+//!
+//! `h.flags ^= hashWriting` and `count++` are plain read-modify-writes of a byte and an int:
+//! two steps each, so two writers' XORs can cancel and an increment can be lost. The elem is
+//! stored after mapassign returns, so after the flag is cleared: a reader can find the key
+//! with its elem not yet written.
+//!
+//! What it abstracts: a goroutine's steps are atomic with respect to each other (a step is a
+//! few loads and stores Go does back to back; the Go memory model gives racy programs no
+//! such guarantee, so real racy programs can do even worse). Go's throws are terminal: the
+//! whole program dies. Hashes come from the hmap model's hash assignments (one initial state
+//! per assignment). Each goroutine performs up to `ops_per_goroutine` operations, choosing
+//! each one (and its key and elem) nondeterministically; goroutines with the same choices
+//! are interchangeable (symmetry reduction sorts them).
+//!
+//! Invariants (properties): a racy execution either throws or is silently wrong in ways the
+//! properties name: `racy_execution_detected` (every finished racy execution threw),
+//! `no_lost_insert`, `no_duplicate_key`, `count_matches_live_entries` (at quiescent states),
+//! `no_torn_read`. The checker decides which of these hold.
+//!
+//! Follows Go 1.19.8: runtime/map_fast64.go (mapaccess2_fast64, mapassign_fast64,
+//! mapdelete_fast64, growWork_fast64, evacuate_fast64), runtime/map.go (hashGrow,
+//! mapiterinit, mapiternext).
+
+use crate::check::Checkable;
+use crate::concurrent::{self, note, PropDef};
+use crate::hmap::algo::{too_many_overflow_buckets, Geometry, Log, Machine, StepError, Track};
+use crate::hmap::properties::{live_entries, Kind};
+use crate::hmap::{hash_domain, render, types::*};
+use crate::registry::{ModelInfo, ParamDef};
+use crate::spec::{Spec, SpecError, Strategy};
+use stateright::{Model, Property};
+use std::collections::BTreeMap;
+
+/// A Go operation a goroutine performs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum UOp {
+    /// `m[k] = v`.
+    Assign { key: u8, elem: u8 },
+    /// `delete(m, k)`.
+    Delete { key: u8 },
+    /// `v, ok := m[k]`.
+    Access { key: u8 },
+    /// `for k, v := range m {}` (start bucket 0, offset 0).
+    Range,
+}
+
+impl UOp {
+    pub fn writes(&self) -> bool {
+        matches!(self, UOp::Assign { .. } | UOp::Delete { .. })
+    }
+    fn key(&self) -> u64 {
+        match *self {
+            UOp::Assign { key, .. } | UOp::Delete { key } | UOp::Access { key } => key as u64,
+            UOp::Range => 0,
+        }
+    }
+}
+
+impl std::fmt::Display for UOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UOp::Assign { key, elem } => write!(f, "mapassign(k{key}, v{elem})"),
+            UOp::Delete { key } => write!(f, "mapdelete(k{key})"),
+            UOp::Access { key } => write!(f, "mapaccess2(k{key})"),
+            UOp::Range => write!(f, "range m"),
+        }
+    }
+}
+
+/// Where a goroutine is inside its operation: the next step it takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum Pc {
+    /// Entry: `h.count == 0` (delete, access, range) and `h.flags&hashWriting != 0`.
+    Check,
+    /// `h.flags ^= hashWriting`, its load...
+    FlagsLoad,
+    /// ...and its store.
+    FlagsStore,
+    /// `if h.buckets == nil { h.buckets = newobject(t.bucket) }`.
+    Newobject,
+    /// `again:` bucket := hash & bucketMask(h.B); growWork: evacuate(bucket&oldbucketmask).
+    GrowWork1,
+    /// growWork: `if h.growing() { evacuate(h.nevacuate) }`.
+    GrowWork2,
+    /// The bucket walk (mapdelete: with its slot writes).
+    Walk,
+    /// `hashGrow(t, h); goto again`.
+    HashGrow,
+    /// mapassign's slot write: tophash and key (newoverflow first when the chain is full).
+    SlotWrite,
+    /// `h.count++` / `h.count--`, its load...
+    CountLoad,
+    /// ...and its store.
+    CountStore,
+    /// `if h.flags&hashWriting == 0 { fatal }` and the load of `h.flags &^= hashWriting`.
+    EndCheck,
+    /// The store of `h.flags &^= hashWriting`.
+    FlagsClear,
+    /// The caller stores the elem through the pointer mapassign returned.
+    ElemStore,
+    /// mapaccess2: picks the bucket (the old one while it is unevacuated).
+    AccessSelect,
+    /// mapaccess2: scans the chain.
+    AccessScan,
+    /// The next round of the range loop: mapiternext.
+    IterNext,
+}
+
+/// A slot (or with i = 0, a chain) some goroutine holds a pointer into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct Slot {
+    pub array: ArrayId,
+    pub chain: u16,
+    pub depth: u8,
+    pub i: u8,
+}
+
+/// A goroutine's operation in progress and its registers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct GMap {
+    pub op: UOp,
+    pub pc: Pc,
+    /// The loaded h.flags of a read-modify-write.
+    pub flags: u8,
+    /// The loaded h.count of `count++` / `count--`.
+    pub count: usize,
+    /// `bucket := hash & bucketMask(h.B)` at `again:`.
+    pub bucket: u16,
+    /// mapassign: the insert or found slot; mapaccess2: the chain picked.
+    pub slot: Option<Slot>,
+    /// mapassign: the chain's length at the walk (newoverflow links after its last bmap).
+    pub chain_len: u8,
+    /// mapassign: the key was found (update), so no count++.
+    pub found: bool,
+}
+
+impl GMap {
+    pub fn new(op: UOp) -> Self {
+        GMap {
+            op,
+            pc: Pc::Check,
+            flags: 0,
+            count: 0,
+            bucket: 0,
+            slot: None,
+            chain_len: 0,
+            found: false,
+        }
+    }
+}
+
+/// What a step ended with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stepped {
+    /// The operation goes on.
+    Continue,
+    /// A range loop round yielded (key, elem).
+    Yield(u64, u64),
+    /// The operation returned; for mapaccess2 (elem, ok).
+    Done(Option<(u64, bool)>),
+    /// Go threw: the program dies with this message.
+    Throw(&'static str),
+}
+
+pub const THROW_WRITES: &str = "concurrent map writes";
+pub const THROW_READ_WRITE: &str = "concurrent map read and map write";
+pub const THROW_ITER_WRITE: &str = "concurrent map iteration and map write";
+pub const THROW_BAD_MAP_STATE: &str = "bad map state";
+/// Not a Go message: the header's sameSizeGrow flag (lost or resurrected by a racing flags
+/// store) makes noldbuckets larger than oldbuckets, and Go would index past its end.
+pub const FAULT_OLDBUCKETS: &str =
+    "memory fault: h.flags' sameSizeGrow bit disagrees with oldbuckets, indexing past its end";
+
+/// The step machine: Go's map operations cut at their interleaving points.
+#[derive(Clone, Debug)]
+pub struct Steps {
+    pub machine: Machine,
+}
+
+impl Steps {
+    pub fn new(geo: Geometry) -> Self {
+        Steps {
+            machine: Machine {
+                geo,
+                track: Track::default(),
+            },
+        }
+    }
+
+    fn hash(m: &HmapState, key: u64) -> u64 {
+        *m.hashes.get(&key).expect("every key has a hash")
+    }
+
+    fn evacuate(
+        &self,
+        m: &mut HmapState,
+        oldbucket: usize,
+        log: &mut Log,
+    ) -> Result<(), &'static str> {
+        match self.machine.evacuate(m, oldbucket, log) {
+            Ok(()) => Ok(()),
+            Err(StepError::BadMapState) => Err(THROW_BAD_MAP_STATE),
+            Err(e) => panic!("evacuate: {e}"),
+        }
+    }
+
+    /// Takes goroutine `gid`'s next step.
+    pub fn step(&self, m: &mut HmapState, g: &mut GMap, gid: u8, log: &mut Log) -> Stepped {
+        let r = self.step_inner(m, g, gid, log);
+        // The hmap model's ghost is not used here: keep it from distinguishing states.
+        m.ghost = Ghost::default();
+        r
+    }
+
+    /// Whether indexing oldbuckets by the header's idea of its size would leave the array.
+    fn oldbuckets_overrun(m: &HmapState) -> bool {
+        // nevacuate >= noldbuckets: advanceEvacuationMark would walk past the end.
+        m.oldbuckets()
+            .is_some_and(|old| old.len() < m.h.noldbuckets() || m.h.nevacuate >= m.h.noldbuckets())
+    }
+
+    fn step_inner(&self, m: &mut HmapState, g: &mut GMap, gid: u8, log: &mut Log) -> Stepped {
+        let bc = self.machine.geo.bucket_cnt;
+        let key = g.op.key();
+        let indexes_old = matches!(
+            g.pc,
+            Pc::GrowWork1 | Pc::GrowWork2 | Pc::AccessSelect | Pc::IterNext
+        ) || (g.pc == Pc::Check && g.op == UOp::Range);
+        if indexes_old && Self::oldbuckets_overrun(m) {
+            // Deviation from Go: Go would read (and evacuate would write) memory past the
+            // old bucket array; the model stops there.
+            return Stepped::Throw(FAULT_OLDBUCKETS);
+        }
+        match g.pc {
+            Pc::Check => match g.op {
+                UOp::Assign { .. } => {
+                    if m.h.flags & HASH_WRITING != 0 {
+                        return Stepped::Throw(THROW_WRITES);
+                    }
+                    note(log, || "h.flags&hashWriting == 0".into());
+                    g.pc = Pc::FlagsLoad;
+                    Stepped::Continue
+                }
+                UOp::Delete { .. } => {
+                    if m.h.count == 0 {
+                        note(log, || "h.count == 0: return".into());
+                        return Stepped::Done(None);
+                    }
+                    if m.h.flags & HASH_WRITING != 0 {
+                        return Stepped::Throw(THROW_WRITES);
+                    }
+                    note(log, || "h.flags&hashWriting == 0".into());
+                    g.pc = Pc::FlagsLoad;
+                    Stepped::Continue
+                }
+                UOp::Access { .. } => {
+                    if m.h.count == 0 {
+                        note(log, || "h.count == 0: return zero, false".into());
+                        return Stepped::Done(Some((0, false)));
+                    }
+                    if m.h.flags & HASH_WRITING != 0 {
+                        return Stepped::Throw(THROW_READ_WRITE);
+                    }
+                    note(log, || "h.flags&hashWriting == 0".into());
+                    g.pc = Pc::AccessSelect;
+                    Stepped::Continue
+                }
+                UOp::Range => {
+                    if m.h.count == 0 {
+                        note(log, || {
+                            "mapiterinit: h.count == 0: nothing to iterate".into()
+                        });
+                        return Stepped::Done(None);
+                    }
+                    // mapiterinit sets the iterator flags (atomic.Or8) and calls mapiternext,
+                    // which checks hashWriting first.
+                    if m.h.flags & HASH_WRITING != 0 {
+                        return Stepped::Throw(THROW_ITER_WRITE);
+                    }
+                    // The iterator's id is the goroutine's index.
+                    m.next_iter_id = gid;
+                    let (_, kv) = self
+                        .machine
+                        .mapiterinit(m, 0, 0, log)
+                        .expect("mapiterinit on a map with buckets");
+                    m.next_iter_id = 0;
+                    g.pc = Pc::IterNext;
+                    match kv {
+                        Some((k, e)) => Stepped::Yield(k, e),
+                        None => Stepped::Done(None),
+                    }
+                }
+            },
+            Pc::IterNext => {
+                if m.h.flags & HASH_WRITING != 0 {
+                    return Stepped::Throw(THROW_ITER_WRITE);
+                }
+                match self.machine.mapiternext(m, gid, log) {
+                    Ok(Some((k, e))) => Stepped::Yield(k, e),
+                    Ok(None) => Stepped::Done(None),
+                    Err(e) => panic!("mapiternext: {e}"),
+                }
+            }
+            Pc::FlagsLoad => {
+                g.flags = m.h.flags;
+                note(log, || format!("load h.flags = {}", g.flags));
+                g.pc = Pc::FlagsStore;
+                Stepped::Continue
+            }
+            Pc::FlagsStore => {
+                m.h.flags = g.flags ^ HASH_WRITING;
+                note(log, || {
+                    format!("h.flags = {} ^ hashWriting = {}", g.flags, m.h.flags)
+                });
+                g.pc = if matches!(g.op, UOp::Assign { .. }) {
+                    Pc::Newobject
+                } else {
+                    Pc::GrowWork1
+                };
+                Stepped::Continue
+            }
+            Pc::Newobject => {
+                if m.h.buckets.is_none() {
+                    m.arrays.push(vec![vec![Bmap::default()]]);
+                    m.h.buckets = Some((m.arrays.len() - 1) as ArrayId);
+                    note(log, || "h.buckets = newobject(t.bucket)".into());
+                } else {
+                    note(log, || "h.buckets != nil".into());
+                }
+                g.pc = Pc::GrowWork1;
+                Stepped::Continue
+            }
+            Pc::GrowWork1 => {
+                let hash = Self::hash(m, key);
+                g.bucket = (hash as usize & ((1usize << m.h.b) - 1)) as u16;
+                if m.h.growing() {
+                    let ob = g.bucket as usize & m.h.oldbucketmask();
+                    note(log, || format!("again: bucket {}; growWork", g.bucket));
+                    if let Err(t) = self.evacuate(m, ob, log) {
+                        return Stepped::Throw(t);
+                    }
+                    g.pc = Pc::GrowWork2;
+                    return Stepped::Continue;
+                }
+                // Deviation from Go: a false h.growing() and the bucket computation are part
+                // of the walk's step (they only read the header).
+                note(log, || format!("again: bucket {}, not growing", g.bucket));
+                g.pc = Pc::Walk;
+                self.step_inner(m, g, gid, log)
+            }
+            Pc::GrowWork2 => {
+                // Deviation from Go: the h.growing() check and the evacuate it guards are one
+                // step (between them Go could see oldbuckets freed and fault).
+                if m.h.growing() {
+                    let nev = m.h.nevacuate;
+                    if let Err(t) = self.evacuate(m, nev, log) {
+                        return Stepped::Throw(t);
+                    }
+                } else {
+                    note(log, || "growWork: growth already done".into());
+                }
+                g.pc = Pc::Walk;
+                Stepped::Continue
+            }
+            Pc::Walk => match g.op {
+                UOp::Assign { .. } => self.assign_walk(m, g, log),
+                UOp::Delete { .. } => self.delete_walk(m, g, log),
+                _ => unreachable!("only writers walk"),
+            },
+            Pc::HashGrow => {
+                self.machine.hash_grow(m, log);
+                g.pc = Pc::GrowWork1;
+                Stepped::Continue
+            }
+            Pc::SlotWrite => {
+                let hash = Self::hash(m, key);
+                let slot = match g.slot {
+                    Some(s) => s,
+                    None => {
+                        // h.newoverflow(t, b) links the new bucket after b, the last bmap the
+                        // walk saw: whatever another goroutine linked there since is dropped.
+                        let arr = m.h.buckets.expect("walked");
+                        let chain = &mut m.arrays[arr as usize][g.bucket as usize];
+                        if chain.len() > g.chain_len as usize {
+                            let dropped = chain.len() - g.chain_len as usize;
+                            chain.truncate(g.chain_len as usize);
+                            note(log, || {
+                                format!(
+                                    "b.overflow overwritten: {dropped} overflow bucket(s) unlinked"
+                                )
+                            });
+                        }
+                        let d = self.machine.newoverflow(m, arr, g.bucket as usize, log);
+                        Slot {
+                            array: arr,
+                            chain: g.bucket,
+                            depth: d as u8,
+                            i: 0,
+                        }
+                    }
+                };
+                g.slot = Some(slot);
+                let bm =
+                    &mut m.arrays[slot.array as usize][slot.chain as usize][slot.depth as usize];
+                bm.tophash[slot.i as usize] = tophash(hash);
+                bm.keys[slot.i as usize] = key;
+                note(log, || {
+                    format!(
+                        "insert k{key} at bucket {}{} slot {}",
+                        slot.chain,
+                        if slot.depth > 0 {
+                            format!(" overflow {}", slot.depth)
+                        } else {
+                            String::new()
+                        },
+                        slot.i
+                    )
+                });
+                g.pc = Pc::CountLoad;
+                Stepped::Continue
+            }
+            Pc::CountLoad => {
+                g.count = m.h.count;
+                note(log, || format!("load h.count = {}", g.count));
+                g.pc = Pc::CountStore;
+                Stepped::Continue
+            }
+            Pc::CountStore => {
+                m.h.count = if matches!(g.op, UOp::Assign { .. }) {
+                    g.count.wrapping_add(1)
+                } else {
+                    // Deviation from Go: a delete that brings count to 0 does not reseed
+                    // hash0 (the hash function stays the same).
+                    g.count.wrapping_sub(1)
+                };
+                note(log, || format!("h.count = {}", m.h.count as isize));
+                g.pc = Pc::EndCheck;
+                Stepped::Continue
+            }
+            Pc::EndCheck => {
+                if m.h.flags & HASH_WRITING == 0 {
+                    return Stepped::Throw(THROW_WRITES);
+                }
+                g.flags = m.h.flags;
+                note(log, || {
+                    format!("h.flags&hashWriting != 0; load h.flags = {}", g.flags)
+                });
+                g.pc = Pc::FlagsClear;
+                Stepped::Continue
+            }
+            Pc::FlagsClear => {
+                m.h.flags = g.flags & !HASH_WRITING;
+                note(log, || {
+                    format!("h.flags = {} &^ hashWriting = {}", g.flags, m.h.flags)
+                });
+                if matches!(g.op, UOp::Assign { .. }) {
+                    g.pc = Pc::ElemStore;
+                    Stepped::Continue
+                } else {
+                    Stepped::Done(None)
+                }
+            }
+            Pc::ElemStore => {
+                let UOp::Assign { elem, .. } = g.op else {
+                    unreachable!()
+                };
+                let s = g.slot.expect("mapassign returned a slot");
+                m.arrays[s.array as usize][s.chain as usize][s.depth as usize].elems
+                    [s.i as usize] = elem as u64;
+                note(log, || {
+                    format!(
+                        "*elem = v{elem} (bucket {} slot {}{})",
+                        s.chain,
+                        s.i,
+                        if Some(s.array) == m.h.buckets {
+                            ""
+                        } else if Some(s.array) == m.h.oldbuckets {
+                            ", in oldbuckets"
+                        } else {
+                            ", in a freed bucket array"
+                        }
+                    )
+                });
+                Stepped::Done(None)
+            }
+            Pc::AccessSelect => {
+                let buckets = m.h.buckets.expect("count > 0 has buckets");
+                let (arr, chain) = if m.h.b == 0 {
+                    (buckets, 0)
+                } else {
+                    let hash = Self::hash(m, key);
+                    let mut mask = (1usize << m.h.b) - 1;
+                    let mut res = (buckets, hash as usize & mask);
+                    if let Some(old) = m.h.oldbuckets {
+                        if !m.h.same_size_grow() {
+                            mask >>= 1;
+                        }
+                        let ob = hash as usize & mask;
+                        if !m.array(old)[ob][0].evacuated() {
+                            res = (old, ob);
+                        }
+                    }
+                    res
+                };
+                note(log, || {
+                    format!(
+                        "search {} bucket {chain}",
+                        if Some(arr) == m.h.oldbuckets {
+                            "old"
+                        } else {
+                            "new"
+                        }
+                    )
+                });
+                g.slot = Some(Slot {
+                    array: arr,
+                    chain: chain as u16,
+                    depth: 0,
+                    i: 0,
+                });
+                g.pc = Pc::AccessScan;
+                Stepped::Continue
+            }
+            Pc::AccessScan => {
+                let s = g.slot.expect("selected");
+                for bm in &m.array(s.array)[s.chain as usize] {
+                    for i in 0..bc {
+                        if bm.keys[i] == key && !is_empty(bm.tophash[i]) {
+                            note(log, || format!("k{key} found in slot {i}"));
+                            return Stepped::Done(Some((bm.elems[i], true)));
+                        }
+                    }
+                }
+                note(log, || format!("k{key} not in bucket {}", s.chain));
+                Stepped::Done(Some((0, false)))
+            }
+        }
+    }
+
+    fn assign_walk(&self, m: &mut HmapState, g: &mut GMap, log: &mut Log) -> Stepped {
+        let bc = self.machine.geo.bucket_cnt;
+        let key = g.op.key();
+        let arr = m.h.buckets.expect("newobject ran");
+        let chain = &m.array(arr)[g.bucket as usize];
+        let mut insert = None;
+        let mut found = None;
+        'bucketloop: for (d, bm) in chain.iter().enumerate() {
+            for i in 0..bc {
+                if is_empty(bm.tophash[i]) {
+                    if insert.is_none() {
+                        insert = Some((d, i));
+                    }
+                    if bm.tophash[i] == EMPTY_REST {
+                        break 'bucketloop;
+                    }
+                    continue;
+                }
+                if bm.keys[i] != key {
+                    continue;
+                }
+                found = Some((d, i));
+                break 'bucketloop;
+            }
+        }
+        let chain_len = chain.len() as u8;
+        let slot = |(d, i): (usize, usize)| Slot {
+            array: arr,
+            chain: g.bucket,
+            depth: d as u8,
+            i: i as u8,
+        };
+        if let Some(p) = found {
+            note(log, || {
+                format!("k{key} found in bucket {} slot {}: update", g.bucket, p.1)
+            });
+            g.slot = Some(slot(p));
+            g.found = true;
+            g.pc = Pc::EndCheck;
+            return Stepped::Continue;
+        }
+        if !m.h.growing()
+            && (self
+                .machine
+                .geo
+                .over_load_factor(m.h.count.wrapping_add(1), m.h.b)
+                || too_many_overflow_buckets(m.h.noverflow, m.h.b))
+        {
+            note(log, || {
+                format!("k{key} not in bucket {}: start growing", g.bucket)
+            });
+            g.pc = Pc::HashGrow;
+            return Stepped::Continue;
+        }
+        note(log, || {
+            format!(
+                "k{key} not in bucket {}: {}",
+                g.bucket,
+                match insert {
+                    Some((d, i)) => format!("insert at overflow {d} slot {i}"),
+                    None => "chain full".into(),
+                }
+            )
+        });
+        g.slot = insert.map(slot);
+        g.chain_len = chain_len;
+        g.pc = Pc::SlotWrite;
+        Stepped::Continue
+    }
+
+    fn delete_walk(&self, m: &mut HmapState, g: &mut GMap, log: &mut Log) -> Stepped {
+        let bc = self.machine.geo.bucket_cnt;
+        let key = g.op.key();
+        let arr = m.h.buckets.expect("count > 0 has buckets");
+        let chain = &mut m.arrays[arr as usize][g.bucket as usize];
+        let mut hit = None;
+        'search: for (d, bm) in chain.iter().enumerate() {
+            for i in 0..bc {
+                if key != bm.keys[i] || is_empty(bm.tophash[i]) {
+                    continue;
+                }
+                hit = Some((d, i));
+                break 'search;
+            }
+        }
+        let Some((d0, i0)) = hit else {
+            note(log, || format!("k{key} not in bucket {}", g.bucket));
+            g.pc = Pc::EndCheck;
+            return Stepped::Continue;
+        };
+        chain[d0].elems[i0] = 0;
+        chain[d0].tophash[i0] = EMPTY_ONE;
+        let not_last = if i0 == bc - 1 {
+            d0 + 1 < chain.len() && chain[d0 + 1].tophash[0] != EMPTY_REST
+        } else {
+            chain[d0].tophash[i0 + 1] != EMPTY_REST
+        };
+        if !not_last {
+            let (mut d, mut i) = (d0, i0);
+            loop {
+                chain[d].tophash[i] = EMPTY_REST;
+                if i == 0 {
+                    if d == 0 {
+                        break;
+                    }
+                    d -= 1;
+                    i = bc - 1;
+                } else {
+                    i -= 1;
+                }
+                if chain[d].tophash[i] != EMPTY_ONE {
+                    break;
+                }
+            }
+        }
+        note(log, || {
+            format!(
+                "k{key} at bucket {} slot {i0}: {}",
+                g.bucket,
+                if not_last { "emptyOne" } else { "emptyRest" }
+            )
+        });
+        g.pc = Pc::CountLoad;
+        Stepped::Continue
+    }
+}
+
+/// Drops bucket arrays nothing refers to (neither the header, an iterator nor a goroutine's
+/// pointer) and numbers the rest canonically: buckets, oldbuckets, iterators, goroutines.
+pub fn canonicalize(m: &mut HmapState, gs: &mut [&mut GMap]) {
+    let mut order: Vec<ArrayId> = Vec::with_capacity(m.arrays.len() + 2);
+    let mut push = |id: ArrayId| {
+        if !order.contains(&id) {
+            order.push(id);
+        }
+    };
+    m.h.buckets.into_iter().for_each(&mut push);
+    m.h.oldbuckets.into_iter().for_each(&mut push);
+    for it in &m.iters {
+        push(it.buckets);
+        if let Some(p) = it.bptr {
+            push(p.array);
+        }
+    }
+    for g in gs.iter() {
+        if let Some(s) = g.slot {
+            push(s.array);
+        }
+    }
+    if order.len() == m.arrays.len() && order.iter().enumerate().all(|(i, &id)| i == id as usize) {
+        return;
+    }
+    let remap = |id: ArrayId| order.iter().position(|&o| o == id).unwrap() as ArrayId;
+    let mut old = std::mem::take(&mut m.arrays);
+    m.arrays = order
+        .iter()
+        .map(|&id| std::mem::take(&mut old[id as usize]))
+        .collect();
+    m.h.buckets = m.h.buckets.map(remap);
+    m.h.oldbuckets = m.h.oldbuckets.map(remap);
+    for it in &mut m.iters {
+        it.buckets = remap(it.buckets);
+        if let Some(p) = &mut it.bptr {
+            p.array = remap(p.array);
+        }
+    }
+    for g in gs.iter_mut() {
+        if let Some(s) = &mut g.slot {
+            s.array = remap(s.array);
+        }
+    }
+}
+
+/// The map's contents as text, plus its header.
+pub fn map_text(m: &HmapState, bucket_cnt: usize) -> String {
+    let h = &m.h;
+    let mut out = format!(
+        "h: count={} B={} flags={}{} noverflow={} nevacuate={}",
+        h.count as isize,
+        h.b,
+        h.flags,
+        if h.flags & HASH_WRITING != 0 {
+            " (hashWriting)"
+        } else {
+            ""
+        },
+        h.noverflow,
+        h.nevacuate
+    );
+    let hashes: Vec<String> = m
+        .hashes
+        .iter()
+        .map(|(k, h)| format!("k{k}->{:#x}", h & 0xff))
+        .collect();
+    out.push_str(&format!("\nhashes (low byte): {}", hashes.join(" ")));
+    match m.buckets() {
+        Some(a) => out.push_str(&format!(
+            "\nbuckets:    {}",
+            render::array_text(a, bucket_cnt, false)
+        )),
+        None => out.push_str("\nbuckets:    nil"),
+    }
+    if let Some(a) = m.oldbuckets() {
+        out.push_str(&format!(
+            "\noldbuckets: {}",
+            render::array_text(a, bucket_cnt, false)
+        ));
+    }
+    out
+}
+
+// ---- the model ----------------------------------------------------------------------------
+
+/// Which operations goroutines choose from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct UOps {
+    pub assign: bool,
+    pub delete: bool,
+    pub access: bool,
+    pub iterate: bool,
+}
+
+/// Parameters of the `unsync` model.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct UnsyncParams {
+    pub geo: Geometry,
+    /// Goroutines choosing from every operation in `ops`.
+    pub goroutines: u8,
+    /// Further goroutines that only read (mapaccess2, and range if `ops` has it).
+    pub readers: u8,
+    pub ops_per_goroutine: u8,
+    pub keys: u8,
+    pub values: u8,
+    pub hash_bits: u32,
+    pub hint: usize,
+    pub ops: UOps,
+}
+
+impl Default for UnsyncParams {
+    fn default() -> Self {
+        UnsyncParams {
+            geo: Geometry {
+                bucket_cnt: 1,
+                load_factor_num: 1,
+                load_factor_den: 2,
+            },
+            goroutines: 2,
+            readers: 0,
+            ops_per_goroutine: 1,
+            keys: 2,
+            values: 1,
+            hash_bits: 1,
+            hint: 0,
+            ops: UOps {
+                assign: true,
+                delete: false,
+                access: false,
+                iterate: false,
+            },
+        }
+    }
+}
+
+/// A goroutine: how many operations it finished and the one in progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct G {
+    /// A reader (only mapaccess2 and range); readers come after the full goroutines.
+    pub reader: bool,
+    pub done: u8,
+    pub cur: Option<GMap>,
+}
+
+/// Ghost state for the properties.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, serde::Serialize)]
+pub struct UGhost {
+    /// Two operations overlapped, at least one of them a write (a data race in Go's memory
+    /// model).
+    pub raced: bool,
+    /// The goroutine that threw and Go's message.
+    pub thrown: Option<(u8, &'static str)>,
+    /// Keys some goroutine assigned / deleted (bit k-1).
+    pub assigned: u8,
+    pub deleted: u8,
+    /// The last step returned (0, true) from mapaccess2: an elem nobody stored.
+    pub torn_read: bool,
+    /// The last step grew or evacuated while another goroutine was inside an operation.
+    pub growth_while_racing: bool,
+}
+
+/// The whole state.
+#[derive(Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct UnsyncState {
+    pub m: HmapState,
+    pub gs: Vec<G>,
+    pub ghost: UGhost,
+}
+
+impl std::fmt::Debug for UnsyncState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&state_text(self, 8))
+    }
+}
+
+fn goroutine_text(i: usize, g: &G) -> String {
+    match &g.cur {
+        None => format!("g{}: {} op(s) done, idle", i + 1, g.done),
+        Some(c) => format!(
+            "g{}: {} at {:?} (flags reg={}, count reg={}, slot={})",
+            i + 1,
+            c.op,
+            c.pc,
+            c.flags,
+            c.count as isize,
+            match c.slot {
+                Some(s) => format!("a{}[{}].{}[{}]", s.array, s.chain, s.depth, s.i),
+                None => "-".into(),
+            }
+        ),
+    }
+}
+
+fn state_text(s: &UnsyncState, bucket_cnt: usize) -> String {
+    let mut out = map_text(&s.m, bucket_cnt);
+    for (i, g) in s.gs.iter().enumerate() {
+        out.push('\n');
+        out.push_str(&goroutine_text(i, g));
+    }
+    if let Some((g, msg)) = s.ghost.thrown {
+        out.push_str(&format!("\nfatal error: {msg} (in g{})", g + 1));
+    }
+    out
+}
+
+/// An action: a goroutine starts an operation (taking its first step) or takes its next
+/// step. Steps carry the operation and pc so that paths read as Go.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum UAction {
+    Start { g: u8, op: UOp },
+    Step { g: u8, op: UOp, pc: Pc },
+}
+
+/// The stateright model.
+#[derive(Clone, Debug)]
+pub struct UnsyncModel {
+    pub params: UnsyncParams,
+    pub steps: Steps,
+    pub assignments: Vec<BTreeMap<u64, u64>>,
+    pub selected: Vec<usize>,
+    pub exhaustive: bool,
+}
+
+impl UnsyncModel {
+    pub fn new(params: UnsyncParams, names: Option<&[String]>) -> Self {
+        let domain = hash_domain(params.hash_bits, 1);
+        let mut assignments = Vec::new();
+        let keys = params.keys as usize;
+        // Every injective assignment of hashes to keys.
+        let mut idx = vec![0usize; keys];
+        loop {
+            let mut seen = std::collections::BTreeSet::new();
+            if idx.iter().all(|&i| seen.insert(i)) {
+                assignments.push(
+                    idx.iter()
+                        .enumerate()
+                        .map(|(k, &i)| (k as u64 + 1, domain[i]))
+                        .collect(),
+                );
+            }
+            let mut p = 0;
+            while p < keys {
+                idx[p] += 1;
+                if idx[p] < domain.len() {
+                    break;
+                }
+                idx[p] = 0;
+                p += 1;
+            }
+            if p == keys {
+                break;
+            }
+        }
+        UnsyncModel {
+            steps: Steps::new(params.geo),
+            params,
+            assignments,
+            selected: concurrent::select(PROPERTIES, names),
+            exhaustive: true,
+        }
+    }
+
+    fn choices(&self, g: usize) -> Vec<UOp> {
+        let p = &self.params;
+        let reader = g >= p.goroutines as usize;
+        let mut v = Vec::new();
+        for key in 1..=p.keys {
+            if p.ops.assign && !reader {
+                for elem in 1..=p.values {
+                    v.push(UOp::Assign { key, elem });
+                }
+            }
+            if p.ops.delete && !reader {
+                v.push(UOp::Delete { key });
+            }
+            if p.ops.access || reader {
+                v.push(UOp::Access { key });
+            }
+        }
+        if p.ops.iterate {
+            v.push(UOp::Range);
+        }
+        v
+    }
+
+    pub fn all_done(&self, s: &UnsyncState) -> bool {
+        s.ghost.thrown.is_none()
+            && s.gs
+                .iter()
+                .all(|g| g.cur.is_none() && g.done == self.params.ops_per_goroutine)
+    }
+
+    /// Applies an action, logging Go's inner steps; returns (log, outcome text).
+    pub fn apply(&self, s: &mut UnsyncState, a: &UAction, log: &mut Log) -> String {
+        s.ghost.torn_read = false;
+        s.ghost.growth_while_racing = false;
+        let (gi, mut gm) = match *a {
+            UAction::Start { g, op } => {
+                let bit = 1u8 << (op.key().max(1) - 1);
+                match op {
+                    UOp::Assign { .. } => s.ghost.assigned |= bit,
+                    UOp::Delete { .. } => s.ghost.deleted |= bit,
+                    _ => {}
+                }
+                (g, GMap::new(op))
+            }
+            UAction::Step { g, .. } => (g, s.gs[g as usize].cur.expect("in an operation")),
+        };
+        let others_busy =
+            s.gs.iter()
+                .enumerate()
+                .any(|(j, o)| j != gi as usize && o.cur.is_some());
+        let grows = matches!(gm.pc, Pc::HashGrow | Pc::GrowWork1 | Pc::GrowWork2)
+            && (gm.pc == Pc::HashGrow || s.m.h.growing());
+        let r = self.steps.step(&mut s.m, &mut gm, gi, log);
+        if grows && others_busy {
+            s.ghost.growth_while_racing = true;
+        }
+        let g = &mut s.gs[gi as usize];
+        let out = match r {
+            Stepped::Continue => {
+                g.cur = Some(gm);
+                String::new()
+            }
+            Stepped::Yield(k, e) => {
+                g.cur = Some(gm);
+                format!("range yields (k{k}, v{e})")
+            }
+            Stepped::Done(res) => {
+                g.cur = None;
+                g.done += 1;
+                match res {
+                    Some((e, ok)) => {
+                        if ok && e == 0 {
+                            s.ghost.torn_read = true;
+                        }
+                        if ok {
+                            format!("returns (v{e}, true)")
+                        } else {
+                            "returns (0, false)".into()
+                        }
+                    }
+                    None => "returns".into(),
+                }
+            }
+            Stepped::Throw(msg) => {
+                g.cur = Some(gm);
+                s.ghost.thrown = Some((gi, msg));
+                format!("fatal error: {msg}")
+            }
+        };
+        // A data race: two operations in progress at once, one of them a write.
+        let busy: Vec<UOp> = s.gs.iter().filter_map(|g| g.cur.map(|c| c.op)).collect();
+        if busy.len() >= 2 && busy.iter().any(|o| o.writes()) {
+            s.ghost.raced = true;
+        }
+        let mut refs: Vec<&mut GMap> = s.gs.iter_mut().filter_map(|g| g.cur.as_mut()).collect();
+        canonicalize(&mut s.m, &mut refs);
+        out
+    }
+}
+
+/// The representative of a state's symmetry class: the goroutines of each group (full
+/// goroutines, readers) sorted by their progress, registers and operation; iterator ids
+/// (= goroutine indices) and the thrower renamed to match; arrays renumbered.
+pub fn representative(s: &UnsyncState) -> UnsyncState {
+    {
+        let perm = concurrent::canonical_permutation(&s.gs, |i| u8::from(s.gs[i].reader), |g| *g);
+        let mut r = s.clone();
+        r.gs = concurrent::permute(&s.gs, &perm);
+        for it in &mut r.m.iters {
+            it.id = perm[it.id as usize];
+        }
+        r.m.iters.sort_by_key(|it| it.id);
+        if let Some((g, msg)) = r.ghost.thrown {
+            r.ghost.thrown = Some((perm[g as usize], msg));
+        }
+        let mut refs: Vec<&mut GMap> = r.gs.iter_mut().filter_map(|g| g.cur.as_mut()).collect();
+        canonicalize(&mut r.m, &mut refs);
+        r
+    }
+}
+
+impl Model for UnsyncModel {
+    type State = UnsyncState;
+    type Action = UAction;
+
+    fn init_states(&self) -> Vec<UnsyncState> {
+        let n = (self.params.goroutines + self.params.readers) as usize;
+        self.assignments
+            .iter()
+            .enumerate()
+            .map(|(h0, hashes)| UnsyncState {
+                m: self
+                    .steps
+                    .machine
+                    .makemap(self.params.hint, h0 as u32, hashes.clone()),
+                gs: (0..n)
+                    .map(|i| G {
+                        reader: i >= self.params.goroutines as usize,
+                        done: 0,
+                        cur: None,
+                    })
+                    .collect(),
+                ghost: UGhost::default(),
+            })
+            .collect()
+    }
+
+    fn actions(&self, s: &UnsyncState, actions: &mut Vec<UAction>) {
+        if s.ghost.thrown.is_some() {
+            return;
+        }
+        for (i, g) in s.gs.iter().enumerate() {
+            match g.cur {
+                Some(c) => actions.push(UAction::Step {
+                    g: i as u8,
+                    op: c.op,
+                    pc: c.pc,
+                }),
+                None if g.done < self.params.ops_per_goroutine => {
+                    for op in self.choices(i) {
+                        actions.push(UAction::Start { g: i as u8, op });
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+
+    fn next_state(&self, s: &UnsyncState, a: UAction) -> Option<UnsyncState> {
+        let mut n = s.clone();
+        self.apply(&mut n, &a, &mut Log::default());
+        Some(n)
+    }
+
+    fn format_action(&self, a: &UAction) -> String {
+        match a {
+            UAction::Start { g, op } => format!("g{}: {op} begins", g + 1),
+            UAction::Step { g, op, pc } => format!("g{}: {op}: {pc:?}", g + 1),
+        }
+    }
+
+    fn format_step(&self, last: &UnsyncState, a: UAction) -> Option<String> {
+        let (log, out, next) = self.explain_step(last, &a);
+        Some(format!(
+            "{}\n{}{}\n{}",
+            self.format_action(&a),
+            log.join("\n"),
+            if out.is_empty() {
+                String::new()
+            } else {
+                format!("\n= {out}")
+            },
+            self.state_text(&next)
+        ))
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        concurrent::selected_properties(PROPERTIES, &self.selected, self.exhaustive)
+    }
+}
+
+impl Checkable for UnsyncModel {
+    fn state_text(&self, s: &UnsyncState) -> String {
+        state_text(s, self.params.geo.bucket_cnt)
+    }
+    fn explain_step(&self, s: &UnsyncState, a: &UAction) -> (Vec<String>, String, UnsyncState) {
+        let mut n = s.clone();
+        let mut log = Log::enabled();
+        let out = self.apply(&mut n, a, &mut log);
+        (log.0.unwrap_or_default(), out, n)
+    }
+    fn only(&self, name: &'static str) -> Self {
+        let mut m = self.clone();
+        m.exhaustive = false;
+        m.selected.retain(|&i| PROPERTIES[i].name == name);
+        m
+    }
+    fn symmetry_fn(&self) -> Option<fn(&UnsyncState) -> UnsyncState> {
+        Some(representative)
+    }
+}
+
+// ---- properties ---------------------------------------------------------------------------
+
+fn racy_execution_detected(m: &UnsyncModel, s: &UnsyncState) -> bool {
+    !(m.all_done(s) && s.ghost.raced)
+}
+
+fn no_lost_insert(m: &UnsyncModel, s: &UnsyncState) -> bool {
+    if !m.all_done(s) {
+        return true;
+    }
+    let must = s.ghost.assigned & !s.ghost.deleted;
+    (1..=m.params.keys)
+        .all(|k| must & (1 << (k - 1)) == 0 || m.steps.machine.find_live(&s.m, k as u64).is_some())
+}
+
+fn no_duplicate_key(m: &UnsyncModel, s: &UnsyncState) -> bool {
+    let mut keys: Vec<u64> = live_entries(&m.steps.machine, &s.m)
+        .iter()
+        .map(|e| e.2)
+        .collect();
+    keys.sort_unstable();
+    keys.windows(2).all(|w| w[0] != w[1])
+}
+
+fn count_matches_live_entries(m: &UnsyncModel, s: &UnsyncState) -> bool {
+    if s.gs.iter().any(|g| g.cur.is_some()) {
+        return true;
+    }
+    live_entries(&m.steps.machine, &s.m).len() == s.m.h.count
+}
+
+fn no_torn_read(_: &UnsyncModel, s: &UnsyncState) -> bool {
+    !s.ghost.torn_read
+}
+
+fn thrown(s: &UnsyncState, msg: &str) -> bool {
+    s.ghost.thrown.is_some_and(|(_, m)| m == msg)
+}
+
+fn throws_concurrent_map_writes(_: &UnsyncModel, s: &UnsyncState) -> bool {
+    thrown(s, THROW_WRITES)
+}
+fn throws_concurrent_map_read_and_map_write(_: &UnsyncModel, s: &UnsyncState) -> bool {
+    thrown(s, THROW_READ_WRITE)
+}
+fn throws_concurrent_map_iteration_and_map_write(_: &UnsyncModel, s: &UnsyncState) -> bool {
+    thrown(s, THROW_ITER_WRITE)
+}
+fn reaches_growth_while_racing(_: &UnsyncModel, s: &UnsyncState) -> bool {
+    s.ghost.growth_while_racing
+}
+fn reaches_memory_fault(_: &UnsyncModel, s: &UnsyncState) -> bool {
+    thrown(s, FAULT_OLDBUCKETS)
+}
+fn reaches_silent_race(m: &UnsyncModel, s: &UnsyncState) -> bool {
+    m.all_done(s) && s.ghost.raced
+}
+
+macro_rules! prop {
+    ($f:ident, $kind:ident, $desc:expr) => {
+        PropDef {
+            name: stringify!($f),
+            kind: Kind::$kind,
+            description: $desc,
+            check: $f,
+        }
+    };
+}
+
+/// Every property of the `unsync` model.
+pub const PROPERTIES: &[PropDef<UnsyncModel>] = &[
+    prop!(racy_execution_detected, Always,
+        "every execution in which a write overlapped another operation ended in a throw (Go's detection is best-effort: expect violated)"),
+    prop!(no_lost_insert, Always,
+        "when every goroutine has finished, every key assigned and never deleted is in the map"),
+    prop!(no_duplicate_key, Always,
+        "no key is live in two cells"),
+    prop!(count_matches_live_entries, Always,
+        "whenever no operation is in progress, h.count equals the number of live cells"),
+    prop!(no_torn_read, Always,
+        "mapaccess2 never returns (0, true): a key found with an elem nobody stored"),
+    prop!(throws_concurrent_map_writes, Sometimes,
+        "a writer throws \"concurrent map writes\""),
+    prop!(throws_concurrent_map_read_and_map_write, Sometimes,
+        "a reader throws \"concurrent map read and map write\""),
+    prop!(throws_concurrent_map_iteration_and_map_write, Sometimes,
+        "an iterator throws \"concurrent map iteration and map write\""),
+    prop!(reaches_growth_while_racing, Sometimes,
+        "hashGrow or evacuate runs while another goroutine is inside an operation"),
+    prop!(reaches_memory_fault, Sometimes,
+        "a racing flags store lost or resurrected sameSizeGrow, so that Go would index past the end of oldbuckets (the model stops there)"),
+    prop!(reaches_silent_race, Sometimes,
+        "every goroutine finished without a throw although operations overlapped with a write"),
+];
+
+// ---- registry -----------------------------------------------------------------------------
+
+pub const PARAMS: &[ParamDef] = &[
+    ParamDef {
+        name: "goroutines",
+        default: "2",
+        description: "goroutines choosing from every operation in ops (1..=3)",
+    },
+    ParamDef {
+        name: "readers",
+        default: "0",
+        description:
+            "further goroutines that only read: mapaccess2 (and range if ops has iterate) (0..=2)",
+    },
+    ParamDef {
+        name: "ops_per_goroutine",
+        default: "1",
+        description: "operations each goroutine performs (1..=3)",
+    },
+    ParamDef {
+        name: "keys",
+        default: "2",
+        description: "keys k1..kN (1..=4)",
+    },
+    ParamDef {
+        name: "values",
+        default: "1",
+        description: "elems v1..vN assigned (1..=3)",
+    },
+    ParamDef {
+        name: "hash_bits",
+        default: "1",
+        description:
+            "low hash bits that vary (0..=3); every injective assignment is an initial state",
+    },
+    ParamDef {
+        name: "bucket_cnt",
+        default: "1",
+        description: "slots per bmap, a power of two <= 8 (Go: 8)",
+    },
+    ParamDef {
+        name: "load_factor",
+        default: "\"1/2\"",
+        description: "loadFactorNum/loadFactorDen as \"N/D\" (Go: \"13/2\")",
+    },
+    ParamDef {
+        name: "hint",
+        default: "0",
+        description: "makemap's size hint",
+    },
+    ParamDef {
+        name: "ops",
+        default: "[\"assign\"]",
+        description: "operations goroutines choose from: assign, delete, access, iterate",
+    },
+];
+
+pub fn info() -> ModelInfo {
+    ModelInfo {
+        name: "unsync",
+        description: "2-3 goroutines on one plain Go 1.19 map without synchronisation: mapassign/mapdelete/mapaccess2/range split at Go's interleaving points, hashWriting detection, throws (runtime/map.go, map_fast64.go)",
+        params: PARAMS.to_vec(),
+        properties: PROPERTIES.iter().map(|p| p.info()).collect(),
+    }
+}
+
+/// Builds the model a spec describes, checking every parameter and property name.
+pub fn from_spec(spec: &Spec) -> Result<UnsyncModel, SpecError> {
+    let mut p = UnsyncParams::default();
+    for (name, v) in &spec.params {
+        match name.as_str() {
+            "goroutines" => p.goroutines = concurrent::int_param(spec, name, v, 1, 3)? as u8,
+            "readers" => p.readers = concurrent::int_param(spec, name, v, 0, 2)? as u8,
+            "ops_per_goroutine" => {
+                p.ops_per_goroutine = concurrent::int_param(spec, name, v, 1, 3)? as u8
+            }
+            "keys" => p.keys = concurrent::int_param(spec, name, v, 1, 4)? as u8,
+            "values" => p.values = concurrent::int_param(spec, name, v, 1, 3)? as u8,
+            "hash_bits" => p.hash_bits = concurrent::int_param(spec, name, v, 0, 3)? as u32,
+            "hint" => p.hint = concurrent::int_param(spec, name, v, 0, 64)? as usize,
+            "bucket_cnt" | "load_factor" => concurrent::geometry_param(spec, name, v, &mut p.geo)?,
+            "ops" => {
+                let bits = concurrent::names_param(
+                    spec,
+                    name,
+                    v,
+                    &["assign", "delete", "access", "iterate"],
+                )?;
+                p.ops = UOps {
+                    assign: bits & 1 != 0,
+                    delete: bits & 2 != 0,
+                    access: bits & 4 != 0,
+                    iterate: bits & 8 != 0,
+                };
+            }
+            _ => return Err(concurrent::unknown_param(spec, "unsync", name, v, PARAMS)),
+        }
+    }
+    if p.keys as u64 > 1 << p.hash_bits {
+        return Err(spec.error(
+            spec.params.get("keys").map(|v| v.line),
+            Some("params.keys"),
+            format!(
+                "{} keys cannot have distinct hashes in a domain of {} (2^hash_bits)",
+                p.keys,
+                1u32 << p.hash_bits
+            ),
+        ));
+    }
+    if p.geo.load_factor_num > p.geo.bucket_cnt * p.geo.load_factor_den {
+        return Err(spec.error(
+            spec.params.get("load_factor").map(|v| v.line),
+            Some("params.load_factor"),
+            format!(
+                "load factor {}/{} exceeds bucket_cnt {}: a same-size grow could re-trigger forever (Go: 13/2 <= 8)",
+                p.geo.load_factor_num, p.geo.load_factor_den, p.geo.bucket_cnt
+            ),
+        ));
+    }
+    let names = concurrent::expected_names(spec, "unsync", PROPERTIES)?;
+    let mut m = UnsyncModel::new(p, Some(&names));
+    m.exhaustive = spec.strategy != Strategy::Simulation;
+    Ok(m)
+}
+
+/// Runs a spec (the registry's `run`).
+pub fn run(
+    spec: &Spec,
+    opts: &crate::check::RunOptions,
+) -> Result<crate::check::SpecResult, SpecError> {
+    Ok(crate::check::run_model(spec, from_spec(spec)?, opts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stateright::Checker;
+    use std::path::Path;
+
+    fn model(goroutines: u8, ops_per_goroutine: u8, ops: UOps) -> UnsyncModel {
+        UnsyncModel::new(
+            UnsyncParams {
+                goroutines,
+                ops_per_goroutine,
+                ops,
+                ..UnsyncParams::default()
+            },
+            None,
+        )
+    }
+
+    const ALL: UOps = UOps {
+        assign: true,
+        delete: true,
+        access: true,
+        iterate: true,
+    };
+
+    /// Runs `g` until its operation is over (or it throws).
+    fn run_op(m: &UnsyncModel, s: &mut UnsyncState, g: u8, op: UOp) {
+        m.apply(s, &UAction::Start { g, op }, &mut Log::default());
+        while let Some(c) = s.gs[g as usize].cur {
+            if s.ghost.thrown.is_some() {
+                return;
+            }
+            m.apply(
+                s,
+                &UAction::Step {
+                    g,
+                    op: c.op,
+                    pc: c.pc,
+                },
+                &mut Log::default(),
+            );
+        }
+    }
+
+    fn step_until(m: &UnsyncModel, s: &mut UnsyncState, g: u8, pc: Pc) {
+        while s.gs[g as usize].cur.unwrap().pc != pc {
+            let c = s.gs[g as usize].cur.unwrap();
+            m.apply(
+                s,
+                &UAction::Step {
+                    g,
+                    op: c.op,
+                    pc: c.pc,
+                },
+                &mut Log::default(),
+            );
+        }
+    }
+
+    #[test]
+    fn one_goroutine_alone_never_throws_and_keeps_every_invariant() {
+        let m = model(1, 3, ALL);
+        let c = m.checker().spawn_dfs().join();
+        for p in [
+            "racy_execution_detected",
+            "no_lost_insert",
+            "no_duplicate_key",
+            "count_matches_live_entries",
+            "no_torn_read",
+        ] {
+            assert!(c.discovery(p).is_none(), "{p} violated by one goroutine");
+        }
+        for p in [
+            "throws_concurrent_map_writes",
+            "throws_concurrent_map_read_and_map_write",
+            "throws_concurrent_map_iteration_and_map_write",
+        ] {
+            assert!(c.discovery(p).is_none(), "{p} reached by one goroutine");
+        }
+    }
+
+    #[test]
+    fn a_writer_entering_while_another_writes_throws_concurrent_map_writes() {
+        let m = model(2, 1, ALL);
+        let mut s = m.init_states().remove(0);
+        let a = UOp::Assign { key: 1, elem: 1 };
+        m.apply(&mut s, &UAction::Start { g: 0, op: a }, &mut Log::default());
+        step_until(&m, &mut s, 0, Pc::Newobject);
+        m.apply(
+            &mut s,
+            &UAction::Start {
+                g: 1,
+                op: UOp::Assign { key: 2, elem: 1 },
+            },
+            &mut Log::default(),
+        );
+        assert_eq!(s.ghost.thrown, Some((1, THROW_WRITES)));
+    }
+
+    #[test]
+    fn two_writers_whose_flag_xors_cancel_both_finish_without_a_throw() {
+        // g2 checks hashWriting, g1 sets it, g2 XORs it away again: neither end check sees
+        // it clear until the last store, and both goroutines return.
+        let m = model(2, 1, ALL);
+        let mut s = m.init_states().remove(0);
+        let (a1, a2) = (
+            UOp::Assign { key: 1, elem: 1 },
+            UOp::Assign { key: 2, elem: 1 },
+        );
+        m.apply(
+            &mut s,
+            &UAction::Start { g: 0, op: a1 },
+            &mut Log::default(),
+        );
+        m.apply(
+            &mut s,
+            &UAction::Start { g: 1, op: a2 },
+            &mut Log::default(),
+        );
+        step_until(&m, &mut s, 0, Pc::Newobject); // g1: flags = hashWriting
+        step_until(&m, &mut s, 1, Pc::Newobject); // g2: flags = hashWriting ^ hashWriting
+        assert_eq!(s.m.h.flags & HASH_WRITING, 0);
+        // g1 writes k1 while the flag is clear: a reader would not notice.
+        step_until(&m, &mut s, 0, Pc::EndCheck);
+        let c = s.gs[0].cur.unwrap();
+        m.apply(
+            &mut s,
+            &UAction::Step {
+                g: 0,
+                op: c.op,
+                pc: c.pc,
+            },
+            &mut Log::default(),
+        );
+        assert_eq!(
+            s.ghost.thrown,
+            Some((0, THROW_WRITES)),
+            "g1's end check catches it"
+        );
+    }
+
+    #[test]
+    fn a_reader_can_find_a_key_before_its_elem_is_stored() {
+        let m = model(1, 1, ALL);
+        let mut m2 = m.clone();
+        m2.params.readers = 1;
+        let mut s = m2.init_states().remove(0);
+        let a = UOp::Assign { key: 1, elem: 1 };
+        m2.apply(&mut s, &UAction::Start { g: 0, op: a }, &mut Log::default());
+        step_until(&m2, &mut s, 0, Pc::ElemStore);
+        run_op(&m2, &mut s, 1, UOp::Access { key: 1 });
+        assert!(s.ghost.torn_read);
+        assert!(s.ghost.thrown.is_none());
+    }
+
+    #[test]
+    fn representatives_do_not_depend_on_goroutine_order() {
+        let m = model(2, 1, ALL);
+        let mut s = m.init_states().remove(0);
+        let mut t = s.clone();
+        run_op(&m, &mut s, 0, UOp::Assign { key: 1, elem: 1 });
+        run_op(&m, &mut t, 1, UOp::Assign { key: 1, elem: 1 });
+        assert_ne!(s, t);
+        assert_eq!(representative(&s), representative(&t));
+    }
+
+    fn spec(params: &str) -> Spec {
+        let src = format!(
+            "model = \"unsync\"\n[params]\n{params}\n[expect]\nno_duplicate_key = \"holds\"\n"
+        );
+        Spec::parse(Path::new("t.toml"), &src).unwrap()
+    }
+
+    #[test]
+    fn valid_parameters_build_a_model() {
+        let m = from_spec(&spec(
+            "goroutines = 3\nkeys = 2\nops = [\"assign\", \"iterate\"]",
+        ))
+        .unwrap();
+        assert_eq!(m.params.goroutines, 3);
+        assert!(m.params.ops.iterate && !m.params.ops.delete);
+    }
+
+    #[test]
+    fn invalid_parameters_name_the_line_and_field() {
+        let e = from_spec(&spec("keys = 3\nhash_bits = 1")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("params.keys"));
+        assert_eq!(e.line, Some(3));
+        let e = from_spec(&spec("ops = [\"store\"]")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("params.ops"));
+        let e = from_spec(&spec("goroutines = 4")).unwrap_err();
+        assert!(e.message.contains("out of range"), "{e}");
+        let e = from_spec(&spec("threads = 4")).unwrap_err();
+        assert!(e.message.contains("unknown parameter"), "{e}");
+    }
+}
