@@ -14,6 +14,7 @@
 pub mod hash;
 pub mod map;
 pub mod sizeclasses;
+pub mod syncmap;
 pub mod trace;
 
 pub use hash::{GoHashKey, GoMemHasher, MapHasher, RandomSource, WyRand};
