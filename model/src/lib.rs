@@ -7,6 +7,7 @@
 //! - [`registry`]: the models, their parameters and properties.
 //! - [`check`]: runs a spec and compares verdicts.
 
+pub mod cache;
 pub mod check;
 pub mod concurrent;
 pub mod hmap;

@@ -93,6 +93,19 @@ pub const ENTRIES: &[ModelEntry] = &[
             Ok(())
         },
     },
+    ModelEntry {
+        name: "cache",
+        info: crate::cache::info,
+        validate: |spec| crate::cache::from_spec(spec).map(|_| ()),
+        run: crate::cache::run,
+        explore: |spec, addr| {
+            use stateright::Model;
+            let mut model = crate::cache::from_spec(spec)?;
+            model.exhaustive = false;
+            let _ = model.checker().serve(addr);
+            Ok(())
+        },
+    },
 ];
 
 /// The entry of the model a spec names, or an error naming the spec's `model` line.
