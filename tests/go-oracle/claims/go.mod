@@ -1,0 +1,3 @@
+module gomap/claims
+
+go 1.19
