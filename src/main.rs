@@ -2,6 +2,7 @@
 //! replay real Go traces on the port.
 
 mod check_cmd;
+mod conform_cmd;
 mod explore_cmd;
 mod list_cmd;
 mod replay;
@@ -45,6 +46,9 @@ enum Command {
     Simulate(simulate_cmd::SimulateArgs),
     /// Replay Go 1.19 map traces on the port and compare every state.
     Replay(replay::ReplayArgs),
+    /// Record histories of real threads on the SyncMap port or an order-cache protocol and
+    /// check each for linearizability; exits 1 on a non-linearizable history.
+    Conform(conform_cmd::ConformArgs),
     /// List the models, their parameters with defaults, and their properties.
     List {
         /// Print JSON instead of text.
@@ -70,6 +74,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check_cmd::run(args),
         Command::Simulate(args) => simulate_cmd::run(args),
         Command::List { json } => list_cmd::run(json),
+        Command::Conform(args) => conform_cmd::run(args),
         Command::Replay(args) => match replay::run_args(&args) {
             Ok(_) => ExitCode::SUCCESS,
             Err(e) => {

@@ -14,6 +14,7 @@
 pub mod hash;
 pub mod map;
 pub mod sizeclasses;
+pub mod ordercache;
 pub mod syncmap;
 pub mod trace;
 

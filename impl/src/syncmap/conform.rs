@@ -176,16 +176,16 @@ impl Conformance for SyncMapConformance {
     }
 
     fn is_observer(op: &SyncOp, ret: Option<&SyncRet>) -> bool {
-        match (op, ret) {
-            (SyncOp::Load(_) | SyncOp::Range | SyncOp::RangeKey(_), _) => true,
-            (SyncOp::LoadOrStore(..), Some(SyncRet::Actual(_, true))) => true,
-            (SyncOp::LoadAndDelete(_), Some(SyncRet::Value(None))) => true,
-            (
-                SyncOp::CompareAndSwap(..) | SyncOp::CompareAndDelete(..),
-                Some(SyncRet::Done(false)),
-            ) => true,
-            _ => false,
-        }
+        matches!(
+            (op, ret),
+            (SyncOp::Load(_) | SyncOp::Range | SyncOp::RangeKey(_), _)
+                | (SyncOp::LoadOrStore(..), Some(SyncRet::Actual(_, true)))
+                | (SyncOp::LoadAndDelete(_), Some(SyncRet::Value(None)))
+                | (
+                    SyncOp::CompareAndSwap(..) | SyncOp::CompareAndDelete(..),
+                    Some(SyncRet::Done(false))
+                )
+        )
     }
 }
 
@@ -279,6 +279,6 @@ pub fn run(
         cfg,
         || SyncMap::new().with_fault(fault),
         |rng, t, ops| gen_program(rng, t, ops, cfg.keys),
-        |m, op| apply(m, op),
+        apply,
     )
 }

@@ -28,6 +28,19 @@ use std::fmt::{self, Debug, Display};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+/// A call restricted to one key: (key, op, return).
+pub type KeyCall<C> = (
+    <C as Conformance>::Key,
+    <C as Conformance>::Op,
+    Option<<C as Conformance>::Ret>,
+);
+
+/// Each key's calls.
+pub type ByKey<C> = std::collections::BTreeMap<
+    <C as Conformance>::Key,
+    Vec<Call<<C as Conformance>::Op, <C as Conformance>::Ret>>,
+>;
+
 /// One call in a history. Tickets order invocations and returns across threads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Call<O, R> {
@@ -49,10 +62,7 @@ pub trait Conformance {
     type Spec: SequentialSpec<Op = Self::Op, Ret = Self::Ret> + Clone + Default;
 
     /// The call as calls on single keys (a Range becomes one read per key of the key space).
-    fn per_key(
-        op: &Self::Op,
-        ret: Option<&Self::Ret>,
-    ) -> Vec<(Self::Key, Self::Op, Option<Self::Ret>)>;
+    fn per_key(op: &Self::Op, ret: Option<&Self::Ret>) -> Vec<KeyCall<Self>>;
     /// Whether the call, given what it returned, left the object unchanged in every
     /// sequential execution (a pending call: whether it cannot change it at all).
     fn is_observer(op: &Self::Op, ret: Option<&Self::Ret>) -> bool;
@@ -86,10 +96,8 @@ pub fn linearizable<C: Conformance>(calls: &[Call<C::Op, C::Ret>]) -> bool {
 }
 
 /// The calls on each key, in invocation order.
-pub fn split<C: Conformance>(
-    calls: &[Call<C::Op, C::Ret>],
-) -> std::collections::BTreeMap<C::Key, Vec<Call<C::Op, C::Ret>>> {
-    let mut by_key = std::collections::BTreeMap::<C::Key, Vec<_>>::new();
+pub fn split<C: Conformance>(calls: &[Call<C::Op, C::Ret>]) -> ByKey<C> {
+    let mut by_key = ByKey::<C>::new();
     for c in calls {
         for (k, op, ret) in C::per_key(&c.op, c.ret.as_ref()) {
             by_key.entry(k).or_default().push(Call {
@@ -329,7 +337,7 @@ pub fn record<S: Sync, O: Clone + Send + Sync, R: Send>(
                     let mut spins = 0u32;
                     while ready.load(Ordering::SeqCst) < n {
                         spins += 1;
-                        if spins % 64 == 0 {
+                        if spins.is_multiple_of(64) {
                             std::thread::yield_now();
                         }
                         std::hint::spin_loop();
