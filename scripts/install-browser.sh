@@ -1,21 +1,28 @@
 #!/bin/sh
-# Installs Debian's Chromium and ChromeDriver for the browser test (tests/explorer.rs).
-# Idempotent: does nothing (quickly) when both are present. Needs root (or sudo).
+# Installs what the browser test (tests/explorer.rs) needs from Debian's packages: Chromium,
+# ChromeDriver, and fonts for the explorer's text and its emoji status icons. Idempotent:
+# quick, and installs nothing, when all are present. Needs root (or sudo).
 set -eu
 
-if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
-    echo "chromium and chromedriver already installed:"
-    chromium --version 2>/dev/null || true
-    chromedriver --version 2>/dev/null || true
-    exit 0
-fi
+PACKAGES="chromium chromium-driver fonts-dejavu-core fonts-noto-color-emoji"
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    SUDO="sudo"
+missing=""
+for p in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -n "$missing" ]; then
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then
+        SUDO="sudo"
+    fi
+    echo "installing:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y --no-install-recommends $missing
 fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update
-$SUDO apt-get install -y --no-install-recommends chromium chromium-driver fonts-dejavu-core
 chromium --version
 chromedriver --version
