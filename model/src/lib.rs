@@ -13,6 +13,7 @@ pub mod concurrent;
 pub mod hmap;
 pub mod registry;
 pub mod spec;
+pub mod syncmap;
 pub mod unsync;
 
 /// Name of the always-true property that keeps exhaustive searches from stopping early.

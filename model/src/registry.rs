@@ -94,6 +94,25 @@ pub const ENTRIES: &[ModelEntry] = &[
         },
     },
     ModelEntry {
+        name: "syncmap",
+        info: crate::syncmap::info,
+        validate: |spec| crate::syncmap::from_spec(spec).map(|_| ()),
+        run: |spec, opts| {
+            Ok(crate::check::run_model(
+                spec,
+                crate::syncmap::from_spec(spec)?,
+                opts,
+            ))
+        },
+        explore: |spec, addr| {
+            use stateright::Model;
+            let mut model = crate::syncmap::from_spec(spec)?;
+            model.exhaustive = false;
+            let _ = model.checker().serve(addr);
+            Ok(())
+        },
+    },
+    ModelEntry {
         name: "cache",
         info: crate::cache::info,
         validate: |spec| crate::cache::from_spec(spec).map(|_| ()),
