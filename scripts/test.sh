@@ -21,6 +21,9 @@ cargo test --release --workspace
 echo "== Go recorder tests (tests/go-oracle)"
 (cd tests/go-oracle && /usr/lib/go-1.19/bin/go vet ./... && /usr/lib/go-1.19/bin/go test ./...)
 
+echo "== Go programs of the seed claims (tests/go-oracle/claims; gomap claims runs them in tests/claims.rs)"
+(cd tests/go-oracle/claims && /usr/lib/go-1.19/bin/go vet ./...)
+
 echo "== fresh Go 1.19 traces, replayed on the port and on the model"
 fresh=target/fresh-traces
 rm -rf "$fresh"

@@ -2,6 +2,7 @@
 //! replay real Go traces on the port.
 
 mod check_cmd;
+mod claims_cmd;
 mod conform_cmd;
 mod explore_cmd;
 mod list_cmd;
@@ -49,6 +50,9 @@ enum Command {
     /// Record histories of real threads on the SyncMap port or an order-cache protocol and
     /// check each for linearizability; exits 1 on a non-linearizable history.
     Conform(conform_cmd::ConformArgs),
+    /// Decide every claim of the seed postmortem (S1-S28) from specs, Go 1.19 programs and
+    /// the Go 1.19 source, and print the table (text, --json or --markdown).
+    Claims(claims_cmd::ClaimsArgs),
     /// List the models, their parameters with defaults, and their properties.
     List {
         /// Print JSON instead of text.
@@ -72,6 +76,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check_cmd::run(args),
+        Command::Claims(args) => claims_cmd::run(args),
         Command::Simulate(args) => simulate_cmd::run(args),
         Command::List { json } => list_cmd::run(json),
         Command::Conform(args) => conform_cmd::run(args),
