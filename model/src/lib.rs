@@ -12,6 +12,7 @@ pub mod check;
 pub mod concurrent;
 pub mod hmap;
 pub mod registry;
+pub mod rwmutex;
 pub mod spec;
 pub mod syncmap;
 pub mod unsync;

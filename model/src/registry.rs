@@ -113,6 +113,25 @@ pub const ENTRIES: &[ModelEntry] = &[
         },
     },
     ModelEntry {
+        name: "rwmutex",
+        info: crate::rwmutex::info,
+        validate: |spec| crate::rwmutex::from_spec(spec).map(|_| ()),
+        run: |spec, opts| {
+            Ok(crate::check::run_model(
+                spec,
+                crate::rwmutex::from_spec(spec)?,
+                opts,
+            ))
+        },
+        explore: |spec, addr| {
+            use stateright::Model;
+            let mut model = crate::rwmutex::from_spec(spec)?;
+            model.exhaustive = false;
+            let _ = model.checker().serve(addr);
+            Ok(())
+        },
+    },
+    ModelEntry {
         name: "cache",
         info: crate::cache::info,
         validate: |spec| crate::cache::from_spec(spec).map(|_| ()),
