@@ -30,7 +30,8 @@
 //! What it abstracts: sync.Map is one atomic object here, each of its methods a single step
 //! (linearizable). This is an abstraction step, not a fact taken on faith: the `syncmap` model
 //! checks Go 1.19's sync.Map step by step (read/dirty/misses/expunged) against a sequential
-//! map and finds its operations linearizable. Plain memory is sequentially consistent here
+//! map and finds its operations linearizable (`linearizable` holds in
+//! specs/syncmap-two-goroutines.toml and specs/syncmap-three-goroutines.toml). Plain memory is sequentially consistent here
 //! (every read sees the latest write); Go promises that only to race-free programs, so in a
 //! run with a data race the values the model reports are one of the outcomes, not the only
 //! ones. Maps under a lock are single objects: any access to a Go map is an access of the
