@@ -7,14 +7,17 @@
 //! - [`hash`]: the pluggable hasher and random source, with Go-like defaults.
 //! - [`sizeclasses`]: Go's allocator size classes (`roundupsize`), which decide how many
 //!   overflow buckets `makeBucketArray` preallocates.
+//! - [`syncmap`]: `SyncMap<K, V>`, Go 1.19's sync.Map (+ Go 1.20's Swap/CompareAndSwap/
+//!   CompareAndDelete) on arc-swap, and the recorded-history linearizability check.
+//! - [`ordercache`]: the seed postmortem's order-cache protocols on the port.
 //! - [`trace`]: the delta-v1 trace format of `map[uint64]uint64` runs of Go 1.19, its
 //!   decoder, and `replay_on_port`, which drives a `GoMap` op by op and compares the whole
 //!   state after each one.
 
 pub mod hash;
 pub mod map;
-pub mod sizeclasses;
 pub mod ordercache;
+pub mod sizeclasses;
 pub mod syncmap;
 pub mod trace;
 

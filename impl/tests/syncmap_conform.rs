@@ -51,7 +51,11 @@ fn unexpunge_without_dirty_is_caught() {
     caught(Fault::UnexpungeWithoutDirty, 3000);
 }
 
+// Racy faults under real threads: caught only when the race happens (here after a few
+// thousand histories on an idle 2-core machine), so not part of the default run; shuttle
+// catches both deterministically (syncmap_shuttle.rs).
 #[test]
+#[ignore = "probabilistic: needs a real race; see syncmap_shuttle.rs"]
 fn non_atomic_compare_and_swap_is_caught() {
     let s = conform::run(
         &RunConfig {
@@ -68,6 +72,7 @@ fn non_atomic_compare_and_swap_is_caught() {
 }
 
 #[test]
+#[ignore = "probabilistic: needs a real race; see syncmap_shuttle.rs"]
 fn load_skipping_recheck_is_caught() {
-    caught(Fault::LoadSkipsRecheck, 3000);
+    caught(Fault::LoadSkipsRecheck, 20000);
 }
