@@ -1402,6 +1402,23 @@ mod tests {
     }
 
     #[test]
+    fn a_load_that_ignores_dirty_is_caught_by_s24_and_linearizability() {
+        // A mutant: the Store's key is in dirty, but read claims not to be amended, so the
+        // Load returns on its lock-free path without looking in dirty.
+        let m = model(2, 0);
+        let mut s = m.init_states().remove(0);
+        run(&m, &mut s, 0, SOp::Map(MapOp::Store(1, 1)));
+        s.read.amended = false;
+        run(&m, &mut s, 1, SOp::Map(MapOp::Load(1)));
+        assert_eq!(
+            s.history.last(),
+            Some(&Event::Return(1, MapRet::Value(None)))
+        );
+        assert!(s.ghost.s24_missed);
+        assert!(s.ghost.not_linearizable);
+    }
+
+    #[test]
     fn a_store_after_a_delete_and_a_new_key_unexpunges_the_entry() {
         let m = model(1, 1);
         let mut s = m.init_states().remove(0);
