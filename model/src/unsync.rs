@@ -619,6 +619,7 @@ impl Steps {
                 "k{key} not in bucket {}: {}",
                 g.bucket,
                 match insert {
+                    Some((0, i)) => format!("insert at slot {i}"),
                     Some((d, i)) => format!("insert at overflow {d} slot {i}"),
                     None => "chain full".into(),
                 }
