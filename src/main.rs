@@ -1,6 +1,7 @@
 //! `gomap`: check specs of Go 1.19's map against their expected verdicts, list the models,
 //! replay real Go traces on the port.
 
+mod bench_cmd;
 mod check_cmd;
 mod claims_cmd;
 mod conform_cmd;
@@ -53,6 +54,9 @@ enum Command {
     /// Decide every claim of the seed postmortem (S1-S28) from specs, Go 1.19 programs and
     /// the Go 1.19 source, and print the table (text, --json or --markdown).
     Claims(claims_cmd::ClaimsArgs),
+    /// Measure the checker per spec: states/s and peak memory with BFS on 1 and 2 threads and
+    /// DFS, each in a child process.
+    Bench(bench_cmd::BenchArgs),
     /// List the models, their parameters with defaults, and their properties.
     List {
         /// Print JSON instead of text.
@@ -76,6 +80,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check_cmd::run(args),
+        Command::Bench(args) => bench_cmd::run(args),
         Command::Claims(args) => claims_cmd::run(args),
         Command::Simulate(args) => simulate_cmd::run(args),
         Command::List { json } => list_cmd::run(json),
