@@ -10,6 +10,7 @@ use gomap_impl::hash::{memhash, memhash64, GoMemHasher};
 use gomap_impl::map::GoMap;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
+use std::time::Instant;
 
 /// The key sequence shared with the Go side: splitmix64 outputs from `seed`.
 pub fn splitmix64_keys(seed: u64, n: usize) -> Vec<u64> {
@@ -212,20 +213,20 @@ fn benches(c: &mut Criterion) {
 
         let mut g = c.benchmark_group("map_iterate");
         g.bench_with_input(BenchmarkId::new("port", n), &n, |b, _| {
-            // iter_init keeps a slot per iterator: iterate a fresh clone each time.
-            b.iter_batched(
-                || port.clone(),
-                |mut m| {
+            // iter_init keeps a slot per iterator: one clone per sample, not per pass.
+            b.iter_custom(|iters| {
+                let mut m = port.clone();
+                let t0 = Instant::now();
+                for _ in 0..iters {
                     let mut s = 0u64;
                     let it = m.iter_init();
                     while let Some((k, v)) = m.iter_next(it) {
                         s = s.wrapping_add(k ^ v);
                     }
                     black_box(s);
-                    m
-                },
-                BatchSize::LargeInput,
-            )
+                }
+                t0.elapsed()
+            })
         });
         g.bench_with_input(BenchmarkId::new("std", n), &n, |b, _| {
             b.iter(|| {
