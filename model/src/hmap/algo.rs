@@ -230,12 +230,7 @@ impl Machine {
     }
 
     /// `makemap(t, hint, h)` with fastrand's hash0 (and its hash function).
-    pub fn makemap(
-        &self,
-        hint: usize,
-        hash0: u32,
-        hashes: std::collections::BTreeMap<u64, u64>,
-    ) -> HmapState {
+    pub fn makemap(&self, hint: usize, hash0: u32, hashes: impl Into<HashFn>) -> HmapState {
         let mut s = HmapState {
             h: Hmap {
                 count: 0,
@@ -248,9 +243,9 @@ impl Machine {
                 nevacuate: 0,
                 prealloc_left: 0,
             },
-            arrays: Vec::new(),
+            arrays: Arena::default(),
             iters: Vec::new(),
-            hashes,
+            hashes: hashes.into(),
             ops: 0,
             next_iter_id: 0,
             ghost: Ghost::default(),
@@ -273,6 +268,19 @@ impl Machine {
         s: &mut HmapState,
         action: &HmapAction,
         new_hashes: Option<&std::collections::BTreeMap<u64, u64>>,
+        log: &mut Log,
+    ) -> Result<Outcome, StepError> {
+        let new_hashes = new_hashes.map(|m| HashFn::from(m.clone()));
+        self.step_fn(s, action, new_hashes.as_ref(), log)
+    }
+
+    /// [`Machine::step`] with the new hash function (for a reseeding delete) already shared:
+    /// the checker's hot path, which copies no map.
+    pub fn step_fn(
+        &self,
+        s: &mut HmapState,
+        action: &HmapAction,
+        new_hashes: Option<&HashFn>,
         log: &mut Log,
     ) -> Result<Outcome, StepError> {
         s.ghost.violations = 0;
@@ -342,11 +350,7 @@ impl Machine {
             return;
         }
         let remap = |id: ArrayId| order.iter().position(|&o| o == id).unwrap() as ArrayId;
-        let mut old = std::mem::take(&mut s.arrays);
-        s.arrays = order
-            .iter()
-            .map(|&id| std::mem::take(&mut old[id as usize]))
-            .collect();
+        s.arrays.reorder(&order);
         s.h.buckets = s.h.buckets.map(remap);
         s.h.oldbuckets = s.h.oldbuckets.map(remap);
         for it in &mut s.iters {
@@ -483,14 +487,14 @@ impl Machine {
                     (d, 0)
                 }
             };
-            let bm = &mut s.arrays[arr as usize][bucket][d];
+            let bm = &mut s.array_mut(arr)[bucket][d];
             bm.tophash[i] = tophash(hash);
             bm.keys[i] = key;
             s.h.count += 1;
             break ((arr, bucket, d, i), true);
         };
         let (arr, c, d, i) = pos;
-        s.arrays[arr as usize][c][d].elems[i] = elem;
+        s.array_mut(arr)[c][d].elems[i] = elem;
         log.note(|| {
             format!(
                 "{} k{key} in bucket {c}{} slot {i}",
@@ -542,7 +546,7 @@ impl Machine {
         // Deviation from Go: from B = 16 Go counts with probability 2^-(B-15) (fastrand); the
         // model counts every overflow bucket. Models and traces stay below B = 16.
         s.h.noverflow = s.h.noverflow.wrapping_add(1);
-        let c = &mut s.arrays[arr as usize][chain];
+        let c = &mut s.array_mut(arr)[chain];
         c.push(Bmap::default());
         let d = c.len() - 1;
         log.note(|| {
@@ -633,7 +637,7 @@ impl Machine {
                 for i in 0..bc {
                     let top = s.arrays[old as usize][oldbucket][d].tophash[i];
                     if is_empty(top) {
-                        s.arrays[old as usize][oldbucket][d].tophash[i] = EVACUATED_EMPTY;
+                        s.array_mut(old)[oldbucket][d].tophash[i] = EVACUATED_EMPTY;
                         continue;
                     }
                     if top < MIN_TOP_HASH {
@@ -648,7 +652,7 @@ impl Machine {
                             use_y = 1;
                         }
                     }
-                    s.arrays[old as usize][oldbucket][d].tophash[i] = EVACUATED_X + use_y as u8;
+                    s.array_mut(old)[oldbucket][d].tophash[i] = EVACUATED_X + use_y as u8;
                     if use_y == 1 {
                         ny += 1
                     } else {
@@ -662,7 +666,7 @@ impl Machine {
                         xy[use_y].2 = 0;
                     }
                     let (c, dd, di) = xy[use_y];
-                    let dst = &mut s.arrays[new as usize][c][dd];
+                    let dst = &mut s.array_mut(new)[c][dd];
                     dst.tophash[di] = top;
                     dst.keys[di] = k;
                     dst.elems[di] = e;
@@ -720,7 +724,7 @@ impl Machine {
         s: &mut HmapState,
         key: u64,
         reseed: Option<u32>,
-        new_hashes: Option<&std::collections::BTreeMap<u64, u64>>,
+        new_hashes: Option<&HashFn>,
         log: &mut Log,
     ) -> Result<(), StepError> {
         if s.h.count == 0 {
@@ -758,7 +762,7 @@ impl Machine {
         } else {
             None
         };
-        let chain = &mut s.arrays[arr as usize][bucket];
+        let chain = &mut s.array_mut(arr)[bucket];
         // Only clear key if there are pointers in it: uint64 has none, the key stays.
         chain[d0].elems[i0] = 0;
         chain[d0].tophash[i0] = EMPTY_ONE;

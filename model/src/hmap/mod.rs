@@ -96,6 +96,8 @@ pub struct HmapModel {
     pub machine: Machine,
     /// Every injective assignment of hashes to keys 1..=keys; hash0 indexes it.
     pub assignments: Vec<BTreeMap<u64, u64>>,
+    /// The same, shared: states point to them instead of copying them.
+    pub hash_fns: Vec<HashFn>,
     /// Indices into [`properties::PROPERTIES`] of the properties this instance checks.
     pub selected: Vec<usize>,
     /// Add an always-true property so the search never stops early and state counts are
@@ -196,7 +198,9 @@ impl HmapModel {
         } else {
             sampled_assignments(params.keys, &domain, params.hash_functions)
         };
+        let hash_fns = assignments.iter().cloned().map(HashFn::from).collect();
         HmapModel {
+            hash_fns,
             machine: Machine {
                 geo: params.geo,
                 track,
@@ -220,11 +224,11 @@ impl HmapModel {
         let new_hashes = match action {
             HmapAction::Delete {
                 reseed: Some(h0), ..
-            } => self.assignments.get(*h0 as usize),
+            } => self.hash_fns.get(*h0 as usize),
             _ => None,
         };
         self.machine
-            .step(s, action, new_hashes, log)
+            .step_fn(s, action, new_hashes, log)
             .expect("the model's own actions are always well formed")
     }
 
@@ -246,7 +250,7 @@ impl Model for HmapModel {
     type Action = HmapAction;
 
     fn init_states(&self) -> Vec<HmapState> {
-        self.assignments
+        self.hash_fns
             .iter()
             .enumerate()
             .map(|(h0, hashes)| {

@@ -21,6 +21,7 @@
 
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Go's bucketCnt: the most slots a bmap can have. Scaled-down models use fewer.
 pub const MAX_BUCKET_CNT: usize = 8;
@@ -187,15 +188,121 @@ pub struct Ghost {
     pub grow_works: u32,
 }
 
+/// The bucket arrays of a state, each shared between the states that have it unchanged:
+/// cloning a state copies one pointer per array, and writing to an array (`IndexMut`) copies
+/// that array first if another state shares it. Equality and hashing are those of the
+/// contents, as for a `Vec<BucketArray>`.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Arena(Vec<Arc<BucketArray>>);
+
+impl Arena {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn push(&mut self, a: BucketArray) {
+        self.0.push(Arc::new(a));
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &BucketArray> {
+        self.0.iter().map(|a| &**a)
+    }
+    /// Keeps the arrays `order` names, in that order, without copying any.
+    pub fn reorder(&mut self, order: &[ArrayId]) {
+        let old = std::mem::take(&mut self.0);
+        self.0 = order.iter().map(|&id| old[id as usize].clone()).collect();
+    }
+}
+
+impl std::ops::Index<usize> for Arena {
+    type Output = BucketArray;
+    fn index(&self, i: usize) -> &BucketArray {
+        &self.0[i]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Arena {
+    fn index_mut(&mut self, i: usize) -> &mut BucketArray {
+        Arc::make_mut(&mut self.0[i])
+    }
+}
+
+impl FromIterator<BucketArray> for Arena {
+    fn from_iter<I: IntoIterator<Item = BucketArray>>(it: I) -> Self {
+        Arena(it.into_iter().map(Arc::new).collect())
+    }
+}
+
+impl std::fmt::Debug for Arena {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Arena {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+/// A hash function, key -> hash: a map shared by every state that has it, so that cloning a
+/// state does not copy it. Reads go through `Deref` to the map; [`HashFn::insert`] copies it
+/// first if it is shared. Equality and hashing are those of the map's contents.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct HashFn(Arc<BTreeMap<u64, u64>>);
+
+impl HashFn {
+    /// Sets the hash of `key`, returning the previous one (as `BTreeMap::insert`).
+    pub fn insert(&mut self, key: u64, hash: u64) -> Option<u64> {
+        Arc::make_mut(&mut self.0).insert(key, hash)
+    }
+}
+
+impl std::ops::Deref for HashFn {
+    type Target = BTreeMap<u64, u64>;
+    fn deref(&self) -> &BTreeMap<u64, u64> {
+        &self.0
+    }
+}
+
+impl From<BTreeMap<u64, u64>> for HashFn {
+    fn from(m: BTreeMap<u64, u64>) -> Self {
+        HashFn(Arc::new(m))
+    }
+}
+
+impl PartialEq<BTreeMap<u64, u64>> for HashFn {
+    fn eq(&self, other: &BTreeMap<u64, u64>) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl std::fmt::Debug for HashFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Serialize for HashFn {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
 /// The whole model state. Its `Debug` is the readable text of [`super::render::debug_text`]
 /// (the explorer shows states by their `{:#?}`).
 #[derive(Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct HmapState {
     pub h: Hmap,
-    pub arrays: Vec<BucketArray>,
+    /// The bucket arrays, each shared between the states that have it unchanged (a state's
+    /// clone copies pointers; a write copies the one array it changes, see
+    /// [`HmapState::array_mut`]).
+    pub arrays: Arena,
     pub iters: Vec<Hiter>,
-    /// The hash function of the current hash0: key -> hash.
-    pub hashes: BTreeMap<u64, u64>,
+    /// The hash function of the current hash0: key -> hash. Shared between states (a clone
+    /// is a reference count), copied on write.
+    pub hashes: HashFn,
     /// Go operations performed so far.
     pub ops: u8,
     /// Iterators created so far (names the next one).
@@ -212,6 +319,10 @@ impl std::fmt::Debug for HmapState {
 impl HmapState {
     pub fn array(&self, id: ArrayId) -> &BucketArray {
         &self.arrays[id as usize]
+    }
+    /// The array `id` for writing: copied first if another state shares it.
+    pub fn array_mut(&mut self, id: ArrayId) -> &mut BucketArray {
+        &mut self.arrays[id as usize]
     }
     pub fn buckets(&self) -> Option<&BucketArray> {
         self.h.buckets.map(|id| self.array(id))
