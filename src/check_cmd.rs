@@ -146,14 +146,14 @@ fn validate(spec: &Spec) -> Result<(), SpecError> {
 
 fn header() -> String {
     format!(
-        "{:<36} {:<6} {:>11} {:>6} {:>8} {:>10} {:<9} result",
+        "{:<44} {:<7} {:>11} {:>6} {:>8} {:>10} {:<9} result",
         "spec", "model", "states", "depth", "seconds", "states/s", "complete"
     )
 }
 
 fn print_result(r: &SpecResult) {
     println!(
-        "{:<36} {:<6} {:>11} {:>6} {:>8.2} {:>10.0} {:<9} {}",
+        "{:<44} {:<7} {:>11} {:>6} {:>8.2} {:>10.0} {:<9} {}",
         r.spec,
         r.model,
         r.unique_states,
