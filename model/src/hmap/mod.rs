@@ -258,6 +258,7 @@ impl Model for HmapModel {
                     .machine
                     .makemap(self.params.hint, h0 as u32, hashes.clone());
                 s.ghost.abs = vec![0; self.params.keys as usize + 1];
+                s.arrays.seal();
                 s
             })
             .collect()
@@ -322,6 +323,7 @@ impl Model for HmapModel {
     fn next_state(&self, s: &HmapState, action: HmapAction) -> Option<HmapState> {
         let mut next = s.clone();
         self.step(&mut next, &action, &mut Log::default());
+        next.arrays.seal();
         Some(next)
     }
 

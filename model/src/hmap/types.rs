@@ -190,10 +190,73 @@ pub struct Ghost {
 
 /// The bucket arrays of a state, each shared between the states that have it unchanged:
 /// cloning a state copies one pointer per array, and writing to an array (`IndexMut`) copies
-/// that array first if another state shares it. Equality and hashing are those of the
-/// contents, as for a `Vec<BucketArray>`.
-#[derive(Clone, Default, PartialEq, Eq, Hash)]
-pub struct Arena(Vec<Arc<BucketArray>>);
+/// that array first if another state shares it. Equality is that of the contents. Hashing
+/// feeds one 64-bit digest per array (a folded-multiply hash of its contents, computed once per array
+/// version and kept with it once [`Arena::seal`] has run), so fingerprinting a state rehashes
+/// only the arrays its last step wrote.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Arena(Vec<Arc<ArrayNode>>);
+
+/// One shared bucket array and the digest of its contents, once computed.
+#[derive(Clone, Default)]
+pub struct ArrayNode {
+    /// The digest of `array`, when known (None after a write, until [`Arena::seal`]).
+    digest: Option<u64>,
+    array: BucketArray,
+}
+
+impl ArrayNode {
+    fn digest(&self) -> u64 {
+        self.digest.unwrap_or_else(|| digest_array(&self.array))
+    }
+}
+
+fn folded_multiply(a: u64, b: u64) -> u64 {
+    let r = (a as u128).wrapping_mul(b as u128);
+    (r as u64) ^ ((r >> 64) as u64)
+}
+
+/// Folds two words into a running digest, 16 bytes per multiply (ahash's update).
+fn mix(h: u64, a: u64, b: u64) -> u64 {
+    let combined = folded_multiply(a ^ 0x1319_8a2e_0370_7344, b ^ 0xa409_3822_299f_31d0);
+    (h.wrapping_add(0x082e_fa98_ec4e_6c89) ^ combined).rotate_left(23)
+}
+
+/// A digest of an array's contents (chain lengths, every tophash, key and elem slot):
+/// deterministic, the same in every thread and run.
+fn digest_array(a: &BucketArray) -> u64 {
+    let mut h = mix(0x243f_6a88_85a3_08d3, a.len() as u64, 0);
+    for chain in a {
+        h = mix(h, chain.len() as u64, 0);
+        for bm in chain {
+            h = mix(h, u64::from_le_bytes(bm.tophash), 0);
+            for i in (0..MAX_BUCKET_CNT).step_by(2) {
+                h = mix(h, bm.keys[i], bm.keys[i + 1]);
+            }
+            for i in (0..MAX_BUCKET_CNT).step_by(2) {
+                h = mix(h, bm.elems[i], bm.elems[i + 1]);
+            }
+        }
+    }
+    folded_multiply(h, 0x2d35_8dcc_aa6c_78a5) ^ h
+}
+
+impl PartialEq for ArrayNode {
+    fn eq(&self, other: &Self) -> bool {
+        self.array == other.array
+    }
+}
+
+impl Eq for ArrayNode {}
+
+impl std::hash::Hash for Arena {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.0.len());
+        for n in &self.0 {
+            state.write_u64(n.digest());
+        }
+    }
+}
 
 impl Arena {
     pub fn len(&self) -> usize {
@@ -203,10 +266,24 @@ impl Arena {
         self.0.is_empty()
     }
     pub fn push(&mut self, a: BucketArray) {
-        self.0.push(Arc::new(a));
+        self.0.push(Arc::new(ArrayNode {
+            digest: Default::default(),
+            array: a,
+        }));
     }
     pub fn iter(&self) -> impl Iterator<Item = &BucketArray> {
-        self.0.iter().map(|a| &**a)
+        self.0.iter().map(|n| &n.array)
+    }
+    /// Computes the digests of the arrays written since the last seal (that only this state
+    /// holds), so that hashing this state and its successors does not recompute them.
+    pub fn seal(&mut self) {
+        for n in &mut self.0 {
+            if n.digest.is_none() {
+                if let Some(n) = Arc::get_mut(n) {
+                    n.digest = Some(digest_array(&n.array));
+                }
+            }
+        }
     }
     /// Keeps the arrays `order` names, in that order, without copying any.
     pub fn reorder(&mut self, order: &[ArrayId]) {
@@ -218,19 +295,26 @@ impl Arena {
 impl std::ops::Index<usize> for Arena {
     type Output = BucketArray;
     fn index(&self, i: usize) -> &BucketArray {
-        &self.0[i]
+        &self.0[i].array
     }
 }
 
 impl std::ops::IndexMut<usize> for Arena {
     fn index_mut(&mut self, i: usize) -> &mut BucketArray {
-        Arc::make_mut(&mut self.0[i])
+        let n = Arc::make_mut(&mut self.0[i]);
+        // The caller may write: the digest is unknown until sealed.
+        n.digest = None;
+        &mut n.array
     }
 }
 
 impl FromIterator<BucketArray> for Arena {
     fn from_iter<I: IntoIterator<Item = BucketArray>>(it: I) -> Self {
-        Arena(it.into_iter().map(Arc::new).collect())
+        let mut a = Arena::default();
+        for x in it {
+            a.push(x);
+        }
+        a
     }
 }
 
