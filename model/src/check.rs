@@ -285,8 +285,12 @@ where
         ($c:expr) => {{
             let c = $c;
             let mut last = Instant::now();
+            // Poll quickly at first, so that a small spec's time is not rounded up to the
+            // polling period, then every 50 ms.
+            let mut poll = Duration::from_millis(1);
             while !c.is_done() {
-                std::thread::sleep(Duration::from_millis(50));
+                std::thread::sleep(poll);
+                poll = (poll * 2).min(Duration::from_millis(50));
                 if last.elapsed() >= Duration::from_secs(1) {
                     last = Instant::now();
                     progress(c.unique_state_count(), c.max_depth());
