@@ -163,6 +163,9 @@ impl Checkable for HmapModel {
             .retain(|&i| properties::PROPERTIES[i].name == name);
         m
     }
+    fn symmetry_fn(&self) -> Option<Representative<Self::State>> {
+        Some(crate::hmap::symmetry::representative)
+    }
 }
 
 fn kind_of<M: Model>(model: &M, name: &str) -> properties::Kind {

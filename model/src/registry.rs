@@ -61,16 +61,7 @@ pub const ENTRIES: &[ModelEntry] = &[
     ModelEntry {
         name: "hmap",
         info: hmap_info,
-        validate: |spec| {
-            if spec.symmetry {
-                return Err(spec.error(
-                    spec.symmetry_line,
-                    Some("search.symmetry"),
-                    "the hmap model has no symmetry reduction",
-                ));
-            }
-            hmap_model(spec).map(|_| ())
-        },
+        validate: |spec| hmap_model(spec).map(|_| ()),
         run: |spec, opts| Ok(crate::check::run_model(spec, hmap_model(spec)?, opts)),
         explore: |spec, addr| {
             use stateright::Model;
@@ -391,7 +382,15 @@ pub fn hmap_model(spec: &Spec) -> Result<HmapModel, SpecError> {
         }
         names.push(e.property.clone());
     }
+    if spec.symmetry && p.hash_functions > 0 {
+        return Err(spec.error(
+            spec.symmetry_line,
+            Some("search.symmetry"),
+            "key symmetry needs every hash function (hash_functions = 0): a sample is not closed under renaming keys",
+        ));
+    }
     let mut model = HmapModel::new(p, Some(&names));
+    model.key_symmetry = spec.symmetry;
     model.exhaustive = spec.strategy != Strategy::Simulation;
     Ok(model)
 }

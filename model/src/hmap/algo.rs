@@ -249,6 +249,7 @@ impl Machine {
             ops: 0,
             next_iter_id: 0,
             ghost: Ghost::default(),
+            sym: SymCtx::default(),
         };
         let mut b = 0u8;
         while self.geo.over_load_factor(hint, b) {

@@ -21,6 +21,7 @@ pub mod algo;
 pub mod convert;
 pub mod properties;
 pub mod render;
+pub mod symmetry;
 pub mod types;
 
 use algo::{Geometry, Log, Machine, Track};
@@ -103,6 +104,8 @@ pub struct HmapModel {
     /// Add an always-true property so the search never stops early and state counts are
     /// exact.
     pub exhaustive: bool,
+    /// Key symmetry: initial states carry what [`symmetry::representative`] needs.
+    pub key_symmetry: bool,
 }
 
 /// The hash domain: top byte (from MIN_TOP_HASH up) and low bits.
@@ -209,6 +212,7 @@ impl HmapModel {
             assignments,
             selected,
             exhaustive: true,
+            key_symmetry: false,
         }
     }
 
@@ -250,6 +254,20 @@ impl Model for HmapModel {
     type Action = HmapAction;
 
     fn init_states(&self) -> Vec<HmapState> {
+        let sym = if self.key_symmetry {
+            let index = self
+                .assignments
+                .iter()
+                .enumerate()
+                .map(|(h0, a)| (a.values().copied().collect::<Vec<u64>>(), h0 as u32))
+                .collect();
+            SymCtx(Some(std::sync::Arc::new(KeySymmetry {
+                index,
+                hash_fns: self.hash_fns.clone(),
+            })))
+        } else {
+            SymCtx::default()
+        };
         self.hash_fns
             .iter()
             .enumerate()
@@ -258,6 +276,7 @@ impl Model for HmapModel {
                     .machine
                     .makemap(self.params.hint, h0 as u32, hashes.clone());
                 s.ghost.abs = vec![0; self.params.keys as usize + 1];
+                s.sym = sym.clone();
                 s.arrays.seal();
                 s
             })

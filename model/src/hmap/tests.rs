@@ -296,3 +296,56 @@ fn a_load_factor_above_the_bucket_size_makes_mapassign_loop_and_is_reported() {
     let r = m.step(&mut s, &assign(3, 1), None, &mut Log::default());
     assert_eq!(r, Err(super::algo::StepError::GrowLoop));
 }
+
+#[test]
+fn key_symmetry_representatives_are_canonical_and_collapse_renamed_states() {
+    let params = HmapParams {
+        keys: 3,
+        ..HmapParams::default()
+    };
+    let mut model = HmapModel::new(params, None);
+    model.key_symmetry = true;
+    let init = model.init_states();
+    assert_eq!(init.len(), 4 * 3 * 2);
+    let reps: std::collections::HashSet<HmapState> =
+        init.iter().map(super::symmetry::representative).collect();
+    // 24 assignments of 3 keys to 4 hashes, 3! renamings each: 4 classes.
+    assert_eq!(reps.len(), 4);
+    for r in &reps {
+        assert_eq!(&super::symmetry::representative(r), r, "idempotent");
+        let hashes: Vec<u64> = r.hashes.values().copied().collect();
+        assert!(hashes.windows(2).all(|w| w[0] < w[1]), "keys in hash order");
+        assert_eq!(model.assignments[r.h.hash0 as usize], *r.hashes);
+    }
+    // A renamed state after some steps keeps keys, stale keys and the abstract map consistent.
+    let mut s = init[5].clone();
+    for a in [
+        assign(1, 1),
+        assign(3, 1),
+        HmapAction::Delete {
+            key: 1,
+            reseed: None,
+        },
+    ] {
+        let (n, _) = model.apply(&s, &a);
+        s = n;
+    }
+    let r = super::symmetry::representative(&s);
+    let live: Vec<u64> = r
+        .buckets()
+        .unwrap()
+        .iter()
+        .flatten()
+        .flat_map(|bm| {
+            (0..2)
+                .filter(|&i| bm.tophash[i] >= MIN_TOP_HASH)
+                .map(|i| bm.keys[i])
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(live.len(), 1);
+    assert_eq!(
+        r.ghost.abs[live[0] as usize], 1,
+        "the abstract map follows the renaming"
+    );
+}

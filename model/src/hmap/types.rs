@@ -374,6 +374,28 @@ impl Serialize for HashFn {
     }
 }
 
+/// What key-symmetry reduction needs to rename keys (see `super::symmetry`): every hash
+/// function by the hashes of keys 1..=n in order, with its hash0. Shared by all states of a
+/// model; not part of a state's identity (equal, hashed as nothing). None: no reduction.
+#[derive(Clone, Default)]
+pub struct SymCtx(pub Option<Arc<KeySymmetry>>);
+
+/// See [`SymCtx`].
+pub struct KeySymmetry {
+    pub index: std::collections::HashMap<Vec<u64>, u32>,
+    pub hash_fns: Vec<HashFn>,
+}
+
+impl PartialEq for SymCtx {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl Eq for SymCtx {}
+impl std::hash::Hash for SymCtx {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
 /// The whole model state. Its `Debug` is the readable text of [`super::render::debug_text`]
 /// (the explorer shows states by their `{:#?}`).
 #[derive(Clone, PartialEq, Eq, Hash, Serialize)]
@@ -392,6 +414,9 @@ pub struct HmapState {
     /// Iterators created so far (names the next one).
     pub next_iter_id: u8,
     pub ghost: Ghost,
+    /// Key symmetry (not part of the state's identity).
+    #[serde(skip)]
+    pub sym: SymCtx,
 }
 
 impl std::fmt::Debug for HmapState {
