@@ -16,7 +16,8 @@ cargo fmt --all -- --check
 cargo clippy --all-targets --workspace -- -D warnings
 
 echo "== cargo test --release --workspace"
-cargo test --release --workspace
+mkdir -p target
+cargo test --release --workspace 2>&1 | tee target/cargo-test.log
 
 echo "== Go recorder tests (tests/go-oracle)"
 (cd tests/go-oracle && /usr/lib/go-1.19/bin/go vet ./... && /usr/lib/go-1.19/bin/go test ./...)
@@ -32,3 +33,8 @@ cargo build --release -q
 ./target/release/gomap replay "$fresh"/*.jsonl | tail -n 3
 ./target/release/gomap replay --target model "$fresh"/*.jsonl | tail -n 3
 echo "fresh traces: all replayed"
+
+# One closing line for the whole run: the Rust tests' totals (every step above also had to
+# pass, or `set -e -o pipefail` would have stopped the script with a non-zero exit).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "%d passed, %d failed\n", p, f }' \
+    target/cargo-test.log
