@@ -1,4 +1,7 @@
-//! Breadth-first search for a transition that returns a StepError; prints its path.
+//! Breadth-first search, outside the checker, for a transition of a spec's hmap model that
+//! returns a StepError (the checker would panic on it); prints the path and Go's steps.
+//!
+//! `cargo run --release -p gomap-model --example find_error -- SPEC.toml`
 use gomap_model::hmap::algo::Log;
 use gomap_model::spec::Spec;
 use stateright::Model;
@@ -59,5 +62,3 @@ fn main() {
     }
     println!("no error");
 }
-#[allow(dead_code)]
-fn _unused() {}
