@@ -1,8 +1,9 @@
 //! The models a spec can name, their parameters (with defaults and limits) and their
 //! properties; turning a parsed [`Spec`] into a configured model.
 
+use crate::concurrent::int_param;
 use crate::hmap::{hash_domain, properties, HmapModel, HmapParams, OpSet};
-use crate::spec::{ParamValue, Spec, SpecError, Strategy, Verdict};
+use crate::spec::{Spec, SpecError, Strategy, Verdict};
 use serde::Serialize;
 
 /// A parameter of a model.
@@ -174,29 +175,6 @@ fn hmap_info() -> ModelInfo {
                 description: p.description,
             })
             .collect(),
-    }
-}
-
-fn int_param(
-    spec: &Spec,
-    name: &str,
-    v: &ParamValue,
-    min: i64,
-    max: i64,
-) -> Result<i64, SpecError> {
-    let field = format!("params.{name}");
-    match &v.value {
-        toml::Value::Integer(n) if (min..=max).contains(n) => Ok(*n),
-        toml::Value::Integer(n) => Err(spec.error(
-            Some(v.line),
-            Some(&field),
-            format!("{n} is out of range: must be in {min}..={max}"),
-        )),
-        other => Err(spec.error(
-            Some(v.line),
-            Some(&field),
-            format!("expected an integer, got {}", other.type_str()),
-        )),
     }
 }
 
