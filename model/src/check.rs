@@ -142,6 +142,25 @@ pub trait Checkable: Model + Clone + Send + Sync + 'static {
     fn symmetry_fn(&self) -> Option<Representative<Self::State>> {
         None
     }
+    /// The explorer's text for a step: the action, Go's inner steps, what the program
+    /// observed and the state after it.
+    fn step_text(&self, last: &Self::State, a: &Self::Action) -> String
+    where
+        Self::Action: std::fmt::Debug,
+    {
+        let (log, out, next) = self.explain_step(last, a);
+        format!(
+            "{}\n{}{}\n{}",
+            self.format_action(a),
+            log.join("\n"),
+            if out.is_empty() {
+                String::new()
+            } else {
+                format!("\n= {out}")
+            },
+            self.state_text(&next)
+        )
+    }
 }
 
 impl Checkable for HmapModel {

@@ -587,18 +587,7 @@ impl Model for RwModel {
     }
 
     fn format_step(&self, last: &RwState, a: RAction) -> Option<String> {
-        let (log, out, next) = self.explain_step(last, &a);
-        Some(format!(
-            "{}\n{}{}\n{}",
-            self.format_action(&a),
-            log.join("\n"),
-            if out.is_empty() {
-                String::new()
-            } else {
-                format!("\n= {out}")
-            },
-            self.state_text(&next)
-        ))
+        Some(self.step_text(last, &a))
     }
 
     fn properties(&self) -> Vec<Property<Self>> {

@@ -1130,18 +1130,7 @@ impl Model for SyncMapModel {
     }
 
     fn format_step(&self, last: &SmState, a: SAction) -> Option<String> {
-        let (log, out, next) = self.explain_step(last, &a);
-        Some(format!(
-            "{}\n{}{}\n{}",
-            self.format_action(&a),
-            log.join("\n"),
-            if out.is_empty() {
-                String::new()
-            } else {
-                format!("\n= {out}")
-            },
-            state_text(&next)
-        ))
+        Some(self.step_text(last, &a))
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
