@@ -26,8 +26,8 @@ use std::path::PathBuf;
 
 use gomap::conformance::flat_from_snapshot;
 use gomap_impl::trace::{
-    parse_trace, replay_on_port, BucketsBase, OldBucketsBase, ReplayMismatch, ReplayReport,
-    StateDecoder, Trace, TraceError, TraceOp, TraceOpKind,
+    parse_trace, replay_on_port, yield_difference, BucketsBase, OldBucketsBase, ReplayMismatch,
+    ReplayReport, StateDecoder, Trace, TraceError, TraceOp, TraceOpKind,
 };
 use gomap_model::hmap::algo::{ev, Geometry, Log, Machine, StepError, Track};
 use gomap_model::hmap::convert::{first_difference, flat_state};
@@ -235,13 +235,6 @@ pub fn replay_on_model(trace: &Trace) -> Result<ReplayReport, ReplayMismatch> {
     Ok(r.report)
 }
 
-fn show_item(x: Option<(u64, u64)>) -> String {
-    match x {
-        None => "done".to_string(),
-        Some((k, e)) => format!("key {k}, elem {e}"),
-    }
-}
-
 #[allow(clippy::result_large_err)]
 impl ModelReplayer<'_> {
     fn mismatch(
@@ -408,19 +401,8 @@ impl ModelReplayer<'_> {
                     self.iters.remove(&iter);
                 }
                 self.report.yields_compared += 1;
-                match (item, got) {
-                    (Some((k, e)), Some((gk, ge))) => {
-                        if k != gk {
-                            return Err(self.mismatch(op, "key", k, gk));
-                        }
-                        if e != ge {
-                            return Err(self.mismatch(op, "elem", e, ge));
-                        }
-                    }
-                    (None, None) => {}
-                    (want, got) => {
-                        return Err(self.mismatch(op, "done", show_item(want), show_item(got)));
-                    }
+                if let Some((field, expected, actual)) = yield_difference(item, got) {
+                    return Err(self.mismatch(op, field, expected, actual));
                 }
             }
         }

@@ -962,6 +962,32 @@ pub struct ReplayMismatch {
     pub actual: String,
 }
 
+/// How an iterator's yield differs from the trace's: (field, expected, actual), or None when
+/// they agree. `None` on either side is the end of the iteration. Shared by the port and model
+/// replays so both report a yield the same way.
+pub fn yield_difference(
+    want: Option<(u64, u64)>,
+    got: Option<(u64, u64)>,
+) -> Option<(&'static str, String, String)> {
+    let show = |x: Option<(u64, u64)>| match x {
+        None => "done".to_string(),
+        Some((k, e)) => format!("key {k}, elem {e}"),
+    };
+    match (want, got) {
+        (Some((k, e)), Some((gk, ge))) => {
+            if k != gk {
+                Some(("key", k.to_string(), gk.to_string()))
+            } else if e != ge {
+                Some(("elem", e.to_string(), ge.to_string()))
+            } else {
+                None
+            }
+        }
+        (None, None) => None,
+        (want, got) => Some(("done", show(want), show(got))),
+    }
+}
+
 impl fmt::Display for ReplayMismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -1234,23 +1260,8 @@ impl<'t> Replayer<'t> {
                 let id = self.iters[&iter];
                 let got = self.port().iter_next(id);
                 self.report.yields_compared += 1;
-                let show = |x: Option<(u64, u64)>| match x {
-                    None => "done".to_string(),
-                    Some((k, e)) => format!("key {k}, elem {e}"),
-                };
-                match (item, got) {
-                    (Some((k, e)), Some((gk, ge))) => {
-                        if k != gk {
-                            return Err(self.mismatch(op, "key", k, gk));
-                        }
-                        if e != ge {
-                            return Err(self.mismatch(op, "elem", e, ge));
-                        }
-                    }
-                    (None, None) => {}
-                    (want, got) => {
-                        return Err(self.mismatch(op, "done", show(want), show(got)));
-                    }
+                if let Some((field, expected, actual)) = yield_difference(item, got) {
+                    return Err(self.mismatch(op, field, expected, actual));
                 }
             }
         }
