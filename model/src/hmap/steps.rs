@@ -15,7 +15,8 @@
 //! with no hash there has never been assigned since the last reseed, so it cannot be in the
 //! map (this is how a replay of a Go trace supplies hashes).
 
-use super::types::*;
+use super::state::*;
+pub use crate::framework::log::Log;
 
 /// Go's bucketCnt and load factor, as parameters: Go's are 8 and 13/2, exhaustive checks use
 /// smaller buckets so that growth and overflow happen with few keys.
@@ -91,22 +92,6 @@ pub fn roundupsize(size: usize) -> usize {
         return *CLASS_TO_SIZE.iter().find(|&&c| c >= size).expect("class");
     }
     size.div_ceil(PAGE_SIZE) * PAGE_SIZE
-}
-
-/// A trace of what an operation did inside, in Go's terms, for counterexamples and the
-/// explorer. Disabled (None) on the checker's hot path.
-#[derive(Default)]
-pub struct Log(pub Option<Vec<String>>);
-
-impl Log {
-    pub fn enabled() -> Self {
-        Log(Some(Vec::new()))
-    }
-    fn note(&mut self, f: impl FnOnce() -> String) {
-        if let Some(v) = &mut self.0 {
-            v.push(f());
-        }
-    }
 }
 
 /// Which ghost state the transition keeps up to date (see [`Ghost`]).

@@ -44,13 +44,15 @@
 //! mapdelete_fast64, growWork_fast64, evacuate_fast64), runtime/map.go (hashGrow,
 //! mapiterinit, mapiternext).
 
-use crate::check::Checkable;
-use crate::concurrent::{self, note, PropDef};
-use crate::hmap::algo::{too_many_overflow_buckets, Geometry, Log, Machine, StepError, Track};
-use crate::hmap::properties::{live_entries, Kind};
-use crate::hmap::{hash_domain, render, types::*};
-use crate::registry::{ModelInfo, ParamDef};
-use crate::spec::{Spec, SpecError, Strategy};
+use crate::framework::check::Checkable;
+use crate::framework::concurrent::{self, PropDef};
+use crate::framework::info::{Kind, ModelInfo, ParamDef, SpecModel};
+use crate::framework::log::{note, Log};
+use crate::framework::params;
+use crate::framework::spec::{Spec, SpecError, Strategy};
+use crate::hmap::properties::live_entries;
+use crate::hmap::steps::{too_many_overflow_buckets, Geometry, Machine, StepError, Track};
+use crate::hmap::{hash_domain, render, state::*};
 use stateright::{Model, Property};
 use std::collections::BTreeMap;
 
@@ -1328,23 +1330,19 @@ pub fn from_spec(spec: &Spec) -> Result<UnsyncModel, SpecError> {
     let mut p = UnsyncParams::default();
     for (name, v) in &spec.params {
         match name.as_str() {
-            "goroutines" => p.goroutines = concurrent::int_param(spec, name, v, 1, 3)? as u8,
-            "readers" => p.readers = concurrent::int_param(spec, name, v, 0, 2)? as u8,
+            "goroutines" => p.goroutines = params::int_param(spec, name, v, 1, 3)? as u8,
+            "readers" => p.readers = params::int_param(spec, name, v, 0, 2)? as u8,
             "ops_per_goroutine" => {
-                p.ops_per_goroutine = concurrent::int_param(spec, name, v, 1, 3)? as u8
+                p.ops_per_goroutine = params::int_param(spec, name, v, 1, 3)? as u8
             }
-            "keys" => p.keys = concurrent::int_param(spec, name, v, 1, 4)? as u8,
-            "values" => p.values = concurrent::int_param(spec, name, v, 1, 3)? as u8,
-            "hash_bits" => p.hash_bits = concurrent::int_param(spec, name, v, 0, 3)? as u32,
-            "hint" => p.hint = concurrent::int_param(spec, name, v, 0, 64)? as usize,
-            "bucket_cnt" | "load_factor" => concurrent::geometry_param(spec, name, v, &mut p.geo)?,
+            "keys" => p.keys = params::int_param(spec, name, v, 1, 4)? as u8,
+            "values" => p.values = params::int_param(spec, name, v, 1, 3)? as u8,
+            "hash_bits" => p.hash_bits = params::int_param(spec, name, v, 0, 3)? as u32,
+            "hint" => p.hint = params::int_param(spec, name, v, 0, 64)? as usize,
+            "bucket_cnt" | "load_factor" => crate::hmap::geometry_param(spec, name, v, &mut p.geo)?,
             "ops" => {
-                let bits = concurrent::names_param(
-                    spec,
-                    name,
-                    v,
-                    &["assign", "delete", "access", "iterate"],
-                )?;
+                let bits =
+                    params::names_param(spec, name, v, &["assign", "delete", "access", "iterate"])?;
                 p.ops = UOps {
                     assign: bits & 1 != 0,
                     delete: bits & 2 != 0,
@@ -1352,7 +1350,7 @@ pub fn from_spec(spec: &Spec) -> Result<UnsyncModel, SpecError> {
                     iterate: bits & 8 != 0,
                 };
             }
-            _ => return Err(concurrent::unknown_param(spec, "unsync", name, v, PARAMS)),
+            _ => return Err(params::unknown_param(spec, "unsync", name, v, PARAMS)),
         }
     }
     if p.keys as u64 > 1 << p.hash_bits {
@@ -1376,18 +1374,23 @@ pub fn from_spec(spec: &Spec) -> Result<UnsyncModel, SpecError> {
             ),
         ));
     }
-    let names = concurrent::expected_names(spec, "unsync", PROPERTIES)?;
+    let names = params::expected_names(spec, "unsync", PROPERTIES)?;
     let mut m = UnsyncModel::new(p, Some(&names));
     m.exhaustive = spec.strategy != Strategy::Simulation;
     Ok(m)
 }
 
-/// Runs a spec (the registry's `run`).
-pub fn run(
-    spec: &Spec,
-    opts: &crate::check::RunOptions,
-) -> Result<crate::check::SpecResult, SpecError> {
-    Ok(crate::check::run_model(spec, from_spec(spec)?, opts))
+impl SpecModel for UnsyncModel {
+    const NAME: &'static str = "unsync";
+    fn info() -> ModelInfo {
+        self::info()
+    }
+    fn from_spec(spec: &Spec) -> Result<Self, SpecError> {
+        self::from_spec(spec)
+    }
+    fn set_exhaustive(&mut self, on: bool) {
+        self.exhaustive = on;
+    }
 }
 
 #[cfg(test)]
