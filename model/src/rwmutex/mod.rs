@@ -351,7 +351,18 @@ impl RwModel {
             }
             LPc::Critical => {
                 let mut gm = c.map.expect("in the critical section");
-                let r = self.steps.step(&mut s.m, &mut gm, g, log);
+                // Deviation from Go: the map operation runs as one step here. Inside the
+                // critical section no other goroutine touches the map (a writer excludes
+                // everyone, readers only load), so interleaving its loads and stores with
+                // other goroutines' steps adds states but no behaviour: a sound reduction.
+                // A delete that empties the map keeps the hash function (no reseed): under
+                // the lock every hash function gives the same contents.
+                let r = loop {
+                    let r = self.steps.step(&mut s.m, &mut gm, g, 0, &[], log);
+                    if r != Stepped::Continue {
+                        break r;
+                    }
+                };
                 c.map = Some(gm);
                 match r {
                     Stepped::Continue | Stepped::Yield(..) => {}
