@@ -1,6 +1,7 @@
 //! Replays traces recorded from real Go 1.19 (`map[uint64]uint64`, format delta-v1, see
-//! docs/go-trace-format.md) on the port in gomap-impl (`--target port`, the default) or on the hmap model of
-//! gomap-model (`--target model`), and compares the whole map state after every op.
+//! docs/go-trace-format.md) on the port in gomap-impl (`--target port`, the default) or on
+//! the hmap model of gomap-model (`--target model`), and compares the whole map state after
+//! every op.
 //!
 //! The model replay ([`replay_on_model`]) runs the model's transition function
 //! (`Machine::step`) at Go's parameters ([`Geometry::GO`]) and feeds it only what the
