@@ -7,7 +7,7 @@ mod claims_cmd;
 mod conform_cmd;
 mod explore_cmd;
 mod list_cmd;
-mod replay;
+mod replay_cmd;
 mod simulate_cmd;
 
 use clap::{Parser, Subcommand};
@@ -47,7 +47,7 @@ enum Command {
     /// non-zero if a verdict differs from the spec's expectation.
     Simulate(simulate_cmd::SimulateArgs),
     /// Replay Go 1.19 map traces on the port and compare every state.
-    Replay(replay::ReplayArgs),
+    Replay(replay_cmd::ReplayArgs),
     /// Record histories of real threads on the SyncMap port or an order-cache protocol and
     /// check each for linearizability; exits 1 on a non-linearizable history.
     Conform(conform_cmd::ConformArgs),
@@ -70,6 +70,12 @@ enum Command {
 pub const EXIT_MISMATCH: u8 = 1;
 pub const EXIT_BAD_INPUT: u8 = 2;
 
+/// Prints `error: {e}` and returns exit code `code`.
+pub fn fail(code: u8, e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(code)
+}
+
 fn main() -> ExitCode {
     // Die quietly on a closed pipe (`gomap check specs/ | head`), as command-line tools do,
     // instead of panicking in println!.
@@ -85,13 +91,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate_cmd::run(args),
         Command::List { json } => list_cmd::run(json),
         Command::Conform(args) => conform_cmd::run(args),
-        Command::Replay(args) => match replay::run_args(&args) {
-            Ok(_) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(EXIT_MISMATCH)
-            }
-        },
+        Command::Replay(args) => replay_cmd::run(&args),
         Command::Explore {
             spec,
             addr,

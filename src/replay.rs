@@ -1,7 +1,7 @@
-//! `gomap replay [--target port|model] <TRACE.jsonl>...`: replays traces recorded from
-//! real Go 1.19 (`map[uint64]uint64`, format delta-v1, see shared/spec/go-trace-format.md)
-//! on the port in gomap-impl (`--target port`, the default) or on the hmap model of
-//! gomap-model (`--target model`), and compares the whole map state after every op.
+//! Replays traces recorded from real Go 1.19 (`map[uint64]uint64`, format delta-v1, see
+//! docs/go-trace-format.md) on the port in gomap-impl (`--target port`, the default) or on
+//! the hmap model of gomap-model (`--target model`), and compares the whole map state after
+//! every op.
 //!
 //! The model replay ([`replay_on_model`]) runs the model's transition function
 //! (`Machine::step`) at Go's parameters ([`Geometry::GO`]) and feeds it only what the
@@ -16,15 +16,16 @@
 //! Mismatches are reported as by the port replay: op index, line, field path, expected
 //! (Go) and actual (model).
 //!
-//! For each file it prints the ops replayed and states compared, or the first mismatch
+//! For each file the result is the ops replayed and states compared, or the first mismatch
 //! (op index, line, field path, expected and actual), or the reason the file could not be
-//! read as a trace. [`run`] returns an error when any file fails, so the CLI exits
-//! non-zero. With `--json` it prints one JSON object per file instead of text.
+//! read as a trace ([`replay_files`]; [`FileResult::text_line`] is `gomap replay`'s line,
+//! the serialized [`FileResult`] its `--json` object). [`ReplaySummary::check`] is an error
+//! when any file failed, so the CLI exits non-zero.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use gomap::conformance::flat_from_snapshot;
+use crate::conformance::flat_from_snapshot;
 use gomap_impl::trace::{
     parse_trace, replay_on_port, yield_difference, BucketsBase, OldBucketsBase, ReplayMismatch,
     ReplayReport, StateDecoder, Trace, TraceError, TraceOp, TraceOpKind,
@@ -44,20 +45,6 @@ pub enum Target {
     Port,
     /// The hmap model's transition function (gomap-model), at Go's parameters.
     Model,
-}
-
-/// Arguments of `gomap replay`.
-#[derive(clap::Args, Debug, Clone)]
-pub struct ReplayArgs {
-    /// Trace files (JSON Lines, delta-v1) recorded from Go 1.19.
-    #[arg(required = true, value_name = "TRACE.jsonl")]
-    pub traces: Vec<PathBuf>,
-    /// Print one JSON object per trace instead of text.
-    #[arg(long)]
-    pub json: bool,
-    /// Replay on the port or on the model.
-    #[arg(long, value_enum, default_value_t = Target::Port)]
-    pub target: Target,
 }
 
 /// What happened to one file.
@@ -117,29 +104,73 @@ pub fn replay_file(path: &std::path::Path, target: Target) -> FileResult {
     FileResult { file, outcome }
 }
 
-fn text_line(r: &FileResult) -> String {
-    match &r.outcome {
-        FileOutcome::Replayed(rep) => format!(
-            "{}: ok: {} ops replayed, {} states compared ({} lookups, {} iterator yields, {} bmaps)",
-            r.file,
-            rep.ops_replayed,
-            rep.states_compared,
-            rep.lookups_compared,
-            rep.yields_compared,
-            rep.bmaps_compared
-        ),
-        FileOutcome::Mismatch(m) => format!(
-            "{}: MISMATCH at op {} ({}), line {}: {}: expected {}, got {}",
-            r.file, m.op_index, m.op, m.line, m.field, m.expected, m.actual
-        ),
-        FileOutcome::TraceError(e) => format!("{}: ERROR: {e}", r.file),
+impl FileResult {
+    /// The file's line of `gomap replay`'s text output.
+    pub fn text_line(&self) -> String {
+        let file = &self.file;
+        match &self.outcome {
+            FileOutcome::Replayed(rep) => format!(
+                "{file}: ok: {} ops replayed, {} states compared ({} lookups, {} iterator yields, {} bmaps)",
+                rep.ops_replayed,
+                rep.states_compared,
+                rep.lookups_compared,
+                rep.yields_compared,
+                rep.bmaps_compared
+            ),
+            FileOutcome::Mismatch(m) => format!(
+                "{file}: MISMATCH at op {} ({}), line {}: {}: expected {}, got {}",
+                m.op_index, m.op, m.line, m.field, m.expected, m.actual
+            ),
+            FileOutcome::TraceError(e) => format!("{file}: ERROR: {e}"),
+        }
     }
 }
 
-/// Replays every file in `paths`, printing one line (or JSON object) per file, then a
-/// total. Returns the summary when all files replay cleanly, otherwise an error naming
-/// the failed files (each failure was printed already).
-pub fn run(paths: &[PathBuf], json: bool, target: Target) -> Result<ReplaySummary, String> {
+impl ReplaySummary {
+    /// The files that did not replay cleanly.
+    pub fn failed(&self) -> Vec<&str> {
+        self.files
+            .iter()
+            .filter(|r| !r.ok())
+            .map(|r| r.file.as_str())
+            .collect()
+    }
+
+    /// The closing line of `gomap replay`'s text output.
+    pub fn total_line(&self) -> String {
+        format!(
+            "replayed {} of {} traces: {} ops, {} states compared",
+            self.files.len() - self.failed().len(),
+            self.files.len(),
+            self.ops_replayed,
+            self.states_compared
+        )
+    }
+
+    /// The summary when every file replayed cleanly, otherwise an error naming the files
+    /// that did not.
+    pub fn check(self) -> Result<ReplaySummary, String> {
+        let failed = self.failed();
+        if failed.is_empty() {
+            return Ok(self);
+        }
+        Err(format!(
+            "{} of {} traces failed to replay: {}",
+            failed.len(),
+            self.files.len(),
+            failed.join(", ")
+        ))
+    }
+}
+
+/// Replays every file in `paths` on `target`, in order, handing each file's result to `each`
+/// as soon as it is known (to print it); stops at the first error `each` returns. Failed files
+/// are in the summary (see [`ReplaySummary::check`]); an empty `paths` is an error.
+pub fn replay_files(
+    paths: &[PathBuf],
+    target: Target,
+    mut each: impl FnMut(&FileResult) -> Result<(), String>,
+) -> Result<ReplaySummary, String> {
     if paths.is_empty() {
         return Err("gomap replay: no trace files given".to_string());
     }
@@ -150,50 +181,14 @@ pub fn run(paths: &[PathBuf], json: bool, target: Target) -> Result<ReplaySummar
     };
     for p in paths {
         let r = replay_file(p, target);
-        if json {
-            println!(
-                "{}",
-                serde_json::to_string(&r).map_err(|e| format!("cannot print JSON: {e}"))?
-            );
-        } else {
-            println!("{}", text_line(&r));
-        }
+        each(&r)?;
         if let FileOutcome::Replayed(rep) = &r.outcome {
             summary.ops_replayed += rep.ops_replayed;
             summary.states_compared += rep.states_compared;
         }
         summary.files.push(r);
     }
-    let failed: Vec<&str> = summary
-        .files
-        .iter()
-        .filter(|r| !r.ok())
-        .map(|r| r.file.as_str())
-        .collect();
-    if !json {
-        println!(
-            "replayed {} of {} traces: {} ops, {} states compared",
-            summary.files.len() - failed.len(),
-            summary.files.len(),
-            summary.ops_replayed,
-            summary.states_compared
-        );
-    }
-    if failed.is_empty() {
-        Ok(summary)
-    } else {
-        Err(format!(
-            "{} of {} traces failed to replay: {}",
-            failed.len(),
-            summary.files.len(),
-            failed.join(", ")
-        ))
-    }
-}
-
-/// [`run`] with parsed CLI arguments.
-pub fn run_args(args: &ReplayArgs) -> Result<ReplaySummary, String> {
-    run(&args.traces, args.json, args.target)
+    Ok(summary)
 }
 
 /// An open trace iterator on the model: the model's iterator id, and the element found by
@@ -474,13 +469,18 @@ impl ModelReplayer<'_> {
 mod tests {
     use super::*;
 
+    /// Replays `paths` and fails when any file does not replay cleanly.
+    fn run(paths: &[PathBuf], target: Target) -> Result<ReplaySummary, String> {
+        replay_files(paths, target, |_| Ok(()))?.check()
+    }
+
     fn sample() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("impl/tests/data/sample-trace.jsonl")
     }
 
     #[test]
     fn replay_of_the_sample_trace_succeeds_with_every_state_compared() {
-        let s = run(&[sample()], false, Target::Port).expect("sample replays");
+        let s = run(&[sample()], Target::Port).expect("sample replays");
         assert_eq!((s.ops_replayed, s.states_compared), (150, 150));
         assert!(s.files[0].ok());
     }
@@ -488,8 +488,7 @@ mod tests {
     #[test]
     fn replay_fails_when_any_file_is_not_a_trace() {
         let missing = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("no/such/trace.jsonl");
-        let err =
-            run(&[sample(), missing], true, Target::Port).expect_err("missing file fails the run");
+        let err = run(&[sample(), missing], Target::Port).expect_err("missing file fails the run");
         assert!(err.contains("1 of 2 traces failed"), "{err}");
     }
 
@@ -499,7 +498,7 @@ mod tests {
 
     #[test]
     fn model_replay_of_the_sample_trace_compares_every_state() {
-        let s = run(&[sample()], false, Target::Model).expect("sample replays on the model");
+        let s = run(&[sample()], Target::Model).expect("sample replays on the model");
         assert_eq!((s.ops_replayed, s.states_compared), (150, 150));
     }
 

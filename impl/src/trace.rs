@@ -1,5 +1,5 @@
 //! Traces of Go 1.19 `map[uint64]uint64` runs (format delta-v1, see
-//! shared/spec/go-trace-format.md): parsing, decoding the delta-encoded bucket arrays into
+//! docs/go-trace-format.md): parsing, decoding the delta-encoded bucket arrays into
 //! full arrays, and replaying a trace on the port ([`replay_on_port`]).
 //!
 //! # Parsing

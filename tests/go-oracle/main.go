@@ -1,7 +1,7 @@
 // Command go-oracle runs generated operation sequences on a real Go 1.19
 // map[uint64]uint64 and records them, with the runtime's exact memory state
 // after every op, in the delta-v1 trace format
-// (/work/shared/spec/go-trace-format.md).
+// (docs/go-trace-format.md in the repository).
 package main
 
 import (

@@ -1,6 +1,6 @@
 //! The model's state in the shape of a Go trace's STATE: every hmap field and both bucket
 //! arrays in full, each bmap cut to the `bucket_cnt` slots it really has (see
-//! shared/spec/go-trace-format.md). This is what conformance checks compare: the model
+//! docs/go-trace-format.md). This is what conformance checks compare: the model
 //! against a Go trace (`gomap replay --target model`) and against the port (the lockstep
 //! tests), field by field, stale keys and elems included.
 //!

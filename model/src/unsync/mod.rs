@@ -291,9 +291,17 @@ fn state_text(s: &UnsyncState, bucket_cnt: usize) -> String {
 /// step. Steps carry the operation and pc so that paths read as Go.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum UAction {
-    Start { g: u8, op: UOp },
+    Start {
+        g: u8,
+        op: UOp,
+    },
     /// `choice`: fastrand's pick where the step has one (see [`Steps::choices`]), else 0.
-    Step { g: u8, op: UOp, pc: Pc, choice: u16 },
+    Step {
+        g: u8,
+        op: UOp,
+        pc: Pc,
+        choice: u16,
+    },
 }
 
 /// The stateright model.
@@ -341,7 +349,10 @@ impl UnsyncModel {
         UnsyncModel {
             steps: Steps::new(params.geo),
             params,
-            hash_fns: assignments.iter().map(|a| HashFn::from(a.clone())).collect(),
+            hash_fns: assignments
+                .iter()
+                .map(|a| HashFn::from(a.clone()))
+                .collect(),
             assignments,
             selected: concurrent::select(PROPERTIES, names),
             exhaustive: true,

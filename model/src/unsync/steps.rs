@@ -520,7 +520,9 @@ impl Steps {
             Pc::EvacMark => {
                 let e = g.evac.expect("evacuating");
                 if e.oldbucket as usize != m.h.nevacuate {
-                    note(log, || format!("h.nevacuate = {} != {}", m.h.nevacuate, e.oldbucket));
+                    note(log, || {
+                        format!("h.nevacuate = {} != {}", m.h.nevacuate, e.oldbucket)
+                    });
                     return self.evac_done(m, g, log);
                 }
                 // Deviation from Go: advanceEvacuationMark's `h.nevacuate++`, its scan of
@@ -536,8 +538,7 @@ impl Steps {
                 }
                 let stop = (m.h.nevacuate + 1024).min(e.newbit as usize);
                 while m.h.nevacuate != stop
-                    && m
-                        .arrays
+                    && m.arrays
                         .iter()
                         .nth(old as usize)
                         .and_then(|a| a.get(m.h.nevacuate))
@@ -545,7 +546,9 @@ impl Steps {
                 {
                     m.h.nevacuate += 1;
                 }
-                note(log, || format!("advanceEvacuationMark: nevacuate={}", m.h.nevacuate));
+                note(log, || {
+                    format!("advanceEvacuationMark: nevacuate={}", m.h.nevacuate)
+                });
                 if m.h.nevacuate == e.newbit as usize {
                     g.pc = Pc::EvacFreeOld;
                     return Stepped::Continue;
@@ -573,7 +576,9 @@ impl Steps {
             }
             Pc::GrowWork2 => {
                 if m.h.oldbuckets.is_some() {
-                    note(log, || "growWork: still growing: evacuate(h.nevacuate)".into());
+                    note(log, || {
+                        "growWork: still growing: evacuate(h.nevacuate)".into()
+                    });
                     g.evac = Some(Evac {
                         second: true,
                         ..Self::no_evac()
@@ -729,7 +734,10 @@ impl Steps {
                 m.h.noverflow = 0;
                 // Deviation from Go: h.extra's overflow/oldoverflow/nextOverflow stores are
                 // part of this step; only newoverflow reads them, under hashWriting.
-                let next = self.machine.geo.prealloc_overflow(gr.b.wrapping_add(gr.bigger));
+                let next = self
+                    .machine
+                    .geo
+                    .prealloc_overflow(gr.b.wrapping_add(gr.bigger));
                 if next > 0 {
                     m.h.prealloc_left = next;
                 }
@@ -754,7 +762,9 @@ impl Steps {
                 // step (a lost increment only changes the same-size-grow heuristic, which
                 // the model explores by its own races on the other fields).
                 m.h.noverflow = m.h.noverflow.wrapping_add(1);
-                note(log, || format!("h.incrnoverflow(): noverflow={}", m.h.noverflow));
+                note(log, || {
+                    format!("h.incrnoverflow(): noverflow={}", m.h.noverflow)
+                });
                 g.pc = Pc::NewoverflowLink;
                 Stepped::Continue
             }
@@ -778,7 +788,10 @@ impl Steps {
                         "b.setoverflow(ovf): bucket {} overflow {d}{}{}",
                         b.chain,
                         if len > b.depth as usize + 1 {
-                            format!(" (unlinks {} overflow bucket(s) linked since)", len - b.depth as usize - 1)
+                            format!(
+                                " (unlinks {} overflow bucket(s) linked since)",
+                                len - b.depth as usize - 1
+                            )
                         } else {
                             String::new()
                         },
@@ -836,7 +849,9 @@ impl Steps {
                     m.hashes = h.clone();
                     m.h.hash0 = choice as u32;
                 }
-                note(log, || format!("count == 0: h.hash0 = fastrand() = {choice}"));
+                note(log, || {
+                    format!("count == 0: h.hash0 = fastrand() = {choice}")
+                });
                 g.pc = Pc::EndCheck;
                 Stepped::Continue
             }
@@ -872,7 +887,11 @@ impl Steps {
                     bm.elems[s.i as usize] = elem as u64;
                 }
                 note(log, || {
-                    format!("*elem = v{elem} ({}{})", slot_text(&s), array_note(m, s.array))
+                    format!(
+                        "*elem = v{elem} ({}{})",
+                        slot_text(&s),
+                        array_note(m, s.array)
+                    )
                 });
                 Stepped::Done(None)
             }
@@ -1030,8 +1049,7 @@ impl Steps {
                         mask >>= 1;
                     }
                     let ob = g.hash as usize & mask;
-                    let Some(c) = m.arrays.iter().nth(old as usize).and_then(|a| a.get(ob))
-                    else {
+                    let Some(c) = m.arrays.iter().nth(old as usize).and_then(|a| a.get(ob)) else {
                         return Stepped::Throw(FAULT_OLDBUCKETS);
                     };
                     if !c[0].evacuated() {
@@ -1356,7 +1374,9 @@ impl Steps {
         match g.pc {
             Pc::EvacDstTophash => {
                 bm.tophash[di as usize] = e.top;
-                note(log, || format!("new {}.tophash = {:#x}", slot_text(&dst), e.top));
+                note(log, || {
+                    format!("new {}.tophash = {:#x}", slot_text(&dst), e.top)
+                });
                 g.pc = Pc::EvacDstKey;
             }
             Pc::EvacDstKey => {
@@ -1426,7 +1446,9 @@ impl Steps {
                 return Stepped::Continue;
             }
         } else if bm.keys[i] == key {
-            note(log, || format!("k{key} found at {}: update", slot_text(&at)));
+            note(log, || {
+                format!("k{key} found at {}: update", slot_text(&at))
+            });
             g.slot = Some(at);
             g.found = true;
             g.pc = Pc::EndCheck;

@@ -1,0 +1,304 @@
+//! The checker's throughput and memory per spec (`gomap bench`).
+//!
+//! Each configuration (BFS with 1 thread, BFS with 2 threads, DFS with 1 thread) runs in a
+//! child process of its own (`gomap bench --child ...`, which calls [`measure`]), so that
+//! its peak resident memory (`VmHWM` in `/proc/self/status`) is its own: bytes per state are
+//! the growth of the peak over the resident memory just before the search, divided by the
+//! unique states.
+//!
+//! Configurations a spec cannot use are skipped: simulation specs (random walks have no
+//! state count to compare), and BFS for symmetry specs (stateright ignores symmetry under
+//! BFS, so the count would be that of the unreduced space). Each run gets a time budget
+//! (`--budget`, 20 s by default): a run stopped by it is reported as capped, with the
+//! throughput of the part it searched.
+
+use crate::checker::{collect_spec_paths, run_spec, RunOptions, Spec, Strategy};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// One configuration of a search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub strategy: &'static str,
+    pub threads: usize,
+}
+
+/// The configuration named `bfs1`, `bfs2` or `dfs`.
+pub fn config_of(name: &str) -> Option<Config> {
+    match name {
+        "bfs1" => Some(Config {
+            strategy: "bfs",
+            threads: 1,
+        }),
+        "bfs2" => Some(Config {
+            strategy: "bfs",
+            threads: 2,
+        }),
+        "dfs" => Some(Config {
+            strategy: "dfs",
+            threads: 1,
+        }),
+        _ => None,
+    }
+}
+
+/// What a child measures.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Measure {
+    pub unique_states: usize,
+    pub total_states: usize,
+    pub seconds: f64,
+    pub states_per_sec: f64,
+    pub complete: bool,
+    pub stopped_by: Option<String>,
+    /// The verdicts and the pinned count as expected (only meaningful when complete).
+    pub ok: bool,
+    /// Resident memory just before the search, bytes.
+    pub base_rss: u64,
+    /// Peak resident memory of the process, bytes.
+    pub peak_rss: u64,
+}
+
+/// One row of the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Run {
+    pub config: String,
+    pub strategy: String,
+    pub threads: usize,
+    #[serde(flatten)]
+    pub measure: Option<Measure>,
+    /// Bytes of peak memory growth per unique state.
+    pub bytes_per_state: Option<f64>,
+    /// Why the configuration did not run, or why the child failed.
+    pub skipped: Option<String>,
+    /// Whether the child failed (its error is in `skipped`).
+    #[serde(skip)]
+    pub failed: bool,
+}
+
+/// A spec's runs.
+#[derive(Clone, Debug, Serialize)]
+pub struct SpecBench {
+    pub spec: String,
+    pub path: String,
+    pub model: String,
+    pub symmetry: bool,
+    pub runs: Vec<Run>,
+    /// BFS states/s with 2 threads over 1 thread, when both ran.
+    pub bfs2_over_bfs1: Option<f64>,
+}
+
+/// `VmHWM` or `VmRSS` of this process in bytes.
+fn proc_status_kib(field: &str) -> u64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    s.lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0)
+        * 1024
+}
+
+/// Runs configuration `cfg` of the spec at `path` in this process, with at most `budget`
+/// seconds of search, and measures it (what `gomap bench --child` prints).
+pub fn measure(path: &Path, cfg: Config, budget: u64) -> Result<Measure, String> {
+    let mut spec = Spec::load(path).map_err(|e| e.to_string())?;
+    spec.strategy = if cfg.strategy == "bfs" {
+        Strategy::Bfs
+    } else {
+        Strategy::Dfs
+    };
+    spec.threads = cfg.threads;
+    spec.timeout_secs = spec.timeout_secs.min(budget);
+    let opts = RunOptions {
+        progress: None,
+        threads: Some(cfg.threads),
+        shorten: false,
+    };
+    let base_rss = proc_status_kib("VmRSS:");
+    let r = run_spec(&spec, &opts).map_err(|e| e.to_string())?;
+    Ok(Measure {
+        unique_states: r.unique_states,
+        total_states: r.total_states,
+        seconds: r.seconds,
+        states_per_sec: r.states_per_sec,
+        complete: r.complete,
+        stopped_by: r.stopped_by,
+        ok: r.ok,
+        base_rss,
+        peak_rss: proc_status_kib("VmHWM:"),
+    })
+}
+
+/// Measures configuration `name` of the spec at `path` in a child process: this executable
+/// run as `gomap bench --child --budget B --configs NAME PATH`.
+fn run_child(path: &Path, name: &str, budget: u64) -> Result<Measure, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = Command::new(exe)
+        .arg("bench")
+        .arg("--child")
+        .arg("--budget")
+        .arg(budget.to_string())
+        .arg("--configs")
+        .arg(name)
+        .arg(path)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!(
+            "child failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| format!("child output: {e}"))
+}
+
+/// The configurations named (bfs1, bfs2, dfs), or an error naming an unknown one.
+pub fn parse_configs(names: &[String]) -> Result<Vec<(String, Config)>, String> {
+    names
+        .iter()
+        .map(|c| match config_of(c) {
+            Some(cfg) => Ok((c.clone(), cfg)),
+            None => Err(format!(
+                "unknown configuration `{c}` (expected bfs1, bfs2 or dfs)"
+            )),
+        })
+        .collect()
+}
+
+/// The specs in `paths` (files or folders; specs/ when empty), loaded.
+pub fn load_specs(paths: &[PathBuf]) -> Result<Vec<Spec>, String> {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from("specs")]
+    } else {
+        paths.to_vec()
+    };
+    let paths = collect_spec_paths(&paths).map_err(|e| e.to_string())?;
+    paths
+        .iter()
+        .map(|p| Spec::load(p).map_err(|e| e.to_string()))
+        .collect()
+}
+
+/// Runs each configuration of `spec` in a child process (skipping those it cannot use),
+/// handing each run to `each` as soon as it is measured (to print it).
+pub fn bench_spec(
+    spec: &Spec,
+    configs: &[(String, Config)],
+    budget: u64,
+    mut each: impl FnMut(&Run),
+) -> SpecBench {
+    let mut runs = Vec::new();
+    for (name, cfg) in configs {
+        let skip = if spec.strategy == Strategy::Simulation {
+            Some("skipped: simulation spec (no exhaustive count)".to_string())
+        } else if spec.symmetry && cfg.strategy == "bfs" {
+            Some("skipped: symmetry works with dfs only".to_string())
+        } else {
+            None
+        };
+        let unmeasured = |why: String, failed: bool| Run {
+            config: name.clone(),
+            strategy: cfg.strategy.into(),
+            threads: cfg.threads,
+            measure: None,
+            bytes_per_state: None,
+            skipped: Some(why),
+            failed,
+        };
+        let run = match skip {
+            Some(why) => unmeasured(why, false),
+            None => match run_child(&spec.path, name, budget) {
+                Ok(m) => Run {
+                    config: name.clone(),
+                    strategy: cfg.strategy.into(),
+                    threads: cfg.threads,
+                    bytes_per_state: (m.unique_states > 0).then(|| {
+                        m.peak_rss.saturating_sub(m.base_rss) as f64 / m.unique_states as f64
+                    }),
+                    measure: Some(m),
+                    skipped: None,
+                    failed: false,
+                },
+                Err(e) => unmeasured(e, true),
+            },
+        };
+        each(&run);
+        runs.push(run);
+    }
+    let rate = |c: &str| {
+        runs.iter()
+            .find(|r| r.config == c)
+            .and_then(|r| r.measure.as_ref())
+            .map(|m| m.states_per_sec)
+    };
+    let bfs2_over_bfs1 = match (rate("bfs1"), rate("bfs2")) {
+        (Some(a), Some(b)) if a > 0.0 => Some(b / a),
+        _ => None,
+    };
+    SpecBench {
+        spec: spec.name.clone(),
+        path: spec.path.display().to_string(),
+        model: spec.model.clone(),
+        symmetry: spec.symmetry,
+        runs,
+        bfs2_over_bfs1,
+    }
+}
+
+impl SpecBench {
+    /// Whether a child failed.
+    pub fn failed(&self) -> bool {
+        self.runs.iter().any(|r| r.failed)
+    }
+
+    /// The table's line for the BFS speed-up, when both BFS configurations ran.
+    pub fn ratio_line(&self) -> Option<String> {
+        self.bfs2_over_bfs1
+            .map(|x| format!("{:<36} bfs 2 threads / 1 thread: {x:.2}x", ""))
+    }
+}
+
+/// The table's header.
+pub fn header() -> String {
+    format!(
+        "{:<36} {:<5} {:>10} {:>8} {:>11} {:>9} {:>8}  note",
+        "spec", "conf", "states", "seconds", "states/s", "peak MiB", "B/state"
+    )
+}
+
+impl Run {
+    /// The table's line for this run of `spec` (none for a run neither measured nor skipped).
+    pub fn line(&self, spec: &str) -> Option<String> {
+        match (&self.measure, &self.skipped) {
+            (Some(m), _) => {
+                let mut note = String::new();
+                if let Some(why) = &m.stopped_by {
+                    note = format!("capped: {why}");
+                } else if !m.ok {
+                    note = "verdicts or pinned count differ".into();
+                }
+                Some(format!(
+                    "{:<36} {:<5} {:>10} {:>8.2} {:>11.0} {:>9.1} {:>8}  {}",
+                    spec,
+                    self.config,
+                    m.unique_states,
+                    m.seconds,
+                    m.states_per_sec,
+                    m.peak_rss as f64 / (1024.0 * 1024.0),
+                    self.bytes_per_state
+                        .map(|b| format!("{b:.0}"))
+                        .unwrap_or_else(|| "-".into()),
+                    note
+                ))
+            }
+            (None, Some(why)) => Some(format!(
+                "{:<36} {:<5} {:>10}  {}",
+                spec, self.config, "-", why
+            )),
+            (None, None) => None,
+        }
+    }
+}

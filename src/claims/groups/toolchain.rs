@@ -1,0 +1,66 @@
+//! The compiler, the linker and the allocator: what does not build, what does not link, size
+//! classes (S22, S27, S28).
+
+use crate::claims::evidence::go_programs::FACTS;
+use crate::claims::evidence::go_source::source_line;
+use crate::claims::evidence::Ctx;
+use crate::claims::{ClaimVerdict, Decided, Res};
+
+pub(crate) fn s22(c: &mut Ctx) -> Res<Decided> {
+    let err = c.compile_error("nocompile/s22_map_field.go")?;
+    let verdict = match &err {
+        Some(e) if e.contains("cannot assign to struct field") => ClaimVerdict::True,
+        _ => ClaimVerdict::False,
+    };
+    Ok((
+        verdict,
+        "Map elements are not addressable; Go 1.19 rejects the assignment at compile time.".into(),
+        vec![format!(
+            "`go build nocompile/s22_map_field.go`: {}",
+            match &err {
+                Some(e) => format!("fails: `{}`", e.trim_start_matches("./").trim()),
+                None => "builds".into(),
+            }
+        )],
+        vec![
+            "cd tests/go-oracle/claims && /usr/lib/go-1.19/bin/go build -o /dev/null nocompile/s22_map_field.go".into(),
+        ],
+    ))
+}
+
+pub(crate) fn s27(c: &mut Ctx) -> Res<Decided> {
+    let err = c.compile_error("nocompile/s27_linkname.go")?;
+    let verdict = ClaimVerdict::true_if(err.is_none());
+    Ok((
+        verdict,
+        "A body under the name runtime.mapaccess1 is a second definition of that symbol: the Go 1.19 linker rejects the program. (The compiler also calls mapaccess1_fast32/fast64/faststr and mapaccess2 for most maps.)".into(),
+        vec![format!(
+            "`go build nocompile/s27_linkname.go`: {}",
+            match &err {
+                Some(e) => format!("fails: `{e}`"),
+                None => "builds".into(),
+            }
+        )],
+        vec!["cd tests/go-oracle/claims && /usr/lib/go-1.19/bin/go build -o /dev/null nocompile/s27_linkname.go".into()],
+    ))
+}
+
+pub(crate) fn s28(c: &mut Ctx) -> Res<Decided> {
+    let r = c.run("facts", false, "s28")?;
+    let c21 = r.get("class_21_size")?.to_string();
+    let sc21 = r.get("spanclass_21_size")?.to_string();
+    let sc21c = r.get("spanclass_21_sizeclass")?.to_string();
+    let c64 = r.get("class_of_64_bytes")?.to_string();
+    let sc64 = r.get("spanclasses_of_64_bytes")?.to_string();
+    let verdict = ClaimVerdict::true_if(c21 == "64" || sc21 == "64");
+    Ok((
+        verdict,
+        format!("Size class 21 holds {c21}-byte objects; spanClass 21 (sizeclass<<1 | noscan) is size class {sc21c}, {sc21}-byte noscan objects. 64-byte objects are size class {c64}, spanClass {sc64}."),
+        vec![
+            format!("Go program `facts s28` (runtime.class_to_size via go:linkname): class_to_size[21] = {c21}, spanClass 21 -> class {sc21c} = {sc21} bytes; size_to_class8[64/8] = {c64}"),
+            source_line("runtime/sizeclasses.go", None, "//    21 ")?,
+            source_line("runtime/sizeclasses.go", None, "//     6 ")?,
+        ],
+        vec![format!("{FACTS} s28")],
+    ))
+}
