@@ -134,6 +134,10 @@ pub enum StepError {
     /// mapassign's hashGrow / `goto again` did not settle (only possible with a load factor
     /// above bucket_cnt, which Go's parameters exclude).
     GrowLoop,
+    /// A bucket index or overflow depth past the end of its array: only reachable when
+    /// goroutines race on the header (h.B and h.buckets from different moments), where Go
+    /// reads memory outside the map.
+    OutOfBounds,
 }
 
 impl std::fmt::Display for StepError {
@@ -152,6 +156,7 @@ impl std::fmt::Display for StepError {
             ),
             StepError::BadMapState => write!(f, "bad map state"),
             StepError::GrowLoop => write!(f, "hashGrow re-triggered without end in one mapassign"),
+            StepError::OutOfBounds => write!(f, "a bucket index past the end of its array"),
         }
     }
 }
@@ -384,10 +389,13 @@ impl Machine {
                 m >>= 1;
             }
             let ob = hash as usize & m;
-            if !s.array(old)[ob][0].evacuated() {
+            if !s.array(old).get(ob)?[0].evacuated() {
                 res = (old, ob);
             }
         }
+        // Only a racing header (h.B and the arrays from different moments) indexes past
+        // the end; there is no such chain to look in.
+        s.array(res.0).get(res.1)?;
         Some(res)
     }
 
@@ -1080,7 +1088,8 @@ impl Machine {
                     // bucket.
                     let oldbucket = bucket & s.h.oldbucketmask();
                     let old = s.h.oldbuckets.unwrap();
-                    if !s.array(old)[oldbucket][0].evacuated() {
+                    let ob = s.array(old).get(oldbucket).ok_or(StepError::OutOfBounds)?;
+                    if !ob[0].evacuated() {
                         b = Some(BucketPtr {
                             array: old,
                             chain: oldbucket as u16,
@@ -1123,7 +1132,11 @@ impl Machine {
                 }
                 budget -= 1;
                 let offi = (i + it.offset as usize) & (bc - 1);
-                let bm = s.bmap(p);
+                let bm = s
+                    .array(p.array)
+                    .get(p.chain as usize)
+                    .and_then(|c| c.get(p.depth as usize))
+                    .ok_or(StepError::OutOfBounds)?;
                 let top = bm.tophash[offi];
                 if is_empty(top) || top == EVACUATED_EMPTY {
                     i += 1;
@@ -1171,7 +1184,10 @@ impl Machine {
                 break 'next Some(kv);
             }
             // Next bmap of the chain, in the array b points into.
-            let chain = &s.arrays[p.array as usize][p.chain as usize];
+            let chain = s
+                .array(p.array)
+                .get(p.chain as usize)
+                .ok_or(StepError::OutOfBounds)?;
             b = if (p.depth as usize) + 1 < chain.len() {
                 Some(BucketPtr {
                     depth: p.depth + 1,

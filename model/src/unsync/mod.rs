@@ -189,6 +189,13 @@ pub struct UnsyncParams {
     pub values: u8,
     pub hash_bits: u32,
     pub hint: usize,
+    /// Keys the map holds before the goroutines start (k(keys+1).., each with elem v1),
+    /// inserted by mapassign in order.
+    pub initial: u8,
+    /// The low hash bits of every key (goroutine keys, then the initial ones): one hash
+    /// assignment instead of every injective one (needed with `initial`, whose keys may
+    /// share hashes, as real keys do when only the low bits are looked at).
+    pub hash_pattern: Option<Vec<u8>>,
     pub ops: UOps,
 }
 
@@ -207,6 +214,8 @@ impl Default for UnsyncParams {
             values: 1,
             hash_bits: 1,
             hint: 0,
+            initial: 0,
+            hash_pattern: None,
             ops: UOps {
                 assign: true,
                 delete: false,
@@ -321,9 +330,17 @@ impl UnsyncModel {
         let domain = hash_domain(params.hash_bits, 1);
         let mut assignments: Vec<BTreeMap<u64, u64>> = Vec::new();
         let keys = params.keys as usize;
+        if let Some(pat) = &params.hash_pattern {
+            assignments.push(
+                pat.iter()
+                    .enumerate()
+                    .map(|(k, &low)| (k as u64 + 1, domain[low as usize % domain.len()]))
+                    .collect(),
+            );
+        }
         // Every injective assignment of hashes to keys.
         let mut idx = vec![0usize; keys];
-        loop {
+        while params.hash_pattern.is_none() {
             let mut seen = std::collections::BTreeSet::new();
             if idx.iter().all(|&i| seen.insert(i)) {
                 assignments.push(
@@ -357,6 +374,21 @@ impl UnsyncModel {
             selected: concurrent::select(PROPERTIES, names),
             exhaustive: true,
         }
+    }
+
+    /// makemap(hint) and the initial keys, assigned in order by one goroutine (the hmap
+    /// model's mapassign).
+    fn initial_map(&self, h0: usize, hashes: &BTreeMap<u64, u64>) -> HmapState {
+        let mach = &self.steps.machine;
+        let mut m = mach.makemap(self.params.hint, h0 as u32, hashes.clone());
+        for i in 0..self.params.initial {
+            let k = (self.params.keys + 1 + i) as u64;
+            mach.mapassign(&mut m, k, 1, &mut Log::default())
+                .expect("one goroutine's mapassign");
+        }
+        crate::hmap::steps::Machine::collect_arrays(&mut m);
+        m.ghost = Default::default();
+        m
     }
 
     /// The operations goroutine `g` chooses from.
@@ -510,10 +542,7 @@ impl Model for UnsyncModel {
             .iter()
             .enumerate()
             .map(|(h0, hashes)| UnsyncState {
-                m: self
-                    .steps
-                    .machine
-                    .makemap(self.params.hint, h0 as u32, hashes.clone()),
+                m: self.initial_map(h0, hashes),
                 gs: (0..n)
                     .map(|i| G {
                         reader: i >= self.params.goroutines as usize,
@@ -613,8 +642,9 @@ fn no_lost_insert(m: &UnsyncModel, s: &UnsyncState) -> bool {
         return true;
     }
     let must = s.ghost.assigned & !s.ghost.deleted;
-    (1..=m.params.keys)
-        .all(|k| must & (1 << (k - 1)) == 0 || m.steps.machine.find_live(&s.m, k as u64).is_some())
+    let live = |k: u64| m.steps.machine.find_live(&s.m, k).is_some();
+    (1..=m.params.keys).all(|k| must & (1 << (k - 1)) == 0 || live(k as u64))
+        && (0..m.params.initial).all(|i| live((m.params.keys + 1 + i) as u64))
 }
 
 fn no_duplicate_key(m: &UnsyncModel, s: &UnsyncState) -> bool {
@@ -753,6 +783,16 @@ pub const PARAMS: &[ParamDef] = &[
         description: "makemap's size hint",
     },
     ParamDef {
+        name: "initial",
+        default: "0",
+        description: "keys the map holds before the goroutines start, k(keys+1).. with elem v1 (0..=8; needs hash_pattern)",
+    },
+    ParamDef {
+        name: "hash_pattern",
+        default: "(every injective assignment)",
+        description: "low hash bits of each key, goroutine keys then initial ones, e.g. [1, 0, 0, 0]: one hash assignment",
+    },
+    ParamDef {
         name: "ops",
         default: "[\"assign\"]",
         description: "operations goroutines choose from: assign, delete, access, iterate",
@@ -771,6 +811,7 @@ pub fn info() -> ModelInfo {
 /// Builds the model a spec describes, checking every parameter and property name.
 pub fn from_spec(spec: &Spec) -> Result<UnsyncModel, SpecError> {
     let mut p = UnsyncParams::default();
+    let mut pattern_line = None;
     for (name, v) in &spec.params {
         match name.as_str() {
             "goroutines" => p.goroutines = params::int_param(spec, name, v, 1, 3)? as u8,
@@ -782,6 +823,31 @@ pub fn from_spec(spec: &Spec) -> Result<UnsyncModel, SpecError> {
             "values" => p.values = params::int_param(spec, name, v, 1, 3)? as u8,
             "hash_bits" => p.hash_bits = params::int_param(spec, name, v, 0, 3)? as u32,
             "hint" => p.hint = params::int_param(spec, name, v, 0, 64)? as usize,
+            "initial" => p.initial = params::int_param(spec, name, v, 0, 8)? as u8,
+            "hash_pattern" => {
+                let toml::Value::Array(items) = &v.value else {
+                    return Err(spec.error(
+                        Some(v.line),
+                        Some("params.hash_pattern"),
+                        "expected a list of low hash bits, one per key, such as [1, 0, 0]",
+                    ));
+                };
+                let mut pat = Vec::new();
+                for it in items {
+                    match it.as_integer() {
+                        Some(n) if (0..8).contains(&n) => pat.push(n as u8),
+                        _ => {
+                            return Err(spec.error(
+                                Some(v.line),
+                                Some("params.hash_pattern"),
+                                format!("{it} is not a low-bits value in 0..8"),
+                            ))
+                        }
+                    }
+                }
+                pattern_line = Some(v.line);
+                p.hash_pattern = Some(pat);
+            }
             "bucket_cnt" | "load_factor" => crate::hmap::geometry_param(spec, name, v, &mut p.geo)?,
             "ops" => {
                 let bits =
@@ -796,7 +862,28 @@ pub fn from_spec(spec: &Spec) -> Result<UnsyncModel, SpecError> {
             _ => return Err(params::unknown_param(spec, "unsync", name, v, PARAMS)),
         }
     }
-    if p.keys as u64 > 1 << p.hash_bits {
+    let nkeys = p.keys as usize + p.initial as usize;
+    match &p.hash_pattern {
+        Some(pat) if pat.len() != nkeys || pat.iter().any(|&b| b as u64 >= 1 << p.hash_bits) => {
+            return Err(spec.error(
+                pattern_line,
+                Some("params.hash_pattern"),
+                format!(
+                    "expected {nkeys} values (keys + initial), each below 2^hash_bits = {}",
+                    1u32 << p.hash_bits
+                ),
+            ))
+        }
+        None if p.initial > 0 => {
+            return Err(spec.error(
+                spec.params.get("initial").map(|v| v.line),
+                Some("params.initial"),
+                "initial keys need params.hash_pattern (the low hash bits of every key)",
+            ))
+        }
+        _ => {}
+    }
+    if p.hash_pattern.is_none() && p.keys as u64 > 1 << p.hash_bits {
         return Err(spec.error(
             spec.params.get("keys").map(|v| v.line),
             Some("params.keys"),
