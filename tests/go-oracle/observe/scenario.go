@@ -14,11 +14,11 @@ import (
 
 // Scenario is one scenario file.
 type Scenario struct {
-	Kind         string     `json:"kind"`
-	Initial      []Initial  `json:"initial,omitempty"`
-	InitialCount int        `json:"initial_count,omitempty"`
-	Goroutines   [][]Op     `json:"goroutines,omitempty"`
-	Generate     *Generate  `json:"generate,omitempty"`
+	Kind         string      `json:"kind"`
+	Initial      []Initial   `json:"initial,omitempty"`
+	InitialCount int         `json:"initial_count,omitempty"`
+	Goroutines   [][]Op      `json:"goroutines,omitempty"`
+	Generate     *Generate   `json:"generate,omitempty"`
 	KeyPattern   *KeyPattern `json:"key_pattern,omitempty"`
 	// InitialInRead (syncmap only, default true): after storing the initial
 	// entries, one Range promotes them from dirty into read.m.
@@ -90,6 +90,16 @@ func keyNum(name string) (int, bool) {
 
 func opNeedsKey(op string) bool { return op != "range" }
 
+// isFiller reports whether name is one of a map scenario's filler keys
+// f1..f<initial_count>.
+func (sc *Scenario) isFiller(name string) bool {
+	if sc.Kind != "map" || !strings.HasPrefix(name, "f") {
+		return false
+	}
+	n, err := strconv.Atoi(name[1:])
+	return err == nil && n >= 1 && n <= sc.InitialCount && "f"+strconv.Itoa(n) == name
+}
+
 // LoadScenario reads and validates a scenario file.
 func LoadScenario(path string) (*Scenario, error) {
 	b, err := os.ReadFile(path)
@@ -159,8 +169,8 @@ func (sc *Scenario) validate() error {
 				return fmt.Errorf("%s: op %q is not a %s op (%s)", where, op.Op, sc.Kind, strings.Join(sortedKeys(ops), ", "))
 			}
 			if opNeedsKey(op.Op) {
-				if _, ok := keyNum(op.Key); !ok {
-					return fmt.Errorf("%s: key %q is not k1..k255", where, op.Key)
+				if _, ok := keyNum(op.Key); !ok && !sc.isFiller(op.Key) {
+					return fmt.Errorf("%s: key %q is not k1..k255 (or, for map, a filler f1..f<initial_count>)", where, op.Key)
 				}
 			} else if op.Key != "" {
 				return fmt.Errorf("%s: range takes no key", where)

@@ -28,6 +28,10 @@ const (
 	counterSize = 8 * maxOutcomes
 	exitFull    = 3
 	workerEnv   = "OBSERVE_WORKER"
+	// testThrowEnv (tests only): at this global trial index the worker sets
+	// hashWriting on a map and assigns to it, which makes the runtime throw
+	// "concurrent map writes" for real.
+	testThrowEnv = "OBSERVE_TEST_THROW_AT"
 )
 
 func workerFail(format string, args ...interface{}) {
@@ -70,16 +74,25 @@ func workerMain(args []string) {
 	ctr := (*[maxOutcomes]uint64)(unsafe.Pointer(&data[0]))
 	out := os.NewFile(1, "stdout")
 	e := newEngine(newRunner(sc, rand.New(rand.NewSource(*seed))))
+	throwAt := int64(-1)
+	if v := os.Getenv(testThrowEnv); v != "" {
+		if throwAt, err = strconv.ParseInt(v, 10, 64); err != nil {
+			workerFail("%s: %v", testThrowEnv, err)
+		}
+	}
 	ids := map[string]int{}
 	var buf, line []byte
 	for n := int64(0); n < *max; n++ {
 		if *deadline != 0 && n&63 == 0 && time.Now().UnixNano() >= *deadline {
 			break
 		}
+		if *first+n == throwAt {
+			m := map[uint64]uint64{}
+			hmapview.Of(&m).Flags |= hmapview.FlagHashWriting
+			m[1] = 1
+		}
 		e.trial()
-		var class string
-		buf, class = e.r.outcome(buf[:0])
-		_ = class
+		buf, _ = e.r.outcome(buf[:0])
 		id, seen := ids[string(buf)]
 		if !seen || *perTrial {
 			if !seen {
