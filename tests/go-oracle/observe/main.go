@@ -301,7 +301,28 @@ func run(c *config, w io.Writer) error {
 	}
 	b, _ := json.Marshal(sum)
 	s.w.Write(append(b, '\n'))
-	return s.w.Flush()
+	if err := s.w.Flush(); err != nil {
+		return err
+	}
+	printTable(os.Stderr, &sum)
+	return nil
+}
+
+// printTable writes the human summary: trials, rate, and each class's count
+// and frequency.
+func printTable(w io.Writer, sum *summary) {
+	fmt.Fprintf(w, "observe: %d trials in %.1fs (%.0f trials/s), %d worker processes\n",
+		sum.Trials, sum.ElapsedS, sum.TrialsPerS, sum.Workers)
+	var names []string
+	for c := range sum.Classes {
+		names = append(names, c)
+	}
+	sort.Slice(names, func(i, j int) bool { return sum.Classes[names[i]] > sum.Classes[names[j]] })
+	for _, c := range names {
+		n := sum.Classes[c]
+		fmt.Fprintf(w, "  %-40s %12d  %12.2f per million  (1 in %.0f)\n", c, n,
+			1e6*float64(n)/float64(sum.Trials), float64(sum.Trials)/float64(n))
+	}
 }
 
 func main() {

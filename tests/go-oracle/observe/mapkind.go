@@ -23,7 +23,6 @@ const (
 )
 
 var mapOpKind = map[string]uint8{"assign": opAssign, "delete": opDelete, "access": opAccess, "range": opRange}
-var mapOpName = []string{"assign", "delete", "access", "range"}
 
 type mop struct {
 	kind uint8
