@@ -2,11 +2,13 @@
 //! - [`claims`]: the verdicts on the seed postmortem's claims, and the table's shapes;
 //! - [`replay`]: Go 1.19 traces replayed on the port or the model;
 //! - [`bench`]: the checker measured per spec;
-//! - [`conformance`]: the port's snapshots as the model's flat states.
+//! - [`conformance`]: the port's snapshots as the model's flat states;
+//! - [`observe`]: scenarios for real goroutines and the outcomes real Go produced.
 
 pub mod bench;
 pub mod claims;
 pub mod conformance;
+pub mod observe;
 pub mod replay;
 
 /// The model checker's entry points used here. The model crate's module paths are named only

@@ -1,148 +1,45 @@
 package main
 
-// Mirrors of Go 1.19 runtime (and reflect) memory layouts, amd64.
-// Every mirror is checked at start-up (checkLayouts) against facts that can
-// be observed from outside the runtime; a mismatch aborts the recorder.
+// The recorder's names for the mirrored Go 1.19 runtime layouts, which live
+// in the shared package gomap/go-oracle/hmapview (also used by observe/).
 
 import (
 	"fmt"
-	"reflect"
 	"unsafe"
+
+	"gomap/go-oracle/hmapview"
 )
 
 const (
-	bucketCnt  = 8   // runtime/map.go bucketCntBits=3
-	bucketSize = 144 // 8 tophash + 8*8 keys + 8*8 elems + overflow pointer
-	minTopHash = 5   // runtime/map.go
+	bucketCnt  = hmapview.BucketCnt
+	bucketSize = hmapview.BucketSize
+	minTopHash = hmapview.MinTopHash
 
-	// hmap.flags bits (runtime/map.go)
-	flagIterator     = 1
-	flagOldIterator  = 2
-	flagHashWriting  = 4
-	flagSameSizeGrow = 8
+	flagSameSizeGrow = hmapview.FlagSameSizeGrow
+	flagHashWriting  = hmapview.FlagHashWriting
 
-	// tophash special values (runtime/map.go)
-	emptyRest      = 0
-	emptyOne       = 1
-	evacuatedX     = 2
-	evacuatedY     = 3
-	evacuatedEmpty = 4
+	emptyOne = hmapview.EmptyOne
 )
 
-// hmap mirrors runtime.hmap (runtime/map.go). 48 bytes on amd64.
-type hmap struct {
-	count      int
-	flags      uint8
-	B          uint8
-	noverflow  uint16
-	hash0      uint32
-	buckets    unsafe.Pointer
-	oldbuckets unsafe.Pointer
-	nevacuate  uintptr
-	extra      *mapextra
-}
-
-// mapextra mirrors runtime.mapextra (runtime/map.go).
-type mapextra struct {
-	overflow     unsafe.Pointer // *[]*bmap
-	oldoverflow  unsafe.Pointer // *[]*bmap
-	nextOverflow *bmap
-}
-
-// bmap mirrors the compiler-generated bucket type for map[uint64]uint64
-// (cmd/compile/internal/reflectdata/reflect.go MapBucketType; runtime/map.go
-// bmap + dataOffset): tophash, then 8 keys, then 8 elems, then the overflow
-// pointer. 144 bytes.
-type bmap struct {
-	tophash  [bucketCnt]uint8
-	keys     [bucketCnt]uint64
-	elems    [bucketCnt]uint64
-	overflow *bmap
-}
-
-// rtype mirrors runtime._type (runtime/type.go). 48 bytes on amd64.
-type rtype struct {
-	size       uintptr
-	ptrdata    uintptr
-	hash       uint32
-	tflag      uint8
-	align      uint8
-	fieldAlign uint8
-	kind       uint8
-	equal      unsafe.Pointer
-	gcdata     unsafe.Pointer
-	str        int32
-	ptrToThis  int32
-}
-
-// maptype mirrors runtime.maptype (runtime/type.go). hasher is at offset 72.
-type maptype struct {
-	typ        rtype
-	key        *rtype
-	elem       *rtype
-	bucket     *rtype
-	hasher     func(unsafe.Pointer, uintptr) uintptr
-	keysize    uint8
-	elemsize   uint8
-	bucketsize uint16
-	flags      uint32
-}
-
-// hiter mirrors runtime.hiter (runtime/map.go), which reflect.hiter
-// (reflect/value.go) mirrors as well. 12 words = 96 bytes.
-type hiter struct {
-	key         unsafe.Pointer
-	elem        unsafe.Pointer
-	t           unsafe.Pointer
-	h           unsafe.Pointer
-	buckets     unsafe.Pointer
-	bptr        unsafe.Pointer
-	overflow    unsafe.Pointer
-	oldoverflow unsafe.Pointer
-	startBucket uintptr
-	offset      uint8
-	wrapped     bool
-	B           uint8
-	i           uint8
-	bucket      uintptr
-	checkBucket uintptr
-}
-
-// mapIter mirrors reflect.MapIter (reflect/value.go): {m Value; hiter hiter}.
-type mapIter struct {
-	m     [3]uintptr // reflect.Value{typ, ptr, flag}
-	hiter hiter
-}
+type (
+	hmap    = hmapview.Hmap
+	bmap    = hmapview.Bmap
+	mapIter = hmapview.MapIter
+)
 
 // theMap is the map under test. It is a package-level global so that the
 // hmap and its buckets are heap allocated.
 var theMap map[uint64]uint64
 
-// mt is the *runtime.maptype of map[uint64]uint64.
-var mt *maptype
-
 // curHmap returns the *hmap that theMap currently points to.
-func curHmap() *hmap {
-	return *(*(*hmap))(unsafe.Pointer(&theMap))
-}
+func curHmap() *hmap { return hmapview.Of(&theMap) }
 
-func bucketAt(base unsafe.Pointer, i int) *bmap {
-	return (*bmap)(unsafe.Add(base, i*bucketSize))
-}
+func bucketAt(base unsafe.Pointer, i int) *bmap { return hmapview.BucketAt(base, i) }
 
 // hashKey computes t.hasher(&key, seed) exactly as mapassign_fast64 does.
-func hashKey(key uint64, seed uint32) uint64 {
-	k := key
-	return uint64(mt.hasher(unsafe.Pointer(&k), uintptr(seed)))
-}
+func hashKey(key uint64, seed uint32) uint64 { return hmapview.HashKey(key, seed) }
 
-func tophash(hash uint64) uint8 {
-	top := uint8(hash >> 56)
-	if top < minTopHash {
-		top += minTopHash
-	}
-	return top
-}
+func tophash(hash uint64) uint8 { return hmapview.TopHash(hash) }
 
 func fatalf(format string, args ...interface{}) {
 	panic(fmt.Sprintf("go-oracle: "+format, args...))
@@ -150,40 +47,7 @@ func fatalf(format string, args ...interface{}) {
 
 // checkLayouts verifies the mirrors against observable facts.
 func checkLayouts() {
-	if unsafe.Sizeof(uintptr(0)) != 8 {
-		fatalf("only 64-bit platforms are supported")
-	}
-	if s := unsafe.Sizeof(hmap{}); s != 48 {
-		fatalf("hmap mirror is %d bytes, want 48", s)
-	}
-	if s := unsafe.Sizeof(bmap{}); s != bucketSize {
-		fatalf("bmap mirror is %d bytes, want %d", s, bucketSize)
-	}
-	if s := unsafe.Sizeof(hiter{}); s != 12*8 {
-		fatalf("hiter mirror is %d bytes, want 96", s)
-	}
-	if s := unsafe.Sizeof(reflect.Value{}); s != unsafe.Sizeof([3]uintptr{}) {
-		fatalf("reflect.Value is %d bytes, want 24", s)
-	}
-	if s := unsafe.Offsetof(maptype{}.hasher); s != 72 {
-		fatalf("maptype.hasher offset %d, want 72", s)
-	}
-	var m map[uint64]uint64
-	var e interface{} = m
-	mt = (*maptype)((*[2]unsafe.Pointer)(unsafe.Pointer(&e))[0])
-	if reflect.Kind(mt.typ.kind&31) != reflect.Map {
-		fatalf("type word is not a map type (kind %d)", mt.typ.kind&31)
-	}
-	if mt.keysize != 8 || mt.elemsize != 8 || mt.bucketsize != bucketSize {
-		fatalf("maptype sizes key=%d elem=%d bucket=%d", mt.keysize, mt.elemsize, mt.bucketsize)
-	}
-	if mt.bucket.size != bucketSize || mt.bucket.ptrdata != 0 {
-		fatalf("bucket type size=%d ptrdata=%d, want 144/0 (noscan bucket)", mt.bucket.size, mt.bucket.ptrdata)
-	}
-	if mt.key.size != 8 || mt.elem.size != 8 {
-		fatalf("key/elem type sizes %d/%d", mt.key.size, mt.elem.size)
-	}
-	if mt.hasher == nil {
-		fatalf("nil hasher")
+	if err := hmapview.CheckLayouts(); err != nil {
+		fatalf("%v", err)
 	}
 }

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 	"unsafe"
+
+	"gomap/go-oracle/hmapview"
 )
 
 type config struct {
@@ -184,7 +186,7 @@ func (r *recorder) randomKey() uint64 { return r.keyOf(r.rng.Intn(r.c.keys)) }
 
 func (r *recorder) randomLive() uint64 { return r.live[r.rng.Intn(len(r.live))] }
 
-func (r *recorder) hash0() uint32 { return curHmap().hash0 }
+func (r *recorder) hash0() uint32 { return curHmap().Hash0 }
 
 // hotKey draws a key whose hash (under the current hash0) has its low
 // pattern-bits bits equal to the hot value.
@@ -270,8 +272,8 @@ func (r *recorder) finish(isMake bool) {
 	}
 	if r.c.verifyEvery > 0 && (r.i%r.c.verifyEvery == 0 || r.i == r.c.ops-1) {
 		verifyState(st, r.shadow)
-	} else if st.h.count != len(r.shadow) {
-		fatalf("count %d, shadow model has %d", st.h.count, len(r.shadow))
+	} else if st.h.Count != len(r.shadow) {
+		fatalf("count %d, shadow model has %d", st.h.Count, len(r.shadow))
 	}
 	// iter-on-grow bookkeeping
 	pred := st.growPredicted()
@@ -345,20 +347,20 @@ func (r *recorder) opIterStart() {
 	it.mi = (*mapIter)(unsafe.Pointer(it.it))
 	// mapiterinit, which runs the first mapiternext.
 	ok := it.it.Next()
-	hi := &it.mi.hiter
-	if hi.t != unsafe.Pointer(mt) {
+	hi := &it.mi.Hiter
+	if hi.T != hmapview.MapType() {
 		fatalf("hiter.t does not point at the map type: hiter layout mismatch")
 	}
 	h := curHmap()
 	var start, offset uint64
-	if h.count > 0 {
-		if hi.h != unsafe.Pointer(h) || hi.buckets != h.buckets || hi.B != h.B {
+	if h.Count > 0 {
+		if hi.H != unsafe.Pointer(h) || hi.Buckets != h.Buckets || hi.B != h.B {
 			fatalf("hiter h/buckets/B do not match the map: hiter layout mismatch")
 		}
-		if hi.startBucket >= uintptr(1)<<h.B || hi.offset >= bucketCnt {
-			fatalf("hiter startBucket %d offset %d out of range", hi.startBucket, hi.offset)
+		if hi.StartBucket >= uintptr(1)<<h.B || hi.Offset >= bucketCnt {
+			fatalf("hiter startBucket %d offset %d out of range", hi.StartBucket, hi.Offset)
 		}
-		start, offset = uint64(hi.startBucket), uint64(hi.offset)
+		start, offset = uint64(hi.StartBucket), uint64(hi.Offset)
 	} else if ok {
 		fatalf("iterator over empty map yielded")
 	}

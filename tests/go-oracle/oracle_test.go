@@ -17,21 +17,21 @@ func TestHasherMatchesRuntime(t *testing.T) {
 		theMap[k*0x9E3779B97F4A7C15] = k
 	}
 	h := curHmap()
-	b := bucketAt(h.buckets, 0)
+	b := bucketAt(h.Buckets, 0)
 	for s := 0; s < bucketCnt; s++ {
-		if got, want := b.tophash[s], tophash(hashKey(b.keys[s], h.hash0)); got != want {
-			t.Fatalf("slot %d key %d: runtime tophash %d, hashKey gives %d", s, b.keys[s], got, want)
+		if got, want := b.Tophash[s], tophash(hashKey(b.Keys[s], h.Hash0)); got != want {
+			t.Fatalf("slot %d key %d: runtime tophash %d, hashKey gives %d", s, b.Keys[s], got, want)
 		}
 	}
 	// A wrong seed must be detected by verifyState.
-	st := &state{h: *h, buckets: &snap{ptr: h.buckets}}
-	st.buckets.chains, _ = readArray(h.buckets, 1, nil)
+	st := &state{h: *h, buckets: &snap{ptr: h.Buckets}}
+	st.buckets.chains, _ = readArray(h.Buckets, 1, nil)
 	shadow := map[uint64]uint64{}
 	for k, v := range theMap {
 		shadow[k] = v
 	}
 	verifyState(st, shadow)
-	st.h.hash0++
+	st.h.Hash0++
 	func() {
 		defer func() {
 			if recover() == nil {
