@@ -489,6 +489,21 @@ where
         }
     }
 
+    /// The number of tombstones (`ctrlDeleted` slots) in the directory's tables, from
+    /// each table's `tombstones()` accounting.
+    pub fn tombstone_count(&self) -> usize {
+        match &self.dir_ptr {
+            DirPtr::Directory(d) => {
+                let mut seen = HashSet::new();
+                d.iter()
+                    .filter(|t| seen.insert(**t))
+                    .map(|&t| self.tombstones(t) as usize)
+                    .sum()
+            }
+            _ => 0,
+        }
+    }
+
     /// How many tables were ever allocated (grows and splits each allocate).
     pub fn tables_allocated(&self) -> usize {
         self.tables.len()
