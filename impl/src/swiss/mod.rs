@@ -64,8 +64,7 @@ pub use map::{
     SwissMap, TableId, TableSnapshot, MAX_AVG_GROUP_LOAD, MAX_TABLE_CAPACITY,
     SWISS_MAP_GROUP_SLOTS,
 };
-#[cfg(any())]
 pub use trace::{
-    parse_swiss_trace, parse_swiss_trace_str, replay_swiss_trace, SwissReplayMismatch,
-    SwissReplayReport, SwissTrace, SwissTraceError,
+    parse_swiss_trace, parse_swiss_trace_str, replay_swiss_trace, ReplayHasher, ReplayRandom,
+    SwissReplayMismatch, SwissReplayReport, SwissTrace, SwissTraceError,
 };
