@@ -343,6 +343,15 @@ pub struct SwissReplayReport {
     pub directory_grows: usize,
     /// Seed changes.
     pub reseeds: usize,
+    /// Iterator advances made while the iterator walked a stale (grown or split) table,
+    /// so that every yield was re-looked up in the current table (`grownKeyElem`).
+    pub stale_table_advances: usize,
+    /// Iterator advances of an iterator that started on a small map that has since grown
+    /// to a table.
+    pub grown_small_advances: usize,
+    /// Assigns that only updated a key of a full small map and still grew it to a table
+    /// (Go 1.24's `runtime_mapassign_fast64`).
+    pub small_update_grows: usize,
 }
 
 /// The first difference between the port and the trace.
@@ -420,7 +429,12 @@ impl Replayer {
             }
             "assign" => {
                 let (k, e) = (key()?, l.elem.ok_or("assign without elem")?);
-                self.port()?.insert(k, e);
+                let port = self.port()?;
+                let update_of_full_small = port.is_small() && port.len() == 8 && port.get(&k).is_some();
+                port.insert(k, e);
+                if update_of_full_small && !port.is_small() {
+                    self.report.small_update_grows += 1;
+                }
             }
             "delete" => {
                 let k = key()?;
@@ -452,6 +466,14 @@ impl Replayer {
                 } else {
                     *self.iters.get(&n).ok_or(format!("unknown iterator {n}"))?
                 };
+                let port = self.port.as_ref().ok_or("no map")?;
+                let before = port.iter_snapshot(id);
+                if before.tab.is_some_and(|t| port.table_snapshot(t).index == -1) {
+                    self.report.stale_table_advances += 1;
+                }
+                if before.dir_idx < 0 && port.dir_len() > 0 {
+                    self.report.grown_small_advances += 1;
+                }
                 let got = self.port()?.iter_next(id);
                 let want = match (l.r#yield, l.end) {
                     (Some([k, e]), None) => Some((k, e)),
