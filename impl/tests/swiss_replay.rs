@@ -34,7 +34,7 @@ fn every_swiss_corpus_trace_replays_byte_for_byte() {
     }
     let (mut ops, mut lookups, mut advances, mut groups) = (0, 0, 0, 0);
     let (mut tomb, mut small, mut dir_grows, mut reseeds, mut depth) = (0, 0, 0, 0, 0);
-    let (mut stale, mut grown_small, mut update_grows) = (0, 0, 0);
+    let (mut stale, mut grown_small, mut update_grows, mut tomb_rehash) = (0, 0, 0, 0);
     for f in &files {
         let trace = parse_swiss_trace(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         let r = replay_swiss_trace(&trace).unwrap_or_else(|m| panic!("{}: {m}", f.display()));
@@ -52,6 +52,7 @@ fn every_swiss_corpus_trace_replays_byte_for_byte() {
         stale += r.stale_table_advances;
         grown_small += r.grown_small_advances;
         update_grows += r.small_update_grows;
+        tomb_rehash += r.tombstone_rehashes;
     }
     println!(
         "{} traces, {ops} ops, {lookups} lookups, {advances} iterator advances, {groups} groups compared",
@@ -63,11 +64,24 @@ fn every_swiss_corpus_trace_replays_byte_for_byte() {
     assert!(advances >= 300, "{advances} iterator advances");
     assert!(tomb >= 100, "{tomb} ops with tombstones");
     assert!(small >= 100, "{small} small-map ops");
-    assert!(dir_grows >= 2 && depth >= 2, "{dir_grows} directory grows, depth {depth}");
+    assert!(
+        dir_grows >= 2 && depth >= 2,
+        "{dir_grows} directory grows, depth {depth}"
+    );
     assert!(reseeds >= 5, "{reseeds} reseeds");
     assert!(stale >= 20, "{stale} iterator advances over stale tables");
-    assert!(grown_small >= 3, "{grown_small} advances of iterators over grown small maps");
-    assert!(update_grows >= 1, "no update of a full small map (Go 1.24 grows it)");
+    assert!(
+        grown_small >= 3,
+        "{grown_small} advances of iterators over grown small maps"
+    );
+    assert!(
+        update_grows >= 1,
+        "no update of a full small map (Go 1.24 grows it)"
+    );
+    assert!(
+        tomb_rehash >= 3,
+        "{tomb_rehash} rehashes of tables with tombstones"
+    );
 }
 
 fn first_corpus_text() -> String {
@@ -102,7 +116,10 @@ fn expect_detected(text: &str, skip: usize, needle: &str, f: impl Fn(&str) -> St
 
 fn bump_number_after(line: &str, field: &str) -> String {
     let at = line.find(field).expect("field") + field.len();
-    let end = at + line[at..].find(|c: char| !c.is_ascii_digit()).expect("number end");
+    let end = at
+        + line[at..]
+            .find(|c: char| !c.is_ascii_digit())
+            .expect("number end");
     let n: u64 = line[at..end].parse().expect("number");
     format!("{}{}{}", &line[..at], n ^ 1, &line[end..])
 }
@@ -110,7 +127,9 @@ fn bump_number_after(line: &str, field: &str) -> String {
 #[test]
 fn replay_detects_a_changed_control_word() {
     let text = first_corpus_text();
-    let m = expect_detected(&text, 50, "\"groups\":[{", |l| bump_number_after(l, "\"ctrl\":"));
+    let m = expect_detected(&text, 50, "\"groups\":[{", |l| {
+        bump_number_after(l, "\"ctrl\":")
+    });
     assert!(m.contains("group"), "{m}");
 }
 
@@ -118,7 +137,9 @@ fn replay_detects_a_changed_control_word() {
 fn replay_detects_a_changed_stale_key() {
     let text = first_corpus_text();
     // A key in a group line: flip the first key of the first group line.
-    let m = expect_detected(&text, 50, "\"groups\":[{", |l| bump_number_after(l, "\"keys\":["));
+    let m = expect_detected(&text, 50, "\"groups\":[{", |l| {
+        bump_number_after(l, "\"keys\":[")
+    });
     assert!(m.contains("group"), "{m}");
 }
 
@@ -162,4 +183,30 @@ fn traces_of_other_go_versions_are_refused() {
     let text = first_corpus_text().replacen("\"go\":\"go1.24", "\"go\":\"go1.26", 1);
     let e = parse_swiss_trace_str(&text).expect_err("a go1.26 trace");
     assert!(e.to_string().contains("go1.26"), "{e}");
+}
+
+/// Where a later Go's map departs from the 1.24 port: replays every trace of
+/// `SWISS_OTHER_GO_DIR` (recorded with `go-oracle-swiss -any-version` built by another Go)
+/// and prints the first mismatch of each. Run with
+/// `SWISS_OTHER_GO_DIR=DIR cargo test -p gomap-impl --test swiss_replay -- --ignored`.
+#[test]
+#[ignore = "needs SWISS_OTHER_GO_DIR with traces of another Go version"]
+fn other_go_versions_report_where_they_depart() {
+    let dir = std::env::var("SWISS_OTHER_GO_DIR").expect("SWISS_OTHER_GO_DIR");
+    let files = jsonl_in(Path::new(&dir));
+    assert!(!files.is_empty(), "no traces in {dir}");
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("readable");
+        let t = gomap_impl::swiss::parse_swiss_trace_str_any_version(&text)
+            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        match replay_swiss_trace(&t) {
+            Ok(r) => println!(
+                "{} ({}): replays like 1.24: {} ops",
+                f.display(),
+                t.header.go,
+                r.ops
+            ),
+            Err(m) => println!("{} ({}): departs at {m}", f.display(), t.header.go),
+        }
+    }
 }

@@ -97,7 +97,7 @@ type rtype struct {
 	ptrToThis  int32
 }
 
-// swissMapType mirrors abi.SwissMapType (internal/abi/map_swiss.go).
+// swissMapType mirrors abi.SwissMapType (Go 1.24 internal/abi/map_swiss.go).
 type swissMapType struct {
 	typ       rtype
 	key       *rtype
@@ -108,6 +108,25 @@ type swissMapType struct {
 	slotSize  uintptr
 	elemOff   uintptr
 	flags     uint32
+}
+
+// strideMapType mirrors abi.MapType of later Go versions (1.27's internal/abi/map.go),
+// whose group access is described by KeysOff/KeyStride/ElemsOff/ElemStride (so that
+// GOEXPERIMENT=mapsplitgroup can put all keys before all elems). The first fields,
+// hasher and GroupSize included, are where they are in 1.24.
+type strideMapType struct {
+	typ        rtype
+	key        *rtype
+	elem       *rtype
+	group      *rtype
+	hasher     func(unsafe.Pointer, uintptr) uintptr
+	groupSize  uintptr
+	keysOff    uintptr
+	keyStride  uintptr
+	elemsOff   uintptr
+	elemStride uintptr
+	elemOff    uintptr
+	flags      uint32
 }
 
 // theMap is the map under test: a package-level global, so that the Map and its
@@ -182,14 +201,23 @@ func checkLayouts() {
 	if reflect.Kind(mt.typ.kind&31) != reflect.Map {
 		fatalf("type word is not a map type (kind %d)", mt.typ.kind&31)
 	}
-	if mt.groupSize != groupSize || mt.slotSize != 16 || mt.elemOff != 8 {
-		fatalf("SwissMapType GroupSize=%d SlotSize=%d ElemOff=%d, want 136/16/8", mt.groupSize, mt.slotSize, mt.elemOff)
+	if knownVersion(runtime.Version()) {
+		if mt.groupSize != groupSize || mt.slotSize != 16 || mt.elemOff != 8 || mt.flags != 0 {
+			fatalf("SwissMapType GroupSize=%d SlotSize=%d ElemOff=%d Flags=%#x, want 136/16/8/0", mt.groupSize, mt.slotSize, mt.elemOff, mt.flags)
+		}
+	} else {
+		// -any-version: only the interleaved {ctrl; [8]{key, elem}} group is mirrored.
+		st := (*strideMapType)(unsafe.Pointer(mt))
+		if st.groupSize != groupSize || st.keysOff != 8 || st.keyStride != 16 || st.elemsOff != 16 || st.elemStride != 16 || st.flags != 0 {
+			fatalf("%s map type: GroupSize=%d KeysOff=%d KeyStride=%d ElemsOff=%d ElemStride=%d Flags=%#x: not the interleaved group layout",
+				runtime.Version(), st.groupSize, st.keysOff, st.keyStride, st.elemsOff, st.elemStride, st.flags)
+		}
 	}
 	if mt.group.size != groupSize || mt.group.ptrBytes != 0 {
 		fatalf("group type size=%d ptrBytes=%d, want 136/0", mt.group.size, mt.group.ptrBytes)
 	}
-	if mt.key.size != 8 || mt.elem.size != 8 || mt.flags != 0 {
-		fatalf("key/elem sizes %d/%d flags %#x", mt.key.size, mt.elem.size, mt.flags)
+	if mt.key.size != 8 || mt.elem.size != 8 {
+		fatalf("key/elem sizes %d/%d", mt.key.size, mt.elem.size)
 	}
 	if mt.hasher == nil {
 		fatalf("nil hasher")

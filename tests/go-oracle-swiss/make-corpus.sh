@@ -16,7 +16,7 @@ DIR="$(cd "$DIR" && pwd)"
 BIN="$HERE/../../target/go-oracle-swiss/bin/go-oracle-swiss"
 mkdir -p "$(dirname "$BIN")"
 (cd "$HERE" && GOTOOLCHAIN=local GOFLAGS=-mod=mod GOPROXY=off "$GOBIN" build -o "$BIN" .)
-declare -A OPS=([uniform]=1500 [growth-splits]=3500 [tombstones]=1500 [small]=1200 [hints]=600 [iter-growth]=1500 [clear-reseed]=1200 [bigkeys]=1200)
+declare -A OPS=([uniform]=1500 [growth-splits]=3500 [tombstones]=1500 [small]=1200 [hints]=600 [iter-growth]=1500 [clear-reseed]=1200 [prune]=1500 [bigkeys]=1200)
 i=0
 for p in "${PROFILES[@]}"; do
   IFS='|' read -r name flags <<<"$p"

@@ -206,14 +206,20 @@ mod tests {
         assert_eq!(slots(g.match_h2(0x05)), vec![2, 7]);
         assert_eq!(slots(g.match_h2(0x05).remove_below(3)), vec![7]);
         assert!(!g.match_full().lowest_set());
-        assert!(g.match_full().shift_out_lowest().shift_out_lowest().lowest_set());
+        assert!(g
+            .match_full()
+            .shift_out_lowest()
+            .shift_out_lowest()
+            .lowest_set());
     }
 
     #[test]
     fn exact_match_h2_is_the_portable_one_without_false_positives() {
         let mut seed = 0x1234_5678_9abc_def0u64;
         for _ in 0..20000 {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let mut g = CtrlGroup(0);
             for i in 0..8 {
                 let r = (seed >> (8 * i)) as u8;

@@ -145,6 +145,9 @@ mod tests {
         let a = SwissHasher::<u64>::hash(&h, &7, 1);
         assert_eq!(a, SwissHasher::<u64>::hash(&h, &7, 1));
         assert_ne!(a, SwissHasher::<u64>::hash(&h, &7, 2));
-        assert_ne!(a, SwissHasher::<u64>::hash(&GoMemHasher124::with_seed(1), &7, 1));
+        assert_ne!(
+            a,
+            SwissHasher::<u64>::hash(&GoMemHasher124::with_seed(1), &7, 1)
+        );
     }
 }

@@ -1460,7 +1460,9 @@ where
                     }
 
                     let i = group_match.first();
-                    it.entry_idx = it.entry_idx.wrapping_add((i as u64).wrapping_sub(slot_idx as u64));
+                    it.entry_idx = it
+                        .entry_idx
+                        .wrapping_add((i as u64).wrapping_sub(slot_idx as u64));
                     if it.entry_idx > entry_mask {
                         // Past the end of this table's iteration.
                         continue;
@@ -1812,7 +1814,10 @@ where
                     if c != h2(hash) {
                         return violation(
                             CtrlMatchesH2,
-                            format!("table {t:?} group {gi} slot {j}: ctrl {c:#04x}, h2 {:#04x}", h2(hash)),
+                            format!(
+                                "table {t:?} group {gi} slot {j}: ctrl {c:#04x}, h2 {:#04x}",
+                                h2(hash)
+                            ),
                         );
                     }
                     if self.directory_at(self.directory_index(hash)) != t {
@@ -1859,7 +1864,10 @@ where
             );
         }
         if empty == 0 {
-            return violation(ProbeEndsAtEmptySlot, format!("table {t:?} has no empty slot"));
+            return violation(
+                ProbeEndsAtEmptySlot,
+                format!("table {t:?} has no empty slot"),
+            );
         }
         Ok(())
     }

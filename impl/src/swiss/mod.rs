@@ -65,6 +65,7 @@ pub use map::{
     SWISS_MAP_GROUP_SLOTS,
 };
 pub use trace::{
-    parse_swiss_trace, parse_swiss_trace_str, replay_swiss_trace, ReplayHasher, ReplayRandom,
-    SwissReplayMismatch, SwissReplayReport, SwissTrace, SwissTraceError,
+    parse_swiss_trace, parse_swiss_trace_str, parse_swiss_trace_str_any_version,
+    replay_swiss_trace, ReplayHasher, ReplayRandom, SwissReplayMismatch, SwissReplayReport,
+    SwissTrace, SwissTraceError,
 };

@@ -24,7 +24,11 @@ impl SwissHasher<u64> for IdentityHasher {
 type Std = SwissMap<u64, u64, GoMemHasher124, WyRand>;
 
 fn std_map(seed: u64, hint: u64) -> Std {
-    SwissMap::new_map(hint, GoMemHasher124::with_seed(seed), WyRand::new(seed ^ 0x55))
+    SwissMap::new_map(
+        hint,
+        GoMemHasher124::with_seed(seed),
+        WyRand::new(seed ^ 0x55),
+    )
 }
 
 fn ident_map() -> SwissMap<u64, u64, IdentityHasher, WyRand> {
@@ -79,12 +83,17 @@ fn check<H: SwissHasher<u64>, R: SwissRandom>(
     assert_eq!(entries, want);
 }
 
-fn full_iteration<H: SwissHasher<u64>, R: SwissRandom>(m: &mut SwissMap<u64, u64, H, R>) -> Vec<(u64, u64)> {
+fn full_iteration<H: SwissHasher<u64>, R: SwissRandom>(
+    m: &mut SwissMap<u64, u64, H, R>,
+) -> Vec<(u64, u64)> {
     let it = m.iter_init();
     let mut out = Vec::new();
     while let Some(kv) = m.iter_next(it) {
         out.push(kv);
-        assert!(out.len() <= m.len(), "iteration yields more entries than the map holds");
+        assert!(
+            out.len() <= m.len(),
+            "iteration yields more entries than the map holds"
+        );
     }
     out
 }
@@ -93,7 +102,10 @@ fn full_iteration<H: SwissHasher<u64>, R: SwissRandom>(m: &mut SwissMap<u64, u64
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 17
     }
     fn below(&mut self, n: u64) -> u64 {
@@ -132,7 +144,11 @@ fn random_ops_match_hashmap_and_keep_invariants() {
             let seed_before = m.seed();
             let k = rng.below(key_space);
             // The large key space leans on inserts so that tables split.
-            let (ins, del) = if key_space == 20000 { (79, 89) } else { (54, 84) };
+            let (ins, del) = if key_space == 20000 {
+                (79, 89)
+            } else {
+                (54, 84)
+            };
             match rng.below(100) {
                 x if x <= ins => {
                     let v = rng.next();
@@ -252,7 +268,10 @@ proptest! {
 #[test]
 fn iteration_yields_every_entry_once() {
     let mut tables_seen = 0;
-    for (i, n) in [0u64, 1, 7, 8, 9, 15, 100, 896, 897, 2000, 5000].into_iter().enumerate() {
+    for (i, n) in [0u64, 1, 7, 8, 9, 15, 100, 896, 897, 2000, 5000]
+        .into_iter()
+        .enumerate()
+    {
         for start in 0..4u64 {
             let mut m = std_map(i as u64 * 31 + start, 0);
             for k in 0..n {
@@ -268,7 +287,10 @@ fn iteration_yields_every_entry_once() {
             }
         }
     }
-    assert!(tables_seen >= 4, "largest map had only {tables_seen} tables");
+    assert!(
+        tables_seen >= 4,
+        "largest map had only {tables_seen} tables"
+    );
 }
 
 /// Go's iteration rules while the map grows and splits under the iterator: no key twice,
@@ -330,7 +352,10 @@ fn iteration_during_growth_follows_go_rules() {
             }
         }
         for k in initial.difference(&deleted) {
-            assert!(yielded.contains(k), "seed {seed}: key {k} present throughout not yielded");
+            assert!(
+                yielded.contains(k),
+                "seed {seed}: key {k} present throughout not yielded"
+            );
         }
         if m.tables_allocated() > tables0 {
             grown_during += 1;
@@ -340,14 +365,23 @@ fn iteration_during_growth_follows_go_rules() {
         }
         m.check_invariants().unwrap();
     }
-    assert!(grown_during >= 8, "only {grown_during} iterations saw a grow");
-    assert!(splits_during >= 2, "only {splits_during} iterations saw a directory grow");
+    assert!(
+        grown_during >= 8,
+        "only {grown_during} iterations saw a grow"
+    );
+    assert!(
+        splits_during >= 2,
+        "only {splits_during} iterations saw a directory grow"
+    );
 }
 
 #[test]
 fn small_map_holds_eight_and_grows_to_a_16_slot_table() {
     let mut m = std_map(1, 0);
-    assert!(m.snapshot().small.is_none(), "no group before the first assign");
+    assert!(
+        m.snapshot().small.is_none(),
+        "no group before the first assign"
+    );
     for k in 0..8 {
         m.insert(k, k + 100);
     }
@@ -370,7 +404,10 @@ fn go_1_24_grows_a_full_small_map_even_to_update_a_key() {
     }
     assert!(m.is_small());
     m.insert(3, 33); // an update, not a new key
-    assert!(!m.is_small(), "Go 1.24's mapassign_fast64 grows at used == 8 regardless");
+    assert!(
+        !m.is_small(),
+        "Go 1.24's mapassign_fast64 grows at used == 8 regardless"
+    );
     assert_eq!(m.len(), 8);
     assert_eq!(m.get(&3), Some(33));
     m.check_invariants().unwrap();
@@ -383,8 +420,16 @@ fn small_map_delete_leaves_stale_key_and_zero_elem() {
     m.insert(0x99, 5);
     m.remove(&0x1234);
     let g = m.snapshot().small.unwrap();
-    let i = g.keys.iter().position(|&k| k == 0x1234).expect("stale key stays");
-    assert_eq!((g.ctrls >> (8 * i)) as u8, CTRL_EMPTY, "small maps never use tombstones");
+    let i = g
+        .keys
+        .iter()
+        .position(|&k| k == 0x1234)
+        .expect("stale key stays");
+    assert_eq!(
+        (g.ctrls >> (8 * i)) as u8,
+        CTRL_EMPTY,
+        "small maps never use tombstones"
+    );
     assert_eq!(g.elems[i], 0);
     m.check_invariants().unwrap();
 }
@@ -407,7 +452,10 @@ fn tombstone_made_in_full_group_and_reused_by_insert() {
     m.remove(&key_for(0, 3, 2));
     let s = m.snapshot();
     assert_eq!(tombstones(&s), 1);
-    assert_eq!(s.tables[0].growth_left, gl, "a tombstone does not give growthLeft back");
+    assert_eq!(
+        s.tables[0].growth_left, gl,
+        "a tombstone does not give growthLeft back"
+    );
     assert_eq!((s.tables[0].groups[0].ctrls >> 16) as u8, CTRL_DELETED);
 
     // Delete from a group with an empty slot: no tombstone, growthLeft back.
@@ -516,7 +564,10 @@ fn make_with_hint_sizes_the_directory() {
     // targetCapacity 2285 -> 3 tables -> dirSize 4, each 571 -> 1024 slots.
     assert_eq!(s.dir_len, 4);
     assert_eq!(s.global_depth, 2);
-    assert!(s.tables.iter().all(|t| t.capacity == 1024 && t.local_depth == 2));
+    assert!(s
+        .tables
+        .iter()
+        .all(|t| t.capacity == 1024 && t.local_depth == 2));
     let m = std_map(1, 8);
     assert!(m.snapshot().small.is_none() && m.snapshot().dir_len == 0);
     // Absurd hints give an empty map rather than an allocation.
@@ -546,7 +597,10 @@ fn delete_to_empty_and_clear_reseed_but_clear_of_empty_map_does_not() {
     assert_eq!(m.len(), 0);
     let s = m.snapshot();
     assert_eq!(s.tables[0].capacity, 64, "clear keeps the tables");
-    assert!(s.tables[0].groups.iter().all(|g| g.keys.iter().all(|&k| k == 0)));
+    assert!(s.tables[0]
+        .groups
+        .iter()
+        .all(|g| g.keys.iter().all(|&k| k == 0)));
     m.check_invariants().unwrap();
 }
 

@@ -199,9 +199,24 @@ impl fmt::Display for SwissTraceError {
 
 impl std::error::Error for SwissTraceError {}
 
-/// Decodes a swiss-v1 trace from text.
+/// Decodes a swiss-v1 trace from text. Traces recorded by a Go other than 1.24 are
+/// refused: this port follows Go 1.24's map.
 pub fn parse_swiss_trace_str(text: &str) -> Result<SwissTrace, SwissTraceError> {
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    parse(text, false)
+}
+
+/// Decodes a swiss-v1 trace whatever Go version recorded it (the recorder's
+/// `-any-version`), to see where a later Go's map departs from the 1.24 port: replaying
+/// it is expected to fail at the first op whose algorithm changed.
+pub fn parse_swiss_trace_str_any_version(text: &str) -> Result<SwissTrace, SwissTraceError> {
+    parse(text, true)
+}
+
+fn parse(text: &str, any_version: bool) -> Result<SwissTrace, SwissTraceError> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
     let (_, first) = lines
         .next()
         .ok_or_else(|| SwissTraceError::Format("empty trace".into()))?;
@@ -215,7 +230,7 @@ pub fn parse_swiss_trace_str(text: &str) -> Result<SwissTrace, SwissTraceError> 
             header.format
         )));
     }
-    if !(header.go == "go1.24" || header.go.starts_with("go1.24.")) {
+    if !any_version && !(header.go == "go1.24" || header.go.starts_with("go1.24.")) {
         return Err(SwissTraceError::Format(format!(
             "trace recorded by {}; this port follows Go 1.24's map",
             header.go
@@ -352,6 +367,9 @@ pub struct SwissReplayReport {
     /// Assigns that only updated a key of a full small map and still grew it to a table
     /// (Go 1.24's `runtime_mapassign_fast64`).
     pub small_update_grows: usize,
+    /// Assigns that rehashed (grew or split) a table holding tombstones: Go 1.24 has no
+    /// in-place rehash and never prunes tombstones.
+    pub tombstone_rehashes: usize,
 }
 
 /// The first difference between the port and the trace.
@@ -430,11 +448,14 @@ impl Replayer {
             "assign" => {
                 let (k, e) = (key()?, l.elem.ok_or("assign without elem")?);
                 let port = self.port()?;
-                let update_of_full_small = port.is_small() && port.len() == 8 && port.get(&k).is_some();
+                let update_of_full_small =
+                    port.is_small() && port.len() == 8 && port.get(&k).is_some();
+                let (tables, tombstones) = (port.tables_allocated(), port.tombstone_count());
                 port.insert(k, e);
-                if update_of_full_small && !port.is_small() {
-                    self.report.small_update_grows += 1;
-                }
+                let rehashed_tombstones = tombstones > 0 && port.tables_allocated() > tables;
+                let small_grew = update_of_full_small && !port.is_small();
+                self.report.tombstone_rehashes += usize::from(rehashed_tombstones);
+                self.report.small_update_grows += usize::from(small_grew);
             }
             "delete" => {
                 let k = key()?;
@@ -468,7 +489,10 @@ impl Replayer {
                 };
                 let port = self.port.as_ref().ok_or("no map")?;
                 let before = port.iter_snapshot(id);
-                if before.tab.is_some_and(|t| port.table_snapshot(t).index == -1) {
+                if before
+                    .tab
+                    .is_some_and(|t| port.table_snapshot(t).index == -1)
+                {
                     self.report.stale_table_advances += 1;
                 }
                 if before.dir_idx < 0 && port.dir_len() > 0 {
@@ -502,7 +526,8 @@ impl Replayer {
         if d.seed_draws == 1 && l.op != "make" && Some(l.map.seed) == seed_before {
             return Err("port reseeded, Go kept its seed".into());
         }
-        if l.op == "iter_start" && d.iter_draws != usize::from(l.iter.as_ref().is_some_and(|i| i.m)) {
+        if l.op == "iter_start" && d.iter_draws != usize::from(l.iter.as_ref().is_some_and(|i| i.m))
+        {
             return Err("port and Go disagree on drawing iterator offsets".into());
         }
         if Some(l.map.seed) != seed_before && l.op != "make" {
@@ -579,10 +604,9 @@ impl Replayer {
                 .tables
                 .get_mut(&g.t)
                 .ok_or_else(|| format!("trace: group of unknown table {}", g.t))?;
-            let slot = e
-                .1
-                .get_mut(g.g as usize)
-                .ok_or_else(|| format!("trace: group {} outside table {}", g.g, g.t))?;
+            let slot =
+                e.1.get_mut(g.g as usize)
+                    .ok_or_else(|| format!("trace: group {} outside table {}", g.g, g.t))?;
             *slot = g.clone();
         }
         Ok(())
@@ -622,7 +646,11 @@ impl Replayer {
             ));
         }
         if let Some(ps) = &s.small {
-            let gs = self.go.small.as_ref().ok_or("trace: small map without its group")?;
+            let gs = self
+                .go
+                .small
+                .as_ref()
+                .ok_or("trace: small map without its group")?;
             if !group_eq(gs, ps) {
                 return Err(format!("small group: port {ps:?}, Go {gs:?}"));
             }
@@ -641,8 +669,22 @@ impl Replayer {
                 .tables
                 .get(&id)
                 .ok_or_else(|| format!("trace: table {id} has no header"))?;
-            let got = (pt.used, pt.capacity, pt.growth_left, pt.local_depth, pt.index, pt.groups.len() as u64);
-            let want = (gh.used, gh.capacity, gh.growth_left, gh.local_depth, gh.index, gh.groups);
+            let got = (
+                pt.used,
+                pt.capacity,
+                pt.growth_left,
+                pt.local_depth,
+                pt.index,
+                pt.groups.len() as u64,
+            );
+            let want = (
+                gh.used,
+                gh.capacity,
+                gh.growth_left,
+                gh.local_depth,
+                gh.index,
+                gh.groups,
+            );
             if got != want {
                 return Err(format!(
                     "table {id} (used, capacity, growthLeft, localDepth, index, groups): port {got:?}, Go {want:?}"
