@@ -288,6 +288,9 @@ impl fmt::Display for InvariantViolation {
 
 impl std::error::Error for InvariantViolation {}
 
+/// The per-group byte checks `check_table` shares with the small-map check.
+type GroupCheck<'a, K, V> = dyn Fn(&Group<K, V>, &str) -> Result<(), InvariantViolation> + 'a;
+
 fn violation(invariant: Invariant, detail: String) -> Result<(), InvariantViolation> {
     Err(InvariantViolation { invariant, detail })
 }
@@ -404,8 +407,7 @@ where
             return m; // overflow: an empty map
         }
 
-        let dir_size =
-            (target_capacity + MAX_TABLE_CAPACITY as u64 - 1) / MAX_TABLE_CAPACITY as u64;
+        let dir_size = target_capacity.div_ceil(MAX_TABLE_CAPACITY as u64);
         let (dir_size, overflow) = align_up_pow2(dir_size);
         if overflow {
             return m;
@@ -1746,7 +1748,7 @@ where
                         );
                     }
                     let entries = 1usize << (self.global_depth - tab.local_depth);
-                    if tab.index != i as i64 || i % entries != 0 {
+                    if tab.index != i as i64 || !i.is_multiple_of(entries) {
                         return violation(
                             DirectoryDepth,
                             format!("table {t:?} first at {i} has index {}", tab.index),
@@ -1779,7 +1781,7 @@ where
         &self,
         t: TableId,
         keys: &mut HashSet<K>,
-        check_group_bytes: &dyn Fn(&Group<K, V>, &str) -> Result<(), InvariantViolation>,
+        check_group_bytes: &GroupCheck<'_, K, V>,
     ) -> Result<(), InvariantViolation> {
         use Invariant::*;
         let tab = self.tab(t);

@@ -230,7 +230,7 @@ fn parse(text: &str, any_version: bool) -> Result<SwissTrace, SwissTraceError> {
             header.format
         )));
     }
-    if !any_version && !(header.go == "go1.24" || header.go.starts_with("go1.24.")) {
+    if !(any_version || header.go == "go1.24" || header.go.starts_with("go1.24.")) {
         return Err(SwissTraceError::Format(format!(
             "trace recorded by {}; this port follows Go 1.24's map",
             header.go
