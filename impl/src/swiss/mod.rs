@@ -43,6 +43,24 @@
 //! - Deleting clears the elem but not the key (`uint64` has no pointers), so deleted and
 //!   empty slots keep stale keys; `Clear` zeroes whole groups.
 //!
+//! # Where later Go differs (Go 1.27.3's `internal/runtime/maps`, read and recorded)
+//! - `table.pruneTombstones`: when `growthLeft == 0`, an insert first tries to turn
+//!   tombstones no probe sequence needs back into empty slots (if at least 10% of the
+//!   capacity can be recovered) before `rehash`. A 1.27 trace departs from this port at
+//!   the first insert where pruning avoids a grow.
+//! - Small maps: `putSlotSmallFast64` returns nil instead of throwing when the group is
+//!   full, so an update of a key of a full small map no longer grows it; a new key grows
+//!   it with `growToTable` + `uncheckedPutSlotForAssignFast64`.
+//! - `table.Clear` returns early for a table with no entries and no tombstones and, when
+//!   fewer than a quarter of its groups can hold entries (`used*4 <= lengthMask`), zeroes
+//!   only the groups with a full slot (other groups keep stale keys); `Map.Clear` also
+//!   runs when `used == 0` but `tombstonePossible` (a new `Map` field in former padding),
+//!   (the `clearSeq++` of `clearSmall` moved into `Map.Clear`: one increment either way).
+//! - `abi.SwissMapType` became `abi.MapType` with `KeysOff/KeyStride/ElemsOff/ElemStride`
+//!   (for `GOEXPERIMENT=mapsplitgroup`, off by default, which puts all keys before all
+//!   elems); uint64 hashing calls `memHash64AES`/`memHash64Fallback` directly; `Map`,
+//!   `table`, group and `Iter` layouts are otherwise unchanged.
+//!
 //! Deviations from Go common to the whole module (each also marked where it applies):
 //! keys are assumed reflexive (`k == k`), so Go's NaN branches are absent; nothing is ever
 //! freed (tables and group arrays live in arenas so iterators keep their identity); the
