@@ -35,6 +35,7 @@ fn every_swiss_corpus_trace_replays_byte_for_byte() {
     let (mut ops, mut lookups, mut advances, mut groups) = (0, 0, 0, 0);
     let (mut tomb, mut small, mut dir_grows, mut reseeds, mut depth) = (0, 0, 0, 0, 0);
     let (mut stale, mut grown_small, mut update_grows, mut tomb_rehash) = (0, 0, 0, 0);
+    let mut dir_grown = 0;
     for f in &files {
         let trace = parse_swiss_trace(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         let r = replay_swiss_trace(&trace).unwrap_or_else(|m| panic!("{}: {m}", f.display()));
@@ -53,6 +54,7 @@ fn every_swiss_corpus_trace_replays_byte_for_byte() {
         grown_small += r.grown_small_advances;
         update_grows += r.small_update_grows;
         tomb_rehash += r.tombstone_rehashes;
+        dir_grown += r.dir_grown_advances;
     }
     println!(
         "{} traces, {ops} ops, {lookups} lookups, {advances} iterator advances, {groups} groups compared",

@@ -364,6 +364,9 @@ pub struct SwissReplayReport {
     /// Iterator advances of an iterator that started on a small map that has since grown
     /// to a table.
     pub grown_small_advances: usize,
+    /// Iterator advances after the directory grew under the iterator (`Next` shifts
+    /// `dirIdx` and `dirOffset` by the change of `globalDepth`).
+    pub dir_grown_advances: usize,
     /// Assigns that only updated a key of a full small map and still grew it to a table
     /// (Go 1.24's `runtime_mapassign_fast64`).
     pub small_update_grows: usize,
@@ -497,6 +500,9 @@ impl Replayer {
                 }
                 if before.dir_idx < 0 && port.dir_len() > 0 {
                     self.report.grown_small_advances += 1;
+                }
+                if before.m && before.dir_idx >= 0 && before.global_depth < port.global_depth() {
+                    self.report.dir_grown_advances += 1;
                 }
                 let got = self.port()?.iter_next(id);
                 let want = match (l.r#yield, l.end) {
