@@ -35,7 +35,7 @@ fn every_swiss_corpus_trace_replays_byte_for_byte() {
     let (mut ops, mut lookups, mut advances, mut groups) = (0, 0, 0, 0);
     let (mut tomb, mut small, mut dir_grows, mut reseeds, mut depth) = (0, 0, 0, 0, 0);
     let (mut stale, mut grown_small, mut update_grows, mut tomb_rehash) = (0, 0, 0, 0);
-    let mut dir_grown = 0;
+    let (mut dir_grown, mut recomputed) = (0, 0);
     for f in &files {
         let trace = parse_swiss_trace(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         let r = replay_swiss_trace(&trace).unwrap_or_else(|m| panic!("{}: {m}", f.display()));
@@ -55,6 +55,7 @@ fn every_swiss_corpus_trace_replays_byte_for_byte() {
         update_grows += r.small_update_grows;
         tomb_rehash += r.tombstone_rehashes;
         dir_grown += r.dir_grown_advances;
+        recomputed += r.hashes_recomputed;
     }
     println!(
         "{} traces, {ops} ops, {lookups} lookups, {advances} iterator advances, {groups} groups compared",
@@ -210,5 +211,32 @@ fn other_go_versions_report_where_they_depart() {
             ),
             Err(m) => println!("{} ({}): departs at {m}", f.display(), t.header.go),
         }
+    }
+}
+
+/// The default hasher is Go 1.24's `memhash64Fallback`: vectors from real Go
+/// (`tests/go-oracle-swiss/cmd/hashvectors`, run with `GODEBUG=cpu.aes=off`) with the
+/// process' `hashkey`, computed by the map type's `Hasher`.
+#[test]
+fn default_hasher_is_go_1_24_memhash64_fallback() {
+    use gomap_impl::swiss::{GoMemHasher124, SwissHasher};
+    let text = std::fs::read_to_string(corpus_dir().join("memhash64-fallback-go1.24.json"))
+        .expect("hash vectors");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert!(v["go"].as_str().unwrap().starts_with("go1.24"));
+    let mut hashkey = [0u64; 4];
+    for (i, w) in v["hashkey"].as_array().unwrap().iter().enumerate() {
+        hashkey[i] = w.as_u64().unwrap();
+    }
+    let h = GoMemHasher124 { hashkey };
+    let vectors = v["vectors"].as_array().unwrap();
+    assert!(vectors.len() >= 20);
+    for x in vectors {
+        let (k, s, want) = (
+            x["key"].as_u64().unwrap(),
+            x["seed"].as_u64().unwrap(),
+            x["hash"].as_u64().unwrap(),
+        );
+        assert_eq!(h.hash(&k, s), want, "key {k} seed {s:#x}");
     }
 }

@@ -51,6 +51,9 @@ type header struct {
 	GroupSlots       int    `json:"groupSlots"`
 	GroupSize        int    `json:"groupSize"`
 	MaxTableCapacity int    `json:"maxTableCapacity"`
+	// Hashkey is runtime.hashkey when the runtime hashes with memhash64Fallback
+	// (GODEBUG=cpu.aes=off, recorder built with -tags hashkey); absent otherwise.
+	Hashkey *[4]uint64 `json:"hashkey,omitempty"`
 }
 
 type opLine struct {
@@ -358,6 +361,9 @@ func run(c *config, generator string, w io.Writer) (err error) {
 	r := &recorder{c: c, rng: rand.New(rand.NewSource(c.seed)), w: bufio.NewWriter(w), tr: newTracker()}
 	hdr := header{Format: formatName, Go: runtime.Version(), Goarch: runtime.GOARCH, Generator: generator,
 		GroupSlots: groupSlots, GroupSize: groupSize, MaxTableCapacity: maxTableCapacity}
+	if hk, ok := portableHashkey(); ok {
+		hdr.Hashkey = &hk
+	}
 	b, _ := json.Marshal(hdr)
 	r.w.Write(b)
 	r.w.WriteByte('\n')

@@ -24,7 +24,7 @@ OUTDIR="$(cd "$OUTDIR" && pwd)"
 BIN="$HERE/../../target/go-oracle-swiss/bin/go-oracle-swiss"
 mkdir -p "$(dirname "$BIN")"
 echo "record.sh: building recorder with $(GOTOOLCHAIN=local "$GOBIN" version)"
-(cd "$HERE" && GOTOOLCHAIN=local GOFLAGS=-mod=mod GOPROXY=off "$GOBIN" build -o "$BIN" .)
+(cd "$HERE" && GOTOOLCHAIN=local GOFLAGS=-mod=mod GOPROXY=off "$GOBIN" build -tags hashkey -ldflags=-checklinkname=0 -o "$BIN" .)
 
 per=$(( TOTAL / N ))
 [ "$per" -ge 1 ] || per=1
@@ -37,7 +37,11 @@ for ((t = 0; t < N; t++)); do
   seed=$(( (RANDOM << 15 | RANDOM) + 1 ))
   f="$(printf 'swiss-%02d-%s-s%d.jsonl' "$t" "$name" "$seed")"
   # shellcheck disable=SC2086  # flags are intentionally word-split
-  (cd "$OUTDIR" && "$BIN" -seed "$seed" -ops "$ops" $flags -out "$f")
+  # Every other trace hashes with the portable memhash64Fallback, whose keys the
+  # header then carries, so that the Rust side recomputes every hash.
+  aes=""
+  if [ $((t % 2)) -eq 1 ]; then aes="cpu.aes=off"; fi
+  (cd "$OUTDIR" && GODEBUG="$aes" "$BIN" -seed "$seed" -ops "$ops" $flags -out "$f")
   echo "record.sh: $f ($ops ops)"
 done
 echo "record.sh: replay with SWISS_TRACE_DIR=$OUTDIR cargo test -p gomap-impl --test swiss_replay"

@@ -19,7 +19,7 @@ use std::rc::Rc;
 
 use serde::Deserialize;
 
-use super::hash::{SwissHasher, SwissRandom};
+use super::hash::{GoMemHasher124, SwissHasher, SwissRandom};
 use super::map::{GroupSnapshot, IterId, MapSnapshot, SwissMap, TableId};
 
 /// The format name in the header line.
@@ -43,6 +43,11 @@ pub struct SwissHeader {
     pub group_size: usize,
     /// `maxTableCapacity` (1024).
     pub max_table_capacity: usize,
+    /// `runtime.hashkey`, present when the run hashed with the portable
+    /// `memhash64Fallback` (`GODEBUG=cpu.aes=off`): the replayer then recomputes every
+    /// hash with [`GoMemHasher124`] and checks the recorded ones against it.
+    #[serde(default)]
+    pub hashkey: Option<[u64; 4]>,
 }
 
 /// The `Map` header after an op.
@@ -272,14 +277,34 @@ pub fn parse_swiss_trace(path: impl AsRef<Path>) -> Result<SwissTrace, SwissTrac
 }
 
 /// The hasher of a replay: the hashes the trace recorded, by (seed, key).
+/// With Go's `hashkey` (a trace recorded without AES hashing) it computes every hash
+/// itself and checks the recorded ones.
 #[derive(Clone, Debug, Default)]
 pub struct ReplayHasher {
     known: Rc<RefCell<HashMap<(u64, u64), u64>>>,
+    computed: Option<GoMemHasher124>,
 }
 
 impl ReplayHasher {
-    /// Records `hash(key, seed)`; a different hash for a known pair is an error.
+    /// A replay hasher that computes Go's `memhash64Fallback` with this `hashkey`.
+    pub fn with_hashkey(hashkey: [u64; 4]) -> Self {
+        ReplayHasher {
+            known: Rc::default(),
+            computed: Some(GoMemHasher124 { hashkey }),
+        }
+    }
+
+    /// Records `hash(key, seed)`; a different hash for a known pair, or one that differs
+    /// from the computed `memhash64Fallback`, is an error.
     pub fn learn(&self, seed: u64, key: u64, hash: u64) -> Result<(), String> {
+        if let Some(h) = &self.computed {
+            let c = SwissHasher::<u64>::hash(h, &key, seed);
+            if c != hash {
+                return Err(format!(
+                    "key {key} under seed {seed:#x}: Go hashed {hash:#x}, memhash64Fallback gives {c:#x}"
+                ));
+            }
+        }
         let mut k = self.known.borrow_mut();
         match k.insert((seed, key), hash) {
             Some(h) if h != hash => Err(format!(
@@ -299,7 +324,10 @@ impl SwissHasher<u64> for ReplayHasher {
     }
 
     fn try_hash(&self, key: &u64, seed: u64) -> Option<u64> {
-        self.known.borrow().get(&(seed, *key)).copied()
+        match &self.computed {
+            Some(h) => Some(SwissHasher::<u64>::hash(h, key, seed)),
+            None => self.known.borrow().get(&(seed, *key)).copied(),
+        }
     }
 }
 
@@ -358,6 +386,9 @@ pub struct SwissReplayReport {
     pub directory_grows: usize,
     /// Seed changes.
     pub reseeds: usize,
+    /// Recorded hashes checked against the port's own `memhash64Fallback` (traces that
+    /// carry `hashkey`).
+    pub hashes_recomputed: usize,
     /// Iterator advances made while the iterator walked a stale (grown or split) table,
     /// so that every yield was re-looked up in the current table (`grownKeyElem`).
     pub stale_table_advances: usize,
@@ -427,6 +458,7 @@ impl Replayer {
         let seed_before = self.port.as_ref().map(|p| p.seed());
         if let (Some(k), Some(h), Some(s)) = (l.key, l.hash, seed_before) {
             self.hasher.learn(s, k, h)?;
+            self.report.hashes_recomputed += usize::from(self.hasher.computed.is_some());
         }
         {
             let mut d = self.rand.state.borrow_mut();
@@ -716,7 +748,10 @@ impl Replayer {
 /// Replays a swiss-v1 trace on the port; the first difference is the error.
 pub fn replay_swiss_trace(trace: &SwissTrace) -> Result<SwissReplayReport, SwissReplayMismatch> {
     let mut r = Replayer {
-        hasher: ReplayHasher::default(),
+        hasher: match trace.header.hashkey {
+            Some(hk) => ReplayHasher::with_hashkey(hk),
+            None => ReplayHasher::default(),
+        },
         rand: ReplayRandom::default(),
         port: None,
         canon: HashMap::new(),
