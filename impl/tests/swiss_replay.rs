@@ -85,6 +85,14 @@ fn every_swiss_corpus_trace_replays_byte_for_byte() {
         tomb_rehash >= 3,
         "{tomb_rehash} rehashes of tables with tombstones"
     );
+    assert!(
+        dir_grown >= 2,
+        "{dir_grown} advances after the directory grew under the iterator"
+    );
+    assert!(
+        recomputed >= 2000,
+        "{recomputed} hashes recomputed from seed and hashkey"
+    );
 }
 
 fn first_corpus_text() -> String {

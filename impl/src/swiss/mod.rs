@@ -26,7 +26,10 @@
 //! every op, and writes swiss-v1 traces (`docs/swiss-trace-format.md`). [`trace`] replays
 //! them on this port with the recorded seeds, hashes and iterator offsets and compares every
 //! byte, every lookup result and every iterator yield; `impl/tests/swiss_replay.rs`
-//! replays the committed corpus `tests/traces-swiss/`.
+//! replays the committed corpus `tests/traces-swiss/`. Traces recorded with
+//! `GODEBUG=cpu.aes=off` carry `runtime.hashkey`, and the replay then computes every hash
+//! itself with [`GoMemHasher124`] (Go 1.24's `memhash64Fallback`, also checked against
+//! vectors from real Go) instead of taking the recorded ones.
 //!
 //! # Go 1.24 facts this port keeps (checked against the source, see the trace corpus)
 //! - A table never rehashes in place: `rehash` always allocates a table of twice the
