@@ -1553,6 +1553,18 @@ where
                     }
                 }
             }
+            "hole" => {
+                // Empty a slot of the first full group, as if a delete forgot its tombstone:
+                // keys that probed past this group can no longer be found.
+                for g in self.groups[data.0].iter_mut() {
+                    if g.ctrls.match_empty_or_deleted().is_empty() {
+                        g.ctrls.set(0, CTRL_EMPTY);
+                        g.elems[0] = V::default();
+                        return;
+                    }
+                }
+                panic!("no full group");
+            }
             "elem" => {
                 // Copy a non-zero elem of a full slot into an empty slot.
                 let gs = &mut self.groups[data.0];

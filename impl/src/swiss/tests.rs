@@ -687,6 +687,18 @@ fn concurrent_write_throws_go_text_on_iteration() {
 }
 
 #[test]
+fn check_invariants_detects_an_entry_cut_off_from_its_probe_sequence() {
+    let mut m = ident_map();
+    for i in 0..9u64 {
+        m.insert(key_for(0, 1 + i as u8, i), i + 1); // group 0 fills, the 9th goes to group 1
+    }
+    m.check_invariants().unwrap();
+    m.corrupt_for_test("hole");
+    let err = m.check_invariants().expect_err("hole in a full group");
+    assert_eq!(err.invariant, Invariant::EntryFindable, "{err}");
+}
+
+#[test]
 fn check_invariants_detects_corruption() {
     let mut m = ident_map();
     for i in 0..30u64 {
