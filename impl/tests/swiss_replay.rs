@@ -248,3 +248,33 @@ fn default_hasher_is_go_1_24_memhash64_fallback() {
         assert_eq!(h.hash(&k, s), want, "key {k} seed {s:#x}");
     }
 }
+
+/// Go 1.27.3 traces (`tests/traces-swiss/go1.27/`, recorded by this recorder built with Go
+/// 1.27.3, `-any-version`, `GODEBUG=cpu.aes=off`) replay like Go 1.24 until the first op
+/// whose algorithm changed, and depart there: a full small map is no longer grown by an
+/// update; `pruneTombstones` recovers tombstones instead of growing; `clear` leaves the
+/// stale keys of groups without entries.
+#[test]
+fn go_1_27_traces_depart_where_its_map_changed() {
+    let dir = corpus_dir().join("go1.27");
+    let expect = [
+        ("small-update-no-grow.jsonl", "assign", "\"small\""),
+        ("prune-tombstones.jsonl", "assign", "directory"),
+        ("clear-partial-zeroing.jsonl", "clear", "group"),
+    ];
+    for (file, op, what) in expect {
+        let text = std::fs::read_to_string(dir.join(file)).expect(file);
+        assert!(
+            parse_swiss_trace_str(&text).is_err(),
+            "{file}: not a 1.24 trace"
+        );
+        let t = gomap_impl::swiss::parse_swiss_trace_str_any_version(&text).expect(file);
+        assert!(t.header.go.starts_with("go1.27"), "{file}");
+        assert!(t.header.hashkey.is_some(), "{file}: hashes are recomputed");
+        let m = replay_swiss_trace(&t).expect_err(file);
+        println!("{file}: {m}");
+        assert_eq!(m.kind, op, "{file}: {m}");
+        assert!(m.what.contains(what), "{file}: {m}");
+        assert!(m.op >= 10, "{file}: departs at once: {m}");
+    }
+}
