@@ -18,6 +18,7 @@ pub mod hash;
 pub mod map;
 pub mod ordercache;
 pub mod sizeclasses;
+pub mod swiss;
 pub mod syncmap;
 pub mod trace;
 

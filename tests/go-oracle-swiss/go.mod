@@ -1,0 +1,3 @@
+module gomap/go-oracle-swiss
+
+go 1.24
