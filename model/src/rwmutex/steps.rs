@@ -201,9 +201,8 @@ impl RwModel {
             Some(ret) => {
                 s.gs[g as usize].cur = None;
                 s.gs[g as usize].done += 1;
-                s.history.push(Event::Return(g, ret));
                 out = format!("returns {ret}");
-                if !concurrent::linearizable(&SeqMap::default(), &s.history) {
+                if !concurrent::record_return(&mut s.history, &SeqMap::default(), g, ret) {
                     s.ghost.not_linearizable = true;
                 }
             }
