@@ -36,6 +36,19 @@ impl<M: Model> PropDef<M> {
     }
 }
 
+/// A [`PropDef`] named after its check function: `prop!(no_throw, Always, "description")`.
+macro_rules! prop {
+    ($f:ident, $kind:ident, $desc:expr) => {
+        $crate::framework::concurrent::PropDef {
+            name: stringify!($f),
+            kind: $crate::framework::info::Kind::$kind,
+            description: $desc,
+            check: $f,
+        }
+    };
+}
+pub(crate) use prop;
+
 /// The properties a model instance checks: the named ones (all when `names` is None), plus
 /// the sentinel that keeps an exhaustive search from stopping early.
 pub fn selected_properties<M: Model>(
@@ -196,6 +209,23 @@ pub fn tester(init: &SeqMap, history: &[Event]) -> LinearizabilityTester<u8, Seq
 /// Whether the history is linearizable with respect to a map that starts as `init`.
 pub fn linearizable(init: &SeqMap, history: &[Event]) -> bool {
     tester(init, history).is_consistent()
+}
+
+/// Records that goroutine `g`'s operation returned `ret`; returns whether the history is
+/// still linearizable with respect to a map that starts as `init` (only a return can make it
+/// not: stateright notes, trap 5).
+pub fn record_return(history: &mut Vec<Event>, init: &SeqMap, g: u8, ret: MapRet) -> bool {
+    history.push(Event::Return(g, ret));
+    linearizable(init, history)
+}
+
+/// An action as counterexamples show it: `g1: <op> begins` when a goroutine starts an
+/// operation, `g1: <op>: <pc>` when it takes the step at `pc`.
+pub fn action_text(g: u8, op: impl std::fmt::Display, pc: Option<&dyn std::fmt::Debug>) -> String {
+    match pc {
+        None => format!("g{}: {op} begins", g + 1),
+        Some(pc) => format!("g{}: {op}: {pc:?}", g + 1),
+    }
 }
 
 /// The history as text, one event a line, for counterexamples.

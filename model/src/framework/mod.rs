@@ -11,9 +11,13 @@
 //! - [`params`]: parsing a spec's parameters and expected property names.
 //! - [`concurrent`]: what the concurrent models share: property definitions, the sequential
 //!   map their histories are checked against, the event log, goroutine symmetry.
+//! - [`concurrent_model`]: the plumbing of a concurrent model written once: implement
+//!   [`concurrent_model::ConcurrentModel`] and get `Checkable`, `SpecModel` and the bodies of
+//!   stateright's `next_state` and `properties`.
 
 pub mod check;
 pub mod concurrent;
+pub mod concurrent_model;
 pub mod info;
 pub mod log;
 pub mod params;

@@ -45,11 +45,12 @@
 //! mapiterinit, mapiternext).
 
 use crate::framework::check::Checkable;
-use crate::framework::concurrent::{self, PropDef};
-use crate::framework::info::{Kind, ModelInfo, ParamDef, SpecModel};
+use crate::framework::concurrent::{self, prop, PropDef};
+use crate::framework::concurrent_model::ConcurrentModel;
+use crate::framework::info::{ParamDef, SpecModel};
 use crate::framework::log::Log;
 use crate::framework::params;
-use crate::framework::spec::{Spec, SpecError, Strategy};
+use crate::framework::spec::{Spec, SpecError};
 use crate::hmap::properties::live_entries;
 use crate::hmap::steps::Geometry;
 use crate::hmap::{hash_domain, render, state::*};
@@ -583,20 +584,24 @@ impl Model for UnsyncModel {
     }
 
     fn next_state(&self, s: &UnsyncState, a: UAction) -> Option<UnsyncState> {
-        let mut n = s.clone();
-        self.apply(&mut n, &a, &mut Log::default());
-        Some(n)
+        Some(self.next(s, &a))
     }
 
     fn format_action(&self, a: &UAction) -> String {
         match a {
-            UAction::Start { g, op } => format!("g{}: {op} begins", g + 1),
+            UAction::Start { g, op } => concurrent::action_text(*g, op, None),
             UAction::Step {
                 g, op, pc, choice, ..
             } => match pc {
-                Pc::Reseed => format!("g{}: {op}: {pc:?} (hash function {choice})", g + 1),
-                Pc::IterInit => format!("g{}: {op}: {pc:?} (fastrand pick {choice})", g + 1),
-                _ => format!("g{}: {op}: {pc:?}", g + 1),
+                Pc::Reseed => format!(
+                    "{} (hash function {choice})",
+                    concurrent::action_text(*g, op, Some(pc))
+                ),
+                Pc::IterInit => format!(
+                    "{} (fastrand pick {choice})",
+                    concurrent::action_text(*g, op, Some(pc))
+                ),
+                _ => concurrent::action_text(*g, op, Some(pc)),
             },
         }
     }
@@ -606,27 +611,36 @@ impl Model for UnsyncModel {
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
-        concurrent::selected_properties(PROPERTIES, &self.selected, self.exhaustive)
+        self.checked_properties()
     }
 }
 
-impl Checkable for UnsyncModel {
-    fn state_text(&self, s: &UnsyncState) -> String {
+impl ConcurrentModel for UnsyncModel {
+    const MODEL: &'static str = "unsync";
+    const DESCRIPTION: &'static str = "2-3 goroutines on one plain Go 1.19 map without synchronisation: mapassign/mapdelete/mapaccess2/range split at Go's interleaving points, hashWriting detection, throws (runtime/map.go, map_fast64.go)";
+    const PARAMS: &'static [ParamDef] = PARAMS;
+    const PROPERTIES: &'static [PropDef<Self>] = PROPERTIES;
+    type Params = UnsyncParams;
+
+    fn parse_params(spec: &Spec) -> Result<UnsyncParams, SpecError> {
+        parse_params(spec)
+    }
+    fn with_params(p: UnsyncParams, names: Option<&[String]>) -> Self {
+        UnsyncModel::new(p, names)
+    }
+    fn selection(&self) -> (&[usize], bool) {
+        (&self.selected, self.exhaustive)
+    }
+    fn selection_mut(&mut self) -> (&mut Vec<usize>, &mut bool) {
+        (&mut self.selected, &mut self.exhaustive)
+    }
+    fn perform(&self, s: &mut UnsyncState, a: &UAction, log: &mut Log) -> String {
+        self.apply(s, a, log)
+    }
+    fn render(&self, s: &UnsyncState) -> String {
         state_text(s, self.params.geo.bucket_cnt)
     }
-    fn explain_step(&self, s: &UnsyncState, a: &UAction) -> (Vec<String>, String, UnsyncState) {
-        let mut n = s.clone();
-        let mut log = Log::enabled();
-        let out = self.apply(&mut n, a, &mut log);
-        (log.0.unwrap_or_default(), out, n)
-    }
-    fn only(&self, name: &'static str) -> Self {
-        let mut m = self.clone();
-        m.exhaustive = false;
-        m.selected.retain(|&i| PROPERTIES[i].name == name);
-        m
-    }
-    fn symmetry_fn(&self) -> Option<fn(&UnsyncState) -> UnsyncState> {
+    fn symmetry() -> Option<fn(&UnsyncState) -> UnsyncState> {
         Some(representative)
     }
 }
@@ -693,17 +707,6 @@ fn reaches_memory_fault(_: &UnsyncModel, s: &UnsyncState) -> bool {
 }
 fn reaches_silent_race(m: &UnsyncModel, s: &UnsyncState) -> bool {
     m.all_done(s) && s.ghost.raced
-}
-
-macro_rules! prop {
-    ($f:ident, $kind:ident, $desc:expr) => {
-        PropDef {
-            name: stringify!($f),
-            kind: Kind::$kind,
-            description: $desc,
-            check: $f,
-        }
-    };
 }
 
 /// Every property of the `unsync` model.
@@ -799,17 +802,13 @@ pub const PARAMS: &[ParamDef] = &[
     },
 ];
 
-pub fn info() -> ModelInfo {
-    ModelInfo {
-        name: "unsync",
-        description: "2-3 goroutines on one plain Go 1.19 map without synchronisation: mapassign/mapdelete/mapaccess2/range split at Go's interleaving points, hashWriting detection, throws (runtime/map.go, map_fast64.go)",
-        params: PARAMS.to_vec(),
-        properties: PROPERTIES.iter().map(|p| p.info()).collect(),
-    }
-}
-
 /// Builds the model a spec describes, checking every parameter and property name.
 pub fn from_spec(spec: &Spec) -> Result<UnsyncModel, SpecError> {
+    <UnsyncModel as SpecModel>::from_spec(spec)
+}
+
+/// Parses and checks the spec's `[params]`.
+fn parse_params(spec: &Spec) -> Result<UnsyncParams, SpecError> {
     let mut p = UnsyncParams::default();
     let mut pattern_line = None;
     for (name, v) in &spec.params {
@@ -904,23 +903,7 @@ pub fn from_spec(spec: &Spec) -> Result<UnsyncModel, SpecError> {
             ),
         ));
     }
-    let names = params::expected_names(spec, "unsync", PROPERTIES)?;
-    let mut m = UnsyncModel::new(p, Some(&names));
-    m.exhaustive = spec.strategy != Strategy::Simulation;
-    Ok(m)
-}
-
-impl SpecModel for UnsyncModel {
-    const NAME: &'static str = "unsync";
-    fn info() -> ModelInfo {
-        self::info()
-    }
-    fn from_spec(spec: &Spec) -> Result<Self, SpecError> {
-        self::from_spec(spec)
-    }
-    fn set_exhaustive(&mut self, on: bool) {
-        self.exhaustive = on;
-    }
+    Ok(p)
 }
 
 #[cfg(test)]
