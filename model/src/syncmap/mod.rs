@@ -14,7 +14,8 @@
 //! m.read.Load() under mu             Reread
 //! m.dirty[key] (read, write, delete) DirtyLookup, DirtyAdd, NewEntry
 //! missLocked (misses++, promotion)   Miss
-//! dirtyLocked                        DirtyLockedInit, then ExpungeLoad/ExpungeCas per entry
+//! dirtyLocked                        DirtyLockedInit, then per entry of read.m in any order:
+//!                                    ExpungeNext (pick, load), ExpungeCas (retry: ExpungeLoad)
 //! m.read.Store(amended: true)        ReadAmend
 //! Range's promotion under mu         Promote
 //! Range's e.load() per key           RangeNext
@@ -156,10 +157,22 @@ impl Model for SyncMapModel {
                     if c.pc == SPc::Lock && s.mu.is_some() {
                         continue; // blocked in m.mu.Lock()
                     }
+                    if c.pc == SPc::ExpungeNext {
+                        for key in SyncMapModel::unvisited(s, &c) {
+                            actions.push(SAction::Step {
+                                g: i as u8,
+                                op: c.op,
+                                pc: c.pc,
+                                key,
+                            });
+                        }
+                        continue;
+                    }
                     actions.push(SAction::Step {
                         g: i as u8,
                         op: c.op,
                         pc: c.pc,
+                        key: 0,
                     });
                 }
                 None if g.done < self.params.ops_per_goroutine => {
@@ -179,7 +192,17 @@ impl Model for SyncMapModel {
     fn format_action(&self, a: &SAction) -> String {
         match a {
             SAction::Start { g, op } => concurrent::action_text(*g, op, None),
-            SAction::Step { g, op, pc } => concurrent::action_text(*g, op, Some(pc)),
+            SAction::Step {
+                g,
+                op,
+                pc: pc @ SPc::ExpungeNext,
+                key,
+            } => format!(
+                "{} (k{})",
+                concurrent::action_text(*g, op, Some(pc)),
+                key + 1
+            ),
+            SAction::Step { g, op, pc, .. } => concurrent::action_text(*g, op, Some(pc)),
         }
     }
 

@@ -55,6 +55,10 @@ pub enum SPc {
     DirtyAdd,
     StoreLocked,
     DirtyLockedInit,
+    /// dirtyLocked's `for k, e := range read.m`: picks the next key (Go's map order is
+    /// random) and runs tryExpungeLocked's first load of e.p.
+    ExpungeNext,
+    /// tryExpungeLocked's `p := e.p.Load()` again after a failed CAS.
     ExpungeLoad,
     ExpungeCas,
     ReadAmend,
@@ -92,8 +96,10 @@ pub struct SCur {
     /// The result, once known.
     pub ret: Option<MapRet>,
     pub after: After,
-    /// dirtyLocked's position in read.m (keys below it are done).
+    /// dirtyLocked's key in read.m.
     pub cursor: u8,
+    /// dirtyLocked: the keys of read.m it has done (bit k).
+    pub visited: u8,
     /// Range: the readOnly.m it walks.
     pub snap: EntryMap,
     /// Range: value yielded per key (0 = not yielded).
@@ -117,6 +123,7 @@ impl SCur {
             ret: None,
             after: After::Return,
             cursor: 0,
+            visited: 0,
             snap: [None; MAX_KEYS],
             yielded: [0; MAX_KEYS],
             seen: 0,
@@ -202,6 +209,15 @@ impl Default for SyncMapParams {
 /// An action: a goroutine begins an operation (its first step) or takes its next step.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SAction {
-    Start { g: u8, op: SOp },
-    Step { g: u8, op: SOp, pc: SPc },
+    Start {
+        g: u8,
+        op: SOp,
+    },
+    /// `key`: at ExpungeNext, the read.m key dirtyLocked's range visits next; else 0.
+    Step {
+        g: u8,
+        op: SOp,
+        pc: SPc,
+        key: u8,
+    },
 }

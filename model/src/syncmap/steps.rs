@@ -334,8 +334,9 @@ impl SyncMapModel {
                     self.dirty_locked_next(s, c, 0);
                 }
             }
-            SPc::ExpungeLoad => {
+            SPc::ExpungeNext | SPc::ExpungeLoad => {
                 let kk = c.cursor as usize;
+                c.visited |= 1 << kk;
                 let e = s.read.m[kk].expect("cursor on a read key");
                 c.p = s.entries[e as usize];
                 note(log, || {
@@ -510,14 +511,23 @@ impl SyncMapModel {
         }
     }
 
-    fn dirty_locked_next(&self, s: &SmState, c: &mut SCur, from: u8) {
-        match Self::next_key(&s.read.m, from) {
-            Some(n) => {
-                c.cursor = n;
-                c.pc = SPc::ExpungeLoad;
-            }
-            None => c.pc = SPc::ReadAmend,
+    /// dirtyLocked's range over read.m goes on with any key it has not visited yet.
+    // Deviation from Go: any order of read.m's keys is explored; Go's map iteration gives
+    // the rotations of its bucket order (a subset), so every Go order is among them.
+    fn dirty_locked_next(&self, s: &SmState, c: &mut SCur, _from: u8) {
+        if Self::unvisited(s, c).is_empty() {
+            c.pc = SPc::ReadAmend;
+        } else {
+            c.pc = SPc::ExpungeNext;
         }
+    }
+
+    /// The keys of read.m dirtyLocked has not visited.
+    pub(super) fn unvisited(s: &SmState, c: &SCur) -> Vec<u8> {
+        (0..MAX_KEYS)
+            .filter(|&k| s.read.m[k].is_some() && c.visited & (1 << k) == 0)
+            .map(|k| k as u8)
+            .collect()
     }
 
     fn range_begin(&self, _s: &SmState, c: &mut SCur, log: &mut Log) -> Option<MapRet> {
@@ -550,7 +560,13 @@ impl SyncMapModel {
                 }
                 (g, c)
             }
-            SAction::Step { g, .. } => (g, s.gs[g as usize].cur.expect("in an operation")),
+            SAction::Step { g, pc, key, .. } => {
+                let mut c = s.gs[g as usize].cur.expect("in an operation");
+                if pc == SPc::ExpungeNext {
+                    c.cursor = key;
+                }
+                (g, c)
+            }
         };
         let r = self.step(s, &mut c, g, log);
         let mut out = String::new();

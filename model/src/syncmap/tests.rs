@@ -32,6 +32,7 @@ fn run(m: &SyncMapModel, s: &mut SmState, g: u8, op: SOp) -> Vec<String> {
                 g,
                 op: c.op,
                 pc: c.pc,
+                key: SyncMapModel::unvisited(s, &c).first().copied().unwrap_or(0),
             },
             &mut log,
         );
@@ -129,6 +130,7 @@ fn a_range_racing_two_stores_yields_a_mix_the_map_never_held() {
         g: 1,
         op: SOp::Range,
         pc: s.gs[1].cur.unwrap().pc,
+        key: 0,
     };
     let a = next(&s);
     m.apply(&mut s, &a, &mut Log::default()); // yields k1 = v1

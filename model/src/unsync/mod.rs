@@ -190,13 +190,16 @@ pub struct UnsyncParams {
     pub values: u8,
     pub hash_bits: u32,
     pub hint: usize,
-    /// Keys the map holds before the goroutines start (k(keys+1).., each with elem v1),
+    /// Keys the map holds before the goroutines start (k(keys+1).. with elems v1, v2, ..),
     /// inserted by mapassign in order.
     pub initial: u8,
     /// The low hash bits of every key (goroutine keys, then the initial ones): one hash
     /// assignment instead of every injective one (needed with `initial`, whose keys may
     /// share hashes, as real keys do when only the low bits are looked at).
     pub hash_pattern: Option<Vec<u8>>,
+    /// Fixed programs, one per goroutine (instead of choosing from `ops`): the scenarios
+    /// `gomap observe` runs on real goroutines.
+    pub programs: Option<Vec<Vec<UOp>>>,
     pub ops: UOps,
 }
 
@@ -217,6 +220,7 @@ impl Default for UnsyncParams {
             hint: 0,
             initial: 0,
             hash_pattern: None,
+            programs: None,
             ops: UOps {
                 assign: true,
                 delete: false,
@@ -251,6 +255,22 @@ pub struct UGhost {
     pub torn_read: bool,
     /// The last step grew or evacuated while another goroutine was inside an operation.
     pub growth_while_racing: bool,
+    /// With `record_results` (for `gomap observe`): per goroutine, each finished
+    /// operation's result; empty otherwise (so it never splits states).
+    pub results: Vec<Vec<ORes>>,
+    /// With `record_results`: the yields of each goroutine's range loop in progress.
+    pub yields: Vec<Vec<(u64, u64)>>,
+}
+
+/// A finished operation's result, as the Go program sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum ORes {
+    /// mapassign, mapdelete.
+    Unit,
+    /// mapaccess2's (elem, ok).
+    Access(u64, bool),
+    /// A range loop's yields, in order.
+    Range(Vec<(u64, u64)>),
 }
 
 /// The whole state.
@@ -324,6 +344,9 @@ pub struct UnsyncModel {
     pub hash_fns: Vec<HashFn>,
     pub selected: Vec<usize>,
     pub exhaustive: bool,
+    /// Keep every operation's result in the state (`gomap observe` compares them with real
+    /// Go's); off for the specs, whose state counts it would change.
+    pub record_results: bool,
 }
 
 impl UnsyncModel {
@@ -374,6 +397,7 @@ impl UnsyncModel {
             assignments,
             selected: concurrent::select(PROPERTIES, names),
             exhaustive: true,
+            record_results: false,
         }
     }
 
@@ -384,7 +408,7 @@ impl UnsyncModel {
         let mut m = mach.makemap(self.params.hint, h0 as u32, hashes.clone());
         for i in 0..self.params.initial {
             let k = (self.params.keys + 1 + i) as u64;
-            mach.mapassign(&mut m, k, 1, &mut Log::default())
+            mach.mapassign(&mut m, k, i as u64 + 1, &mut Log::default())
                 .expect("one goroutine's mapassign");
         }
         crate::hmap::steps::Machine::collect_arrays(&mut m);
@@ -394,6 +418,12 @@ impl UnsyncModel {
 
     /// The operations goroutine `g` chooses from.
     pub fn choices_for(&self, g: usize) -> Vec<UOp> {
+        if let Some(p) = &self.params.programs {
+            return match p.get(g) {
+                Some(ops) => ops.clone(),
+                None => Vec::new(),
+            };
+        }
         let p = &self.params;
         let reader = g >= p.goroutines as usize;
         let mut v = Vec::new();
@@ -420,7 +450,16 @@ impl UnsyncModel {
         s.ghost.thrown.is_none()
             && s.gs
                 .iter()
-                .all(|g| g.cur.is_none() && g.done == self.params.ops_per_goroutine)
+                .enumerate()
+                .all(|(i, g)| g.cur.is_none() && g.done == self.ops_of(i))
+    }
+
+    /// How many operations goroutine `g` performs.
+    pub fn ops_of(&self, g: usize) -> u8 {
+        match &self.params.programs {
+            Some(p) => p.get(g).map_or(0, |ops| ops.len() as u8),
+            None => self.params.ops_per_goroutine,
+        }
     }
 
     /// Applies an action, logging Go's inner steps; returns (log, outcome text).
@@ -476,11 +515,24 @@ impl UnsyncModel {
             }
             Stepped::Yield(k, e) => {
                 g.cur = Some(gm);
+                if self.record_results {
+                    s.ghost.yields[gi as usize].push((k, e));
+                }
                 format!("range yields (k{k}, v{e})")
             }
             Stepped::Done(res) => {
                 g.cur = None;
                 g.done += 1;
+                if self.record_results {
+                    let r = match (gm.op, res) {
+                        (UOp::Access { .. }, Some((e, ok))) => ORes::Access(e, ok),
+                        (UOp::Range, _) => {
+                            ORes::Range(std::mem::take(&mut s.ghost.yields[gi as usize]))
+                        }
+                        _ => ORes::Unit,
+                    };
+                    s.ghost.results[gi as usize].push(r);
+                }
                 match res {
                     Some((e, ok)) => {
                         if ok && e == 0 {
@@ -551,7 +603,19 @@ impl Model for UnsyncModel {
                         cur: None,
                     })
                     .collect(),
-                ghost: UGhost::default(),
+                ghost: UGhost {
+                    results: if self.record_results {
+                        vec![Vec::new(); n]
+                    } else {
+                        Vec::new()
+                    },
+                    yields: if self.record_results {
+                        vec![Vec::new(); n]
+                    } else {
+                        Vec::new()
+                    },
+                    ..UGhost::default()
+                },
             })
             .collect()
     }
@@ -573,11 +637,17 @@ impl Model for UnsyncModel {
                         });
                     }
                 }
-                None if g.done < self.params.ops_per_goroutine => {
-                    for op in self.choices_for(i) {
-                        actions.push(UAction::Start { g: i as u8, op });
+                None if g.done < self.ops_of(i) => match &self.params.programs {
+                    Some(p) => actions.push(UAction::Start {
+                        g: i as u8,
+                        op: p[i][g.done as usize],
+                    }),
+                    None => {
+                        for op in self.choices_for(i) {
+                            actions.push(UAction::Start { g: i as u8, op });
+                        }
                     }
-                }
+                },
                 None => {}
             }
         }
@@ -796,6 +866,11 @@ pub const PARAMS: &[ParamDef] = &[
         description: "low hash bits of each key, goroutine keys then initial ones, e.g. [1, 0, 0, 0]: one hash assignment",
     },
     ParamDef {
+        name: "programs",
+        default: "(none: goroutines choose from ops)",
+        description: "one fixed program per goroutine, e.g. [[\"assign k1 v1\"], [\"assign k2 v2\"]] (the scenarios gomap observe runs on real Go)",
+    },
+    ParamDef {
         name: "ops",
         default: "[\"assign\"]",
         description: "operations goroutines choose from: assign, delete, access, iterate",
@@ -807,10 +882,27 @@ pub fn from_spec(spec: &Spec) -> Result<UnsyncModel, SpecError> {
     <UnsyncModel as SpecModel>::from_spec(spec)
 }
 
+/// `assign k1 v2`, `delete k1`, `access k2`, `range`.
+pub fn parse_uop(text: &str) -> Option<UOp> {
+    let w: Vec<&str> = text.split_whitespace().collect();
+    let num = |s: &str, p: char| s.strip_prefix(p)?.parse::<u8>().ok();
+    match w.as_slice() {
+        ["assign", k, v] => Some(UOp::Assign {
+            key: num(k, 'k')?,
+            elem: num(v, 'v')?,
+        }),
+        ["delete", k] => Some(UOp::Delete { key: num(k, 'k')? }),
+        ["access", k] => Some(UOp::Access { key: num(k, 'k')? }),
+        ["range"] => Some(UOp::Range),
+        _ => None,
+    }
+}
+
 /// Parses and checks the spec's `[params]`.
 fn parse_params(spec: &Spec) -> Result<UnsyncParams, SpecError> {
     let mut p = UnsyncParams::default();
     let mut pattern_line = None;
+    let mut programs_line = None;
     for (name, v) in &spec.params {
         match name.as_str() {
             "goroutines" => p.goroutines = params::int_param(spec, name, v, 1, 3)? as u8,
@@ -848,6 +940,38 @@ fn parse_params(spec: &Spec) -> Result<UnsyncParams, SpecError> {
                 p.hash_pattern = Some(pat);
             }
             "bucket_cnt" | "load_factor" => crate::hmap::geometry_param(spec, name, v, &mut p.geo)?,
+            "programs" => {
+                let err = |msg: String| spec.error(Some(v.line), Some("params.programs"), msg);
+                let toml::Value::Array(gs) = &v.value else {
+                    return Err(err(
+                        "expected one list of operations per goroutine, such as [[\"assign k1 v1\"], [\"access k1\"]]".into(),
+                    ));
+                };
+                let mut progs = Vec::new();
+                for g in gs {
+                    let Some(ops) = g.as_array() else {
+                        return Err(err(format!("{g} is not a list of operations")));
+                    };
+                    let mut prog = Vec::new();
+                    for op in ops {
+                        let text = op.as_str().unwrap_or("");
+                        prog.push(parse_uop(text).ok_or_else(|| {
+                            err(format!(
+                                "{op} is not an operation (\"assign kN vM\", \"delete kN\", \"access kN\", \"range\")"
+                            ))
+                        })?);
+                    }
+                    if prog.is_empty() || prog.len() > 3 {
+                        return Err(err("each goroutine runs 1 to 3 operations".into()));
+                    }
+                    progs.push(prog);
+                }
+                if progs.is_empty() || progs.len() > 3 {
+                    return Err(err("1 to 3 goroutines".into()));
+                }
+                programs_line = Some(v.line);
+                p.programs = Some(progs);
+            }
             "ops" => {
                 let bits =
                     params::names_param(spec, name, v, &["assign", "delete", "access", "iterate"])?;
@@ -859,6 +983,28 @@ fn parse_params(spec: &Spec) -> Result<UnsyncParams, SpecError> {
                 };
             }
             _ => return Err(params::unknown_param(spec, "unsync", name, v, PARAMS)),
+        }
+    }
+    if let Some(progs) = &p.programs {
+        // The goroutines are the programs; readers are not used.
+        p.goroutines = progs.len() as u8;
+        p.readers = 0;
+        p.ops_per_goroutine = progs.iter().map(|g| g.len()).max().unwrap_or(1) as u8;
+        for op in progs.iter().flatten() {
+            let bad = match *op {
+                UOp::Assign { key, elem } => {
+                    key == 0 || key > p.keys || elem == 0 || elem > p.values
+                }
+                UOp::Delete { key } | UOp::Access { key } => key == 0 || key > p.keys,
+                UOp::Range => false,
+            };
+            if bad {
+                return Err(spec.error(
+                    programs_line,
+                    Some("params.programs"),
+                    format!("{op}: keys are k1..k{} and elems v1..v{}", p.keys, p.values),
+                ));
+            }
         }
     }
     let nkeys = p.keys as usize + p.initial as usize;
