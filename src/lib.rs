@@ -3,12 +3,14 @@
 //! - [`replay`]: Go 1.19 traces replayed on the port or the model;
 //! - [`bench`]: the checker measured per spec;
 //! - [`conformance`]: the port's snapshots as the model's flat states;
-//! - [`observe`]: scenarios for real goroutines and the outcomes real Go produced.
+//! - [`observe`]: scenarios for real goroutines and the outcomes real Go produced;
+//! - [`observe_check`]: those outcomes against the model's (`gomap observe`).
 
 pub mod bench;
 pub mod claims;
 pub mod conformance;
 pub mod observe;
+pub mod observe_check;
 pub mod replay;
 
 /// The model checker's entry points used here. The model crate's module paths are named only

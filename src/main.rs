@@ -7,6 +7,7 @@ mod claims_cmd;
 mod conform_cmd;
 mod explore_cmd;
 mod list_cmd;
+mod observe_cmd;
 mod replay_cmd;
 mod simulate_cmd;
 
@@ -57,6 +58,9 @@ enum Command {
     /// Measure the checker per spec: states/s and peak memory with BFS on 1 and 2 threads and
     /// DFS, each in a child process.
     Bench(bench_cmd::BenchArgs),
+    /// Run a spec's scenario on real goroutines (Go 1.19) and check that every outcome real
+    /// Go produced is one the model reaches; print which outcome classes real Go produced.
+    Observe(observe_cmd::ObserveArgs),
     /// List the models, their parameters with defaults, and their properties.
     List {
         /// Print JSON instead of text.
@@ -91,6 +95,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate_cmd::run(args),
         Command::List { json } => list_cmd::run(json),
         Command::Conform(args) => conform_cmd::run(args),
+        Command::Observe(args) => observe_cmd::run(args),
         Command::Replay(args) => replay_cmd::run(&args),
         Command::Explore {
             spec,

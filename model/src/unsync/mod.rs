@@ -57,6 +57,7 @@ use crate::hmap::{hash_domain, render, state::*};
 use stateright::{Model, Property};
 use std::collections::BTreeMap;
 
+pub mod outcomes;
 pub mod refinement;
 pub mod steps;
 
