@@ -1,8 +1,11 @@
 package main
 
-// Mirrors of Go 1.19 runtime (and reflect) memory layouts, amd64.
-// Every mirror is checked at start-up (checkLayouts) against facts that can
-// be observed from outside the runtime; a mismatch aborts the recorder.
+// Mirrors of the classic runtime map's (and reflect's) memory layouts, amd64,
+// Go 1.19 .. 1.23 and Go 1.24/1.25 built with GOEXPERIMENT=noswissmap. hmap and
+// hiter differ per version: layout_hmap_go119.go (before 1.24) and
+// layout_hmap_go124.go (1.24 on, with clearSeq). Every mirror is checked at
+// start-up (checkLayouts) against facts that can be observed from outside the
+// runtime; a mismatch aborts the recorder.
 
 import (
 	"fmt"
@@ -28,19 +31,6 @@ const (
 	evacuatedY     = 3
 	evacuatedEmpty = 4
 )
-
-// hmap mirrors runtime.hmap (runtime/map.go). 48 bytes on amd64.
-type hmap struct {
-	count      int
-	flags      uint8
-	B          uint8
-	noverflow  uint16
-	hash0      uint32
-	buckets    unsafe.Pointer
-	oldbuckets unsafe.Pointer
-	nevacuate  uintptr
-	extra      *mapextra
-}
 
 // mapextra mirrors runtime.mapextra (runtime/map.go).
 type mapextra struct {
@@ -88,26 +78,6 @@ type maptype struct {
 	flags      uint32
 }
 
-// hiter mirrors runtime.hiter (runtime/map.go), which reflect.hiter
-// (reflect/value.go) mirrors as well. 12 words = 96 bytes.
-type hiter struct {
-	key         unsafe.Pointer
-	elem        unsafe.Pointer
-	t           unsafe.Pointer
-	h           unsafe.Pointer
-	buckets     unsafe.Pointer
-	bptr        unsafe.Pointer
-	overflow    unsafe.Pointer
-	oldoverflow unsafe.Pointer
-	startBucket uintptr
-	offset      uint8
-	wrapped     bool
-	B           uint8
-	i           uint8
-	bucket      uintptr
-	checkBucket uintptr
-}
-
 // mapIter mirrors reflect.MapIter (reflect/value.go): {m Value; hiter hiter}.
 type mapIter struct {
 	m     [3]uintptr // reflect.Value{typ, ptr, flag}
@@ -153,14 +123,14 @@ func checkLayouts() {
 	if unsafe.Sizeof(uintptr(0)) != 8 {
 		fatalf("only 64-bit platforms are supported")
 	}
-	if s := unsafe.Sizeof(hmap{}); s != 48 {
-		fatalf("hmap mirror is %d bytes, want 48", s)
+	if s := unsafe.Sizeof(hmap{}); s != hmapSize {
+		fatalf("hmap mirror is %d bytes, want %d", s, hmapSize)
 	}
 	if s := unsafe.Sizeof(bmap{}); s != bucketSize {
 		fatalf("bmap mirror is %d bytes, want %d", s, bucketSize)
 	}
-	if s := unsafe.Sizeof(hiter{}); s != 12*8 {
-		fatalf("hiter mirror is %d bytes, want 96", s)
+	if s := unsafe.Sizeof(hiter{}); s != hiterSize {
+		fatalf("hiter mirror is %d bytes, want %d", s, hiterSize)
 	}
 	if s := unsafe.Sizeof(reflect.Value{}); s != unsafe.Sizeof([3]uintptr{}) {
 		fatalf("reflect.Value is %d bytes, want 24", s)
@@ -185,5 +155,51 @@ func checkLayouts() {
 	}
 	if mt.hasher == nil {
 		fatalf("nil hasher")
+	}
+	probeClassicMap()
+}
+
+// probeClassicMap checks, on a live map, that the runtime really uses the
+// mirrored hmap: 9 keys fill more than one bucket of 8, so the map grew to
+// B=1, and both buckets together hold exactly the 9 keys, each with the
+// tophash and bucket index that mt.hasher and hash0 give. A Swiss-table map
+// (Go 1.24+ without GOEXPERIMENT=noswissmap) fails this.
+func probeClassicMap() {
+	saved := theMap
+	defer func() { theMap = saved }()
+	theMap = make(map[uint64]uint64)
+	for k := uint64(0); k < 9; k++ {
+		theMap[k] = k + 100
+	}
+	h := curHmap()
+	if h.count != 9 || h.B != 1 || h.buckets == nil || h.oldbuckets != nil || h.flags&flagHashWriting != 0 {
+		fatalf("runtime map is not the classic hmap (count=%d B=%d): a Swiss-table map? "+
+			"Go 1.24 and 1.25 need GOEXPERIMENT=noswissmap", h.count, h.B)
+	}
+	found := 0
+	for i := 0; i < 2; i++ {
+		for b := bucketAt(h.buckets, i); b != nil; b = b.overflow {
+			for s := 0; s < bucketCnt; s++ {
+				if b.tophash[s] < minTopHash {
+					continue
+				}
+				hv := hashKey(b.keys[s], h.hash0)
+				if b.keys[s] >= 9 || b.elems[s] != b.keys[s]+100 || tophash(hv) != b.tophash[s] || int(hv&1) != i {
+					fatalf("runtime map is not the classic hmap (bucket %d slot %d): a Swiss-table map? "+
+						"Go 1.24 and 1.25 need GOEXPERIMENT=noswissmap", i, s)
+				}
+				found++
+			}
+		}
+	}
+	if found != 9 {
+		fatalf("runtime map is not the classic hmap (%d of 9 keys in the buckets)", found)
+	}
+	if hasClearSeq {
+		before := clearSeqOf(h)
+		clearMap()
+		if clearSeqOf(h) != before+1 {
+			fatalf("hmap.clearSeq mirror: mapclear moved it from %d to %d", before, clearSeqOf(h))
+		}
 	}
 }

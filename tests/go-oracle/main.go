@@ -532,10 +532,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "go-oracle:", err)
 		os.Exit(2)
 	}
-	if !strings.HasPrefix(runtime.Version(), "go1.19") {
-		fmt.Fprintf(os.Stderr, "go-oracle: built with %s; the mirrored layouts are Go 1.19's\n", runtime.Version())
-		os.Exit(2)
-	}
 	var w io.Writer = os.Stdout
 	var f *os.File
 	if c.out != "-" {
