@@ -220,6 +220,10 @@ func captureState(out []byte, prev *state) ([]byte, *state) {
 	out = strconv.AppendUint(out, uint64(h.hash0), 10)
 	out = append(out, `,"nevacuate":`...)
 	out = strconv.AppendUint(out, uint64(h.nevacuate), 10)
+	if hasClearSeq {
+		out = append(out, `,"clear_seq":`...)
+		out = strconv.AppendUint(out, clearSeqOf(h), 10)
+	}
 	out = append(out, `,"prealloc_left":`...)
 	out = strconv.AppendInt(out, int64(st.prealloc), 10)
 	out = append(out, `,"buckets_base":"`...)
