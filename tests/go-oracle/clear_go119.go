@@ -12,3 +12,8 @@ func clearMap() {
 }
 
 const clearBuiltin = false
+
+// clearMarksEmpty: before Go 1.21 mapclear zeroes only the bucket array; an
+// open iterator may still yield entries from overflow buckets and from
+// oldbuckets (issue 59411).
+const clearMarksEmpty = false

@@ -1,5 +1,6 @@
-// Command go-oracle runs generated operation sequences on a real Go 1.19
-// map[uint64]uint64 and records them, with the runtime's exact memory state
+// Command go-oracle runs generated operation sequences on a real Go
+// map[uint64]uint64 (the classic hmap: Go 1.19 .. 1.23, and 1.24/1.25 built
+// with GOEXPERIMENT=noswissmap) and records them, with the runtime's exact memory state
 // after every op, in the delta-v1 trace format
 // (/work/shared/spec/go-trace-format.md).
 package main
@@ -30,6 +31,7 @@ type config struct {
 	wDelete      int
 	wLookup      int
 	wMake        int
+	wClear       int
 	clearEvery   int
 	maxLive      int
 	hint         int
@@ -62,6 +64,7 @@ func parseFlags(args []string) (*config, string, error) {
 	fs.IntVar(&c.wDelete, "w-delete", 15, "weight of delete (80% a live key, else a random key)")
 	fs.IntVar(&c.wLookup, "w-lookup", 15, "weight of lookup (50% a live key, else a random key)")
 	fs.IntVar(&c.wMake, "w-make", 0, "weight of a new make (replaces the map, abandons iterators)")
+	fs.IntVar(&c.wClear, "w-clear", 0, "weight of clear (one runtime mapclear: clear(m) from Go 1.21, the range-delete idiom before)")
 	fs.IntVar(&c.clearEvery, "clear-every", 0, "every N ops delete all live keys one by one down to count 0 (reseeds hash0); 0 = never")
 	fs.IntVar(&c.maxLive, "max-live", 0, "if >0, an assign while count >= max-live becomes a delete of a live key")
 	fs.IntVar(&c.hint, "hint", 0, "hint of the initial make")
@@ -102,7 +105,7 @@ func parseFlags(args []string) (*config, string, error) {
 		return nil, "", fmt.Errorf("-hint/-hint-max must be in [0,%d] (keeps B < 16)", maxCount)
 	case c.iterMax < 0 || c.iterMax > 3:
 		return nil, "", fmt.Errorf("-iter-max must be in [0,3]")
-	case c.wAssign < 0 || c.wDelete < 0 || c.wLookup < 0 || c.wMake < 0 || c.wAssign+c.wDelete+c.wLookup+c.wMake == 0:
+	case c.wAssign < 0 || c.wDelete < 0 || c.wLookup < 0 || c.wMake < 0 || c.wClear < 0 || c.wAssign+c.wDelete+c.wLookup+c.wMake+c.wClear == 0:
 		return nil, "", fmt.Errorf("weights must be >= 0 and not all 0")
 	case c.pattern != "uniform" && c.pattern != "samesize":
 		return nil, "", fmt.Errorf("-pattern must be uniform or samesize")
@@ -134,7 +137,7 @@ func parseFlags(args []string) (*config, string, error) {
 }
 
 var flagOrder = []string{"seed", "ops", "keys", "elems", "bigkeys", "w-assign", "w-delete", "w-lookup", "w-make",
-	"clear-every", "max-live", "hint", "hint-max", "pattern", "pattern-bits", "hot-rotate",
+	"w-clear", "clear-every", "max-live", "hint", "hint-max", "pattern", "pattern-bits", "hot-rotate",
 	"iter-on-grow", "iter-prob", "iter-max", "iter-next-prob", "iter-next-prob-grow", "verify-every", "out"}
 
 type iterator struct {
@@ -142,6 +145,10 @@ type iterator struct {
 	it   *reflect.MapIter
 	mi   *mapIter
 	seen map[uint64]bool
+	// stale: entries that were live when a clear ran while this iterator was
+	// open, on runtimes whose mapclear leaves overflow and old buckets as they
+	// were (before Go 1.21); the iterator may still yield them.
+	stale map[uint64]uint64
 	// result of the advance inside iter_start, reported by the first iter_next
 	firstPending bool
 	firstOK      bool
@@ -338,6 +345,26 @@ func (r *recorder) opLookup(k uint64) {
 	r.finish(false)
 }
 
+func (r *recorder) opClear() {
+	r.begin("clear")
+	for _, it := range r.iters {
+		if !clearMarksEmpty {
+			if it.stale == nil {
+				it.stale = map[uint64]uint64{}
+			}
+			for k, e := range r.shadow {
+				it.stale[k] = e
+			}
+		}
+		// every key is deleted: one that is re-inserted is a new entry
+		it.seen = map[uint64]bool{}
+	}
+	clearMap()
+	r.shadowReset()
+	r.clearing = false
+	r.finish(false)
+}
+
 func (r *recorder) opIterStart() {
 	it := &iterator{id: r.nextIter, seen: map[uint64]bool{}}
 	r.nextIter++
@@ -408,6 +435,11 @@ func (r *recorder) opIterNext(idx int) {
 // live at that moment, with its current value, and is not yielded twice
 // unless it was deleted (and re-inserted) in between.
 func (r *recorder) checkYield(it *iterator, k, e uint64) {
+	if sv, sok := r.shadow[k]; (!sok || sv != e) && it.stale != nil {
+		if se, ok := it.stale[k]; ok && se == e {
+			return // a stale entry left behind by mapclear (before Go 1.21)
+		}
+	}
 	if it.seen[k] {
 		fatalf("iterator %d yielded key %d twice", it.id, k)
 	}
@@ -468,7 +500,7 @@ func (r *recorder) step() {
 		}
 		return
 	}
-	x := r.rng.Intn(c.wAssign + c.wDelete + c.wLookup + c.wMake)
+	x := r.rng.Intn(c.wAssign + c.wDelete + c.wLookup + c.wMake + c.wClear)
 	switch {
 	case x < c.wAssign:
 		if c.maxLive > 0 && count >= c.maxLive {
@@ -494,8 +526,10 @@ func (r *recorder) step() {
 		} else {
 			r.opLookup(r.randomKey())
 		}
-	default:
+	case x < c.wAssign+c.wDelete+c.wLookup+c.wMake:
 		r.opMake(r.randomHint())
+	default:
+		r.opClear()
 	}
 }
 
