@@ -87,3 +87,31 @@ func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// TestClearMapIsMapclear checks that clearMap runs runtime.mapclear, not a
+// loop of deletes: mapclear reseeds hash0 and zeroes the whole bucket array
+// (makeBucketArray with dirtyalloc), while mapdelete_fast64 leaves the uint64
+// keys of deleted slots in place.
+func TestClearMapIsMapclear(t *testing.T) {
+	checkLayouts()
+	theMap = make(map[uint64]uint64)
+	for k := uint64(1); k <= 40; k++ {
+		theMap[k] = k
+	}
+	h := curHmap()
+	seq := clearSeqOf(h)
+	buckets, B := h.buckets, h.B
+	clearMap()
+	if h.count != 0 || h.buckets != buckets || h.B != B {
+		t.Fatalf("after clear: count %d, B %d (was %d), same array %v", h.count, h.B, B, h.buckets == buckets)
+	}
+	for i := 0; i < 1<<B; i++ {
+		b := bucketAt(h.buckets, i)
+		if b.tophash != [bucketCnt]uint8{} || b.keys != [bucketCnt]uint64{} || b.overflow != nil {
+			t.Fatalf("bucket %d not zeroed after clear: a loop of deletes, not mapclear", i)
+		}
+	}
+	if hasClearSeq && clearSeqOf(h) != seq+1 {
+		t.Fatalf("clearSeq %d after clear, was %d", clearSeqOf(h), seq)
+	}
+}
