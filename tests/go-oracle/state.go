@@ -251,7 +251,7 @@ func (s *state) growing() bool { return s.old != nil }
 
 // overLoadFactor mirrors runtime/map.go.
 func overLoadFactor(count int, B uint8) bool {
-	return count > bucketCnt && uintptr(count) > 13*((uintptr(1)<<B)/2)
+	return count > bucketCnt && uintptr(count) > loadFactorNum*((uintptr(1)<<B)/2)
 }
 
 // tooManyOverflowBuckets mirrors runtime/map.go.
