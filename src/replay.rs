@@ -383,6 +383,14 @@ impl ModelReplayer<'_> {
                     out => return Err(self.mismatch(op, "iter", "a yield", format!("{out:?}"))),
                 }
             }
+            TraceOpKind::Clear => {
+                return Err(self.mismatch(
+                    op,
+                    "op",
+                    "an op the model has",
+                    "clear: the model has no mapclear",
+                ));
+            }
             TraceOpKind::IterNext { iter, item } => {
                 let Some(it) = self.iters.get_mut(&iter) else {
                     return Err(self.mismatch(op, "iter", "an open iterator", "none"));
