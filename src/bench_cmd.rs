@@ -12,8 +12,9 @@
 //! throughput of the part it searched.
 
 use clap::Args;
-use gomap_model::check::{run_spec, RunOptions};
-use gomap_model::spec::{collect_spec_paths, Spec, Strategy};
+use gomap_model::framework::check::RunOptions;
+use gomap_model::framework::spec::{collect_spec_paths, Spec, Strategy};
+use gomap_model::registry::run_spec;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};

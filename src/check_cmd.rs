@@ -2,9 +2,10 @@
 //! expected one, and every counterexample step by step.
 
 use clap::Args;
-use gomap_model::check::{run_spec, Counterexample, Progress, RunOptions, SpecResult};
-use gomap_model::hmap::properties::Kind;
-use gomap_model::spec::{collect_spec_paths, Spec, SpecError, Verdict};
+use gomap_model::framework::check::{Counterexample, Progress, RunOptions, SpecResult};
+use gomap_model::framework::info::Kind;
+use gomap_model::framework::spec::{collect_spec_paths, Spec, SpecError, Verdict};
+use gomap_model::registry::run_spec;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;

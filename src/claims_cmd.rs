@@ -3,7 +3,7 @@
 //! Nothing here stores a verdict. Each claim has a recipe (the checks that decide it) and a
 //! rule (how their outcomes map to `true`, `false` or `conditional`); running the command
 //! runs the checks:
-//! - specs, through the model checker ([`gomap_model::check::run_spec`]): the verdict of a
+//! - specs, through the model checker ([`gomap_model::registry::run_spec`]): the verdict of a
 //!   property, its counterexample, the state count;
 //! - Go 1.19 programs under tests/go-oracle/claims (built once each: `race/` with `-race`,
 //!   `facts/`, and `nocompile/` files that must fail to build): their output, exit status,
@@ -16,8 +16,9 @@
 //! run (tests/claims.rs).
 
 use clap::Args;
-use gomap_model::check::{run_spec, RunOptions, SpecResult};
-use gomap_model::spec::{Spec, Verdict};
+use gomap_model::framework::check::{RunOptions, SpecResult};
+use gomap_model::framework::spec::{Spec, Verdict};
+use gomap_model::registry::run_spec;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};

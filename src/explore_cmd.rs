@@ -7,7 +7,7 @@
 //! 127.0.0.1:0` asks for a free port: one is found by binding a listener to port 0 and
 //! dropping it, and the explorer is served there.
 
-use gomap_model::spec::Spec;
+use gomap_model::framework::spec::Spec;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::Path;

@@ -24,8 +24,8 @@ pub fn run(json: bool) -> ExitCode {
         println!("  properties:");
         for p in &m.properties {
             let kind = match p.kind {
-                gomap_model::hmap::properties::Kind::Always => "always",
-                gomap_model::hmap::properties::Kind::Sometimes => "sometimes",
+                gomap_model::framework::info::Kind::Always => "always",
+                gomap_model::framework::info::Kind::Sometimes => "sometimes",
             };
             println!("    {:<42} {:<9} {}", p.name, kind, p.description);
         }

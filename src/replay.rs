@@ -29,8 +29,9 @@ use gomap_impl::trace::{
     parse_trace, replay_on_port, yield_difference, BucketsBase, OldBucketsBase, ReplayMismatch,
     ReplayReport, StateDecoder, Trace, TraceError, TraceOp, TraceOpKind,
 };
-use gomap_model::hmap::algo::{ev, Geometry, Log, Machine, StepError, Track};
+use gomap_model::framework::log::Log;
 use gomap_model::hmap::convert::{first_difference, flat_state};
+use gomap_model::hmap::steps::{ev, Geometry, Machine, StepError, Track};
 use gomap_model::hmap::{HmapAction, HmapState, Outcome};
 use serde::Serialize;
 

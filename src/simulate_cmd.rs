@@ -2,7 +2,7 @@
 //! a uniform chooser), for configurations too big to search exhaustively.
 //!
 //! The spec is run as if its `search.strategy` were `simulation`, through the same runner as
-//! `gomap check` (`gomap_model::check::run_spec`), with `--seed`, `--walks` and `--depth`
+//! `gomap check` (`gomap_model::registry::run_spec`), with `--seed`, `--walks` and `--depth`
 //! overriding its search and limits. stateright's simulation counts states, not walks: a walk
 //! of at most `--depth` operations visits at most depth + 1 states, so the search stops after
 //! walks × (depth + 1) states, that is after at least `--walks` walks (more when walks end
@@ -17,9 +17,10 @@
 
 use crate::check_cmd::print_path;
 use clap::Args;
-use gomap_model::check::{run_spec, Progress, RunOptions};
-use gomap_model::hmap::properties::Kind;
-use gomap_model::spec::{Spec, Strategy, Verdict};
+use gomap_model::framework::check::{Progress, RunOptions};
+use gomap_model::framework::info::Kind;
+use gomap_model::framework::spec::{Spec, Strategy, Verdict};
+use gomap_model::registry::run_spec;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -5,7 +5,7 @@
 //! share, so model and port are checked against the same map.
 
 use gomap_impl::syncmap::conform::{SeqSyncMap, SyncOp, SyncRet};
-use gomap_model::concurrent::{MapOp, MapRet, SeqMap};
+use gomap_model::framework::concurrent::{MapOp, MapRet, SeqMap};
 use stateright::semantics::SequentialSpec;
 use std::process::{Command, Output};
 

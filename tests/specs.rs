@@ -2,8 +2,9 @@
 //! its unique-state count (in its `[expect] unique_states`), so a change of the state space is
 //! a deliberate edit of the spec.
 
-use gomap_model::check::{run_spec, RunOptions};
-use gomap_model::spec::{collect_spec_paths, Spec, Strategy};
+use gomap_model::framework::check::RunOptions;
+use gomap_model::framework::spec::{collect_spec_paths, Spec, Strategy};
+use gomap_model::registry::run_spec;
 use std::path::PathBuf;
 
 fn specs() -> Vec<Spec> {

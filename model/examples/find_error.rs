@@ -2,15 +2,15 @@
 //! returns a StepError (the checker would panic on it); prints the path and Go's steps.
 //!
 //! `cargo run --release -p gomap-model --example find_error -- SPEC.toml`
-use gomap_model::hmap::algo::Log;
-use gomap_model::spec::Spec;
+use gomap_model::framework::log::Log;
+use gomap_model::framework::spec::Spec;
 use stateright::Model;
 use std::collections::{HashMap, VecDeque};
 
 fn main() {
     let path = std::env::args().nth(1).expect("spec path");
     let spec = Spec::load(std::path::Path::new(&path)).unwrap();
-    let m = gomap_model::registry::hmap_model(&spec).unwrap();
+    let m = gomap_model::hmap::hmap_model(&spec).unwrap();
     let mut seen: HashMap<
         gomap_model::hmap::HmapState,
         Option<(gomap_model::hmap::HmapState, gomap_model::hmap::HmapAction)>,

@@ -1,21 +1,26 @@
-//! gomap-model: stateright models of Go 1.19's runtime map, the spec files that configure
-//! them, and the runner that checks a spec's expected verdicts.
+//! gomap-model: stateright models of Go's runtime map and sync.Map, the spec files that
+//! configure them, and the runner that checks a spec's expected verdicts.
 //!
-//! - [`hmap`]: one goroutine and one map, at Go's step granularity (runtime/map.go,
-//!   runtime/map_fast64.go).
-//! - [`spec`]: the TOML spec format.
-//! - [`registry`]: the models, their parameters and properties.
-//! - [`check`]: runs a spec and compares verdicts.
+//! - [`framework`]: the spec format, what a model tells the registry, the runner, and what
+//!   the concurrent models share. It knows no model.
+//! - One folder per model, each with the same files where they apply: `state.rs` (types),
+//!   `steps.rs` (Go's functions, in Go's order), `properties.rs`, `render.rs` (text and the
+//!   explorer), `symmetry.rs`, and `mod.rs` (the model and its entry: parameters, `from_spec`,
+//!   `info`):
+//!   - [`hmap`]: one goroutine and one map, at Go's step granularity (runtime/map.go,
+//!     runtime/map_fast64.go);
+//!   - [`unsync`]: goroutines racing on one plain map;
+//!   - [`rwmutex`]: the same map behind a sync.RWMutex;
+//!   - [`syncmap`]: sync.Map with every atomic step separate (sync/map.go);
+//!   - [`cache`]: the postmortem's order-cache update protocol and its fixes.
+//! - [`registry`]: the models a spec can name; running a spec.
 
 pub mod cache;
-pub mod check;
-pub mod concurrent;
+pub mod framework;
 pub mod hmap;
 pub mod registry;
 pub mod rwmutex;
-pub mod spec;
 pub mod syncmap;
 pub mod unsync;
 
-/// Name of the always-true property that keeps exhaustive searches from stopping early.
-pub const EXHAUSTIVE_SENTINEL: &str = "(exhaustive search)";
+pub use framework::check::EXHAUSTIVE_SENTINEL;

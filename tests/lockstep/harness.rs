@@ -24,8 +24,9 @@ use std::rc::Rc;
 use gomap::conformance::flat_from_snapshot;
 use gomap_impl::map::Fault;
 use gomap_impl::{GoMap, IterId, MapHasher, MapParams, RandomSource};
-use gomap_model::hmap::algo::{ev, Geometry, Log, Machine, Track};
+use gomap_model::framework::log::Log;
 use gomap_model::hmap::convert::{first_difference, flat_state, FlatState};
+use gomap_model::hmap::steps::{ev, Geometry, Machine, Track};
 use gomap_model::hmap::{HmapAction, HmapState, Outcome};
 
 /// Hash functions drawn per case (a reseed moves to the next one).

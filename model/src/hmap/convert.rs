@@ -5,12 +5,12 @@
 //! tests), field by field, stale keys and elems included.
 //!
 //! What it abstracts away: array identity (the arena index of an array is renumbered by
-//! [`Machine::collect_arrays`](super::algo::Machine::collect_arrays) after every step),
+//! [`Machine::collect_arrays`](super::steps::Machine::collect_arrays) after every step),
 //! iterators, the hash function and the ghost state. A [`FlatState`] is plain data with the
 //! same fields, names and order as gomap-impl's `HmapSnapshot<u64, u64>`, so either side
 //! converts to it with a field-by-field copy.
 
-use super::types::*;
+use super::state::*;
 
 /// One bmap's raw memory, `bucket_cnt` slots.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -187,7 +187,7 @@ pub fn first_difference(want: &FlatState, got: &FlatState) -> Option<StateDiff> 
 
 #[cfg(test)]
 mod tests {
-    use super::super::algo::{Geometry, Log, Machine, Track};
+    use super::super::steps::{Geometry, Log, Machine, Track};
     use super::*;
     use std::collections::BTreeMap;
 

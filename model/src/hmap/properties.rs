@@ -6,18 +6,12 @@
 //! checked by the transition itself and recorded in `ghost.violations` for the state right
 //! after it.
 
-use super::algo::{ev, viol, Machine};
-use super::types::*;
+use super::state::*;
+use super::steps::{ev, viol, Machine};
 use super::HmapModel;
 use stateright::Property;
 
-/// `always` or `sometimes`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Always,
-    Sometimes,
-}
+use crate::framework::info::Kind;
 
 /// Which ghost state a property needs.
 #[derive(Clone, Copy, Debug, Default)]

@@ -15,7 +15,7 @@
 //! `always` property the state violates. Cells have ids `new-C-D-S`, `old-C-D-S` (chain,
 //! depth in the chain, slot).
 
-use super::types::*;
+use super::state::*;
 use super::HmapModel;
 use std::fmt::Write;
 
@@ -180,6 +180,12 @@ pub fn outcome_text(out: &Outcome) -> String {
             kv: Some((k, v)),
         } => format!("it{iter} yields (k{k}, v{v})"),
         Outcome::Yield { iter, kv: None } => format!("it{iter} done"),
+    }
+}
+
+impl std::fmt::Debug for HmapState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&debug_text(self))
     }
 }
 
@@ -537,7 +543,7 @@ pub fn svg(s: &HmapState, m: &HmapModel) -> String {
     // Violated `always` properties, in red, so a counterexample's last state says what is wrong.
     for &i in &m.selected {
         let p = &super::properties::PROPERTIES[i];
-        if p.kind == super::properties::Kind::Always && !(p.check)(m, s) {
+        if p.kind == super::Kind::Always && !(p.check)(m, s) {
             y += LINE_H + 2.0;
             let _ = write!(
                 body,

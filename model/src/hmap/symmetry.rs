@@ -12,7 +12,7 @@
 //! Used by DFS only (stateright ignores symmetry under BFS); a spec asks for it with
 //! `[search] symmetry = true`.
 
-use super::types::*;
+use super::state::*;
 
 fn permute_bits(bits: u64, new_of: &[u64]) -> u64 {
     let mut out = 0u64;

@@ -1,9 +1,10 @@
 //! Unit tests of the hmap model's transition function, called as a plain function (no
 //! checker), in the style of Go's runtime/map_test.go.
 
-use super::algo::{Geometry, Log, Machine, Track};
-use super::types::*;
+use super::state::*;
+use super::steps::{Geometry, Machine, Track};
 use super::{HmapModel, HmapParams};
+use crate::framework::log::Log;
 use stateright::Model;
 use std::collections::BTreeMap;
 
@@ -168,7 +169,7 @@ fn a_lookup_during_growth_reads_only_the_unevacuated_old_bucket() {
     );
     assert!(log.0.unwrap()[0].contains("search old bucket 3"));
     assert_ne!(
-        s.ghost.violations & super::algo::viol::S14_OLD_BEFORE_NEW,
+        s.ghost.violations & super::steps::viol::S14_OLD_BEFORE_NEW,
         0
     );
 }
@@ -243,8 +244,8 @@ fn an_iterator_yields_a_key_again_after_delete_and_reinsert_ahead_of_it() {
             kv: Some((1, 1))
         }
     );
-    assert_ne!(s.ghost.violations & super::algo::viol::ITER_KEY_TWICE, 0);
-    assert_eq!(s.ghost.violations & super::algo::viol::ITER_ENTRY_TWICE, 0);
+    assert_ne!(s.ghost.violations & super::steps::viol::ITER_KEY_TWICE, 0);
+    assert_eq!(s.ghost.violations & super::steps::viol::ITER_ENTRY_TWICE, 0);
 }
 
 #[test]
@@ -294,7 +295,7 @@ fn a_load_factor_above_the_bucket_size_makes_mapassign_loop_and_is_reported() {
     step(&m, &mut s, assign(1, 1));
     step(&m, &mut s, assign(2, 1));
     let r = m.step(&mut s, &assign(3, 1), None, &mut Log::default());
-    assert_eq!(r, Err(super::algo::StepError::GrowLoop));
+    assert_eq!(r, Err(super::steps::StepError::GrowLoop));
 }
 
 #[test]

@@ -17,13 +17,15 @@
 //! be deeper than the first one found, so the path is searched again, single-threaded and
 //! depth-bounded, until no shorter one exists.
 
-use crate::hmap::{properties, render, HmapModel};
-use crate::registry;
-use crate::spec::{Spec, SpecError, Strategy, Verdict};
+use super::info::Kind;
+use super::spec::{Spec, Strategy, Verdict};
 use serde::Serialize;
 use stateright::{Checker, Expectation, HasDiscoveries, Model, Path, UniformChooser};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
+
+/// Name of the always-true property that keeps exhaustive searches from stopping early.
+pub const EXHAUSTIVE_SENTINEL: &str = "(exhaustive search)";
 
 /// A progress report during a long search.
 #[derive(Clone, Debug)]
@@ -60,7 +62,7 @@ pub struct Counterexample {
 #[derive(Clone, Debug, Serialize)]
 pub struct PropertyResult {
     pub name: String,
-    pub kind: properties::Kind,
+    pub kind: Kind,
     pub expected: Verdict,
     pub verdict: Verdict,
     pub ok: bool,
@@ -111,24 +113,19 @@ impl Default for RunOptions<'_> {
     }
 }
 
-/// Loads and checks one spec file.
-pub fn run_spec_file(path: &std::path::Path, opts: &RunOptions) -> Result<SpecResult, SpecError> {
-    let spec = Spec::load(path)?;
-    run_spec(&spec, opts)
-}
-
-/// Checks a parsed spec with the model it names.
-pub fn run_spec(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError> {
-    let entry = registry::entry(spec)?;
-    (entry.validate)(spec)?;
-    (entry.run)(spec, opts)
-}
-
 /// A function from a state to the representative of its symmetry class.
 pub type Representative<S> = fn(&S) -> S;
 
 /// What the runner needs of a model beyond stateright's [`Model`].
-pub trait Checkable: Model + Clone + Send + Sync + 'static {
+pub trait Checkable:
+    Model<
+        State: Clone + PartialEq + std::hash::Hash + Send + Sync + std::fmt::Debug + 'static,
+        Action: Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
     /// The state, readably (a few lines).
     fn state_text(&self, s: &Self::State) -> String;
     /// Runs one step with Go's internal steps logged: (Go's inner steps, what the program
@@ -163,40 +160,16 @@ pub trait Checkable: Model + Clone + Send + Sync + 'static {
     }
 }
 
-impl Checkable for HmapModel {
-    fn state_text(&self, s: &Self::State) -> String {
-        render::state_text(s, self)
-    }
-    fn explain_step(
-        &self,
-        s: &Self::State,
-        a: &Self::Action,
-    ) -> (Vec<String>, String, Self::State) {
-        let (next, out, log) = self.explain(s, a);
-        (log, render::outcome_text(&out), next)
-    }
-    fn only(&self, name: &'static str) -> Self {
-        let mut m = self.clone();
-        m.exhaustive = false;
-        m.selected
-            .retain(|&i| properties::PROPERTIES[i].name == name);
-        m
-    }
-    fn symmetry_fn(&self) -> Option<Representative<Self::State>> {
-        Some(crate::hmap::symmetry::representative)
-    }
-}
-
-fn kind_of<M: Model>(model: &M, name: &str) -> properties::Kind {
+fn kind_of<M: Model>(model: &M, name: &str) -> Kind {
     model
         .properties()
         .iter()
         .find(|p| p.name == name)
         .map(|p| match p.expectation {
-            Expectation::Sometimes => properties::Kind::Sometimes,
-            _ => properties::Kind::Always,
+            Expectation::Sometimes => Kind::Sometimes,
+            _ => Kind::Always,
         })
-        .unwrap_or(properties::Kind::Always)
+        .unwrap_or(Kind::Always)
 }
 
 fn explain<M>(model: &M, path: &Path<M::State, M::Action>) -> Counterexample
@@ -365,10 +338,10 @@ where
         };
         let found = discoveries.get(name).cloned();
         let verdict = match (kind, &found, complete) {
-            (properties::Kind::Always, Some(_), _) => Verdict::Violated,
-            (properties::Kind::Always, None, true) => Verdict::Holds,
-            (properties::Kind::Sometimes, Some(_), _) => Verdict::Holds,
-            (properties::Kind::Sometimes, None, true) => Verdict::Violated,
+            (Kind::Always, Some(_), _) => Verdict::Violated,
+            (Kind::Always, None, true) => Verdict::Holds,
+            (Kind::Sometimes, Some(_), _) => Verdict::Holds,
+            (Kind::Sometimes, None, true) => Verdict::Violated,
             (_, None, false) => Verdict::Incomplete,
         };
         let counterexample = found.map(|p| {

@@ -70,10 +70,9 @@
 //!   collected, whatever the number of completed updates. The leak the seed blames on
 //!   `updateStatus` would break it.
 
-use crate::check::Checkable;
-use crate::hmap::properties::Kind;
-use crate::registry::{ModelInfo, ParamDef, PropertyInfo};
-use crate::spec::{Spec, SpecError, Strategy, Verdict};
+use crate::framework::check::Checkable;
+use crate::framework::info::{Kind, ModelInfo, ParamDef, PropertyInfo, SpecModel};
+use crate::framework::spec::{Spec, SpecError, Strategy, Verdict};
 use stateright::{Model, Property};
 use std::fmt::Write as _;
 
@@ -1476,7 +1475,7 @@ pub fn info() -> ModelInfo {
 fn str_list(
     spec: &Spec,
     name: &str,
-    v: &crate::spec::ParamValue,
+    v: &crate::framework::spec::ParamValue,
 ) -> Result<Vec<String>, SpecError> {
     let field = format!("params.{name}");
     let toml::Value::Array(items) = &v.value else {
@@ -1651,11 +1650,17 @@ pub fn from_spec(spec: &Spec) -> Result<CacheModel, SpecError> {
     Ok(model)
 }
 
-pub fn run(
-    spec: &Spec,
-    opts: &crate::check::RunOptions,
-) -> Result<crate::check::SpecResult, SpecError> {
-    Ok(crate::check::run_model(spec, from_spec(spec)?, opts))
+impl SpecModel for CacheModel {
+    const NAME: &'static str = "cache";
+    fn info() -> ModelInfo {
+        self::info()
+    }
+    fn from_spec(spec: &Spec) -> Result<Self, SpecError> {
+        self::from_spec(spec)
+    }
+    fn set_exhaustive(&mut self, on: bool) {
+        self.exhaustive = on;
+    }
 }
 
 #[cfg(test)]

@@ -48,12 +48,12 @@
 //! LoadOrStore, tryLoadOrStore, LoadAndDelete, Delete, delete, Range, missLocked,
 //! dirtyLocked, tryExpungeLocked.
 
-use crate::check::Checkable;
-use crate::concurrent::{self, note, Event, MapOp, MapRet, PropDef, SeqMap};
-use crate::hmap::algo::Log;
-use crate::hmap::properties::Kind;
-use crate::registry::{ModelInfo, ParamDef};
-use crate::spec::{Spec, SpecError, Strategy};
+use crate::framework::check::Checkable;
+use crate::framework::concurrent::{self, Event, MapOp, MapRet, PropDef, SeqMap};
+use crate::framework::info::{Kind, ModelInfo, ParamDef, SpecModel};
+use crate::framework::log::{note, Log};
+use crate::framework::params;
+use crate::framework::spec::{Spec, SpecError, Strategy};
 use stateright::{Model, Property};
 
 /// Keys k1..k3 at indices 0..2.
@@ -1295,17 +1295,15 @@ pub fn from_spec(spec: &Spec) -> Result<SyncMapModel, SpecError> {
     let mut p = SyncMapParams::default();
     for (name, v) in &spec.params {
         match name.as_str() {
-            "goroutines" => p.goroutines = concurrent::int_param(spec, name, v, 1, 3)? as u8,
+            "goroutines" => p.goroutines = params::int_param(spec, name, v, 1, 3)? as u8,
             "ops_per_goroutine" => {
-                p.ops_per_goroutine = concurrent::int_param(spec, name, v, 1, 3)? as u8
+                p.ops_per_goroutine = params::int_param(spec, name, v, 1, 3)? as u8
             }
-            "keys" => p.keys = concurrent::int_param(spec, name, v, 1, MAX_KEYS as i64)? as u8,
-            "values" => p.values = concurrent::int_param(spec, name, v, 1, 3)? as u8,
-            "prefill" => {
-                p.prefill = concurrent::int_param(spec, name, v, 0, MAX_KEYS as i64)? as u8
-            }
-            "ops" => p.ops = concurrent::names_param(spec, name, v, OP_NAMES)?,
-            _ => return Err(concurrent::unknown_param(spec, "syncmap", name, v, PARAMS)),
+            "keys" => p.keys = params::int_param(spec, name, v, 1, MAX_KEYS as i64)? as u8,
+            "values" => p.values = params::int_param(spec, name, v, 1, 3)? as u8,
+            "prefill" => p.prefill = params::int_param(spec, name, v, 0, MAX_KEYS as i64)? as u8,
+            "ops" => p.ops = params::names_param(spec, name, v, OP_NAMES)?,
+            _ => return Err(params::unknown_param(spec, "syncmap", name, v, PARAMS)),
         }
     }
     if p.prefill > p.keys {
@@ -1325,10 +1323,23 @@ pub fn from_spec(spec: &Spec) -> Result<SyncMapModel, SpecError> {
             ),
         ));
     }
-    let names = concurrent::expected_names(spec, "syncmap", PROPERTIES)?;
+    let names = params::expected_names(spec, "syncmap", PROPERTIES)?;
     let mut m = SyncMapModel::new(p, Some(&names));
     m.exhaustive = spec.strategy != Strategy::Simulation;
     Ok(m)
+}
+
+impl SpecModel for SyncMapModel {
+    const NAME: &'static str = "syncmap";
+    fn info() -> ModelInfo {
+        self::info()
+    }
+    fn from_spec(spec: &Spec) -> Result<Self, SpecError> {
+        self::from_spec(spec)
+    }
+    fn set_exhaustive(&mut self, on: bool) {
+        self.exhaustive = on;
+    }
 }
 
 #[cfg(test)]

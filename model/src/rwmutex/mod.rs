@@ -32,13 +32,14 @@
 //! Follows Go 1.19.8 sync/rwmutex.go (RLock, RUnlock, rUnlockSlow, Lock, Unlock) and, for
 //! the map, what crate::unsync follows.
 
-use crate::check::Checkable;
-use crate::concurrent::{self, note, Event, MapOp, MapRet, PropDef, SeqMap};
-use crate::hmap::algo::{Geometry, Log};
-use crate::hmap::properties::Kind;
-use crate::hmap::types::HmapState;
-use crate::registry::{ModelInfo, ParamDef};
-use crate::spec::{Spec, SpecError, Strategy};
+use crate::framework::check::Checkable;
+use crate::framework::concurrent::{self, Event, MapOp, MapRet, PropDef, SeqMap};
+use crate::framework::info::{Kind, ModelInfo, ParamDef, SpecModel};
+use crate::framework::log::{note, Log};
+use crate::framework::params;
+use crate::framework::spec::{Spec, SpecError, Strategy};
+use crate::hmap::state::HmapState;
+use crate::hmap::steps::Geometry;
 use crate::unsync::{self, GMap, Stepped, Steps, UOp};
 use stateright::{Model, Property};
 use std::collections::BTreeMap;
@@ -350,7 +351,18 @@ impl RwModel {
             }
             LPc::Critical => {
                 let mut gm = c.map.expect("in the critical section");
-                let r = self.steps.step(&mut s.m, &mut gm, g, log);
+                // Deviation from Go: the map operation runs as one step here. Inside the
+                // critical section no other goroutine touches the map (a writer excludes
+                // everyone, readers only load), so interleaving its loads and stores with
+                // other goroutines' steps adds states but no behaviour: a sound reduction.
+                // A delete that empties the map keeps the hash function (no reseed): under
+                // the lock every hash function gives the same contents.
+                let r = loop {
+                    let r = self.steps.step(&mut s.m, &mut gm, g, 0, &[], log);
+                    if r != Stepped::Continue {
+                        break r;
+                    }
+                };
                 c.map = Some(gm);
                 match r {
                     Stepped::Continue | Stepped::Yield(..) => {}
@@ -731,19 +743,17 @@ pub fn from_spec(spec: &Spec) -> Result<RwModel, SpecError> {
     let mut p = RwParams::default();
     for (name, v) in &spec.params {
         match name.as_str() {
-            "goroutines" => p.goroutines = concurrent::int_param(spec, name, v, 1, 3)? as u8,
+            "goroutines" => p.goroutines = params::int_param(spec, name, v, 1, 3)? as u8,
             "ops_per_goroutine" => {
-                p.ops_per_goroutine = concurrent::int_param(spec, name, v, 1, 3)? as u8
+                p.ops_per_goroutine = params::int_param(spec, name, v, 1, 3)? as u8
             }
-            "keys" => p.keys = concurrent::int_param(spec, name, v, 1, 4)? as u8,
-            "values" => p.values = concurrent::int_param(spec, name, v, 1, 3)? as u8,
-            "hash_bits" => p.hash_bits = concurrent::int_param(spec, name, v, 0, 3)? as u32,
-            "hint" => p.hint = concurrent::int_param(spec, name, v, 0, 64)? as usize,
-            "bucket_cnt" | "load_factor" => concurrent::geometry_param(spec, name, v, &mut p.geo)?,
-            "ops" => {
-                p.ops = concurrent::names_param(spec, name, v, &["assign", "delete", "access"])?
-            }
-            _ => return Err(concurrent::unknown_param(spec, "rwmutex", name, v, PARAMS)),
+            "keys" => p.keys = params::int_param(spec, name, v, 1, 4)? as u8,
+            "values" => p.values = params::int_param(spec, name, v, 1, 3)? as u8,
+            "hash_bits" => p.hash_bits = params::int_param(spec, name, v, 0, 3)? as u32,
+            "hint" => p.hint = params::int_param(spec, name, v, 0, 64)? as usize,
+            "bucket_cnt" | "load_factor" => crate::hmap::geometry_param(spec, name, v, &mut p.geo)?,
+            "ops" => p.ops = params::names_param(spec, name, v, &["assign", "delete", "access"])?,
+            _ => return Err(params::unknown_param(spec, "rwmutex", name, v, PARAMS)),
         }
     }
     if p.keys as u64 > 1 << p.hash_bits {
@@ -767,10 +777,23 @@ pub fn from_spec(spec: &Spec) -> Result<RwModel, SpecError> {
             ),
         ));
     }
-    let names = concurrent::expected_names(spec, "rwmutex", PROPERTIES)?;
+    let names = params::expected_names(spec, "rwmutex", PROPERTIES)?;
     let mut m = RwModel::new(p, Some(&names));
     m.exhaustive = spec.strategy != Strategy::Simulation;
     Ok(m)
+}
+
+impl SpecModel for RwModel {
+    const NAME: &'static str = "rwmutex";
+    fn info() -> ModelInfo {
+        self::info()
+    }
+    fn from_spec(spec: &Spec) -> Result<Self, SpecError> {
+        self::from_spec(spec)
+    }
+    fn set_exhaustive(&mut self, on: bool) {
+        self.exhaustive = on;
+    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@
 //! with no hash there has never been assigned since the last reseed, so it cannot be in the
 //! map (this is how a replay of a Go trace supplies hashes).
 
-use super::types::*;
+use super::state::*;
+pub use crate::framework::log::Log;
 
 /// Go's bucketCnt and load factor, as parameters: Go's are 8 and 13/2, exhaustive checks use
 /// smaller buckets so that growth and overflow happen with few keys.
@@ -93,20 +94,15 @@ pub fn roundupsize(size: usize) -> usize {
     size.div_ceil(PAGE_SIZE) * PAGE_SIZE
 }
 
-/// A trace of what an operation did inside, in Go's terms, for counterexamples and the
-/// explorer. Disabled (None) on the checker's hot path.
-#[derive(Default)]
-pub struct Log(pub Option<Vec<String>>);
-
-impl Log {
-    pub fn enabled() -> Self {
-        Log(Some(Vec::new()))
-    }
-    fn note(&mut self, f: impl FnOnce() -> String) {
-        if let Some(v) = &mut self.0 {
-            v.push(f());
-        }
-    }
+/// What a bounded [`Machine::mapiternext_slots`] ended with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IterNext {
+    /// The range loop's next (key, elem).
+    Yield(u64, u64),
+    /// The iteration is over (the iterator is dropped).
+    Done,
+    /// The slot budget ran out; the iterator holds the position.
+    Pending,
 }
 
 /// Which ghost state the transition keeps up to date (see [`Ghost`]).
@@ -224,7 +220,8 @@ impl Machine {
     }
 
     /// A fresh bucket array of 2^b chains of one zeroed bmap (`newarray`).
-    fn new_array(s: &mut HmapState, b: u8) -> ArrayId {
+    /// `makeBucketArray`: a fresh array of 2^B empty chains in the arena.
+    pub fn new_array(s: &mut HmapState, b: u8) -> ArrayId {
         s.arrays.push(vec![vec![Bmap::default()]; 1usize << b]);
         (s.arrays.len() - 1) as ArrayId
     }
@@ -970,11 +967,29 @@ impl Machine {
         offset: u8,
         log: &mut Log,
     ) -> Result<(u8, Option<(u64, u64)>), StepError> {
+        match self.mapiterinit_only(s, start_bucket, offset, log)? {
+            None => Ok((s.next_iter_id.wrapping_sub(1), None)),
+            Some(id) => {
+                let kv = self.mapiternext(s, id, log)?;
+                Ok((id, kv))
+            }
+        }
+    }
+
+    /// mapiterinit up to (not including) its first mapiternext: the new iterator's id, or
+    /// None when the map is empty (no iterator is created).
+    pub fn mapiterinit_only(
+        &self,
+        s: &mut HmapState,
+        start_bucket: u16,
+        offset: u8,
+        log: &mut Log,
+    ) -> Result<Option<u8>, StepError> {
         let id = s.next_iter_id;
         s.next_iter_id = s.next_iter_id.wrapping_add(1);
         if s.h.count == 0 {
             log.note(|| "count == 0: iteration over".into());
-            return Ok((id, None));
+            return Ok(None);
         }
         if start_bucket as usize >= 1usize << s.h.b || offset as usize >= self.bucket_cnt() {
             return Err(StepError::BadIteratorStart {
@@ -1010,8 +1025,7 @@ impl Machine {
         });
         // Remember we have an iterator.
         s.h.flags |= ITERATOR | OLD_ITERATOR;
-        let kv = self.mapiternext(s, id, log)?;
-        Ok((id, kv))
+        Ok(Some(id))
     }
 
     /// `mapiternext(it)`. When the iteration is over the iterator is dropped (the range loop
@@ -1022,6 +1036,24 @@ impl Machine {
         id: u8,
         log: &mut Log,
     ) -> Result<Option<(u64, u64)>, StepError> {
+        match self.mapiternext_slots(s, id, usize::MAX, log)? {
+            IterNext::Yield(k, e) => Ok(Some((k, e))),
+            IterNext::Done => Ok(None),
+            IterNext::Pending => unreachable!("an unbounded mapiternext finishes"),
+        }
+    }
+
+    /// `mapiternext(it)` examining at most `budget` slots: the concurrent models take one slot
+    /// per step (another goroutine may run between two slots), the sequential model runs it
+    /// to the end. On `Pending` the iterator's fields (bucket, bptr, i, checkBucket, wrapped)
+    /// hold where Go's locals were, so the next call resumes there.
+    pub fn mapiternext_slots(
+        &self,
+        s: &mut HmapState,
+        id: u8,
+        mut budget: usize,
+        log: &mut Log,
+    ) -> Result<IterNext, StepError> {
         let idx = s
             .iters
             .iter()
@@ -1080,6 +1112,16 @@ impl Machine {
             }
             let p = b.unwrap();
             while i < bc {
+                if budget == 0 {
+                    let itm = &mut s.iters[idx];
+                    itm.bucket = bucket as u16;
+                    itm.bptr = Some(p);
+                    itm.i = i as u8;
+                    itm.check_bucket = check_bucket;
+                    itm.wrapped = wrapped;
+                    return Ok(IterNext::Pending);
+                }
+                budget -= 1;
                 let offi = (i + it.offset as usize) & (bc - 1);
                 let bm = s.bmap(p);
                 let top = bm.tophash[offi];
@@ -1189,6 +1231,9 @@ impl Machine {
                 });
             }
         }
-        Ok(result)
+        Ok(match result {
+            Some((k, e)) => IterNext::Yield(k, e),
+            None => IterNext::Done,
+        })
     }
 }

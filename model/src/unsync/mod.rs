@@ -44,649 +44,22 @@
 //! mapdelete_fast64, growWork_fast64, evacuate_fast64), runtime/map.go (hashGrow,
 //! mapiterinit, mapiternext).
 
-use crate::check::Checkable;
-use crate::concurrent::{self, note, PropDef};
-use crate::hmap::algo::{too_many_overflow_buckets, Geometry, Log, Machine, StepError, Track};
-use crate::hmap::properties::{live_entries, Kind};
-use crate::hmap::{hash_domain, render, types::*};
-use crate::registry::{ModelInfo, ParamDef};
-use crate::spec::{Spec, SpecError, Strategy};
+use crate::framework::check::Checkable;
+use crate::framework::concurrent::{self, PropDef};
+use crate::framework::info::{Kind, ModelInfo, ParamDef, SpecModel};
+use crate::framework::log::Log;
+use crate::framework::params;
+use crate::framework::spec::{Spec, SpecError, Strategy};
+use crate::hmap::properties::live_entries;
+use crate::hmap::steps::Geometry;
+use crate::hmap::{hash_domain, render, state::*};
 use stateright::{Model, Property};
 use std::collections::BTreeMap;
 
-/// A Go operation a goroutine performs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-pub enum UOp {
-    /// `m[k] = v`.
-    Assign { key: u8, elem: u8 },
-    /// `delete(m, k)`.
-    Delete { key: u8 },
-    /// `v, ok := m[k]`.
-    Access { key: u8 },
-    /// `for k, v := range m {}` (start bucket 0, offset 0).
-    Range,
-}
+pub mod refinement;
+pub mod steps;
 
-impl UOp {
-    pub fn writes(&self) -> bool {
-        matches!(self, UOp::Assign { .. } | UOp::Delete { .. })
-    }
-    fn key(&self) -> u64 {
-        match *self {
-            UOp::Assign { key, .. } | UOp::Delete { key } | UOp::Access { key } => key as u64,
-            UOp::Range => 0,
-        }
-    }
-}
-
-impl std::fmt::Display for UOp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            UOp::Assign { key, elem } => write!(f, "mapassign(k{key}, v{elem})"),
-            UOp::Delete { key } => write!(f, "mapdelete(k{key})"),
-            UOp::Access { key } => write!(f, "mapaccess2(k{key})"),
-            UOp::Range => write!(f, "range m"),
-        }
-    }
-}
-
-/// Where a goroutine is inside its operation: the next step it takes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-pub enum Pc {
-    /// Entry: `h.count == 0` (delete, access, range) and `h.flags&hashWriting != 0`.
-    Check,
-    /// `h.flags ^= hashWriting`, its load...
-    FlagsLoad,
-    /// ...and its store.
-    FlagsStore,
-    /// `if h.buckets == nil { h.buckets = newobject(t.bucket) }`.
-    Newobject,
-    /// `again:` bucket := hash & bucketMask(h.B); growWork: evacuate(bucket&oldbucketmask).
-    GrowWork1,
-    /// growWork: `if h.growing() { evacuate(h.nevacuate) }`.
-    GrowWork2,
-    /// The bucket walk (mapdelete: with its slot writes).
-    Walk,
-    /// `hashGrow(t, h); goto again`.
-    HashGrow,
-    /// mapassign's slot write: tophash and key (newoverflow first when the chain is full).
-    SlotWrite,
-    /// `h.count++` / `h.count--`, its load...
-    CountLoad,
-    /// ...and its store.
-    CountStore,
-    /// `if h.flags&hashWriting == 0 { fatal }` and the load of `h.flags &^= hashWriting`.
-    EndCheck,
-    /// The store of `h.flags &^= hashWriting`.
-    FlagsClear,
-    /// The caller stores the elem through the pointer mapassign returned.
-    ElemStore,
-    /// mapaccess2: picks the bucket (the old one while it is unevacuated).
-    AccessSelect,
-    /// mapaccess2: scans the chain.
-    AccessScan,
-    /// The next round of the range loop: mapiternext.
-    IterNext,
-}
-
-/// A slot (or with i = 0, a chain) some goroutine holds a pointer into.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-pub struct Slot {
-    pub array: ArrayId,
-    pub chain: u16,
-    pub depth: u8,
-    pub i: u8,
-}
-
-/// A goroutine's operation in progress and its registers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-pub struct GMap {
-    pub op: UOp,
-    pub pc: Pc,
-    /// The loaded h.flags of a read-modify-write.
-    pub flags: u8,
-    /// The loaded h.count of `count++` / `count--`.
-    pub count: usize,
-    /// `bucket := hash & bucketMask(h.B)` at `again:`.
-    pub bucket: u16,
-    /// mapassign: the insert or found slot; mapaccess2: the chain picked.
-    pub slot: Option<Slot>,
-    /// mapassign: the chain's length at the walk (newoverflow links after its last bmap).
-    pub chain_len: u8,
-    /// mapassign: the key was found (update), so no count++.
-    pub found: bool,
-}
-
-impl GMap {
-    pub fn new(op: UOp) -> Self {
-        GMap {
-            op,
-            pc: Pc::Check,
-            flags: 0,
-            count: 0,
-            bucket: 0,
-            slot: None,
-            chain_len: 0,
-            found: false,
-        }
-    }
-}
-
-/// What a step ended with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stepped {
-    /// The operation goes on.
-    Continue,
-    /// A range loop round yielded (key, elem).
-    Yield(u64, u64),
-    /// The operation returned; for mapaccess2 (elem, ok).
-    Done(Option<(u64, bool)>),
-    /// Go threw: the program dies with this message.
-    Throw(&'static str),
-}
-
-pub const THROW_WRITES: &str = "concurrent map writes";
-pub const THROW_READ_WRITE: &str = "concurrent map read and map write";
-pub const THROW_ITER_WRITE: &str = "concurrent map iteration and map write";
-pub const THROW_BAD_MAP_STATE: &str = "bad map state";
-/// Not a Go message: the header's sameSizeGrow flag (lost or resurrected by a racing flags
-/// store) makes noldbuckets larger than oldbuckets, and Go would index past its end.
-pub const FAULT_OLDBUCKETS: &str =
-    "memory fault: h.flags' sameSizeGrow bit disagrees with oldbuckets, indexing past its end";
-
-/// The step machine: Go's map operations cut at their interleaving points.
-#[derive(Clone, Debug)]
-pub struct Steps {
-    pub machine: Machine,
-}
-
-impl Steps {
-    pub fn new(geo: Geometry) -> Self {
-        Steps {
-            machine: Machine {
-                geo,
-                track: Track::default(),
-            },
-        }
-    }
-
-    fn hash(m: &HmapState, key: u64) -> u64 {
-        *m.hashes.get(&key).expect("every key has a hash")
-    }
-
-    fn evacuate(
-        &self,
-        m: &mut HmapState,
-        oldbucket: usize,
-        log: &mut Log,
-    ) -> Result<(), &'static str> {
-        match self.machine.evacuate(m, oldbucket, log) {
-            Ok(()) => Ok(()),
-            Err(StepError::BadMapState) => Err(THROW_BAD_MAP_STATE),
-            Err(e) => panic!("evacuate: {e}"),
-        }
-    }
-
-    /// Takes goroutine `gid`'s next step.
-    pub fn step(&self, m: &mut HmapState, g: &mut GMap, gid: u8, log: &mut Log) -> Stepped {
-        let r = self.step_inner(m, g, gid, log);
-        // The hmap model's ghost is not used here: keep it from distinguishing states.
-        m.ghost = Ghost::default();
-        r
-    }
-
-    /// Whether indexing oldbuckets by the header's idea of its size would leave the array.
-    fn oldbuckets_overrun(m: &HmapState) -> bool {
-        // nevacuate >= noldbuckets: advanceEvacuationMark would walk past the end.
-        m.oldbuckets()
-            .is_some_and(|old| old.len() < m.h.noldbuckets() || m.h.nevacuate >= m.h.noldbuckets())
-    }
-
-    fn step_inner(&self, m: &mut HmapState, g: &mut GMap, gid: u8, log: &mut Log) -> Stepped {
-        let bc = self.machine.geo.bucket_cnt;
-        let key = g.op.key();
-        let indexes_old = matches!(
-            g.pc,
-            Pc::GrowWork1 | Pc::GrowWork2 | Pc::AccessSelect | Pc::IterNext
-        ) || (g.pc == Pc::Check && g.op == UOp::Range);
-        if indexes_old && Self::oldbuckets_overrun(m) {
-            // Deviation from Go: Go would read (and evacuate would write) memory past the
-            // old bucket array; the model stops there.
-            return Stepped::Throw(FAULT_OLDBUCKETS);
-        }
-        match g.pc {
-            Pc::Check => match g.op {
-                UOp::Assign { .. } => {
-                    if m.h.flags & HASH_WRITING != 0 {
-                        return Stepped::Throw(THROW_WRITES);
-                    }
-                    note(log, || "h.flags&hashWriting == 0".into());
-                    g.pc = Pc::FlagsLoad;
-                    Stepped::Continue
-                }
-                UOp::Delete { .. } => {
-                    if m.h.count == 0 {
-                        note(log, || "h.count == 0: return".into());
-                        return Stepped::Done(None);
-                    }
-                    if m.h.flags & HASH_WRITING != 0 {
-                        return Stepped::Throw(THROW_WRITES);
-                    }
-                    note(log, || "h.flags&hashWriting == 0".into());
-                    g.pc = Pc::FlagsLoad;
-                    Stepped::Continue
-                }
-                UOp::Access { .. } => {
-                    if m.h.count == 0 {
-                        note(log, || "h.count == 0: return zero, false".into());
-                        return Stepped::Done(Some((0, false)));
-                    }
-                    if m.h.flags & HASH_WRITING != 0 {
-                        return Stepped::Throw(THROW_READ_WRITE);
-                    }
-                    note(log, || "h.flags&hashWriting == 0".into());
-                    g.pc = Pc::AccessSelect;
-                    Stepped::Continue
-                }
-                UOp::Range => {
-                    if m.h.count == 0 {
-                        note(log, || {
-                            "mapiterinit: h.count == 0: nothing to iterate".into()
-                        });
-                        return Stepped::Done(None);
-                    }
-                    // mapiterinit sets the iterator flags (atomic.Or8) and calls mapiternext,
-                    // which checks hashWriting first.
-                    if m.h.flags & HASH_WRITING != 0 {
-                        return Stepped::Throw(THROW_ITER_WRITE);
-                    }
-                    // The iterator's id is the goroutine's index.
-                    m.next_iter_id = gid;
-                    let (_, kv) = self
-                        .machine
-                        .mapiterinit(m, 0, 0, log)
-                        .expect("mapiterinit on a map with buckets");
-                    m.next_iter_id = 0;
-                    g.pc = Pc::IterNext;
-                    match kv {
-                        Some((k, e)) => Stepped::Yield(k, e),
-                        None => Stepped::Done(None),
-                    }
-                }
-            },
-            Pc::IterNext => {
-                if m.h.flags & HASH_WRITING != 0 {
-                    return Stepped::Throw(THROW_ITER_WRITE);
-                }
-                match self.machine.mapiternext(m, gid, log) {
-                    Ok(Some((k, e))) => Stepped::Yield(k, e),
-                    Ok(None) => Stepped::Done(None),
-                    Err(e) => panic!("mapiternext: {e}"),
-                }
-            }
-            Pc::FlagsLoad => {
-                g.flags = m.h.flags;
-                note(log, || format!("load h.flags = {}", g.flags));
-                g.pc = Pc::FlagsStore;
-                Stepped::Continue
-            }
-            Pc::FlagsStore => {
-                m.h.flags = g.flags ^ HASH_WRITING;
-                note(log, || {
-                    format!("h.flags = {} ^ hashWriting = {}", g.flags, m.h.flags)
-                });
-                g.pc = if matches!(g.op, UOp::Assign { .. }) {
-                    Pc::Newobject
-                } else {
-                    Pc::GrowWork1
-                };
-                Stepped::Continue
-            }
-            Pc::Newobject => {
-                if m.h.buckets.is_none() {
-                    m.arrays.push(vec![vec![Bmap::default()]]);
-                    m.h.buckets = Some((m.arrays.len() - 1) as ArrayId);
-                    note(log, || "h.buckets = newobject(t.bucket)".into());
-                } else {
-                    note(log, || "h.buckets != nil".into());
-                }
-                g.pc = Pc::GrowWork1;
-                Stepped::Continue
-            }
-            Pc::GrowWork1 => {
-                let hash = Self::hash(m, key);
-                g.bucket = (hash as usize & ((1usize << m.h.b) - 1)) as u16;
-                if m.h.growing() {
-                    let ob = g.bucket as usize & m.h.oldbucketmask();
-                    note(log, || format!("again: bucket {}; growWork", g.bucket));
-                    if let Err(t) = self.evacuate(m, ob, log) {
-                        return Stepped::Throw(t);
-                    }
-                    g.pc = Pc::GrowWork2;
-                    return Stepped::Continue;
-                }
-                // Deviation from Go: a false h.growing() and the bucket computation are part
-                // of the walk's step (they only read the header).
-                note(log, || format!("again: bucket {}, not growing", g.bucket));
-                g.pc = Pc::Walk;
-                self.step_inner(m, g, gid, log)
-            }
-            Pc::GrowWork2 => {
-                // Deviation from Go: the h.growing() check and the evacuate it guards are one
-                // step (between them Go could see oldbuckets freed and fault).
-                if m.h.growing() {
-                    let nev = m.h.nevacuate;
-                    if let Err(t) = self.evacuate(m, nev, log) {
-                        return Stepped::Throw(t);
-                    }
-                } else {
-                    note(log, || "growWork: growth already done".into());
-                }
-                g.pc = Pc::Walk;
-                Stepped::Continue
-            }
-            Pc::Walk => match g.op {
-                UOp::Assign { .. } => self.assign_walk(m, g, log),
-                UOp::Delete { .. } => self.delete_walk(m, g, log),
-                _ => unreachable!("only writers walk"),
-            },
-            Pc::HashGrow => {
-                self.machine.hash_grow(m, log);
-                g.pc = Pc::GrowWork1;
-                Stepped::Continue
-            }
-            Pc::SlotWrite => {
-                let hash = Self::hash(m, key);
-                let slot = match g.slot {
-                    Some(s) => s,
-                    None => {
-                        // h.newoverflow(t, b) links the new bucket after b, the last bmap the
-                        // walk saw: whatever another goroutine linked there since is dropped.
-                        let arr = m.h.buckets.expect("walked");
-                        let chain = &mut m.arrays[arr as usize][g.bucket as usize];
-                        if chain.len() > g.chain_len as usize {
-                            let dropped = chain.len() - g.chain_len as usize;
-                            chain.truncate(g.chain_len as usize);
-                            note(log, || {
-                                format!(
-                                    "b.overflow overwritten: {dropped} overflow bucket(s) unlinked"
-                                )
-                            });
-                        }
-                        let d = self.machine.newoverflow(m, arr, g.bucket as usize, log);
-                        Slot {
-                            array: arr,
-                            chain: g.bucket,
-                            depth: d as u8,
-                            i: 0,
-                        }
-                    }
-                };
-                g.slot = Some(slot);
-                let bm =
-                    &mut m.arrays[slot.array as usize][slot.chain as usize][slot.depth as usize];
-                bm.tophash[slot.i as usize] = tophash(hash);
-                bm.keys[slot.i as usize] = key;
-                note(log, || {
-                    format!(
-                        "insert k{key} at bucket {}{} slot {}",
-                        slot.chain,
-                        if slot.depth > 0 {
-                            format!(" overflow {}", slot.depth)
-                        } else {
-                            String::new()
-                        },
-                        slot.i
-                    )
-                });
-                g.pc = Pc::CountLoad;
-                Stepped::Continue
-            }
-            Pc::CountLoad => {
-                g.count = m.h.count;
-                note(log, || format!("load h.count = {}", g.count));
-                g.pc = Pc::CountStore;
-                Stepped::Continue
-            }
-            Pc::CountStore => {
-                m.h.count = if matches!(g.op, UOp::Assign { .. }) {
-                    g.count.wrapping_add(1)
-                } else {
-                    // Deviation from Go: a delete that brings count to 0 does not reseed
-                    // hash0 (the hash function stays the same).
-                    g.count.wrapping_sub(1)
-                };
-                note(log, || format!("h.count = {}", m.h.count as isize));
-                g.pc = Pc::EndCheck;
-                Stepped::Continue
-            }
-            Pc::EndCheck => {
-                if m.h.flags & HASH_WRITING == 0 {
-                    return Stepped::Throw(THROW_WRITES);
-                }
-                g.flags = m.h.flags;
-                note(log, || {
-                    format!("h.flags&hashWriting != 0; load h.flags = {}", g.flags)
-                });
-                g.pc = Pc::FlagsClear;
-                Stepped::Continue
-            }
-            Pc::FlagsClear => {
-                m.h.flags = g.flags & !HASH_WRITING;
-                note(log, || {
-                    format!("h.flags = {} &^ hashWriting = {}", g.flags, m.h.flags)
-                });
-                if matches!(g.op, UOp::Assign { .. }) {
-                    g.pc = Pc::ElemStore;
-                    Stepped::Continue
-                } else {
-                    Stepped::Done(None)
-                }
-            }
-            Pc::ElemStore => {
-                let UOp::Assign { elem, .. } = g.op else {
-                    unreachable!()
-                };
-                let s = g.slot.expect("mapassign returned a slot");
-                m.arrays[s.array as usize][s.chain as usize][s.depth as usize].elems
-                    [s.i as usize] = elem as u64;
-                note(log, || {
-                    format!(
-                        "*elem = v{elem} (bucket {} slot {}{})",
-                        s.chain,
-                        s.i,
-                        if Some(s.array) == m.h.buckets {
-                            ""
-                        } else if Some(s.array) == m.h.oldbuckets {
-                            ", in oldbuckets"
-                        } else {
-                            ", in a freed bucket array"
-                        }
-                    )
-                });
-                Stepped::Done(None)
-            }
-            Pc::AccessSelect => {
-                let buckets = m.h.buckets.expect("count > 0 has buckets");
-                let (arr, chain) = if m.h.b == 0 {
-                    (buckets, 0)
-                } else {
-                    let hash = Self::hash(m, key);
-                    let mut mask = (1usize << m.h.b) - 1;
-                    let mut res = (buckets, hash as usize & mask);
-                    if let Some(old) = m.h.oldbuckets {
-                        if !m.h.same_size_grow() {
-                            mask >>= 1;
-                        }
-                        let ob = hash as usize & mask;
-                        if !m.array(old)[ob][0].evacuated() {
-                            res = (old, ob);
-                        }
-                    }
-                    res
-                };
-                note(log, || {
-                    format!(
-                        "search {} bucket {chain}",
-                        if Some(arr) == m.h.oldbuckets {
-                            "old"
-                        } else {
-                            "new"
-                        }
-                    )
-                });
-                g.slot = Some(Slot {
-                    array: arr,
-                    chain: chain as u16,
-                    depth: 0,
-                    i: 0,
-                });
-                g.pc = Pc::AccessScan;
-                Stepped::Continue
-            }
-            Pc::AccessScan => {
-                let s = g.slot.expect("selected");
-                for bm in &m.array(s.array)[s.chain as usize] {
-                    for i in 0..bc {
-                        if bm.keys[i] == key && !is_empty(bm.tophash[i]) {
-                            note(log, || format!("k{key} found in slot {i}"));
-                            return Stepped::Done(Some((bm.elems[i], true)));
-                        }
-                    }
-                }
-                note(log, || format!("k{key} not in bucket {}", s.chain));
-                Stepped::Done(Some((0, false)))
-            }
-        }
-    }
-
-    fn assign_walk(&self, m: &mut HmapState, g: &mut GMap, log: &mut Log) -> Stepped {
-        let bc = self.machine.geo.bucket_cnt;
-        let key = g.op.key();
-        let arr = m.h.buckets.expect("newobject ran");
-        let chain = &m.array(arr)[g.bucket as usize];
-        let mut insert = None;
-        let mut found = None;
-        'bucketloop: for (d, bm) in chain.iter().enumerate() {
-            for i in 0..bc {
-                if is_empty(bm.tophash[i]) {
-                    if insert.is_none() {
-                        insert = Some((d, i));
-                    }
-                    if bm.tophash[i] == EMPTY_REST {
-                        break 'bucketloop;
-                    }
-                    continue;
-                }
-                if bm.keys[i] != key {
-                    continue;
-                }
-                found = Some((d, i));
-                break 'bucketloop;
-            }
-        }
-        let chain_len = chain.len() as u8;
-        let slot = |(d, i): (usize, usize)| Slot {
-            array: arr,
-            chain: g.bucket,
-            depth: d as u8,
-            i: i as u8,
-        };
-        if let Some(p) = found {
-            note(log, || {
-                format!("k{key} found in bucket {} slot {}: update", g.bucket, p.1)
-            });
-            g.slot = Some(slot(p));
-            g.found = true;
-            g.pc = Pc::EndCheck;
-            return Stepped::Continue;
-        }
-        if !m.h.growing()
-            && (self
-                .machine
-                .geo
-                .over_load_factor(m.h.count.wrapping_add(1), m.h.b)
-                || too_many_overflow_buckets(m.h.noverflow, m.h.b))
-        {
-            note(log, || {
-                format!("k{key} not in bucket {}: start growing", g.bucket)
-            });
-            g.pc = Pc::HashGrow;
-            return Stepped::Continue;
-        }
-        note(log, || {
-            format!(
-                "k{key} not in bucket {}: {}",
-                g.bucket,
-                match insert {
-                    Some((0, i)) => format!("insert at slot {i}"),
-                    Some((d, i)) => format!("insert at overflow {d} slot {i}"),
-                    None => "chain full".into(),
-                }
-            )
-        });
-        g.slot = insert.map(slot);
-        g.chain_len = chain_len;
-        g.pc = Pc::SlotWrite;
-        Stepped::Continue
-    }
-
-    fn delete_walk(&self, m: &mut HmapState, g: &mut GMap, log: &mut Log) -> Stepped {
-        let bc = self.machine.geo.bucket_cnt;
-        let key = g.op.key();
-        let arr = m.h.buckets.expect("count > 0 has buckets");
-        let chain = &mut m.arrays[arr as usize][g.bucket as usize];
-        let mut hit = None;
-        'search: for (d, bm) in chain.iter().enumerate() {
-            for i in 0..bc {
-                if key != bm.keys[i] || is_empty(bm.tophash[i]) {
-                    continue;
-                }
-                hit = Some((d, i));
-                break 'search;
-            }
-        }
-        let Some((d0, i0)) = hit else {
-            note(log, || format!("k{key} not in bucket {}", g.bucket));
-            g.pc = Pc::EndCheck;
-            return Stepped::Continue;
-        };
-        chain[d0].elems[i0] = 0;
-        chain[d0].tophash[i0] = EMPTY_ONE;
-        let not_last = if i0 == bc - 1 {
-            d0 + 1 < chain.len() && chain[d0 + 1].tophash[0] != EMPTY_REST
-        } else {
-            chain[d0].tophash[i0 + 1] != EMPTY_REST
-        };
-        if !not_last {
-            let (mut d, mut i) = (d0, i0);
-            loop {
-                chain[d].tophash[i] = EMPTY_REST;
-                if i == 0 {
-                    if d == 0 {
-                        break;
-                    }
-                    d -= 1;
-                    i = bc - 1;
-                } else {
-                    i -= 1;
-                }
-                if chain[d].tophash[i] != EMPTY_ONE {
-                    break;
-                }
-            }
-        }
-        note(log, || {
-            format!(
-                "k{key} at bucket {} slot {i0}: {}",
-                g.bucket,
-                if not_last { "emptyOne" } else { "emptyRest" }
-            )
-        });
-        g.pc = Pc::CountLoad;
-        Stepped::Continue
-    }
-}
+pub use steps::*;
 
 /// Drops bucket arrays nothing refers to (neither the header, an iterator nor a goroutine's
 /// pointer) and numbers the rest canonically: buckets, oldbuckets, iterators, goroutines.
@@ -706,19 +79,15 @@ pub fn canonicalize(m: &mut HmapState, gs: &mut [&mut GMap]) {
         }
     }
     for g in gs.iter() {
-        if let Some(s) = g.slot {
-            push(s.array);
+        for a in g_arrays(g) {
+            push(a);
         }
     }
     if order.len() == m.arrays.len() && order.iter().enumerate().all(|(i, &id)| i == id as usize) {
         return;
     }
     let remap = |id: ArrayId| order.iter().position(|&o| o == id).unwrap() as ArrayId;
-    let mut old = std::mem::take(&mut m.arrays);
-    m.arrays = order
-        .iter()
-        .map(|&id| std::mem::take(&mut old[id as usize]))
-        .collect();
+    m.arrays.reorder(&order);
     m.h.buckets = m.h.buckets.map(remap);
     m.h.oldbuckets = m.h.oldbuckets.map(remap);
     for it in &mut m.iters {
@@ -728,10 +97,34 @@ pub fn canonicalize(m: &mut HmapState, gs: &mut [&mut GMap]) {
         }
     }
     for g in gs.iter_mut() {
-        if let Some(s) = &mut g.slot {
+        for s in [&mut g.at, &mut g.slot].into_iter().flatten() {
             s.array = remap(s.array);
         }
+        if let Some(e) = &mut g.evac {
+            e.old = remap(e.old);
+            e.new = remap(e.new);
+        }
+        if let Some(gr) = &mut g.grow {
+            gr.old = gr.old.map(remap);
+            gr.new = remap(gr.new);
+        }
     }
+}
+
+/// The bucket arrays a goroutine's registers point into.
+fn g_arrays(g: &GMap) -> Vec<ArrayId> {
+    let mut v = Vec::new();
+    v.extend(g.at.map(|s| s.array));
+    v.extend(g.slot.map(|s| s.array));
+    if let Some(e) = g.evac {
+        v.push(e.old);
+        v.push(e.new);
+    }
+    if let Some(gr) = g.grow {
+        v.extend(gr.old);
+        v.push(gr.new);
+    }
+    v
 }
 
 /// The map's contents as text, plus its header.
@@ -899,7 +292,8 @@ fn state_text(s: &UnsyncState, bucket_cnt: usize) -> String {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum UAction {
     Start { g: u8, op: UOp },
-    Step { g: u8, op: UOp, pc: Pc },
+    /// `choice`: fastrand's pick where the step has one (see [`Steps::choices`]), else 0.
+    Step { g: u8, op: UOp, pc: Pc, choice: u16 },
 }
 
 /// The stateright model.
@@ -908,6 +302,8 @@ pub struct UnsyncModel {
     pub params: UnsyncParams,
     pub steps: Steps,
     pub assignments: Vec<BTreeMap<u64, u64>>,
+    /// The same assignments as hash functions (a reseed picks one).
+    pub hash_fns: Vec<HashFn>,
     pub selected: Vec<usize>,
     pub exhaustive: bool,
 }
@@ -915,7 +311,7 @@ pub struct UnsyncModel {
 impl UnsyncModel {
     pub fn new(params: UnsyncParams, names: Option<&[String]>) -> Self {
         let domain = hash_domain(params.hash_bits, 1);
-        let mut assignments = Vec::new();
+        let mut assignments: Vec<BTreeMap<u64, u64>> = Vec::new();
         let keys = params.keys as usize;
         // Every injective assignment of hashes to keys.
         let mut idx = vec![0usize; keys];
@@ -945,13 +341,15 @@ impl UnsyncModel {
         UnsyncModel {
             steps: Steps::new(params.geo),
             params,
+            hash_fns: assignments.iter().map(|a| HashFn::from(a.clone())).collect(),
             assignments,
             selected: concurrent::select(PROPERTIES, names),
             exhaustive: true,
         }
     }
 
-    fn choices(&self, g: usize) -> Vec<UOp> {
+    /// The operations goroutine `g` chooses from.
+    pub fn choices_for(&self, g: usize) -> Vec<UOp> {
         let p = &self.params;
         let reader = g >= p.goroutines as usize;
         let mut v = Vec::new();
@@ -1001,11 +399,30 @@ impl UnsyncModel {
             s.gs.iter()
                 .enumerate()
                 .any(|(j, o)| j != gi as usize && o.cur.is_some());
-        let grows = matches!(gm.pc, Pc::HashGrow | Pc::GrowWork1 | Pc::GrowWork2)
-            && (gm.pc == Pc::HashGrow || s.m.h.growing());
-        let r = self.steps.step(&mut s.m, &mut gm, gi, log);
+        let grows = matches!(
+            gm.pc,
+            Pc::GrowStoreBuckets | Pc::EvacCell | Pc::EvacDstTophash | Pc::EvacMark
+        );
+        let choice = match *a {
+            UAction::Step { choice, .. } => choice as usize,
+            UAction::Start { .. } => 0,
+        };
+        let r = self
+            .steps
+            .step(&mut s.m, &mut gm, gi, choice, &self.hash_fns, log);
         if grows && others_busy {
             s.ghost.growth_while_racing = true;
+        }
+        if let Some(u) = gm.unlinked.take() {
+            // newoverflow unlinked bmaps: other goroutines' pointers into them follow.
+            for (j, o) in s.gs.iter_mut().enumerate() {
+                if j != gi as usize {
+                    if let Some(c) = &mut o.cur {
+                        c.at.iter_mut().for_each(|p| u.remap(p));
+                        c.slot.iter_mut().for_each(|p| u.remap(p));
+                    }
+                }
+            }
         }
         let g = &mut s.gs[gi as usize];
         let out = match r {
@@ -1104,13 +521,19 @@ impl Model for UnsyncModel {
         }
         for (i, g) in s.gs.iter().enumerate() {
             match g.cur {
-                Some(c) => actions.push(UAction::Step {
-                    g: i as u8,
-                    op: c.op,
-                    pc: c.pc,
-                }),
+                Some(c) => {
+                    let n = self.steps.choices(&s.m, &c, self.hash_fns.len());
+                    for choice in 0..n {
+                        actions.push(UAction::Step {
+                            g: i as u8,
+                            op: c.op,
+                            pc: c.pc,
+                            choice: choice as u16,
+                        });
+                    }
+                }
                 None if g.done < self.params.ops_per_goroutine => {
-                    for op in self.choices(i) {
+                    for op in self.choices_for(i) {
                         actions.push(UAction::Start { g: i as u8, op });
                     }
                 }
@@ -1128,7 +551,13 @@ impl Model for UnsyncModel {
     fn format_action(&self, a: &UAction) -> String {
         match a {
             UAction::Start { g, op } => format!("g{}: {op} begins", g + 1),
-            UAction::Step { g, op, pc } => format!("g{}: {op}: {pc:?}", g + 1),
+            UAction::Step {
+                g, op, pc, choice, ..
+            } => match pc {
+                Pc::Reseed => format!("g{}: {op}: {pc:?} (hash function {choice})", g + 1),
+                Pc::IterInit => format!("g{}: {op}: {pc:?} (fastrand pick {choice})", g + 1),
+                _ => format!("g{}: {op}: {pc:?}", g + 1),
+            },
         }
     }
 
@@ -1178,6 +607,11 @@ fn no_lost_insert(m: &UnsyncModel, s: &UnsyncState) -> bool {
 }
 
 fn no_duplicate_key(m: &UnsyncModel, s: &UnsyncState) -> bool {
+    // Only between operations: inside one, Go's own steps pass through such states (the
+    // tophash of a new cell is stored before its key, so a stale key is briefly live).
+    if s.gs.iter().any(|g| g.cur.is_some()) {
+        return true;
+    }
     let mut keys: Vec<u64> = live_entries(&m.steps.machine, &s.m)
         .iter()
         .map(|e| e.2)
@@ -1238,7 +672,7 @@ pub const PROPERTIES: &[PropDef<UnsyncModel>] = &[
     prop!(no_lost_insert, Always,
         "when every goroutine has finished, every key assigned and never deleted is in the map"),
     prop!(no_duplicate_key, Always,
-        "no key is live in two cells"),
+        "whenever no operation is in progress, no key is live in two cells"),
     prop!(count_matches_live_entries, Always,
         "whenever no operation is in progress, h.count equals the number of live cells"),
     prop!(no_torn_read, Always,
@@ -1328,23 +762,19 @@ pub fn from_spec(spec: &Spec) -> Result<UnsyncModel, SpecError> {
     let mut p = UnsyncParams::default();
     for (name, v) in &spec.params {
         match name.as_str() {
-            "goroutines" => p.goroutines = concurrent::int_param(spec, name, v, 1, 3)? as u8,
-            "readers" => p.readers = concurrent::int_param(spec, name, v, 0, 2)? as u8,
+            "goroutines" => p.goroutines = params::int_param(spec, name, v, 1, 3)? as u8,
+            "readers" => p.readers = params::int_param(spec, name, v, 0, 2)? as u8,
             "ops_per_goroutine" => {
-                p.ops_per_goroutine = concurrent::int_param(spec, name, v, 1, 3)? as u8
+                p.ops_per_goroutine = params::int_param(spec, name, v, 1, 3)? as u8
             }
-            "keys" => p.keys = concurrent::int_param(spec, name, v, 1, 4)? as u8,
-            "values" => p.values = concurrent::int_param(spec, name, v, 1, 3)? as u8,
-            "hash_bits" => p.hash_bits = concurrent::int_param(spec, name, v, 0, 3)? as u32,
-            "hint" => p.hint = concurrent::int_param(spec, name, v, 0, 64)? as usize,
-            "bucket_cnt" | "load_factor" => concurrent::geometry_param(spec, name, v, &mut p.geo)?,
+            "keys" => p.keys = params::int_param(spec, name, v, 1, 4)? as u8,
+            "values" => p.values = params::int_param(spec, name, v, 1, 3)? as u8,
+            "hash_bits" => p.hash_bits = params::int_param(spec, name, v, 0, 3)? as u32,
+            "hint" => p.hint = params::int_param(spec, name, v, 0, 64)? as usize,
+            "bucket_cnt" | "load_factor" => crate::hmap::geometry_param(spec, name, v, &mut p.geo)?,
             "ops" => {
-                let bits = concurrent::names_param(
-                    spec,
-                    name,
-                    v,
-                    &["assign", "delete", "access", "iterate"],
-                )?;
+                let bits =
+                    params::names_param(spec, name, v, &["assign", "delete", "access", "iterate"])?;
                 p.ops = UOps {
                     assign: bits & 1 != 0,
                     delete: bits & 2 != 0,
@@ -1352,7 +782,7 @@ pub fn from_spec(spec: &Spec) -> Result<UnsyncModel, SpecError> {
                     iterate: bits & 8 != 0,
                 };
             }
-            _ => return Err(concurrent::unknown_param(spec, "unsync", name, v, PARAMS)),
+            _ => return Err(params::unknown_param(spec, "unsync", name, v, PARAMS)),
         }
     }
     if p.keys as u64 > 1 << p.hash_bits {
@@ -1376,18 +806,23 @@ pub fn from_spec(spec: &Spec) -> Result<UnsyncModel, SpecError> {
             ),
         ));
     }
-    let names = concurrent::expected_names(spec, "unsync", PROPERTIES)?;
+    let names = params::expected_names(spec, "unsync", PROPERTIES)?;
     let mut m = UnsyncModel::new(p, Some(&names));
     m.exhaustive = spec.strategy != Strategy::Simulation;
     Ok(m)
 }
 
-/// Runs a spec (the registry's `run`).
-pub fn run(
-    spec: &Spec,
-    opts: &crate::check::RunOptions,
-) -> Result<crate::check::SpecResult, SpecError> {
-    Ok(crate::check::run_model(spec, from_spec(spec)?, opts))
+impl SpecModel for UnsyncModel {
+    const NAME: &'static str = "unsync";
+    fn info() -> ModelInfo {
+        self::info()
+    }
+    fn from_spec(spec: &Spec) -> Result<Self, SpecError> {
+        self::from_spec(spec)
+    }
+    fn set_exhaustive(&mut self, on: bool) {
+        self.exhaustive = on;
+    }
 }
 
 #[cfg(test)]
@@ -1428,6 +863,7 @@ mod tests {
                     g,
                     op: c.op,
                     pc: c.pc,
+                    choice: 0,
                 },
                 &mut Log::default(),
             );
@@ -1443,6 +879,7 @@ mod tests {
                     g,
                     op: c.op,
                     pc: c.pc,
+                    choice: 0,
                 },
                 &mut Log::default(),
             );
@@ -1521,6 +958,7 @@ mod tests {
                 g: 0,
                 op: c.op,
                 pc: c.pc,
+                choice: 0,
             },
             &mut Log::default(),
         );

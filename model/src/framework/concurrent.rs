@@ -1,17 +1,14 @@
-//! What the concurrent models ([`crate::unsync`], [`crate::rwmutex`], [`crate::syncmap`])
-//! share: property definitions, the sequential map their histories are checked against, the
-//! event log that stands in for stateright's `LinearizabilityTester` in the state, and the
-//! parsing of their spec parameters.
+//! What the concurrent models (unsync, rwmutex, syncmap, cache) share: property definitions,
+//! the sequential map their histories are checked against, the event log that stands in for
+//! stateright's `LinearizabilityTester` in the state, and goroutine symmetry.
 //!
 //! The log, not the tester, lives in the state because the tester has private fields and no
 //! `Rewrite` impl (stateright notes, trap 4): a symmetry representative permutes goroutine ids
 //! in the log and the tester is rebuilt from it whenever a return may have made the history
 //! non-linearizable (only returns can: trap 5).
 
-use crate::hmap::algo::{Geometry, Log};
-use crate::hmap::properties::Kind;
-use crate::registry::{ParamDef, PropertyInfo};
-use crate::spec::{ParamValue, Spec, SpecError, Strategy, Verdict};
+use super::check::EXHAUSTIVE_SENTINEL;
+use super::info::{Kind, PropertyInfo};
 use stateright::semantics::{ConsistencyTester, LinearizabilityTester, SequentialSpec};
 use stateright::{Model, Property};
 
@@ -48,7 +45,7 @@ pub fn selected_properties<M: Model>(
 ) -> Vec<Property<M>> {
     let mut v: Vec<Property<M>> = selected.iter().map(|&i| defs[i].to_stateright()).collect();
     if exhaustive {
-        v.push(Property::always(crate::EXHAUSTIVE_SENTINEL, |_, _| true));
+        v.push(Property::always(EXHAUSTIVE_SENTINEL, |_, _| true));
     }
     v
 }
@@ -61,13 +58,6 @@ pub fn select<M: Model>(defs: &[PropDef<M>], names: Option<&[String]>) -> Vec<us
             .iter()
             .filter_map(|n| defs.iter().position(|p| p.name == n))
             .collect(),
-    }
-}
-
-/// Adds a line to a step's log of Go's inner steps (when logging is on).
-pub fn note(log: &mut Log, f: impl FnOnce() -> String) {
-    if let Some(v) = &mut log.0 {
-        v.push(f());
     }
 }
 
@@ -267,170 +257,6 @@ pub fn permute<T: Clone>(v: &[T], perm: &[u8]) -> Vec<T> {
         out[perm[old] as usize] = Some(x.clone());
     }
     out.into_iter().map(|x| x.expect("a permutation")).collect()
-}
-
-// ---- spec parameters ----------------------------------------------------------------------
-
-/// An integer parameter in `min..=max`.
-pub fn int_param(
-    spec: &Spec,
-    name: &str,
-    v: &ParamValue,
-    min: i64,
-    max: i64,
-) -> Result<i64, SpecError> {
-    let field = format!("params.{name}");
-    match &v.value {
-        toml::Value::Integer(n) if (min..=max).contains(n) => Ok(*n),
-        toml::Value::Integer(n) => Err(spec.error(
-            Some(v.line),
-            Some(&field),
-            format!("{n} is out of range: must be in {min}..={max}"),
-        )),
-        other => Err(spec.error(
-            Some(v.line),
-            Some(&field),
-            format!("expected an integer, got {}", other.type_str()),
-        )),
-    }
-}
-
-/// A list of names, each one of `allowed`; returns a bit per allowed name.
-pub fn names_param(
-    spec: &Spec,
-    name: &str,
-    v: &ParamValue,
-    allowed: &[&str],
-) -> Result<u32, SpecError> {
-    let field = format!("params.{name}");
-    let toml::Value::Array(items) = &v.value else {
-        return Err(spec.error(
-            Some(v.line),
-            Some(&field),
-            format!("expected a list of names from {allowed:?}"),
-        ));
-    };
-    let mut bits = 0;
-    for it in items {
-        match it
-            .as_str()
-            .and_then(|s| allowed.iter().position(|a| *a == s))
-        {
-            Some(i) => bits |= 1 << i,
-            None => {
-                return Err(spec.error(
-                    Some(v.line),
-                    Some(&field),
-                    format!("unknown operation {it} (expected one of {allowed:?})"),
-                ))
-            }
-        }
-    }
-    if bits == 0 {
-        return Err(spec.error(Some(v.line), Some(&field), "the list is empty"));
-    }
-    Ok(bits)
-}
-
-/// bucket_cnt and load_factor as the hmap model parses them.
-pub fn geometry_param(
-    spec: &Spec,
-    name: &str,
-    v: &ParamValue,
-    geo: &mut Geometry,
-) -> Result<(), SpecError> {
-    let field = format!("params.{name}");
-    if name == "bucket_cnt" {
-        let n = int_param(spec, name, v, 0, i64::MAX)?;
-        if n == 0 || n > 8 || (n & (n - 1)) != 0 {
-            return Err(spec.error(
-                Some(v.line),
-                Some(&field),
-                format!("bucket_cnt must be a power of two between 1 and 8 (Go: 8), got {n}"),
-            ));
-        }
-        geo.bucket_cnt = n as usize;
-        return Ok(());
-    }
-    let parsed = match &v.value {
-        toml::Value::String(s) => s.split_once('/').and_then(|(a, b)| {
-            Some((
-                a.trim().parse::<usize>().ok()?,
-                b.trim().parse::<usize>().ok()?,
-            ))
-        }),
-        _ => None,
-    };
-    match parsed {
-        Some((n, d)) if n > 0 && d > 0 && d <= 1 << 15 => {
-            geo.load_factor_num = n;
-            geo.load_factor_den = d;
-            Ok(())
-        }
-        _ => Err(spec.error(
-            Some(v.line),
-            Some(&field),
-            format!(
-                "expected \"N/D\" with N, D > 0 (Go: \"13/2\"), got {}",
-                v.value
-            ),
-        )),
-    }
-}
-
-/// The error for a parameter the model does not have.
-pub fn unknown_param(
-    spec: &Spec,
-    model: &str,
-    name: &str,
-    v: &ParamValue,
-    defs: &[ParamDef],
-) -> SpecError {
-    let known: Vec<&str> = defs.iter().map(|d| d.name).collect();
-    spec.error(
-        Some(v.line),
-        Some(&format!("params.{name}")),
-        format!(
-            "unknown parameter of model `{model}` (known: {})",
-            known.join(", ")
-        ),
-    )
-}
-
-/// Checks the spec's expected property names against the model's, and that a simulation is
-/// not asked to establish an `always` property. Returns the names.
-pub fn expected_names<M: Model>(
-    spec: &Spec,
-    model: &str,
-    defs: &[PropDef<M>],
-) -> Result<Vec<String>, SpecError> {
-    let mut names = Vec::new();
-    for e in &spec.expect {
-        let field = format!("expect.{}", e.property);
-        match defs.iter().find(|d| d.name == e.property) {
-            None => {
-                return Err(spec.error(
-                    Some(e.line),
-                    Some(&field),
-                    format!("unknown property of model `{model}` (see `gomap list`)"),
-                ))
-            }
-            Some(d) => {
-                if spec.strategy == Strategy::Simulation
-                    && d.kind == Kind::Always
-                    && e.verdict == Verdict::Holds
-                {
-                    return Err(spec.error(
-                        Some(e.line),
-                        Some(&field),
-                        "a simulation visits some states, not all: it can never establish that an `always` property holds; use bfs or dfs",
-                    ));
-                }
-            }
-        }
-        names.push(e.property.clone());
-    }
-    Ok(names)
 }
 
 #[cfg(test)]

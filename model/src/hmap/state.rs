@@ -396,7 +396,7 @@ impl std::hash::Hash for SymCtx {
     fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
 }
 
-/// The whole model state. Its `Debug` is the readable text of [`super::render::debug_text`]
+/// The whole model state. Its `Debug` (in render.rs) is the readable text of `debug_text`
 /// (the explorer shows states by their `{:#?}`).
 #[derive(Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct HmapState {
@@ -417,12 +417,6 @@ pub struct HmapState {
     /// Key symmetry (not part of the state's identity).
     #[serde(skip)]
     pub sym: SymCtx,
-}
-
-impl std::fmt::Debug for HmapState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&super::render::debug_text(self))
-    }
 }
 
 impl HmapState {

@@ -1,0 +1,88 @@
+//! What a model tells the framework: its parameters, its properties, and how a spec builds,
+//! runs and explores it. A model implements [`SpecModel`]; [`ModelEntry::of`] turns that into
+//! the plain record [`crate::registry`] lists, so the registry knows every model and no model
+//! knows the registry.
+
+use super::check::{run_model, Checkable, RunOptions, SpecResult};
+use super::spec::{Spec, SpecError};
+use serde::Serialize;
+
+/// `always` or `sometimes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Always,
+    Sometimes,
+}
+
+/// A parameter of a model.
+#[derive(Clone, Debug, Serialize)]
+pub struct ParamDef {
+    pub name: &'static str,
+    pub default: &'static str,
+    pub description: &'static str,
+}
+
+/// A property as listed by `gomap list`.
+#[derive(Clone, Debug, Serialize)]
+pub struct PropertyInfo {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub description: &'static str,
+}
+
+/// A model as listed by `gomap list`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelInfo {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub params: Vec<ParamDef>,
+    pub properties: Vec<PropertyInfo>,
+}
+
+/// A model a spec can name.
+pub trait SpecModel: Checkable + Sized {
+    /// The name specs use in `model = "..."`.
+    const NAME: &'static str;
+    /// Its parameters and properties, for `gomap list`.
+    fn info() -> ModelInfo;
+    /// Builds the model a spec describes, checking every parameter and property name.
+    fn from_spec(spec: &Spec) -> Result<Self, SpecError>;
+    /// Whether the search adds the sentinel that keeps it going until every state is seen.
+    fn set_exhaustive(&mut self, on: bool);
+    /// Runs the search the spec asks for.
+    fn run(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError> {
+        Ok(run_model(spec, Self::from_spec(spec)?, opts))
+    }
+    /// Serves stateright's explorer (blocks).
+    fn explore(spec: &Spec, addr: std::net::SocketAddr) -> Result<(), SpecError> {
+        let mut model = Self::from_spec(spec)?;
+        model.set_exhaustive(false);
+        let _ = stateright::Model::checker(model).serve(addr);
+        Ok(())
+    }
+}
+
+/// A model a spec can name: how to list, validate, check and explore it.
+pub struct ModelEntry {
+    pub name: &'static str,
+    pub info: fn() -> ModelInfo,
+    /// Checks the spec's parameters and property names without running anything.
+    pub validate: fn(&Spec) -> Result<(), SpecError>,
+    pub run: fn(&Spec, &RunOptions) -> Result<SpecResult, SpecError>,
+    /// Serves stateright's explorer for the spec's model (blocks).
+    pub explore: fn(&Spec, std::net::SocketAddr) -> Result<(), SpecError>,
+}
+
+impl ModelEntry {
+    /// The entry of model `M`.
+    pub const fn of<M: SpecModel>() -> ModelEntry {
+        ModelEntry {
+            name: M::NAME,
+            info: M::info,
+            validate: |spec| M::from_spec(spec).map(|_| ()),
+            run: M::run,
+            explore: M::explore,
+        }
+    }
+}

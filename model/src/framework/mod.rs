@@ -1,0 +1,20 @@
+//! The framework every model plugs into. It knows no model: models depend on it, and
+//! [`crate::registry`] lists the models.
+//!
+//! - [`spec`]: the TOML spec format (parameters, search, limits, expected verdicts), parsed
+//!   with file, line and field in every error.
+//! - [`info`]: what a model tells the registry (its parameters, properties and how to build,
+//!   run and explore it): [`info::SpecModel`] and [`info::ModelEntry`].
+//! - [`check`]: the runner: a stateright search per spec, verdicts against the expected ones,
+//!   shortest counterexamples in Go's terms.
+//! - [`log`]: the log of Go's inner steps a transition writes for counterexamples.
+//! - [`params`]: parsing a spec's parameters and expected property names.
+//! - [`concurrent`]: what the concurrent models share: property definitions, the sequential
+//!   map their histories are checked against, the event log, goroutine symmetry.
+
+pub mod check;
+pub mod concurrent;
+pub mod info;
+pub mod log;
+pub mod params;
+pub mod spec;

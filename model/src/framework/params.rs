@@ -1,0 +1,123 @@
+//! Parsing a spec's `[params]` and `[expect]` sections: integers in range, lists of names,
+//! unknown parameters and properties, each error naming the file, line and field.
+
+use super::concurrent::PropDef;
+use super::info::{Kind, ParamDef};
+use super::spec::{ParamValue, Spec, SpecError, Strategy, Verdict};
+use stateright::Model;
+
+/// An integer parameter in `min..=max`.
+pub fn int_param(
+    spec: &Spec,
+    name: &str,
+    v: &ParamValue,
+    min: i64,
+    max: i64,
+) -> Result<i64, SpecError> {
+    let field = format!("params.{name}");
+    match &v.value {
+        toml::Value::Integer(n) if (min..=max).contains(n) => Ok(*n),
+        toml::Value::Integer(n) => Err(spec.error(
+            Some(v.line),
+            Some(&field),
+            format!("{n} is out of range: must be in {min}..={max}"),
+        )),
+        other => Err(spec.error(
+            Some(v.line),
+            Some(&field),
+            format!("expected an integer, got {}", other.type_str()),
+        )),
+    }
+}
+
+/// A list of names, each one of `allowed`; returns a bit per allowed name.
+pub fn names_param(
+    spec: &Spec,
+    name: &str,
+    v: &ParamValue,
+    allowed: &[&str],
+) -> Result<u32, SpecError> {
+    let field = format!("params.{name}");
+    let toml::Value::Array(items) = &v.value else {
+        return Err(spec.error(
+            Some(v.line),
+            Some(&field),
+            format!("expected a list of names from {allowed:?}"),
+        ));
+    };
+    let mut bits = 0;
+    for it in items {
+        match it
+            .as_str()
+            .and_then(|s| allowed.iter().position(|a| *a == s))
+        {
+            Some(i) => bits |= 1 << i,
+            None => {
+                return Err(spec.error(
+                    Some(v.line),
+                    Some(&field),
+                    format!("unknown operation {it} (expected one of {allowed:?})"),
+                ))
+            }
+        }
+    }
+    if bits == 0 {
+        return Err(spec.error(Some(v.line), Some(&field), "the list is empty"));
+    }
+    Ok(bits)
+}
+
+/// The error for a parameter the model does not have.
+pub fn unknown_param(
+    spec: &Spec,
+    model: &str,
+    name: &str,
+    v: &ParamValue,
+    defs: &[ParamDef],
+) -> SpecError {
+    let known: Vec<&str> = defs.iter().map(|d| d.name).collect();
+    spec.error(
+        Some(v.line),
+        Some(&format!("params.{name}")),
+        format!(
+            "unknown parameter of model `{model}` (known: {})",
+            known.join(", ")
+        ),
+    )
+}
+
+/// Checks the spec's expected property names against the model's, and that a simulation is
+/// not asked to establish an `always` property. Returns the names.
+pub fn expected_names<M: Model>(
+    spec: &Spec,
+    model: &str,
+    defs: &[PropDef<M>],
+) -> Result<Vec<String>, SpecError> {
+    let mut names = Vec::new();
+    for e in &spec.expect {
+        let field = format!("expect.{}", e.property);
+        match defs.iter().find(|d| d.name == e.property) {
+            None => {
+                return Err(spec.error(
+                    Some(e.line),
+                    Some(&field),
+                    format!("unknown property of model `{model}` (see `gomap list`)"),
+                ))
+            }
+            Some(d) => {
+                if spec.strategy == Strategy::Simulation
+                    && d.kind == Kind::Always
+                    && e.verdict == Verdict::Holds
+                {
+                    return Err(spec.error(
+                        Some(e.line),
+                        Some(&field),
+                        "a simulation visits some states, not all: it can never establish that an `always` property holds; use bfs or dfs",
+                    ));
+                }
+            }
+        }
+        names.push(e.property.clone());
+    }
+    Ok(names)
+}

@@ -1,0 +1,72 @@
+//! The unsync model, run by one goroutine, refines the hmap model: the same map state after
+//! every operation and the same results, on every operation sequence up to a bound, at a
+//! scaled geometry and at Go's own (8 slots, load factor 13/2).
+
+use gomap_model::hmap::steps::Geometry;
+use gomap_model::unsync::refinement::check_refinement;
+use gomap_model::unsync::{UOps, UnsyncModel, UnsyncParams};
+
+const ALL: UOps = UOps {
+    assign: true,
+    delete: true,
+    access: true,
+    iterate: true,
+};
+
+fn model(geo: Geometry, keys: u8, hash_bits: u32, hint: usize) -> UnsyncModel {
+    UnsyncModel::new(
+        UnsyncParams {
+            geo,
+            goroutines: 1,
+            keys,
+            values: 2,
+            hash_bits,
+            hint,
+            ops: ALL,
+            ..UnsyncParams::default()
+        },
+        None,
+    )
+}
+
+#[test]
+fn one_goroutine_matches_the_hmap_model_at_a_scaled_geometry() {
+    // One slot per bmap, load factor 1/2: growth from the second key, overflow chains,
+    // same-size growth, evacuation in progress across operations.
+    let geo = Geometry {
+        bucket_cnt: 1,
+        load_factor_num: 1,
+        load_factor_den: 2,
+    };
+    let m = model(geo, 3, 2, 0);
+    let r = check_refinement(&m, 5).unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("{r:?}");
+    // The bound must reach what the fine-grained steps exist for.
+    assert!(r.ops > 100_000, "{r:?}");
+    assert!(r.grows > 1_000, "{r:?}");
+    assert!(r.ranges > 1_000, "{r:?}");
+    assert!(r.reseeds > 100, "{r:?}");
+}
+
+#[test]
+fn one_goroutine_matches_the_hmap_model_at_two_slots_per_bucket() {
+    let geo = Geometry {
+        bucket_cnt: 2,
+        load_factor_num: 3,
+        load_factor_den: 2,
+    };
+    let m = model(geo, 4, 2, 0);
+    let r = check_refinement(&m, 4).unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("{r:?}");
+    assert!(r.grows > 100, "{r:?}");
+    assert!(r.ranges > 1_000, "{r:?}");
+}
+
+#[test]
+fn one_goroutine_matches_the_hmap_model_at_go_parameters() {
+    // Go's 8 slots and 13/2: nine keys grow the map (B 0 -> 1) and then evacuate.
+    let m = model(Geometry::GO, 3, 1, 8);
+    let r = check_refinement(&m, 4).unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("{r:?}");
+    assert!(r.ops > 10_000, "{r:?}");
+}
