@@ -276,6 +276,10 @@ pub struct TraceOp {
     pub op: TraceOpKind,
     /// The state after the op.
     pub state: TraceState,
+    /// `stale_hashes`: `(key, hash under the hash0 after the op)` of entries that open
+    /// iterators may still reach after a clear (Go < 1.21; on clear and reseeding delete
+    /// lines), which mapiternext may hash; empty when absent.
+    pub stale_hashes: Vec<(u64, u64)>,
 }
 
 /// A parsed, structurally checked trace.
@@ -728,11 +732,31 @@ fn parse_op(ctx: &Ctx<'_>, obj: &Map<String, Value>, ordinal: u64) -> Result<Tra
         oldbuckets_base,
         oldbuckets_delta: ctx.delta(so, p, "oldbuckets_delta")?,
     };
+    let mut stale_hashes = Vec::new();
+    if obj.get("stale_hashes").is_some() {
+        let path = "stale_hashes";
+        for (n, pair) in ctx.array(ctx.get(obj, "", path)?, path)?.iter().enumerate() {
+            let p = format!("{path}[{n}]");
+            let kv = ctx.array(pair, &p)?;
+            if kv.len() != 2 {
+                return Err(ctx.err(
+                    TraceErrorKind::BadValue,
+                    &p,
+                    "expected [key, hash]".to_string(),
+                ));
+            }
+            stale_hashes.push((
+                ctx.uint_at(&kv[0], &format!("{p}[0]"), u64::MAX)?,
+                ctx.uint_at(&kv[1], &format!("{p}[1]"), u64::MAX)?,
+            ));
+        }
+    }
     Ok(TraceOp {
         i,
         line: ctx.line,
         op,
         state,
+        stale_hashes,
     })
 }
 
@@ -1350,6 +1374,13 @@ impl<'t> Replayer<'t> {
             ));
         }
 
+        // Hashes of stale entries under the new hash0, for later mapiternext calls.
+        for &(key, hash) in &op.stale_hashes {
+            self.oracle
+                .hashes
+                .borrow_mut()
+                .insert((key, op.state.hash0), hash);
+        }
         self.decoder.apply(op);
         self.compare_state(op)?;
         self.report.states_compared += 1;

@@ -15,6 +15,7 @@ import (
 	"os"
 	"reflect"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -322,11 +323,15 @@ func (r *recorder) opDelete(k uint64) {
 	r.begin("delete")
 	r.field("key", k)
 	r.field("hash", hv)
+	before := r.hash0()
 	delete(theMap, k)
 	r.shadowDel(k)
 	for _, it := range r.iters {
 		// a deleted and re-inserted key is a new entry that may be yielded again
 		delete(it.seen, k)
+	}
+	if r.hash0() != before {
+		r.staleHashes()
 	}
 	r.finish(false)
 }
@@ -362,7 +367,42 @@ func (r *recorder) opClear() {
 	clearMap()
 	r.shadowReset()
 	r.clearing = false
+	r.staleHashes()
 	r.finish(false)
+}
+
+// staleHashes adds, after an op that reseeded hash0, the hashes under the new
+// hash0 of the stale entries open iterators may still reach (before Go 1.21
+// only): mapiternext hashes the keys of an old bucket it walks during a grow,
+// stale ones included, and the replay has no other source for those hashes.
+func (r *recorder) staleHashes() {
+	keys := map[uint64]bool{}
+	for _, it := range r.iters {
+		for k := range it.stale {
+			keys[k] = true
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	sorted := make([]uint64, 0, len(keys))
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
+	seed := r.hash0()
+	r.buf = append(r.buf, `,"stale_hashes":[`...)
+	for i, k := range sorted {
+		if i > 0 {
+			r.buf = append(r.buf, ',')
+		}
+		r.buf = append(r.buf, '[')
+		r.buf = strconv.AppendUint(r.buf, k, 10)
+		r.buf = append(r.buf, ',')
+		r.buf = strconv.AppendUint(r.buf, hashKey(k, seed), 10)
+		r.buf = append(r.buf, ']')
+	}
+	r.buf = append(r.buf, ']')
 }
 
 func (r *recorder) opIterStart() {
