@@ -9,7 +9,9 @@
 # NTRACES/2 "clear" traces (clear(m) with iterators open; OPS_PER_VERSION/4 ops) replayed
 # on the port (the model has no mapclear). Go 1.24 and 1.25 are built with
 # GOEXPERIMENT=noswissmap. For Swiss-table-only versions the table says whether
-# GOEXPERIMENT=noswissmap is accepted at all. Exits non-zero if any replay fails.
+# GOEXPERIMENT=noswissmap is accepted at all. Every version also records 200 sync.Map
+# histories (tests/go-oracle/syncmap-history; recorded, not yet checked). Exits non-zero if
+# any replay or recording fails.
 # Traces are kept under target/go-versions/<version>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,10 +50,24 @@ replay() {
     return $rc
 }
 
+# syncmap_histories VERSION GO: records sync.Map histories (tests/go-oracle/syncmap-history)
+# and prints how many, or "failed".
+syncmap_histories() {
+    local f="$out/$1/syncmap-histories.jsonl"
+    mkdir -p "$out/$1"
+    if (cd tests/go-oracle/syncmap-history && "$2" run . -histories 200 -out "$OLDPWD/$f" >/dev/null 2>&1); then
+        echo "$(($(wc -l <"$f") - 1))"
+    else
+        echo failed
+        return 1
+    fi
+}
+
 for v in "${versions[@]}"; do
     go="$(go_bin "$v")"
     kind="$(go_field "$v" map)"
     ts=$SECONDS
+    hist="$(syncmap_histories "$v" "$go")" || failed=1
     if [ "$kind" = swiss ]; then
         # Does this toolchain still build the classic map?
         log="$(mktemp)"
@@ -66,7 +82,7 @@ for v in "${versions[@]}"; do
             note="GOEXPERIMENT=noswissmap refused: $(grep -m1 . "$log")"
         fi
         rm -f "$log" "$log.bin"
-        rows+=("| $v | Swiss tables only | - | - | - | - | $note |")
+        rows+=("| $v | Swiss tables only | - | - | - | $hist | - | $note |")
         continue
     fi
     exp=""
@@ -82,12 +98,12 @@ for v in "${versions[@]}"; do
     port="$(replay port "$dir"/standard/*.jsonl)" || failed=1
     model="$(replay model "$dir"/standard/*.jsonl)" || failed=1
     cport="$(replay port "$dir"/clear/*.jsonl)" || failed=1
-    rows+=("| $v | $([ -n "$exp" ] && echo "classic (GOEXPERIMENT=noswissmap)" || echo classic) | $port | $model | $cport | $((SECONDS - ts)) s | ${header} |")
+    rows+=("| $v | $([ -n "$exp" ] && echo "classic (GOEXPERIMENT=noswissmap)" || echo classic) | $port | $model | $cport | $hist | $((SECONDS - ts)) s | ${header} |")
 done
 
 echo
-echo "| Go | map | standard traces: port | standard traces: model | clear traces: port | time | header / note |"
-echo "|---|---|---|---|---|---|---|"
+echo "| Go | map | standard traces: port | standard traces: model | clear traces: port | sync.Map histories | time | header / note |"
+echo "|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 echo "total: $((SECONDS - t0)) s"
