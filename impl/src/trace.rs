@@ -277,8 +277,9 @@ pub struct TraceOp {
     /// The state after the op.
     pub state: TraceState,
     /// `stale_hashes`: `(key, hash under the hash0 after the op)` of entries that open
-    /// iterators may still reach after a clear (Go < 1.21; on clear and reseeding delete
-    /// lines), which mapiternext may hash; empty when absent.
+    /// iterators may still reach after a clear (Go 1.19 and 1.24+, whose mapclear leaves
+    /// them in place; on clear and reseeding delete lines), which mapiternext may hash or
+    /// look up; empty when absent.
     pub stale_hashes: Vec<(u64, u64)>,
 }
 

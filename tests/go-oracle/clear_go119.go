@@ -18,4 +18,10 @@ func mapClearIdiom(m map[uint64]uint64) {
 	}
 }
 
-const clearMarksEmpty = false
+// Before Go 1.21 mapclear zeroes only the bucket array: an open iterator may
+// still reach, and yield, entries of overflow buckets and of oldbuckets
+// (issue 59411).
+const (
+	clearLeavesStale = true
+	staleYields      = true
+)

@@ -148,7 +148,7 @@ type iterator struct {
 	seen map[uint64]bool
 	// stale: entries that were live when a clear ran while this iterator was
 	// open, on runtimes whose mapclear leaves overflow and old buckets as they
-	// were (before Go 1.21); the iterator may still yield them.
+	// were (Go 1.19, 1.24+); before Go 1.21 the iterator may still yield them.
 	stale map[uint64]uint64
 	// result of the advance inside iter_start, reported by the first iter_next
 	firstPending bool
@@ -353,7 +353,7 @@ func (r *recorder) opLookup(k uint64) {
 func (r *recorder) opClear() {
 	r.begin("clear")
 	for _, it := range r.iters {
-		if !clearMarksEmpty {
+		if clearLeavesStale {
 			if it.stale == nil {
 				it.stale = map[uint64]uint64{}
 			}
@@ -372,9 +372,11 @@ func (r *recorder) opClear() {
 }
 
 // staleHashes adds, after an op that reseeded hash0, the hashes under the new
-// hash0 of the stale entries open iterators may still reach (before Go 1.21
-// only): mapiternext hashes the keys of an old bucket it walks during a grow,
-// stale ones included, and the replay has no other source for those hashes.
+// hash0 of the stale entries open iterators may still reach (Go 1.19 and 1.24+,
+// whose mapclear leaves them in place): mapiternext hashes the keys of an old
+// bucket it walks during a grow, and from Go 1.24 looks up every entry of an
+// iterator started before the clear; the replay has no other source for those
+// hashes.
 func (r *recorder) staleHashes() {
 	keys := map[uint64]bool{}
 	for _, it := range r.iters {
@@ -475,7 +477,7 @@ func (r *recorder) opIterNext(idx int) {
 // live at that moment, with its current value, and is not yielded twice
 // unless it was deleted (and re-inserted) in between.
 func (r *recorder) checkYield(it *iterator, k, e uint64) {
-	if sv, sok := r.shadow[k]; (!sok || sv != e) && it.stale != nil {
+	if sv, sok := r.shadow[k]; (!sok || sv != e) && staleYields {
 		if se, ok := it.stale[k]; ok && se == e {
 			return // a stale entry left behind by mapclear (before Go 1.21)
 		}
