@@ -1,10 +1,11 @@
-//! Replays traces recorded from real Go 1.19 (`map[uint64]uint64`, format delta-v1, see
-//! docs/go-trace-format.md) on the port in gomap-impl (`--target port`, the default) or on
-//! the hmap model of gomap-model (`--target model`), and compares the whole map state after
-//! every op.
+//! `gomap replay [--target port|model] <TRACE.jsonl>...`: replays traces recorded from
+//! real Go (any classic-map release of scripts/go-versions.txt; `map[uint64]uint64`, format delta-v1, see docs/go-trace-format.md)
+//! on the port in gomap-impl (`--target port`, the default) or on the hmap model of
+//! gomap-model (`--target model`), and compares the whole map state after every op.
 //!
 //! The model replay ([`replay_on_model`]) runs the model's transition function
-//! (`Machine::step`) at Go's parameters ([`Geometry::GO`]) and feeds it only what the
+//! (`Machine::step`) at Go's parameters ([`Geometry::GO`], with Go 1.21's load factor for
+//! a Go 1.21 trace) and feeds it only what the
 //! trace gives, as the port replay does: the hash of each op's key under the hash0 before
 //! the op (inserted into the model's hash function `HmapState::hashes` before the step),
 //! `make`'s hash0, the hash0 a delete reseeds to (with an empty hash function: a new epoch
@@ -13,6 +14,8 @@
 //! converted by `gomap_model::hmap::convert` against the decoded trace STATE (every hmap
 //! field, both arrays chain by chain, stale bytes included), then array identity
 //! (`buckets_base`, `oldbuckets_base`), read from the model's log of Go's internal steps.
+//! The model has no `mapclear`: a trace with a `clear` op fails on the model at that op
+//! (the port replays it, with each release's mapclear).
 //! Mismatches are reported as by the port replay: op index, line, field path, expected
 //! (Go) and actual (model).
 //!
@@ -214,7 +217,11 @@ pub fn replay_on_model(trace: &Trace) -> Result<ReplayReport, ReplayMismatch> {
     let mut r = ModelReplayer {
         trace,
         machine: Machine {
-            geo: Geometry::GO,
+            // Go's geometry at the trace's release (Go 1.21's load factor is 12/2).
+            geo: Geometry {
+                load_factor_num: trace.header.go_version().load_factor_num(),
+                ..Geometry::GO
+            },
             track: Track::default(),
         },
         state: None,
@@ -379,6 +386,14 @@ impl ModelReplayer<'_> {
                     out => return Err(self.mismatch(op, "iter", "a yield", format!("{out:?}"))),
                 }
             }
+            TraceOpKind::Clear => {
+                return Err(self.mismatch(
+                    op,
+                    "op",
+                    "an op the model has",
+                    "clear: the model has no mapclear (the port replays it)",
+                ));
+            }
             TraceOpKind::IterNext { iter, item } => {
                 let Some(it) = self.iters.get_mut(&iter) else {
                     return Err(self.mismatch(op, "iter", "an open iterator", "none"));
@@ -421,6 +436,11 @@ impl ModelReplayer<'_> {
         let got = flat_state(s, Geometry::GO.bucket_cnt);
         if let Some(d) = first_difference(&want, &got) {
             return Err(self.mismatch(op, d.field, d.expected, d.actual));
+        }
+        // Go 1.24+'s hmap.clearSeq counts mapclear calls; the model has no mapclear, so it
+        // stays 0 (any clear op stops the model replay before this point).
+        if let Some(n) = op.state.clear_seq.filter(|&n| n != 0) {
+            return Err(self.mismatch(op, "clear_seq", n, 0));
         }
         self.report.bmaps_compared += [&want.buckets, &want.oldbuckets]
             .into_iter()

@@ -4,6 +4,8 @@
 //!
 //! - [`map`]: `GoMap<K, V>`, Go's hmap/bmap layout and algorithms, step by step with Go's
 //!   names, plus `snapshot()` and `check_invariants()`.
+//! - [`goversion`]: the Go releases gomap checks (`scripts/go-versions.txt`) and where
+//!   their maps differ; [`MapParams`] carries one.
 //! - [`hash`]: the pluggable hasher and random source, with Go-like defaults.
 //! - [`sizeclasses`]: Go's allocator size classes (`roundupsize`), which decide how many
 //!   overflow buckets `makeBucketArray` preallocates.
@@ -14,6 +16,7 @@
 //!   decoder, and `replay_on_port`, which drives a `GoMap` op by op and compares the whole
 //!   state after each one.
 
+pub mod goversion;
 pub mod hash;
 pub mod map;
 pub mod ordercache;
@@ -22,6 +25,7 @@ pub mod swiss;
 pub mod syncmap;
 pub mod trace;
 
+pub use goversion::GoVersion;
 pub use hash::{GoHashKey, GoMemHasher, MapHasher, RandomSource, WyRand};
 pub use map::{
     ArrayId, ArrayView, BmapSnapshot, BmapView, Chain, GoMap, HmapSnapshot, Invariant,

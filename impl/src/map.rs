@@ -1,5 +1,9 @@
 //! `GoMap<K, V>`: Go 1.19's runtime map (runtime/map.go, runtime/map_fast64.go), ported
-//! step by step with Go's names, for the memory layout of `map[uint64]uint64`.
+//! step by step with Go's names, for the memory layout of `map[uint64]uint64`, with the
+//! later classic-map versions (Go 1.21 .. 1.23, 1.24/1.25 with `GOEXPERIMENT=noswissmap`)
+//! as a parameter ([`MapParams::for_go`], [`GoVersion`]) where they behave differently:
+//! Go 1.21's load factor (6 instead of 6.5), `mapclear`, and from 1.24 `mapiternext`
+//! (see docs/go-versions.md).
 //!
 //! # What it follows
 //! `makemap`, `make_bucket_array`, `mapaccess1`/`mapaccess2` (the `_fast64` variants),
@@ -54,6 +58,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::goversion::GoVersion;
 use crate::hash::{GoMemHasher, MapHasher, RandomSource, WyRand};
 use crate::sizeclasses::roundupsize;
 
@@ -121,6 +126,9 @@ pub struct MapParams {
     pub load_factor_den: usize,
     /// `t.bucket.size` in bytes, used by `make_bucket_array`'s size-class rounding.
     pub bucket_size: usize,
+    /// The Go release whose code runs where releases differ (`mapclear`, `mapiternext`).
+    #[serde(default)]
+    pub go: GoVersion,
 }
 
 /// Parameters that no Go-shaped map can have.
@@ -146,6 +154,17 @@ impl MapParams {
             load_factor_num: 13,
             load_factor_den: 2,
             bucket_size: 144,
+            go: GoVersion::GO1_19,
+        }
+    }
+
+    /// The parameters of a Go release: Go 1.19's, except `loadFactorNum`, which Go 1.21
+    /// computes as 12 ([`GoVersion::load_factor_num`]).
+    pub const fn for_go(go: GoVersion) -> Self {
+        MapParams {
+            load_factor_num: go.load_factor_num(),
+            go,
+            ..MapParams::go()
         }
     }
 
@@ -173,6 +192,7 @@ impl MapParams {
             load_factor_num,
             load_factor_den,
             bucket_size: bucket_cnt.next_multiple_of(8) + 16 * bucket_cnt + 8,
+            go: GoVersion::GO1_19,
         })
     }
 
@@ -355,6 +375,8 @@ struct Hiter {
     i: usize,
     bucket: usize,
     check_bucket: usize,
+    /// `h.clearSeq` at mapiterinit (Go 1.24+).
+    clear_seq: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -537,6 +559,7 @@ pub struct GoMap<K, V, H = GoMemHasher, R = WyRand> {
     oldbuckets: Option<ArrayId>,    // previous bucket array, non-nil only when growing
     nevacuate: usize,               // buckets less than this have been evacuated
     next_overflow: Option<BmapPtr>, // mapextra.nextOverflow: a free preallocated overflow bucket
+    clear_seq: u64,                 // mapclear calls (Go 1.24+; stays 0 before)
     params: MapParams,
     hasher: H,
     rand: R,
@@ -606,6 +629,7 @@ where
             oldbuckets: None,
             nevacuate: 0,
             next_overflow: None,
+            clear_seq: 0,
             params,
             hasher,
             rand,
@@ -672,6 +696,12 @@ where
     /// `h.hash0`.
     pub fn hash0(&self) -> u32 {
         self.hash0
+    }
+
+    /// `h.clearSeq`: the number of mapclear calls that found the map non-empty (Go 1.24+;
+    /// always 0 for earlier releases, whose hmap has no such field).
+    pub fn clear_seq(&self) -> u64 {
+        self.clear_seq
     }
 
     /// `h.noverflow`.
@@ -1062,6 +1092,11 @@ where
     }
 
     /// `mapclear`: deletes all keys, reseeds hash0 and reuses (clears) the bucket array.
+    /// It differs between Go releases ([`MapParams::go`]): Go 1.21 .. 1.23 first mark
+    /// every slot of `buckets` and `oldbuckets` (overflow buckets included) `emptyRest`, so
+    /// that open iterators stop (issue 59411); Go 1.24+ instead count clears in
+    /// `clearSeq`, which `mapiternext` compares; Go 1.19 does neither, and an iterator open
+    /// across the clear may still yield entries of overflow buckets and of `oldbuckets`.
     pub fn mapclear(&mut self) {
         if self.count == 0 {
             return;
@@ -1070,11 +1105,23 @@ where
             panic!("concurrent map writes");
         }
         self.flags ^= HASH_WRITING;
+        if self.params.go.mapclear_marks_buckets_empty() {
+            // Mark buckets empty, so existing iterators can be terminated, see issue #59411.
+            if let Some(a) = self.buckets {
+                self.mark_buckets_empty(a, bucket_mask(self.b));
+            }
+            if let Some(a) = self.oldbuckets {
+                self.mark_buckets_empty(a, self.oldbucketmask());
+            }
+        }
         self.flags &= !SAME_SIZE_GROW;
         self.oldbuckets = None;
         self.nevacuate = 0;
         self.noverflow = 0;
         self.count = 0;
+        if self.params.go.has_clear_seq() {
+            self.clear_seq += 1;
+        }
         self.hash0 = self.rand.hash0();
         // Keep the mapextra allocation but clear any extra information.
         self.next_overflow = None;
@@ -1088,6 +1135,20 @@ where
             panic!("concurrent map writes");
         }
         self.flags &= !HASH_WRITING;
+    }
+
+    /// `markBucketsEmpty` (inside Go 1.21's mapclear): every slot of buckets `0..=mask` of
+    /// array `a` and of their overflow chains becomes EMPTY_REST.
+    fn mark_buckets_empty(&mut self, a: ArrayId, mask: usize) {
+        for i in 0..=mask {
+            let mut b = Some(self.arena.bucket(a, i));
+            while let Some(bb) = b {
+                for j in 0..self.bucket_cnt() {
+                    self.arena.set_th(bb, j, EMPTY_REST);
+                }
+                b = self.arena.ovf(bb);
+            }
+        }
     }
 
     /// `hashGrow`: start growing, to 2^(B+1) buckets when over the load factor, else to a
@@ -1280,6 +1341,7 @@ where
             i: 0,
             bucket: 0,
             check_bucket: 0,
+            clear_seq: 0,
         };
         let id = IterId(self.iters.len());
         if self.count == 0 {
@@ -1294,6 +1356,7 @@ where
         // grab snapshot of bucket state
         it.b = self.b;
         it.buckets = self.buckets;
+        it.clear_seq = self.clear_seq;
         // Deviation from Go: it.overflow / it.oldoverflow (GC liveness of overflow
         // buckets) are not needed with an arena that never frees.
 
@@ -1434,7 +1497,11 @@ where
                     }
                 }
                 let result;
-                if (th != EVACUATED_X && th != EVACUATED_Y) || self.fault(Fault::IterNoRelookup) {
+                // Go 1.24+: an iterator started before a mapclear (clearSeq differs) only
+                // yields what the lookup below finds; clear_seq stays 0 before Go 1.24.
+                if (it.clear_seq == self.clear_seq && th != EVACUATED_X && th != EVACUATED_Y)
+                    || self.fault(Fault::IterNoRelookup)
+                {
                     // This is the golden data, we can return it.
                     result = (k, e);
                 } else {

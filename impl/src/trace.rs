@@ -1,5 +1,6 @@
-//! Traces of Go 1.19 `map[uint64]uint64` runs (format delta-v1, see
-//! docs/go-trace-format.md): parsing, decoding the delta-encoded bucket arrays into
+//! Traces of Go `map[uint64]uint64` runs (format delta-v1, see
+//! docs/go-trace-format.md; any classic-map Go of
+//! `scripts/go-versions.txt`, named by the header's `go` field): parsing, decoding the delta-encoded bucket arrays into
 //! full arrays, and replaying a trace on the port ([`replay_on_port`]).
 //!
 //! # Parsing
@@ -16,9 +17,12 @@
 //!   line for that key under that hash0 (every op line records the hash under the hash0
 //!   before the op). A key with no recorded hash under the current hash0 cannot be in the
 //!   map: `mapaccessK` reports it absent; anywhere else it is a replay failure.
-//! - randomness: a [`RandomSource`] that answers the hash0 draw of `make` and of a delete
-//!   that empties the map with that line's `state.hash0`, and mapiterinit's `r` with
+//! - randomness: a [`RandomSource`] that answers the hash0 draw of `make`, of a delete
+//!   that empties the map and of a `clear` of a non-empty map with that line's `state.hash0`, and mapiterinit's `r` with
 //!   `start_bucket | offset << B`. Go draws nothing else below B = 16.
+//!
+//! The port runs the code of the header's Go release ([`MapParams::for_go`]); from Go
+//! 1.24 the state also carries `clear_seq`, compared like the other hmap fields.
 //!
 //! After every op the replayer compares the op's result (lookup found/elem, iterator
 //! yield) and then the whole state: every hmap field, array identity (`buckets_base`,
@@ -39,6 +43,7 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::goversion::GoVersion;
 use crate::hash::{MapHasher, RandomSource};
 use crate::map::{BmapSnapshot, Chain, Fault, GoMap, HmapSnapshot, IterId, MapParams};
 
@@ -113,7 +118,8 @@ impl std::error::Error for TraceError {}
 /// The header line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceHeader {
-    /// Go version, e.g. "go1.19.8".
+    /// Go version as `runtime.Version()` reports it, e.g. "go1.19.8", "go1.21.13" or
+    /// "go1.25.5 X:noswissmap"; a classic-map release (see [`GoVersion::classic_map`]).
     pub go: String,
     /// Key type: "uint64".
     pub key: String,
@@ -125,6 +131,13 @@ pub struct TraceHeader {
     pub bucket_size: u64,
     /// The recorder's flags.
     pub generator: String,
+}
+
+impl TraceHeader {
+    /// The Go release of [`TraceHeader::go`] (checked by the parser).
+    pub fn go_version(&self) -> GoVersion {
+        GoVersion::parse(&self.go).expect("the parser checked the go field")
+    }
 }
 
 /// One recorded operation.
@@ -178,6 +191,9 @@ pub enum TraceOpKind {
         /// `(key, elem)`, or None for `done`.
         item: Option<(u64, u64)>,
     },
+    /// `clear(m)` (Go 1.21+), or before Go 1.21 the range-delete loop the compiler turns
+    /// into the same runtime call: `mapclear`.
+    Clear,
 }
 
 impl TraceOpKind {
@@ -190,6 +206,7 @@ impl TraceOpKind {
             TraceOpKind::Lookup { .. } => "lookup",
             TraceOpKind::IterStart { .. } => "iter_start",
             TraceOpKind::IterNext { .. } => "iter_next",
+            TraceOpKind::Clear => "clear",
         }
     }
 }
@@ -234,6 +251,8 @@ pub struct TraceState {
     pub hash0: u32,
     /// `nevacuate`.
     pub nevacuate: u64,
+    /// `clearSeq` (Go 1.24+ only; absent before).
+    pub clear_seq: Option<u64>,
     /// Preallocated overflow buckets left.
     pub prealloc_left: u64,
     /// Base of the buckets array.
@@ -257,6 +276,11 @@ pub struct TraceOp {
     pub op: TraceOpKind,
     /// The state after the op.
     pub state: TraceState,
+    /// `stale_hashes`: `(key, hash under the hash0 after the op)` of entries that open
+    /// iterators may still reach after a clear (Go 1.19 and 1.24+, whose mapclear leaves
+    /// them in place; on clear and reseeding delete lines), which mapiternext may hash or
+    /// look up; empty when absent.
+    pub stale_hashes: Vec<(u64, u64)>,
 }
 
 /// A parsed, structurally checked trace.
@@ -592,8 +616,16 @@ fn parse_header(ctx: &Ctx<'_>, obj: &Map<String, Value>) -> Result<TraceHeader, 
     if h.elem != "uint64" {
         return foreign("elem", &h.elem, "\"uint64\"");
     }
-    if h.go != "go1.19" && !h.go.starts_with("go1.19.") {
-        return foreign("go", &h.go, "go1.19.x");
+    match GoVersion::parse(&h.go) {
+        Ok(v) if v.classic_map() => {}
+        _ => {
+            return foreign(
+                "go",
+                &h.go,
+                "a classic-map Go of scripts/go-versions.txt (go1.19.x, go1.21.x .. go1.23.x, \
+                 go1.24.x/go1.25.x \"X:noswissmap\")",
+            )
+        }
     }
     if h.bucket_size != BUCKET_SIZE {
         return foreign("bucket_size", &h.bucket_size.to_string(), "144");
@@ -648,6 +680,7 @@ fn parse_op(ctx: &Ctx<'_>, obj: &Map<String, Value>, ordinal: u64) -> Result<Tra
             };
             TraceOpKind::IterNext { iter, item }
         }
+        "clear" => TraceOpKind::Clear,
         other => {
             return Err(ctx.err(
                 TraceErrorKind::UnknownOp,
@@ -690,17 +723,41 @@ fn parse_op(ctx: &Ctx<'_>, obj: &Map<String, Value>, ordinal: u64) -> Result<Tra
         noverflow: ctx.uint(so, p, "noverflow", u16::MAX as u64)? as u16,
         hash0: ctx.uint(so, p, "hash0", u32::MAX as u64)? as u32,
         nevacuate: ctx.u64(so, p, "nevacuate")?,
+        clear_seq: match so.get("clear_seq") {
+            None => None,
+            Some(_) => Some(ctx.u64(so, p, "clear_seq")?),
+        },
         prealloc_left: ctx.u64(so, p, "prealloc_left")?,
         buckets_base,
         buckets_delta: ctx.delta(so, p, "buckets_delta")?,
         oldbuckets_base,
         oldbuckets_delta: ctx.delta(so, p, "oldbuckets_delta")?,
     };
+    let mut stale_hashes = Vec::new();
+    if obj.get("stale_hashes").is_some() {
+        let path = "stale_hashes";
+        for (n, pair) in ctx.array(ctx.get(obj, "", path)?, path)?.iter().enumerate() {
+            let p = format!("{path}[{n}]");
+            let kv = ctx.array(pair, &p)?;
+            if kv.len() != 2 {
+                return Err(ctx.err(
+                    TraceErrorKind::BadValue,
+                    &p,
+                    "expected [key, hash]".to_string(),
+                ));
+            }
+            stale_hashes.push((
+                ctx.uint_at(&kv[0], &format!("{p}[0]"), u64::MAX)?,
+                ctx.uint_at(&kv[1], &format!("{p}[1]"), u64::MAX)?,
+            ));
+        }
+    }
     Ok(TraceOp {
         i,
         line: ctx.line,
         op,
         state,
+        stale_hashes,
     })
 }
 
@@ -711,11 +768,28 @@ fn check_structure(trace: &Trace) -> Result<(), TraceError> {
     let mut prev_old: Option<usize> = None;
     let mut started: HashSet<u64> = HashSet::new();
     let mut open: HashSet<u64> = HashSet::new();
+    let clear_seq = trace.header.go_version().has_clear_seq();
     for (n, op) in trace.ops.iter().enumerate() {
         let ctx = Ctx {
             file: &trace.source,
             line: op.line,
         };
+        if op.state.clear_seq.is_some() != clear_seq {
+            return Err(ctx.err(
+                TraceErrorKind::Inconsistent,
+                "state.clear_seq",
+                format!(
+                    "{} has {}hmap.clearSeq; the state must {}",
+                    trace.header.go,
+                    if clear_seq { "" } else { "no " },
+                    if clear_seq {
+                        "have clear_seq"
+                    } else {
+                        "not have clear_seq"
+                    }
+                ),
+            ));
+        }
         if n == 0 && !matches!(op.op, TraceOpKind::Make { .. }) {
             return Err(ctx.err(
                 TraceErrorKind::Inconsistent,
@@ -1207,7 +1281,7 @@ impl<'t> Replayer<'t> {
                 *self.oracle.pending_hash0.borrow_mut() = Some(op.state.hash0);
                 expect_hash0_draw = true;
                 let mut m = GoMap::makemap(
-                    MapParams::go(),
+                    MapParams::for_go(self.trace.header.go_version()),
                     usize::try_from(hint).unwrap_or(usize::MAX),
                     TraceHasher(self.oracle.clone()),
                     TraceRandom(self.oracle.clone()),
@@ -1256,6 +1330,11 @@ impl<'t> Replayer<'t> {
                 let id = self.port().iter_init();
                 self.iters.insert(iter, id);
             }
+            TraceOpKind::Clear => {
+                *self.oracle.pending_hash0.borrow_mut() = Some(op.state.hash0);
+                expect_hash0_draw = count_before > 0;
+                self.port().mapclear();
+            }
             TraceOpKind::IterNext { iter, item } => {
                 let id = self.iters[&iter];
                 let got = self.port().iter_next(id);
@@ -1296,6 +1375,13 @@ impl<'t> Replayer<'t> {
             ));
         }
 
+        // Hashes of stale entries under the new hash0, for later mapiternext calls.
+        for &(key, hash) in &op.stale_hashes {
+            self.oracle
+                .hashes
+                .borrow_mut()
+                .insert((key, op.state.hash0), hash);
+        }
         self.decoder.apply(op);
         self.compare_state(op)?;
         self.report.states_compared += 1;
@@ -1325,6 +1411,11 @@ impl<'t> Replayer<'t> {
         for (field, want, got) in scalars {
             if want != got {
                 return Err(self.mismatch(op, field, want, got));
+            }
+        }
+        if let Some(want) = st.clear_seq {
+            if want != m.clear_seq() {
+                return Err(self.mismatch(op, "clear_seq", want, m.clear_seq()));
             }
         }
 

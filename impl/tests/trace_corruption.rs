@@ -244,7 +244,7 @@ fn a_missing_field_names_the_line_and_field() {
 
 #[test]
 fn an_unknown_op_is_rejected() {
-    let text = edited(2, |v| v["op"] = Value::from("clear"));
+    let text = edited(2, |v| v["op"] = Value::from("swap"));
     let e = parse_err(&text);
     assert_eq!(
         (e.kind, e.line, e.field.as_str()),
@@ -272,6 +272,36 @@ fn a_header_for_another_key_type_or_format_is_a_foreign_trace() {
 
     let e = parse_err(&sample_lines()[1..].join("\n"));
     assert_eq!((e.kind, e.line), (TraceErrorKind::ForeignTrace, 1));
+
+    // Only classic-map Go versions of scripts/go-versions.txt: no 1.20 (not checked),
+    // no Swiss tables (1.24/1.25 without noswissmap, 1.26+).
+    for go in [
+        "go1.20.1",
+        "go1.25.5",
+        "go1.26.6 X:noswissmap",
+        "go1.18",
+        "gccgo",
+    ] {
+        let mut lines = sample_lines();
+        lines[0] = lines[0].replace("\"go1.19.8\"", &format!("{go:?}"));
+        let e = parse_err(&lines.join("\n"));
+        assert_eq!(
+            (e.kind, e.field.as_str()),
+            (TraceErrorKind::ForeignTrace, "go")
+        );
+    }
+    let mut lines = sample_lines();
+    lines[0] = lines[0].replace("\"go1.19.8\"", "\"go1.22.10\"");
+    let t = parse_trace_str("go122", &lines.join("\n")).expect("a Go 1.22 header is read");
+    assert_eq!(t.header.go_version().minor, 22);
+    // From Go 1.24 every state carries hmap.clearSeq.
+    let mut lines = sample_lines();
+    lines[0] = lines[0].replace("\"go1.19.8\"", "\"go1.24.11 X:noswissmap\"");
+    let e = parse_err(&lines.join("\n"));
+    assert_eq!(
+        (e.kind, e.field.as_str()),
+        (TraceErrorKind::Inconsistent, "state.clear_seq")
+    );
 
     let e = parse_err("");
     assert_eq!(e.kind, TraceErrorKind::ForeignTrace);

@@ -1,7 +1,8 @@
-// Command go-oracle runs generated operation sequences on a real Go 1.19
-// map[uint64]uint64 and records them, with the runtime's exact memory state
+// Command go-oracle runs generated operation sequences on a real Go
+// map[uint64]uint64 (the classic hmap: Go 1.19 .. 1.23, and 1.24/1.25 built
+// with GOEXPERIMENT=noswissmap) and records them, with the runtime's exact memory state
 // after every op, in the delta-v1 trace format
-// (docs/go-trace-format.md in the repository).
+// (/work/shared/spec/go-trace-format.md).
 package main
 
 import (
@@ -14,12 +15,11 @@ import (
 	"os"
 	"reflect"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 	"unsafe"
-
-	"gomap/go-oracle/hmapview"
 )
 
 type config struct {
@@ -32,6 +32,7 @@ type config struct {
 	wDelete      int
 	wLookup      int
 	wMake        int
+	wClear       int
 	clearEvery   int
 	maxLive      int
 	hint         int
@@ -64,6 +65,7 @@ func parseFlags(args []string) (*config, string, error) {
 	fs.IntVar(&c.wDelete, "w-delete", 15, "weight of delete (80% a live key, else a random key)")
 	fs.IntVar(&c.wLookup, "w-lookup", 15, "weight of lookup (50% a live key, else a random key)")
 	fs.IntVar(&c.wMake, "w-make", 0, "weight of a new make (replaces the map, abandons iterators)")
+	fs.IntVar(&c.wClear, "w-clear", 0, "weight of clear (one runtime mapclear: clear(m) from Go 1.21, the range-delete idiom before)")
 	fs.IntVar(&c.clearEvery, "clear-every", 0, "every N ops delete all live keys one by one down to count 0 (reseeds hash0); 0 = never")
 	fs.IntVar(&c.maxLive, "max-live", 0, "if >0, an assign while count >= max-live becomes a delete of a live key")
 	fs.IntVar(&c.hint, "hint", 0, "hint of the initial make")
@@ -104,7 +106,7 @@ func parseFlags(args []string) (*config, string, error) {
 		return nil, "", fmt.Errorf("-hint/-hint-max must be in [0,%d] (keeps B < 16)", maxCount)
 	case c.iterMax < 0 || c.iterMax > 3:
 		return nil, "", fmt.Errorf("-iter-max must be in [0,3]")
-	case c.wAssign < 0 || c.wDelete < 0 || c.wLookup < 0 || c.wMake < 0 || c.wAssign+c.wDelete+c.wLookup+c.wMake == 0:
+	case c.wAssign < 0 || c.wDelete < 0 || c.wLookup < 0 || c.wMake < 0 || c.wClear < 0 || c.wAssign+c.wDelete+c.wLookup+c.wMake+c.wClear == 0:
 		return nil, "", fmt.Errorf("weights must be >= 0 and not all 0")
 	case c.pattern != "uniform" && c.pattern != "samesize":
 		return nil, "", fmt.Errorf("-pattern must be uniform or samesize")
@@ -136,7 +138,7 @@ func parseFlags(args []string) (*config, string, error) {
 }
 
 var flagOrder = []string{"seed", "ops", "keys", "elems", "bigkeys", "w-assign", "w-delete", "w-lookup", "w-make",
-	"clear-every", "max-live", "hint", "hint-max", "pattern", "pattern-bits", "hot-rotate",
+	"w-clear", "clear-every", "max-live", "hint", "hint-max", "pattern", "pattern-bits", "hot-rotate",
 	"iter-on-grow", "iter-prob", "iter-max", "iter-next-prob", "iter-next-prob-grow", "verify-every", "out"}
 
 type iterator struct {
@@ -144,6 +146,10 @@ type iterator struct {
 	it   *reflect.MapIter
 	mi   *mapIter
 	seen map[uint64]bool
+	// stale: entries that were live when a clear ran while this iterator was
+	// open, on runtimes whose mapclear leaves overflow and old buckets as they
+	// were (Go 1.19, 1.24+); before Go 1.21 the iterator may still yield them.
+	stale map[uint64]uint64
 	// result of the advance inside iter_start, reported by the first iter_next
 	firstPending bool
 	firstOK      bool
@@ -186,7 +192,7 @@ func (r *recorder) randomKey() uint64 { return r.keyOf(r.rng.Intn(r.c.keys)) }
 
 func (r *recorder) randomLive() uint64 { return r.live[r.rng.Intn(len(r.live))] }
 
-func (r *recorder) hash0() uint32 { return curHmap().Hash0 }
+func (r *recorder) hash0() uint32 { return curHmap().hash0 }
 
 // hotKey draws a key whose hash (under the current hash0) has its low
 // pattern-bits bits equal to the hot value.
@@ -272,8 +278,8 @@ func (r *recorder) finish(isMake bool) {
 	}
 	if r.c.verifyEvery > 0 && (r.i%r.c.verifyEvery == 0 || r.i == r.c.ops-1) {
 		verifyState(st, r.shadow)
-	} else if st.h.Count != len(r.shadow) {
-		fatalf("count %d, shadow model has %d", st.h.Count, len(r.shadow))
+	} else if st.h.count != len(r.shadow) {
+		fatalf("count %d, shadow model has %d", st.h.count, len(r.shadow))
 	}
 	// iter-on-grow bookkeeping
 	pred := st.growPredicted()
@@ -317,11 +323,15 @@ func (r *recorder) opDelete(k uint64) {
 	r.begin("delete")
 	r.field("key", k)
 	r.field("hash", hv)
+	before := r.hash0()
 	delete(theMap, k)
 	r.shadowDel(k)
 	for _, it := range r.iters {
 		// a deleted and re-inserted key is a new entry that may be yielded again
 		delete(it.seen, k)
+	}
+	if r.hash0() != before {
+		r.staleHashes()
 	}
 	r.finish(false)
 }
@@ -340,6 +350,63 @@ func (r *recorder) opLookup(k uint64) {
 	r.finish(false)
 }
 
+func (r *recorder) opClear() {
+	r.begin("clear")
+	for _, it := range r.iters {
+		if clearLeavesStale {
+			if it.stale == nil {
+				it.stale = map[uint64]uint64{}
+			}
+			for k, e := range r.shadow {
+				it.stale[k] = e
+			}
+		}
+		// every key is deleted: one that is re-inserted is a new entry
+		it.seen = map[uint64]bool{}
+	}
+	clearMap()
+	r.shadowReset()
+	r.clearing = false
+	r.staleHashes()
+	r.finish(false)
+}
+
+// staleHashes adds, after an op that reseeded hash0, the hashes under the new
+// hash0 of the stale entries open iterators may still reach (Go 1.19 and 1.24+,
+// whose mapclear leaves them in place): mapiternext hashes the keys of an old
+// bucket it walks during a grow, and from Go 1.24 looks up every entry of an
+// iterator started before the clear; the replay has no other source for those
+// hashes.
+func (r *recorder) staleHashes() {
+	keys := map[uint64]bool{}
+	for _, it := range r.iters {
+		for k := range it.stale {
+			keys[k] = true
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	sorted := make([]uint64, 0, len(keys))
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
+	seed := r.hash0()
+	r.buf = append(r.buf, `,"stale_hashes":[`...)
+	for i, k := range sorted {
+		if i > 0 {
+			r.buf = append(r.buf, ',')
+		}
+		r.buf = append(r.buf, '[')
+		r.buf = strconv.AppendUint(r.buf, k, 10)
+		r.buf = append(r.buf, ',')
+		r.buf = strconv.AppendUint(r.buf, hashKey(k, seed), 10)
+		r.buf = append(r.buf, ']')
+	}
+	r.buf = append(r.buf, ']')
+}
+
 func (r *recorder) opIterStart() {
 	it := &iterator{id: r.nextIter, seen: map[uint64]bool{}}
 	r.nextIter++
@@ -347,20 +414,20 @@ func (r *recorder) opIterStart() {
 	it.mi = (*mapIter)(unsafe.Pointer(it.it))
 	// mapiterinit, which runs the first mapiternext.
 	ok := it.it.Next()
-	hi := &it.mi.Hiter
-	if hi.T != hmapview.MapType() {
+	hi := &it.mi.hiter
+	if hi.t != unsafe.Pointer(mt) {
 		fatalf("hiter.t does not point at the map type: hiter layout mismatch")
 	}
 	h := curHmap()
 	var start, offset uint64
-	if h.Count > 0 {
-		if hi.H != unsafe.Pointer(h) || hi.Buckets != h.Buckets || hi.B != h.B {
+	if h.count > 0 {
+		if hi.h != unsafe.Pointer(h) || hi.buckets != h.buckets || hi.B != h.B {
 			fatalf("hiter h/buckets/B do not match the map: hiter layout mismatch")
 		}
-		if hi.StartBucket >= uintptr(1)<<h.B || hi.Offset >= bucketCnt {
-			fatalf("hiter startBucket %d offset %d out of range", hi.StartBucket, hi.Offset)
+		if hi.startBucket >= uintptr(1)<<h.B || hi.offset >= bucketCnt {
+			fatalf("hiter startBucket %d offset %d out of range", hi.startBucket, hi.offset)
 		}
-		start, offset = uint64(hi.StartBucket), uint64(hi.Offset)
+		start, offset = uint64(hi.startBucket), uint64(hi.offset)
 	} else if ok {
 		fatalf("iterator over empty map yielded")
 	}
@@ -410,6 +477,11 @@ func (r *recorder) opIterNext(idx int) {
 // live at that moment, with its current value, and is not yielded twice
 // unless it was deleted (and re-inserted) in between.
 func (r *recorder) checkYield(it *iterator, k, e uint64) {
+	if sv, sok := r.shadow[k]; (!sok || sv != e) && staleYields {
+		if se, ok := it.stale[k]; ok && se == e {
+			return // a stale entry left behind by mapclear (before Go 1.21)
+		}
+	}
 	if it.seen[k] {
 		fatalf("iterator %d yielded key %d twice", it.id, k)
 	}
@@ -470,7 +542,7 @@ func (r *recorder) step() {
 		}
 		return
 	}
-	x := r.rng.Intn(c.wAssign + c.wDelete + c.wLookup + c.wMake)
+	x := r.rng.Intn(c.wAssign + c.wDelete + c.wLookup + c.wMake + c.wClear)
 	switch {
 	case x < c.wAssign:
 		if c.maxLive > 0 && count >= c.maxLive {
@@ -496,8 +568,10 @@ func (r *recorder) step() {
 		} else {
 			r.opLookup(r.randomKey())
 		}
-	default:
+	case x < c.wAssign+c.wDelete+c.wLookup+c.wMake:
 		r.opMake(r.randomHint())
+	default:
+		r.opClear()
 	}
 }
 
@@ -532,10 +606,6 @@ func main() {
 			os.Exit(0)
 		}
 		fmt.Fprintln(os.Stderr, "go-oracle:", err)
-		os.Exit(2)
-	}
-	if !strings.HasPrefix(runtime.Version(), "go1.19") {
-		fmt.Fprintf(os.Stderr, "go-oracle: built with %s; the mirrored layouts are Go 1.19's\n", runtime.Version())
 		os.Exit(2)
 	}
 	var w io.Writer = os.Stdout

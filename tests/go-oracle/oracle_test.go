@@ -17,21 +17,21 @@ func TestHasherMatchesRuntime(t *testing.T) {
 		theMap[k*0x9E3779B97F4A7C15] = k
 	}
 	h := curHmap()
-	b := bucketAt(h.Buckets, 0)
+	b := bucketAt(h.buckets, 0)
 	for s := 0; s < bucketCnt; s++ {
-		if got, want := b.Tophash[s], tophash(hashKey(b.Keys[s], h.Hash0)); got != want {
-			t.Fatalf("slot %d key %d: runtime tophash %d, hashKey gives %d", s, b.Keys[s], got, want)
+		if got, want := b.tophash[s], tophash(hashKey(b.keys[s], h.hash0)); got != want {
+			t.Fatalf("slot %d key %d: runtime tophash %d, hashKey gives %d", s, b.keys[s], got, want)
 		}
 	}
 	// A wrong seed must be detected by verifyState.
-	st := &state{h: *h, buckets: &snap{ptr: h.Buckets}}
-	st.buckets.chains, _ = readArray(h.Buckets, 1, nil)
+	st := &state{h: *h, buckets: &snap{ptr: h.buckets}}
+	st.buckets.chains, _ = readArray(h.buckets, 1, nil)
 	shadow := map[uint64]uint64{}
 	for k, v := range theMap {
 		shadow[k] = v
 	}
 	verifyState(st, shadow)
-	st.h.Hash0++
+	st.h.hash0++
 	func() {
 		defer func() {
 			if recover() == nil {
@@ -86,4 +86,32 @@ func TestRecordShape(t *testing.T) {
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// TestClearMapIsMapclear checks that clearMap runs runtime.mapclear, not a
+// loop of deletes: mapclear reseeds hash0 and zeroes the whole bucket array
+// (makeBucketArray with dirtyalloc), while mapdelete_fast64 leaves the uint64
+// keys of deleted slots in place.
+func TestClearMapIsMapclear(t *testing.T) {
+	checkLayouts()
+	theMap = make(map[uint64]uint64)
+	for k := uint64(1); k <= 40; k++ {
+		theMap[k] = k
+	}
+	h := curHmap()
+	seq := clearSeqOf(h)
+	buckets, B := h.buckets, h.B
+	clearMap()
+	if h.count != 0 || h.buckets != buckets || h.B != B {
+		t.Fatalf("after clear: count %d, B %d (was %d), same array %v", h.count, h.B, B, h.buckets == buckets)
+	}
+	for i := 0; i < 1<<B; i++ {
+		b := bucketAt(h.buckets, i)
+		if b.tophash != [bucketCnt]uint8{} || b.keys != [bucketCnt]uint64{} || b.overflow != nil {
+			t.Fatalf("bucket %d not zeroed after clear: a loop of deletes, not mapclear", i)
+		}
+	}
+	if hasClearSeq && clearSeqOf(h) != seq+1 {
+		t.Fatalf("clearSeq %d after clear, was %d", clearSeqOf(h), seq)
+	}
 }

@@ -45,8 +45,8 @@ func readArray(base unsafe.Pointer, n int, prev []chain) ([]chain, []int) {
 		}
 		same := true
 		l := 0
-		for b := bucketAt(base, i); b != nil; b = b.Overflow {
-			if l >= len(ref) || ref[l].top != b.Tophash || ref[l].keys != b.Keys || ref[l].elems != b.Elems {
+		for b := bucketAt(base, i); b != nil; b = b.overflow {
+			if l >= len(ref) || ref[l].top != b.tophash || ref[l].keys != b.keys || ref[l].elems != b.elems {
 				same = false
 				break
 			}
@@ -60,8 +60,8 @@ func readArray(base unsafe.Pointer, n int, prev []chain) ([]chain, []int) {
 			continue
 		}
 		var c chain
-		for b := bucketAt(base, i); b != nil; b = b.Overflow {
-			c = append(c, bdata{top: b.Tophash, keys: b.Keys, elems: b.Elems})
+		for b := bucketAt(base, i); b != nil; b = b.overflow {
+			c = append(c, bdata{top: b.tophash, keys: b.keys, elems: b.elems})
 			if len(c) > maxChain {
 				fatalf("overflow chain %d too long (cycle?)", i)
 			}
@@ -76,13 +76,13 @@ func readArray(base unsafe.Pointer, n int, prev []chain) ([]chain, []int) {
 // newoverflow: from h.extra.nextOverflow up to and including the bucket
 // whose overflow pointer is the non-nil sentinel (makeBucketArray).
 func preallocLeft(h *hmap) int {
-	if h.Extra == nil || h.Extra.NextOverflow == nil {
+	if h.extra == nil || h.extra.nextOverflow == nil {
 		return 0
 	}
 	n := 0
-	for b := h.Extra.NextOverflow; ; b = (*bmap)(unsafe.Add(unsafe.Pointer(b), bucketSize)) {
+	for b := h.extra.nextOverflow; ; b = (*bmap)(unsafe.Add(unsafe.Pointer(b), bucketSize)) {
 		n++
-		if b.Overflow != nil {
+		if b.overflow != nil {
 			return n
 		}
 		if n > maxChain {
@@ -152,7 +152,7 @@ func appendDelta(b []byte, chains []chain, changed []int) []byte {
 func captureState(out []byte, prev *state) ([]byte, *state) {
 	h := curHmap()
 	st := &state{h: *h}
-	if h.Flags&flagHashWriting != 0 {
+	if h.flags&flagHashWriting != 0 {
 		fatalf("hashWriting set after op")
 	}
 	if h.B >= 16 {
@@ -166,36 +166,36 @@ func captureState(out []byte, prev *state) ([]byte, *state) {
 	// buckets
 	bbase := "none"
 	var bchanged []int
-	if h.Buckets != nil {
+	if h.buckets != nil {
 		n := 1 << h.B
-		st.buckets = &snap{ptr: h.Buckets}
-		if prevB != nil && prevB.ptr == h.Buckets {
+		st.buckets = &snap{ptr: h.buckets}
+		if prevB != nil && prevB.ptr == h.buckets {
 			bbase = "prev"
 			if len(prevB.chains) != n {
 				fatalf("same bucket array but %d chains, want %d", len(prevB.chains), n)
 			}
-			st.buckets.chains, bchanged = readArray(h.Buckets, n, prevB.chains)
+			st.buckets.chains, bchanged = readArray(h.buckets, n, prevB.chains)
 		} else {
 			bbase = "fresh"
-			st.buckets.chains, bchanged = readArray(h.Buckets, n, nil)
+			st.buckets.chains, bchanged = readArray(h.buckets, n, nil)
 		}
 	}
 
 	// oldbuckets
 	obase := "none"
 	var ochanged []int
-	if h.Oldbuckets != nil {
+	if h.oldbuckets != nil {
 		n := 1 << (h.B - 1)
-		if h.Flags&flagSameSizeGrow != 0 {
+		if h.flags&flagSameSizeGrow != 0 {
 			n = 1 << h.B
 		}
-		st.old = &snap{ptr: h.Oldbuckets}
+		st.old = &snap{ptr: h.oldbuckets}
 		var ref []chain
 		switch {
-		case prevOld != nil && prevOld.ptr == h.Oldbuckets:
+		case prevOld != nil && prevOld.ptr == h.oldbuckets:
 			obase = "prev_old"
 			ref = prevOld.chains
-		case prevB != nil && prevB.ptr == h.Oldbuckets:
+		case prevB != nil && prevB.ptr == h.oldbuckets:
 			obase = "prev_buckets"
 			ref = prevB.chains
 		default:
@@ -204,22 +204,26 @@ func captureState(out []byte, prev *state) ([]byte, *state) {
 		if len(ref) != n {
 			fatalf("oldbuckets base has %d chains, want %d", len(ref), n)
 		}
-		st.old.chains, ochanged = readArray(h.Oldbuckets, n, ref)
+		st.old.chains, ochanged = readArray(h.oldbuckets, n, ref)
 	}
 	st.prealloc = preallocLeft(h)
 
 	out = append(out, `"state":{"count":`...)
-	out = strconv.AppendInt(out, int64(h.Count), 10)
+	out = strconv.AppendInt(out, int64(h.count), 10)
 	out = append(out, `,"flags":`...)
-	out = strconv.AppendUint(out, uint64(h.Flags), 10)
+	out = strconv.AppendUint(out, uint64(h.flags), 10)
 	out = append(out, `,"B":`...)
 	out = strconv.AppendUint(out, uint64(h.B), 10)
 	out = append(out, `,"noverflow":`...)
-	out = strconv.AppendUint(out, uint64(h.Noverflow), 10)
+	out = strconv.AppendUint(out, uint64(h.noverflow), 10)
 	out = append(out, `,"hash0":`...)
-	out = strconv.AppendUint(out, uint64(h.Hash0), 10)
+	out = strconv.AppendUint(out, uint64(h.hash0), 10)
 	out = append(out, `,"nevacuate":`...)
-	out = strconv.AppendUint(out, uint64(h.Nevacuate), 10)
+	out = strconv.AppendUint(out, uint64(h.nevacuate), 10)
+	if hasClearSeq {
+		out = append(out, `,"clear_seq":`...)
+		out = strconv.AppendUint(out, clearSeqOf(h), 10)
+	}
 	out = append(out, `,"prealloc_left":`...)
 	out = strconv.AppendInt(out, int64(st.prealloc), 10)
 	out = append(out, `,"buckets_base":"`...)
@@ -247,7 +251,7 @@ func (s *state) growing() bool { return s.old != nil }
 
 // overLoadFactor mirrors runtime/map.go.
 func overLoadFactor(count int, B uint8) bool {
-	return count > bucketCnt && uintptr(count) > 13*((uintptr(1)<<B)/2)
+	return count > bucketCnt && uintptr(count) > loadFactorNum*((uintptr(1)<<B)/2)
 }
 
 // tooManyOverflowBuckets mirrors runtime/map.go.
@@ -260,5 +264,5 @@ func tooManyOverflowBuckets(noverflow uint16, B uint8) bool {
 
 // growPredicted: the next assign of a new key would call hashGrow.
 func (s *state) growPredicted() bool {
-	return !s.growing() && (overLoadFactor(s.h.Count+1, s.h.B) || tooManyOverflowBuckets(s.h.Noverflow, s.h.B))
+	return !s.growing() && (overLoadFactor(s.h.count+1, s.h.B) || tooManyOverflowBuckets(s.h.noverflow, s.h.B))
 }

@@ -14,14 +14,16 @@ Checks (without using the recorder's code):
     gives that tophash and that bucket index, with the elem a dict model holds;
   * live slots in buckets + unevacuated oldbuckets == count == len(model);
   * after assign the key sits in buckets[hash & mask] with tophash(hash);
-    lookups and iterator yields agree with the model; hash0 changes only on
-    make or on a delete that empties the map.
+    lookups and iterator yields agree with the model (before Go 1.21 an
+    iterator open across a clear may also yield what was live at the clear);
+    hash0 changes only on make, on a delete that empties the map or on a
+    clear of a non-empty map; clear_seq (Go 1.24+) only on such a clear.
 Prints one summary line per file; exits 1 on the first error in any file.
 """
 import json
 import sys
 
-HEADER = {"kind": "header", "go": "go1.19.8", "key": "uint64", "elem": "uint64",
+HEADER = {"kind": "header", "key": "uint64", "elem": "uint64",
           "format": "delta-v1", "bucket_size": 144}
 ZERO_BUCKET = {"tophash": [0] * 8, "keys": [0] * 8, "elems": [0] * 8}
 U64 = (1 << 64) - 1
@@ -34,6 +36,21 @@ OP_FIELDS = {
 }
 STATE_FIELDS = ["count", "flags", "B", "noverflow", "hash0", "nevacuate", "prealloc_left",
                 "buckets_base", "buckets_delta", "oldbuckets_base", "oldbuckets_delta"]
+OP_FIELDS["clear"] = set()
+
+
+def go_minor(go):
+    """The minor version of a header's go field, which must name a classic-map
+    runtime: go1.19.x .. go1.23.x, or go1.24.x/go1.25.x "X:noswissmap"."""
+    parts = go.split(" ")
+    v = parts[0].split(".")
+    if len(v) < 2 or v[0] != "go1" or not v[1].isdigit():
+        raise Bad(f"header go={go!r}")
+    minor = int(v[1])
+    exps = parts[1][2:].split(",") if len(parts) > 1 and parts[1].startswith("X:") else []
+    if not (19 <= minor <= 23 or (minor in (24, 25) and "noswissmap" in exps)):
+        raise Bad(f"header go={go!r}: not a classic-map runtime")
+    return minor
 
 
 class Bad(Exception):
@@ -97,8 +114,12 @@ def validate(path):
     for k, v in HEADER.items():
         if hdr.get(k) != v:
             raise Bad(f"header {k}={hdr.get(k)!r}, want {v!r}")
-    if set(hdr) != set(HEADER) | {"generator"} or not isinstance(hdr["generator"], str):
+    if set(hdr) != set(HEADER) | {"go", "generator"} or not isinstance(hdr["generator"], str):
         raise Bad(f"header fields {sorted(hdr)}")
+    minor = go_minor(hdr["go"])
+    state_fields = list(STATE_FIELDS)
+    if minor >= 24:
+        state_fields.insert(state_fields.index("nevacuate") + 1, "clear_seq")
 
     buckets = old = None  # lists of chains
     prev_state = None
@@ -118,8 +139,11 @@ def validate(path):
         if ln == 0 and op != "make":
             raise Bad(f"{where}: first op must be make")
         st = d.get("state")
-        if not isinstance(st, dict) or list(st) != STATE_FIELDS:
+        if not isinstance(st, dict) or list(st) != state_fields:
             raise Bad(f"{where}: state fields {list(st) if isinstance(st, dict) else st}")
+        stale_hashes = d.pop("stale_hashes", None)  # [[key, hash under the new hash0]]
+        if stale_hashes is not None and (op not in ("clear", "delete") or 21 <= minor < 24):
+            raise Bad(f"{where}: stale_hashes on {op} (Go 1.{minor})")
         fields = set(d) - {"kind", "i", "op", "state"}
         if op == "iter_next":
             if fields not in ({"iter", "key", "elem"}, {"iter", "done"}):
@@ -191,26 +215,50 @@ def validate(path):
                 it.pop("first_model", None)
             else:
                 k = d["key"]
-                if k in it["seen"]:
-                    raise Bad(f"{where}: key {k} yielded twice without a delete in between")
                 m = it.pop("first_model", None)
-                if m is None:
-                    m = model
-                    it["seen"].add(k)
-                elif k not in it["first_deleted"]:
-                    # yielded at iter_start; not deleted since then
-                    it["seen"].add(k)
-                if m.get(k) != d["elem"] or k not in m:
-                    raise Bad(f"{where}: yield {k}={d['elem']} but model (at the advance) has {m.get(k)}")
+                if (it.get("stale", {}).get(k) == d["elem"] and k not in it["seen"]
+                        and (m if m is not None else model).get(k) != d["elem"]):
+                    # a stale entry left behind by mapclear (before Go 1.21)
+                    stats["stale_yields"] = stats.get("stale_yields", 0) + 1
+                else:
+                    if k in it["seen"]:
+                        raise Bad(f"{where}: key {k} yielded twice without a delete in between")
+                    if m is None:
+                        m = model
+                        it["seen"].add(k)
+                    elif k not in it["first_deleted"]:
+                        # yielded at iter_start; not deleted since then
+                        it["seen"].add(k)
+                    if m.get(k) != d["elem"] or k not in m:
+                        raise Bad(f"{where}: yield {k}={d['elem']} but model (at the advance) has {m.get(k)}")
+        elif op == "clear":
+            was = len(model)
+            for x in iters.values():
+                x["seen"] = set()  # every key is deleted
+                if minor < 21:
+                    # mapclear leaves overflow/old buckets intact: an open
+                    # iterator may still yield what was live (issue 59411)
+                    x.setdefault("stale", {}).update(model)
+                if "first_model" in x:
+                    x["first_deleted"].update(model)
+            model = {}
+            if was > 0:
+                stats["reseeds"] += 1
+            if minor >= 24 and st["clear_seq"] != prev_state["clear_seq"] + (1 if was > 0 else 0):
+                raise Bad(f"{where}: clear_seq {st['clear_seq']} after {prev_state['clear_seq']}")
         else:
             raise Bad(f"{where}: unknown op {op!r}")
+        if minor >= 24 and op not in ("clear", "make") and st["clear_seq"] != prev_state["clear_seq"]:
+            raise Bad(f"{where}: clear_seq changed on {op}")
+        if minor >= 24 and op == "make" and st["clear_seq"] != 0:
+            raise Bad(f"{where}: clear_seq of a new map is {st['clear_seq']}")
 
         # ---- hash0 ----
         if prev_state is not None and st["hash0"] != prev_hash0:
-            if not (op == "delete" and len(model) == 0 and prev_state["count"] > 0):
+            if not (op in ("delete", "clear") and len(model) == 0 and prev_state["count"] > 0):
                 raise Bad(f"{where}: hash0 changed on {op}")
             hashes = {}
-        if op == "delete" and prev_state is not None and prev_state["count"] > 0 and len(model) == 0:
+        if op in ("delete", "clear") and prev_state is not None and prev_state["count"] > 0 and len(model) == 0:
             hashes = {}  # reseeded (a reseed may, rarely, draw the same value)
 
         # ---- decode arrays ----
@@ -341,7 +389,7 @@ def main():
               f"reseeds={s['reseeds']} max_noverflow={s['max_noverflow']} max_prealloc={s['max_prealloc']} "
               f"prealloc_used={s['prealloc_used']} iters={s['iters']} lookups_growing={s['lookups_growing']} "
               f"iter_next_growing={s['iter_next_growing']} iters_spanning_grow={s['iters_spanning_grow']} "
-              f"iter_next_after_grow={s['iter_next_after_grow']} [{kinds}]")
+              f"iter_next_after_grow={s['iter_next_after_grow']} stale_yields={s.get('stale_yields', 0)} [{kinds}]")
     return rc
 
 

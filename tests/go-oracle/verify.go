@@ -11,13 +11,13 @@ package main
 //   - live slots == count == len(shadow).
 func verifyState(st *state, shadow map[uint64]uint64) {
 	h := &st.h
-	if h.Count != len(shadow) {
-		fatalf("count %d, shadow model has %d", h.Count, len(shadow))
+	if h.count != len(shadow) {
+		fatalf("count %d, shadow model has %d", h.count, len(shadow))
 	}
 	live := 0
 	checkSlot := func(where string, idx int, mask uint64, bd *bdata, s int) {
 		k := bd.keys[s]
-		hv := hashKey(k, h.Hash0)
+		hv := hashKey(k, h.hash0)
 		if tophash(hv) != bd.top[s] {
 			fatalf("%s bucket %d slot %d key %d: runtime tophash %d, computed hash %d gives %d (hasher/hash0 mismatch)",
 				where, idx, s, k, bd.top[s], hv, tophash(hv))
@@ -71,7 +71,7 @@ func verifyState(st *state, shadow map[uint64]uint64) {
 			}
 		}
 	}
-	if live != h.Count {
-		fatalf("live slots %d != count %d", live, h.Count)
+	if live != h.count {
+		fatalf("live slots %d != count %d", live, h.count)
 	}
 }

@@ -1,0 +1,3 @@
+module gomap/syncmap-history
+
+go 1.19
