@@ -25,6 +25,10 @@ echo "== Go recorder tests (tests/go-oracle)"
 echo "== Go programs of the seed claims (tests/go-oracle/claims; gomap claims runs them in tests/claims.rs)"
 (cd tests/go-oracle/claims && /usr/lib/go-1.19/bin/go vet ./...)
 
+echo "== Go toolchains: fresh traces of Go 1.19 and the newest classic-map Go, replayed (docs/go-versions.md)"
+scripts/test-go-versions.sh ci
+(cd tests/go-oracle/syncmap-history && /usr/lib/go-1.19/bin/go vet ./...)
+
 echo "== fresh Go 1.19 traces, replayed on the port and on the model"
 fresh=target/fresh-traces
 rm -rf "$fresh"

@@ -9,7 +9,8 @@ use std::path::PathBuf;
 
 fn specs() -> Vec<Spec> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("specs");
-    collect_spec_paths(&[dir])
+    // specs/observe/: the scenarios `gomap observe` runs on real Go, checked like the rest.
+    collect_spec_paths(&[dir.clone(), dir.join("observe")])
         .unwrap()
         .iter()
         .map(|p| Spec::load(p).unwrap())
