@@ -17,7 +17,7 @@
 //! be deeper than the first one found, so the path is searched again, single-threaded and
 //! depth-bounded, until no shorter one exists.
 
-use super::info::Kind;
+use super::kind::Kind;
 use super::spec::{Spec, Strategy, Verdict};
 use serde::Serialize;
 use stateright::{Checker, Expectation, HasDiscoveries, Model, Path, UniformChooser};

@@ -7,13 +7,7 @@ use super::check::{run_model, Checkable, RunOptions, SpecResult};
 use super::spec::{Spec, SpecError};
 use serde::Serialize;
 
-/// `always` or `sometimes`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Always,
-    Sometimes,
-}
+pub use super::kind::Kind;
 
 /// A parameter of a model.
 #[derive(Clone, Debug, Serialize)]

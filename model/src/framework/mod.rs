@@ -7,6 +7,7 @@
 //!   run and explore it): [`info::SpecModel`] and [`info::ModelEntry`].
 //! - [`check`]: the runner: a stateright search per spec, verdicts against the expected ones,
 //!   shortest counterexamples in Go's terms.
+//! - [`kind`]: `always` or `sometimes`.
 //! - [`log`]: the log of Go's inner steps a transition writes for counterexamples.
 //! - [`params`]: parsing a spec's parameters and expected property names.
 //! - [`concurrent`]: what the concurrent models share: property definitions, the sequential
@@ -19,6 +20,7 @@ pub mod check;
 pub mod concurrent;
 pub mod concurrent_model;
 pub mod info;
+pub mod kind;
 pub mod log;
 pub mod params;
 pub mod spec;
