@@ -112,7 +112,7 @@ pub fn terminal_outcomes(m: &UnsyncModel, max_states: usize) -> Outcomes {
         m.actions(&s, &mut actions);
         if actions.is_empty() {
             let o = outcome_of(&s);
-            if !out.outcomes.contains_key(&o) {
+            if let std::collections::btree_map::Entry::Vacant(v) = out.outcomes.entry(o) {
                 // Walk the parents back to an initial state.
                 let mut path = Vec::new();
                 let mut cur = d;
@@ -121,7 +121,7 @@ pub fn terminal_outcomes(m: &UnsyncModel, max_states: usize) -> Outcomes {
                     cur = *p;
                 }
                 path.reverse();
-                out.outcomes.insert(o, path);
+                v.insert(path);
             }
             continue;
         }

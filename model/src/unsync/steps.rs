@@ -1519,9 +1519,7 @@ fn bmap(m: &HmapState, s: Slot) -> Option<&Bmap> {
 }
 
 fn bmap_mut(m: &mut HmapState, s: Slot) -> Option<&mut Bmap> {
-    if bmap(m, s).is_none() {
-        return None;
-    }
+    bmap(m, s)?;
     Some(&mut m.arrays[s.array as usize][s.chain as usize][s.depth as usize])
 }
 
