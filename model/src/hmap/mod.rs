@@ -508,6 +508,14 @@ pub fn hmap_model(spec: &Spec) -> Result<HmapModel, SpecError> {
                         }
                     }
                 }
+                if items.is_empty() {
+                    // No operation: the search would check the empty map alone and pass.
+                    return Err(spec.error(
+                        Some(v.line),
+                        Some(&field),
+                        "the list is empty: name at least one of assign, delete, access, iterate",
+                    ));
+                }
                 p.ops = ops;
             }
             _ => {
