@@ -170,9 +170,9 @@ proptest! {
     ) {
         let text = apply(&read(SPECS[base]), &muts);
         let k = SPEC_CASES.fetch_add(1, Ordering::Relaxed);
-        let code = spec_exit(&text, k % SEARCH_EVERY == 0);
+        let code = spec_exit(&text, k.is_multiple_of(SEARCH_EVERY));
         prop_assert!(code <= 2);
-        if k % BINARY_EVERY == 0 {
+        if k.is_multiple_of(BINARY_EVERY) {
             let f = std::env::temp_dir().join(format!("gomap-fuzz-{}-{k}.toml", std::process::id()));
             std::fs::write(&f, &text).unwrap();
             let c = binary_exit(&["check", "-q", "--no-shorten", "--max-memory", "2000"], &f);
@@ -241,7 +241,7 @@ proptest! {
         let code = trace_exit(&text);
         prop_assert!(code <= 2);
         let k = TRACE_CASES.fetch_add(1, Ordering::Relaxed);
-        if k % BINARY_EVERY == 0 {
+        if k.is_multiple_of(BINARY_EVERY) {
             let f = std::env::temp_dir().join(format!("gomap-fuzz-{}-{k}.jsonl", std::process::id()));
             std::fs::write(&f, &text).unwrap();
             let c = binary_exit(&["replay"], &f);

@@ -47,8 +47,7 @@ pub const MAX_QUOTED_CHARS: usize = 200;
 /// note of how much was left out.
 pub fn sanitize(s: &str, max_chars: usize) -> String {
     let mut out = String::new();
-    let mut n = 0;
-    for (i, c) in s.char_indices() {
+    for (n, (i, c)) in s.char_indices().enumerate() {
         if n >= max_chars {
             out.push_str(&format!("... ({} more bytes)", s.len() - i));
             return out;
@@ -58,7 +57,6 @@ pub fn sanitize(s: &str, max_chars: usize) -> String {
         } else {
             out.push(c);
         }
-        n += 1;
     }
     out
 }
