@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const SPECS: &[&str] = &[
-    "specs/hmap-empty-rest-overflow.toml",
+    "specs/hmap-empty-rest.toml",
     "specs/cache-rwmutex-new-order.toml",
     "specs/syncmap-three-goroutines-symmetry.toml",
 ];

@@ -223,7 +223,7 @@ fn initial_states_that_cannot_fit_are_refused_up_front() {
 #[test]
 fn thread_counts_and_depths_out_of_range_are_bad_input() {
     let d = tmp("threads");
-    let spec = "specs/hmap-empty-rest-overflow.toml";
+    let spec = "specs/hmap-empty-rest.toml";
     for args in [
         vec!["check", "--threads", "100000", spec],
         vec!["simulate", "--threads", "100000", spec],
@@ -387,7 +387,7 @@ fn bad_input_exits_2_on_every_command_and_nothing_passes_vacuously() {
         "model = \"hmap\"\n[params]\nops = []\n[expect]\ncount_matches_live_entries = \"holds\"\n",
     )
     .unwrap();
-    let spec = "specs/hmap-empty-rest-overflow.toml";
+    let spec = "specs/hmap-empty-rest.toml";
     for args in [
         vec!["claims", "S999"],
         vec!["conform", "syncmap", "--histories", "0"],
@@ -406,7 +406,7 @@ fn bad_input_exits_2_on_every_command_and_nothing_passes_vacuously() {
         assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
         // Reported before any search (no table row).
         assert!(
-            !r.stdout.contains("hmap-empty-rest-overflow "),
+            !r.stdout.contains("hmap-empty-rest "),
             "{args:?}: {}",
             r.stdout
         );
