@@ -53,7 +53,7 @@ fn delete_in_a_full_group_leaves_a_tombstone_that_the_next_insert_reuses() {
 
 #[test]
 fn the_go_geometry_holds_eight_keys_small_and_grows_to_a_16_slot_table_on_the_ninth_assign() {
-    let hashes: Vec<(u64, u64)> = (1..=9).map(|k| (k, k.wrapping_mul(0x9e37_79b9_7f4a_7c15))).collect();
+    let hashes: Vec<(u64, u64)> = (1..=9u64).map(|k| (k, k.wrapping_mul(0x9e37_79b9_7f4a_7c15))).collect();
     let m = model(Geometry::GO, &hashes);
     let ops: Vec<SwissAction> = (1..=9).map(|key| SwissAction::Assign { key, elem: 1 }).collect();
     let (s, _) = run(&m, &ops[..8]);
