@@ -10,6 +10,7 @@ pub mod claims;
 pub mod conformance;
 pub mod observe;
 pub mod replay;
+pub mod replay_swiss;
 
 /// The model checker's entry points used here. The model crate's module paths are named only
 /// in this module, so that a move of theirs is a change of these lines.
