@@ -51,7 +51,10 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
         } else {
             crate::fail(
                 crate::EXIT_MISMATCH,
-                format!("swiss-v1 traces failed to replay: {}", swiss_failed.join(", ")),
+                format!(
+                    "swiss-v1 traces failed to replay: {}",
+                    swiss_failed.join(", ")
+                ),
             )
         };
     }
@@ -78,7 +81,10 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
         if swiss_failed.is_empty() {
             Ok(s)
         } else {
-            Err(format!("swiss-v1 traces failed to replay: {}", swiss_failed.join(", ")))
+            Err(format!(
+                "swiss-v1 traces failed to replay: {}",
+                swiss_failed.join(", ")
+            ))
         }
     });
     match summary {

@@ -46,7 +46,11 @@ struct GoView {
 
 fn group_diff(what: &str, go: &GroupLine, m: &Group) -> Result<(), String> {
     if go.ctrl != m.ctrl_word(8) {
-        return Err(format!("{what} ctrl word: Go {:016x}, model {:016x}", go.ctrl, m.ctrl_word(8)));
+        return Err(format!(
+            "{what} ctrl word: Go {:016x}, model {:016x}",
+            go.ctrl,
+            m.ctrl_word(8)
+        ));
     }
     for i in 0..8 {
         if m.ctrl[i] & 0x80 == 0 && (go.keys[i], go.elems[i]) != (m.keys[i], m.elems[i]) {
@@ -59,12 +63,28 @@ fn group_diff(what: &str, go: &GroupLine, m: &Group) -> Result<(), String> {
     Ok(())
 }
 
-fn compare(go: &GoView, s: &SwissState, op: &OpLine, ids: &mut HashMap<i64, u16>, rep: &mut SwissModelReport) -> Result<(), String> {
+fn compare(
+    go: &GoView,
+    s: &SwissState,
+    op: &OpLine,
+    ids: &mut HashMap<i64, u16>,
+    rep: &mut SwissModelReport,
+) -> Result<(), String> {
     let gm = go.map.as_ref().ok_or("no map line")?;
-    let pair = |what: &str, a: u64, b: u64| if a == b { Ok(()) } else { Err(format!("{what}: Go {a}, model {b}")) };
+    let pair = |what: &str, a: u64, b: u64| {
+        if a == b {
+            Ok(())
+        } else {
+            Err(format!("{what}: Go {a}, model {b}"))
+        }
+    };
     pair("used", gm.used, s.m.used)?;
     pair("dirLen", gm.dir_len as u64, s.dir_len() as u64)?;
-    pair("globalDepth", gm.global_depth as u64, s.m.global_depth as u64)?;
+    pair(
+        "globalDepth",
+        gm.global_depth as u64,
+        s.m.global_depth as u64,
+    )?;
     pair("clearSeq", gm.clear_seq, s.m.clear_seq as u64)?;
     match (gm.dir_ptr.as_str(), s.m.small) {
         ("small", Some(g)) => {
@@ -73,23 +93,42 @@ fn compare(go: &GoView, s: &SwissState, op: &OpLine, ids: &mut HashMap<i64, u16>
             rep.groups_compared += 1;
         }
         ("small", None) => return Err("Go has a small group, the model none".into()),
-        (_, Some(_)) => return Err(format!("Go's dirPtr is {}, the model has a small group", gm.dir_ptr)),
+        (_, Some(_)) => {
+            return Err(format!(
+                "Go's dirPtr is {}, the model has a small group",
+                gm.dir_ptr
+            ))
+        }
         _ => {}
     }
     ids.clear();
     let table_eq = |gid: i64, mt: u16, rep: &mut SwissModelReport| -> Result<(), String> {
-        let gt = go.tables.get(&gid).ok_or(format!("Go table {gid} never recorded"))?;
+        let gt = go
+            .tables
+            .get(&gid)
+            .ok_or(format!("Go table {gid} never recorded"))?;
         let t = s.table(mt);
-        let h = |u, c, g, l, i| format!("used {u} capacity {c} growthLeft {g} localDepth {l} index {i}");
+        let h = |u, c, g, l, i| {
+            format!("used {u} capacity {c} growthLeft {g} localDepth {l} index {i}")
+        };
         let (a, b) = (
-            h(gt.used, gt.capacity, gt.growth_left, gt.local_depth, gt.index),
+            h(
+                gt.used,
+                gt.capacity,
+                gt.growth_left,
+                gt.local_depth,
+                gt.index,
+            ),
             h(t.used, t.capacity, t.growth_left, t.local_depth, t.index),
         );
         if a != b {
             return Err(format!("table {gid}: Go {a}, model {b}"));
         }
         for (gi, g) in t.groups.iter().enumerate() {
-            let gg = go.groups.get(&(gid, gi as u64)).ok_or(format!("Go group {gid}/{gi} never recorded"))?;
+            let gg = go
+                .groups
+                .get(&(gid, gi as u64))
+                .ok_or(format!("Go group {gid}/{gi} never recorded"))?;
             group_diff(&format!("table {gid} group {gi}"), gg, g)?;
             rep.groups_compared += 1;
         }
@@ -97,15 +136,35 @@ fn compare(go: &GoView, s: &SwissState, op: &OpLine, ids: &mut HashMap<i64, u16>
     };
     for (i, (&gid, &mt)) in gm.dir.iter().zip(&s.m.dir).enumerate() {
         match ids.insert(gid, mt) {
-            Some(prev) if prev != mt => return Err(format!("directory[{i}]: Go's tables and the model's differ")),
+            Some(prev) if prev != mt => {
+                return Err(format!(
+                    "directory[{i}]: Go's tables and the model's differ"
+                ))
+            }
             Some(_) => {}
             None => table_eq(gid, mt, rep)?,
         }
     }
     if let (Some(gi), Some(id)) = (&op.iter, op.it) {
         if let Some(it) = s.iters.iter().find(|it| it.id as usize == id) {
-            let a = format!("entryOffset {} dirOffset {} dirIdx {} entryIdx {} globalDepth {} clearSeq {}", gi.entry_offset, gi.dir_offset, gi.dir_idx, gi.entry_idx, gi.global_depth, gi.clear_seq);
-            let b = format!("entryOffset {} dirOffset {} dirIdx {} entryIdx {} globalDepth {} clearSeq {}", it.entry_offset, it.dir_offset, it.dir_idx, it.entry_idx, it.global_depth, it.clear_seq);
+            let a = format!(
+                "entryOffset {} dirOffset {} dirIdx {} entryIdx {} globalDepth {} clearSeq {}",
+                gi.entry_offset,
+                gi.dir_offset,
+                gi.dir_idx,
+                gi.entry_idx,
+                gi.global_depth,
+                gi.clear_seq
+            );
+            let b = format!(
+                "entryOffset {} dirOffset {} dirIdx {} entryIdx {} globalDepth {} clearSeq {}",
+                it.entry_offset,
+                it.dir_offset,
+                it.dir_idx,
+                it.entry_idx,
+                it.global_depth,
+                it.clear_seq
+            );
             if a != b {
                 return Err(format!("iterator {id}: Go {a}, model {b}"));
             }
@@ -128,10 +187,20 @@ fn compare(go: &GoView, s: &SwissState, op: &OpLine, ids: &mut HashMap<i64, u16>
 pub fn replay_swiss_on_model(trace: &SwissTrace) -> Result<SwissModelReport, String> {
     let h = &trace.header;
     if h.group_slots != 8 {
-        return Err(format!("groupSlots {} (the model replays Go's 8)", h.group_slots));
+        return Err(format!(
+            "groupSlots {} (the model replays Go's 8)",
+            h.group_slots
+        ));
     }
-    let geo = Geometry { max_table_capacity: h.max_table_capacity as u16, ..Geometry::GO };
-    let params = SwissParams { geo, keys: 0, ..SwissParams::default() };
+    let geo = Geometry {
+        max_table_capacity: h.max_table_capacity as u16,
+        ..Geometry::GO
+    };
+    let params = SwissParams {
+        geo,
+        keys: 0,
+        ..SwissParams::default()
+    };
     let model = SwissModel::with_hash_fns(params, vec![HashFn::default()], Some(&[]));
     let mut s = model.initial(0);
     s.ghost.abs.clear();
@@ -147,18 +216,32 @@ pub fn replay_swiss_on_model(trace: &SwissTrace) -> Result<SwissModelReport, Str
         let action = match op.op.as_str() {
             "make" => {
                 if op.hint.unwrap_or(0) > 8 {
-                    return Err(at("make with a hint above 8 (a presized directory) is outside the model".into()));
+                    return Err(at(
+                        "make with a hint above 8 (a presized directory) is outside the model"
+                            .into(),
+                    ));
                 }
                 s = model.initial(0);
                 s.ghost.abs.clear();
                 None
             }
-            "assign" => Some(SwissAction::Assign { key: op.key.ok_or_else(|| at("no key".into()))?, elem: op.elem.unwrap_or(0) }),
-            "delete" => Some(SwissAction::Delete { key: op.key.ok_or_else(|| at("no key".into()))?, reseed: None }),
-            "lookup" => Some(SwissAction::Access { key: op.key.ok_or_else(|| at("no key".into()))? }),
+            "assign" => Some(SwissAction::Assign {
+                key: op.key.ok_or_else(|| at("no key".into()))?,
+                elem: op.elem.unwrap_or(0),
+            }),
+            "delete" => Some(SwissAction::Delete {
+                key: op.key.ok_or_else(|| at("no key".into()))?,
+                reseed: None,
+            }),
+            "lookup" => Some(SwissAction::Access {
+                key: op.key.ok_or_else(|| at("no key".into()))?,
+            }),
             "clear" => Some(SwissAction::Clear { reseed: 0 }),
             "iter_start" => {
-                let it = op.iter.as_ref().ok_or_else(|| at("no iterator state".into()))?;
+                let it = op
+                    .iter
+                    .as_ref()
+                    .ok_or_else(|| at("no iterator state".into()))?;
                 if s.next_iter_id as usize != op.it.unwrap_or(usize::MAX) {
                     return Err(at("iterators must start in order 0, 1, ...".into()));
                 }
@@ -166,10 +249,15 @@ pub fn replay_swiss_on_model(trace: &SwissTrace) -> Result<SwissModelReport, Str
                     s.next_iter_id += 1;
                     None
                 } else {
-                    Some(SwissAction::IterInit { entry_offset: it.entry_offset, dir_offset: it.dir_offset })
+                    Some(SwissAction::IterInit {
+                        entry_offset: it.entry_offset,
+                        dir_offset: it.dir_offset,
+                    })
                 }
             }
-            "iter_next" => Some(SwissAction::IterNext { iter: op.it.ok_or_else(|| at("no iterator".into()))? as u8 }),
+            "iter_next" => Some(SwissAction::IterNext {
+                iter: op.it.ok_or_else(|| at("no iterator".into()))? as u8,
+            }),
             other => return Err(at(format!("unknown op {other}"))),
         };
         let out = match &action {
@@ -180,7 +268,10 @@ pub fn replay_swiss_on_model(trace: &SwissTrace) -> Result<SwissModelReport, Str
             (Outcome::Access { elem, found }, _) => {
                 rep.lookups += 1;
                 if Some(*found) != op.found || (*found && Some(*elem) != op.elem) {
-                    return Err(at(format!("lookup: Go ({:?}, {:?}), model ({elem}, {found})", op.elem, op.found)));
+                    return Err(at(format!(
+                        "lookup: Go ({:?}, {:?}), model ({elem}, {found})",
+                        op.elem, op.found
+                    )));
                 }
             }
             (Outcome::Yield { kv, .. }, _) => {

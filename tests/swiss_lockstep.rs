@@ -88,7 +88,11 @@ struct Stats {
 type Port = SwissMap<u64, u64, LockHasher, LockRandom>;
 
 /// Compares the port's state with the model's; Err describes the first difference.
-fn compare(port: &Port, s: &SwissState, iters: &HashMap<u8, gomap_impl::swiss::IterId>) -> Result<(), String> {
+fn compare(
+    port: &Port,
+    s: &SwissState,
+    iters: &HashMap<u8, gomap_impl::swiss::IterId>,
+) -> Result<(), String> {
     let p = port.snapshot();
     let eq = |what: &str, a: String, b: String| {
         if a == b {
@@ -100,14 +104,32 @@ fn compare(port: &Port, s: &SwissState, iters: &HashMap<u8, gomap_impl::swiss::I
     eq("used", p.used.to_string(), s.m.used.to_string())?;
     eq("seed", p.seed.to_string(), s.m.seed.to_string())?;
     eq("dirLen", p.dir_len.to_string(), s.dir_len().to_string())?;
-    eq("globalDepth", p.global_depth.to_string(), s.m.global_depth.to_string())?;
-    eq("clearSeq", p.clear_seq.to_string(), s.m.clear_seq.to_string())?;
+    eq(
+        "globalDepth",
+        p.global_depth.to_string(),
+        s.m.global_depth.to_string(),
+    )?;
+    eq(
+        "clearSeq",
+        p.clear_seq.to_string(),
+        s.m.clear_seq.to_string(),
+    )?;
     eq("writing", p.writing.to_string(), "0".into())?;
-    let group_eq = |what: &str, pg: &gomap_impl::swiss::GroupSnapshot<u64, u64>, mg: &gomap_model::swiss::Group| {
-        eq(&format!("{what} ctrl word"), format!("{:016x}", pg.ctrls), format!("{:016x}", mg.ctrl_word(8)))?;
+    let group_eq = |what: &str,
+                    pg: &gomap_impl::swiss::GroupSnapshot<u64, u64>,
+                    mg: &gomap_model::swiss::Group| {
+        eq(
+            &format!("{what} ctrl word"),
+            format!("{:016x}", pg.ctrls),
+            format!("{:016x}", mg.ctrl_word(8)),
+        )?;
         for i in 0..8 {
             if mg.ctrl[i] & 0x80 == 0 {
-                eq(&format!("{what} slot {i}"), format!("{}={}", pg.keys[i], pg.elems[i]), format!("{}={}", mg.keys[i], mg.elems[i]))?;
+                eq(
+                    &format!("{what} slot {i}"),
+                    format!("{}={}", pg.keys[i], pg.elems[i]),
+                    format!("{}={}", mg.keys[i], mg.elems[i]),
+                )?;
             }
         }
         Ok::<(), String>(())
@@ -115,7 +137,13 @@ fn compare(port: &Port, s: &SwissState, iters: &HashMap<u8, gomap_impl::swiss::I
     match (&p.small, s.m.small) {
         (Some(pg), Some(g)) => group_eq("small group", pg, &s.smalls[g as usize])?,
         (None, None) => {}
-        (a, b) => return Err(format!("small group: port {} model {}", a.is_some(), b.is_some())),
+        (a, b) => {
+            return Err(format!(
+                "small group: port {} model {}",
+                a.is_some(),
+                b.is_some()
+            ))
+        }
     }
     // Port table ids <-> model table ids, through the directory and then the iterators.
     let mut ids: HashMap<usize, u16> = HashMap::new();
@@ -129,9 +157,17 @@ fn compare(port: &Port, s: &SwissState, iters: &HashMap<u8, gomap_impl::swiss::I
         let pt = port.table_snapshot(pid);
         let t = s.table(mt);
         let what = format!("table t{mt}");
-        eq(&format!("{what} header"),
-            format!("cap {} used {} growthLeft {} localDepth {} index {}", pt.capacity, pt.used, pt.growth_left, pt.local_depth, pt.index),
-            format!("cap {} used {} growthLeft {} localDepth {} index {}", t.capacity, t.used, t.growth_left, t.local_depth, t.index))?;
+        eq(
+            &format!("{what} header"),
+            format!(
+                "cap {} used {} growthLeft {} localDepth {} index {}",
+                pt.capacity, pt.used, pt.growth_left, pt.local_depth, pt.index
+            ),
+            format!(
+                "cap {} used {} growthLeft {} localDepth {} index {}",
+                t.capacity, t.used, t.growth_left, t.local_depth, t.index
+            ),
+        )?;
         for (gi, (pg, mg)) in pt.groups.iter().zip(&t.groups).enumerate() {
             group_eq(&format!("{what} group {gi}"), pg, mg)?;
         }
@@ -143,9 +179,27 @@ fn compare(port: &Port, s: &SwissState, iters: &HashMap<u8, gomap_impl::swiss::I
     for it in &s.iters {
         let pi = port.iter_snapshot(iters[&it.id]);
         let what = format!("it{}", it.id);
-        eq(&what,
-            format!("entryOffset {} dirOffset {} dirIdx {} entryIdx {} globalDepth {} clearSeq {}", pi.entry_offset, pi.dir_offset, pi.dir_idx, pi.entry_idx, pi.global_depth, pi.clear_seq),
-            format!("entryOffset {} dirOffset {} dirIdx {} entryIdx {} globalDepth {} clearSeq {}", it.entry_offset, it.dir_offset, it.dir_idx, it.entry_idx, it.global_depth, it.clear_seq))?;
+        eq(
+            &what,
+            format!(
+                "entryOffset {} dirOffset {} dirIdx {} entryIdx {} globalDepth {} clearSeq {}",
+                pi.entry_offset,
+                pi.dir_offset,
+                pi.dir_idx,
+                pi.entry_idx,
+                pi.global_depth,
+                pi.clear_seq
+            ),
+            format!(
+                "entryOffset {} dirOffset {} dirIdx {} entryIdx {} globalDepth {} clearSeq {}",
+                it.entry_offset,
+                it.dir_offset,
+                it.dir_idx,
+                it.entry_idx,
+                it.global_depth,
+                it.clear_seq
+            ),
+        )?;
         match (pi.tab, it.tab) {
             (None, None) => {}
             (Some(pt), Some(mt)) => match ids.get(&pt.0) {
@@ -158,7 +212,8 @@ fn compare(port: &Port, s: &SwissState, iters: &HashMap<u8, gomap_impl::swiss::I
             (a, b) => return Err(format!("{what} table: port {a:?} model {b:?}")),
         }
     }
-    port.check_invariants().map_err(|v| format!("port invariant: {v}"))?;
+    port.check_invariants()
+        .map_err(|v| format!("port invariant: {v}"))?;
     Ok(())
 }
 
@@ -175,7 +230,11 @@ struct Cfg {
 fn run(cfg: &Cfg, seed: u64) -> Stats {
     let mut rng = Rng(seed);
     let mut st = Stats::default();
-    let geo = Geometry { slots: 8, max_avg_group_load: 7, max_table_capacity: cfg.max_table_capacity };
+    let geo = Geometry {
+        slots: 8,
+        max_avg_group_load: 7,
+        max_table_capacity: cfg.max_table_capacity,
+    };
     let domain = hash_domain(cfg.h2_values, cfg.h1_bits, cfg.dir_bits);
     for case in 0..cfg.cases {
         // A few injective hash assignments.
@@ -187,11 +246,21 @@ fn run(cfg: &Cfg, seed: u64) -> Stats {
                     .collect()
             })
             .collect();
-        let params = SwissParams { geo, keys: cfg.keys, values: 3, ..SwissParams::default() };
-        let model = SwissModel::with_hash_fns(params, fns.iter().cloned().map(HashFn::from).collect(), None);
+        let params = SwissParams {
+            geo,
+            keys: cfg.keys,
+            values: 3,
+            ..SwissParams::default()
+        };
+        let model = SwissModel::with_hash_fns(
+            params,
+            fns.iter().cloned().map(HashFn::from).collect(),
+            None,
+        );
         let rand = LockRandom::default();
         rand.0.borrow_mut().push_back(0);
-        let mut port: Port = SwissMap::new_empty_map(LockHasher(Rc::new(fns.clone())), rand.clone());
+        let mut port: Port =
+            SwissMap::new_empty_map(LockHasher(Rc::new(fns.clone())), rand.clone());
         if cfg.max_table_capacity != 1024 {
             port = port.with_max_table_capacity(cfg.max_table_capacity);
         }
@@ -201,23 +270,44 @@ fn run(cfg: &Cfg, seed: u64) -> Stats {
         // Phases: fill up, then churn.
         let fill = rng.below(3) == 0;
         for _ in 0..cfg.len {
-            let live: Vec<u64> = (1..=cfg.keys).filter(|&k| s.ghost.abs[k as usize] != 0).collect();
+            let live: Vec<u64> = (1..=cfg.keys)
+                .filter(|&k| s.ghost.abs[k as usize] != 0)
+                .collect();
             let r = rng.below(100);
             let key = 1 + rng.below(cfg.keys);
             let action = if r < (if fill { 60 } else { 40 }) {
-                SwissAction::Assign { key, elem: 1 + rng.below(3) }
+                SwissAction::Assign {
+                    key,
+                    elem: 1 + rng.below(3),
+                }
             } else if r < 70 {
-                let key = if !live.is_empty() && rng.below(4) != 0 { live[rng.below(live.len() as u64) as usize] } else { key };
+                let key = if !live.is_empty() && rng.below(4) != 0 {
+                    live[rng.below(live.len() as u64) as usize]
+                } else {
+                    key
+                };
                 let empties = s.m.used == 1 && live.contains(&key);
-                SwissAction::Delete { key, reseed: empties.then(|| rng.below(3) as u32) }
+                SwissAction::Delete {
+                    key,
+                    reseed: empties.then(|| rng.below(3) as u32),
+                }
             } else if r < 80 {
                 SwissAction::Access { key }
             } else if r < 82 {
-                if s.m.used == 0 { continue; }
-                SwissAction::Clear { reseed: rng.below(3) as u32 }
+                if s.m.used == 0 {
+                    continue;
+                }
+                SwissAction::Clear {
+                    reseed: rng.below(3) as u32,
+                }
             } else if r < 88 && s.iters.len() < 3 && s.m.used > 0 {
-                SwissAction::IterInit { entry_offset: rng.next(), dir_offset: rng.next() }
-            } else if let Some(it) = (!s.iters.is_empty()).then(|| s.iters[rng.below(s.iters.len() as u64) as usize].id) {
+                SwissAction::IterInit {
+                    entry_offset: rng.next(),
+                    dir_offset: rng.next(),
+                }
+            } else if let Some(it) =
+                (!s.iters.is_empty()).then(|| s.iters[rng.below(s.iters.len() as u64) as usize].id)
+            {
                 SwissAction::IterNext { iter: it }
             } else {
                 SwissAction::Access { key }
@@ -238,21 +328,33 @@ fn run(cfg: &Cfg, seed: u64) -> Stats {
                 }
                 SwissAction::Access { key } => {
                     let r = port.get(&key);
-                    Outcome::Access { elem: r.unwrap_or(0), found: r.is_some() }
+                    Outcome::Access {
+                        elem: r.unwrap_or(0),
+                        found: r.is_some(),
+                    }
                 }
                 SwissAction::Clear { reseed } => {
                     rand.0.borrow_mut().push_back(reseed as u64);
                     port.clear();
                     Outcome::None
                 }
-                SwissAction::IterInit { entry_offset, dir_offset } => {
+                SwissAction::IterInit {
+                    entry_offset,
+                    dir_offset,
+                } => {
                     rand.0.borrow_mut().push_back(entry_offset);
                     rand.0.borrow_mut().push_back(dir_offset);
                     let id = port.iter_init();
                     iters.insert(s.next_iter_id, id);
-                    Outcome::Yield { iter: s.next_iter_id, kv: port.iter_next(id) }
+                    Outcome::Yield {
+                        iter: s.next_iter_id,
+                        kv: port.iter_next(id),
+                    }
                 }
-                SwissAction::IterNext { iter } => Outcome::Yield { iter, kv: port.iter_next(iters[&iter]) },
+                SwissAction::IterNext { iter } => Outcome::Yield {
+                    iter,
+                    kv: port.iter_next(iters[&iter]),
+                },
             };
             let model_out = model.step(&mut s, &action, &mut Log::default());
             st.ops += 1;
@@ -301,22 +403,67 @@ fn run(cfg: &Cfg, seed: u64) -> Stats {
 
 #[test]
 fn port_refines_model_with_tables_capped_at_16_slots() {
-    let st = run(&Cfg { max_table_capacity: 16, keys: 40, h2_values: 3, h1_bits: 1, dir_bits: 3, cases: 300, len: 150 }, 0x5157_1551);
+    let st = run(
+        &Cfg {
+            max_table_capacity: 16,
+            keys: 40,
+            h2_values: 3,
+            h1_bits: 1,
+            dir_bits: 3,
+            cases: 300,
+            len: 150,
+        },
+        0x5157_1551,
+    );
     println!("{st:?}");
-    assert!(st.splits >= 100 && st.dir_grows >= 50 && st.tombstones >= 50 && st.tombstone_reuses >= 10, "{st:?}");
-    assert!(st.relookups >= 10 && st.clears >= 10 && st.grow_to_table >= 100, "{st:?}");
+    assert!(
+        st.splits >= 100 && st.dir_grows >= 50 && st.tombstones >= 50 && st.tombstone_reuses >= 10,
+        "{st:?}"
+    );
+    assert!(
+        st.relookups >= 10 && st.clears >= 10 && st.grow_to_table >= 100,
+        "{st:?}"
+    );
 }
 
 #[test]
 fn port_refines_model_with_tables_capped_at_32_slots() {
-    let st = run(&Cfg { max_table_capacity: 32, keys: 60, h2_values: 2, h1_bits: 2, dir_bits: 2, cases: 200, len: 200 }, 0x5157_1552);
+    let st = run(
+        &Cfg {
+            max_table_capacity: 32,
+            keys: 60,
+            h2_values: 2,
+            h1_bits: 2,
+            dir_bits: 2,
+            cases: 200,
+            len: 200,
+        },
+        0x5157_1552,
+    );
     println!("{st:?}");
-    assert!(st.grows >= 50 && st.splits >= 20 && st.tombstones >= 20, "{st:?}");
+    assert!(
+        st.grows >= 50 && st.splits >= 20 && st.tombstones >= 20,
+        "{st:?}"
+    );
 }
 
 #[test]
 fn port_refines_model_at_go_parameters() {
-    let st = run(&Cfg { max_table_capacity: 1024, keys: 60, h2_values: 4, h1_bits: 3, dir_bits: 1, cases: 150, len: 200 }, 0x5157_1553);
+    let st = run(
+        &Cfg {
+            max_table_capacity: 1024,
+            keys: 60,
+            h2_values: 4,
+            h1_bits: 3,
+            dir_bits: 1,
+            cases: 150,
+            len: 200,
+        },
+        0x5157_1553,
+    );
     println!("{st:?}");
-    assert!(st.grows >= 50 && st.grow_to_table >= 50 && st.yields >= 100, "{st:?}");
+    assert!(
+        st.grows >= 50 && st.grow_to_table >= 50 && st.yields >= 100,
+        "{st:?}"
+    );
 }

@@ -452,7 +452,10 @@ where
                 && capacity <= MAX_TABLE_CAPACITY,
             "maxTableCapacity must be a power of two in 16..=1024, got {capacity}"
         );
-        assert!(self.tables.is_empty(), "scale maxTableCapacity before the first table");
+        assert!(
+            self.tables.is_empty(),
+            "scale maxTableCapacity before the first table"
+        );
         self.max_table_capacity = capacity;
         self
     }

@@ -114,7 +114,11 @@ pub fn hash_domain(h2_values: u32, h1_bits: u32, dir_bits: u32) -> Vec<u64> {
     for top in 0..(1u64 << dir_bits) {
         for low in 0..(1u64 << h1_bits) {
             for h2 in 0..h2_values as u64 {
-                let t = if dir_bits == 0 { 0 } else { top << (64 - dir_bits) };
+                let t = if dir_bits == 0 {
+                    0
+                } else {
+                    top << (64 - dir_bits)
+                };
                 v.push(t | low << 7 | h2);
             }
         }
@@ -124,9 +128,20 @@ pub fn hash_domain(h2_values: u32, h1_bits: u32, dir_bits: u32) -> Vec<u64> {
 
 /// Every injective assignment of the domain's hashes to keys 1..=keys.
 pub fn injective_assignments(keys: u64, domain: &[u64]) -> Vec<BTreeMap<u64, u64>> {
-    fn rec(k: u64, keys: u64, domain: &[u64], cur: &mut Vec<u64>, out: &mut Vec<BTreeMap<u64, u64>>) {
+    fn rec(
+        k: u64,
+        keys: u64,
+        domain: &[u64],
+        cur: &mut Vec<u64>,
+        out: &mut Vec<BTreeMap<u64, u64>>,
+    ) {
         if k > keys {
-            out.push(cur.iter().enumerate().map(|(i, &h)| (i as u64 + 1, h)).collect());
+            out.push(
+                cur.iter()
+                    .enumerate()
+                    .map(|(i, &h)| (i as u64 + 1, h))
+                    .collect(),
+            );
             return;
         }
         for &h in domain {
@@ -165,7 +180,11 @@ impl SwissModel {
     }
 
     /// The model with given hash functions (seed i hashes as `hash_fns[i]`).
-    pub fn with_hash_fns(params: SwissParams, hash_fns: Vec<HashFn>, names: Option<&[String]>) -> Self {
+    pub fn with_hash_fns(
+        params: SwissParams,
+        hash_fns: Vec<HashFn>,
+        names: Option<&[String]>,
+    ) -> Self {
         let selected: Vec<usize> = match names {
             None => (0..properties::PROPERTIES.len()).collect(),
             Some(ns) => ns
@@ -175,7 +194,10 @@ impl SwissModel {
         };
         let track_iters = selected.iter().any(|&i| properties::PROPERTIES[i].iters);
         SwissModel {
-            machine: Machine { geo: params.geo, track_iters },
+            machine: Machine {
+                geo: params.geo,
+                track_iters,
+            },
             params,
             hash_fns,
             selected,
@@ -252,7 +274,10 @@ impl SwissModel {
                 }
                 Outcome::None
             }
-            SwissAction::IterInit { entry_offset, dir_offset } => {
+            SwissAction::IterInit {
+                entry_offset,
+                dir_offset,
+            } => {
                 let id = mach.iter_init(s, entry_offset, dir_offset);
                 let kv = mach.iter_next(s, id, log);
                 Outcome::Yield { iter: id, kv }
@@ -299,7 +324,9 @@ impl Model for SwissModel {
     type Action = SwissAction;
 
     fn init_states(&self) -> Vec<SwissState> {
-        (0..self.hash_fns.len() as u32).map(|h| self.initial(h)).collect()
+        (0..self.hash_fns.len() as u32)
+            .map(|h| self.initial(h))
+            .collect()
     }
 
     fn actions(&self, s: &SwissState, actions: &mut Vec<SwissAction>) {
@@ -318,7 +345,10 @@ impl Model for SwissModel {
             for key in 1..=p.keys {
                 if s.m.used == 1 && self.machine.lookup(s, key).0.is_some() {
                     for r in self.seeds(s) {
-                        actions.push(SwissAction::Delete { key, reseed: Some(r) });
+                        actions.push(SwissAction::Delete {
+                            key,
+                            reseed: Some(r),
+                        });
                     }
                 } else {
                     actions.push(SwissAction::Delete { key, reseed: None });
@@ -340,12 +370,18 @@ impl Model for SwissModel {
             if s.iters.len() < p.max_iters as usize && s.m.used > 0 {
                 if s.dir_len() == 0 {
                     for e in 0..p.geo.slots as u64 {
-                        actions.push(SwissAction::IterInit { entry_offset: e, dir_offset: 0 });
+                        actions.push(SwissAction::IterInit {
+                            entry_offset: e,
+                            dir_offset: 0,
+                        });
                     }
                 } else {
                     for e in 0..p.geo.max_table_capacity as u64 {
                         for d in 0..s.dir_len() as u64 {
-                            actions.push(SwissAction::IterInit { entry_offset: e, dir_offset: d });
+                            actions.push(SwissAction::IterInit {
+                                entry_offset: e,
+                                dir_offset: d,
+                            });
                         }
                     }
                 }
@@ -428,15 +464,21 @@ pub fn swiss_model(spec: &Spec) -> Result<SwissModel, SpecError> {
             "slots_per_group" => {
                 let n = int_param(spec, name, v, 2, 8)? as usize;
                 if !n.is_power_of_two() {
-                    return Err(err(format!("slots_per_group must be 2, 4 or 8 (Go: 8), got {n}")));
+                    return Err(err(format!(
+                        "slots_per_group must be 2, 4 or 8 (Go: 8), got {n}"
+                    )));
                 }
                 p.geo.slots = n;
             }
-            "max_avg_group_load" => p.geo.max_avg_group_load = int_param(spec, name, v, 1, 7)? as u16,
+            "max_avg_group_load" => {
+                p.geo.max_avg_group_load = int_param(spec, name, v, 1, 7)? as u16
+            }
             "max_table_capacity" => {
                 let n = int_param(spec, name, v, 4, 1024)? as u16;
                 if !n.is_power_of_two() {
-                    return Err(err(format!("max_table_capacity must be a power of two (Go: 1024), got {n}")));
+                    return Err(err(format!(
+                        "max_table_capacity must be a power of two (Go: 1024), got {n}"
+                    )));
                 }
                 p.geo.max_table_capacity = n;
             }
@@ -444,13 +486,26 @@ pub fn swiss_model(spec: &Spec) -> Result<SwissModel, SpecError> {
             "max_iters" => p.max_iters = int_param(spec, name, v, 0, 3)? as u8,
             "reseed" => match &v.value {
                 toml::Value::Boolean(b) => p.reseed = *b,
-                other => return Err(err(format!("expected true or false, got {}", other.type_str()))),
+                other => {
+                    return Err(err(format!(
+                        "expected true or false, got {}",
+                        other.type_str()
+                    )))
+                }
             },
             "ops" => {
                 let toml::Value::Array(items) = &v.value else {
-                    return Err(err("expected a list such as [\"assign\", \"delete\"]".into()));
+                    return Err(err(
+                        "expected a list such as [\"assign\", \"delete\"]".into()
+                    ));
                 };
-                let mut ops = OpSet { assign: false, delete: false, access: false, clear: false, iterate: false };
+                let mut ops = OpSet {
+                    assign: false,
+                    delete: false,
+                    access: false,
+                    clear: false,
+                    iterate: false,
+                };
                 for it in items {
                     match it.as_str() {
                         Some("assign") => ops.assign = true,
@@ -465,7 +520,10 @@ pub fn swiss_model(spec: &Spec) -> Result<SwissModel, SpecError> {
             }
             _ => {
                 let known: Vec<&str> = SWISS_PARAMS.iter().map(|d| d.name).collect();
-                return Err(err(format!("unknown parameter of model `swiss` (known: {})", known.join(", "))));
+                return Err(err(format!(
+                    "unknown parameter of model `swiss` (known: {})",
+                    known.join(", ")
+                )));
             }
         }
     }
@@ -473,17 +531,36 @@ pub fn swiss_model(spec: &Spec) -> Result<SwissModel, SpecError> {
     let line = |n: &str| spec.params.get(n).map(|v| v.line);
     if g.max_avg_group_load as usize >= g.slots {
         // A table could fill every slot and a probe sequence would never end.
-        return Err(spec.error(line("max_avg_group_load"), Some("params.max_avg_group_load"),
-            format!("max_avg_group_load {} must be below slots_per_group {} (Go: 7 < 8)", g.max_avg_group_load, g.slots)));
+        return Err(spec.error(
+            line("max_avg_group_load"),
+            Some("params.max_avg_group_load"),
+            format!(
+                "max_avg_group_load {} must be below slots_per_group {} (Go: 7 < 8)",
+                g.max_avg_group_load, g.slots
+            ),
+        ));
     }
     if (g.max_table_capacity as usize) < 2 * g.slots {
-        return Err(spec.error(line("max_table_capacity"), Some("params.max_table_capacity"),
-            format!("max_table_capacity {} is below growToTable's 2*slots_per_group = {}", g.max_table_capacity, 2 * g.slots)));
+        return Err(spec.error(
+            line("max_table_capacity"),
+            Some("params.max_table_capacity"),
+            format!(
+                "max_table_capacity {} is below growToTable's 2*slots_per_group = {}",
+                g.max_table_capacity,
+                2 * g.slots
+            ),
+        ));
     }
     let domain = hash_domain(p.h2_values, p.h1_bits, p.dir_bits).len() as u64;
     if p.keys > domain {
-        return Err(spec.error(line("keys"), Some("params.keys"),
-            format!("{} keys cannot have distinct hashes in a domain of {domain}", p.keys)));
+        return Err(spec.error(
+            line("keys"),
+            Some("params.keys"),
+            format!(
+                "{} keys cannot have distinct hashes in a domain of {domain}",
+                p.keys
+            ),
+        ));
     }
     let n: f64 = (0..p.keys).map(|i| (domain - i) as f64).product();
     if n > 100_000.0 {
@@ -493,17 +570,27 @@ pub fn swiss_model(spec: &Spec) -> Result<SwissModel, SpecError> {
     let mut names = Vec::new();
     for e in &spec.expect {
         let Some(def) = properties::find(&e.property) else {
-            return Err(spec.error(Some(e.line), Some(&format!("expect.{}", e.property)),
-                "unknown property of model `swiss` (see `gomap list`)"));
+            return Err(spec.error(
+                Some(e.line),
+                Some(&format!("expect.{}", e.property)),
+                "unknown property of model `swiss` (see `gomap list`)",
+            ));
         };
-        if spec.strategy == Strategy::Simulation && def.kind == Kind::Always && e.verdict == Verdict::Holds {
+        if spec.strategy == Strategy::Simulation
+            && def.kind == Kind::Always
+            && e.verdict == Verdict::Holds
+        {
             return Err(spec.error(Some(e.line), Some(&format!("expect.{}", e.property)),
                 "a simulation visits some states, not all: it can never establish that an `always` property holds; use bfs or dfs"));
         }
         names.push(e.property.clone());
     }
     if spec.symmetry {
-        return Err(spec.error(spec.symmetry_line, Some("search.symmetry"), "the swiss model has no symmetry reduction yet"));
+        return Err(spec.error(
+            spec.symmetry_line,
+            Some("search.symmetry"),
+            "the swiss model has no symmetry reduction yet",
+        ));
     }
     let mut model = SwissModel::new(p, Some(&names));
     model.exhaustive = spec.strategy != Strategy::Simulation;
@@ -514,14 +601,19 @@ impl Checkable for SwissModel {
     fn state_text(&self, s: &Self::State) -> String {
         render::state_text(s, self)
     }
-    fn explain_step(&self, s: &Self::State, a: &Self::Action) -> (Vec<String>, String, Self::State) {
+    fn explain_step(
+        &self,
+        s: &Self::State,
+        a: &Self::Action,
+    ) -> (Vec<String>, String, Self::State) {
         let (next, out, log) = self.explain(s, a);
         (log, render::outcome_text(&out), next)
     }
     fn only(&self, name: &'static str) -> Self {
         let mut m = self.clone();
         m.exhaustive = false;
-        m.selected.retain(|&i| properties::PROPERTIES[i].name == name);
+        m.selected
+            .retain(|&i| properties::PROPERTIES[i].name == name);
         m
     }
 }

@@ -32,7 +32,12 @@ impl PropDef {
 /// The groups of the map's storage (small group or distinct tables) with their table.
 fn groups(s: &SwissState) -> Vec<(Option<TableId>, &Group)> {
     if s.dir_len() == 0 {
-        return s.m.small.iter().map(|&g| (None, &s.smalls[g as usize])).collect();
+        return s
+            .m
+            .small
+            .iter()
+            .map(|&g| (None, &s.smalls[g as usize]))
+            .collect();
     }
     s.dir_tables()
         .into_iter()
@@ -68,12 +73,23 @@ fn no_duplicate_key(m: &SwissModel, s: &SwissState) -> bool {
 fn table_used_matches_ctrl(m: &SwissModel, s: &SwissState) -> bool {
     let slots = m.machine.geo.slots;
     s.tables.iter().all(|t| {
-        t.groups.iter().map(|g| (0..slots).filter(|&i| is_full(g.ctrl[i])).count()).sum::<usize>()
+        t.groups
+            .iter()
+            .map(|g| (0..slots).filter(|&i| is_full(g.ctrl[i])).count())
+            .sum::<usize>()
             == t.used as usize
     })
 }
 fn tombstones(t: &Table, slots: usize) -> usize {
-    t.groups.iter().map(|g| g.ctrl[..slots].iter().filter(|&&c| c == CTRL_DELETED).count()).sum()
+    t.groups
+        .iter()
+        .map(|g| {
+            g.ctrl[..slots]
+                .iter()
+                .filter(|&&c| c == CTRL_DELETED)
+                .count()
+        })
+        .sum()
 }
 fn growth_left_accounting(m: &SwissModel, s: &SwissState) -> bool {
     let g = m.machine.geo;
@@ -88,26 +104,41 @@ fn growth_left_accounting(m: &SwissModel, s: &SwissState) -> bool {
 }
 fn probe_ends_at_empty_slot(m: &SwissModel, s: &SwissState) -> bool {
     let slots = m.machine.geo.slots;
-    s.tables.iter().all(|t| t.groups.iter().any(|g| g.ctrl[..slots].contains(&CTRL_EMPTY)))
+    s.tables.iter().all(|t| {
+        t.groups
+            .iter()
+            .any(|g| g.ctrl[..slots].contains(&CTRL_EMPTY))
+    })
 }
 fn ctrl_bytes_valid(m: &SwissModel, s: &SwissState) -> bool {
     let slots = m.machine.geo.slots;
-    let ok = |g: &Group| g.ctrl[..slots].iter().all(|&c| c == CTRL_EMPTY || c == CTRL_DELETED || c < 0x80);
+    let ok = |g: &Group| {
+        g.ctrl[..slots]
+            .iter()
+            .all(|&c| c == CTRL_EMPTY || c == CTRL_DELETED || c < 0x80)
+    };
     s.tables.iter().all(|t| t.groups.iter().all(ok)) && s.smalls.iter().all(ok)
 }
 fn ctrl_matches_h2(m: &SwissModel, s: &SwissState) -> bool {
-    live(m, s).iter().all(|&(_, k, c)| s.hashes.get(&k).is_some_and(|&h| h2(h) == c))
+    live(m, s)
+        .iter()
+        .all(|&(_, k, c)| s.hashes.get(&k).is_some_and(|&h| h2(h) == c))
 }
 /// Every full slot of a table is found along its key's probe sequence before any group
 /// with an empty slot, in the table the directory selects for its hash.
 fn entry_findable(m: &SwissModel, s: &SwissState) -> bool {
     let mach = &m.machine;
-    live(m, s).iter().all(|&(_, k, _)| mach.lookup(s, k).0.is_some())
+    live(m, s)
+        .iter()
+        .all(|&(_, k, _)| mach.lookup(s, k).0.is_some())
 }
 fn entry_in_directory_table(m: &SwissModel, s: &SwissState) -> bool {
     live(m, s).iter().all(|&(t, k, _)| match t {
         None => true,
-        Some(t) => s.hashes.get(&k).is_some_and(|&h| s.m.dir[m.machine.directory_index(s, h)] == t),
+        Some(t) => s
+            .hashes
+            .get(&k)
+            .is_some_and(|&h| s.m.dir[m.machine.directory_index(s, h)] == t),
     })
 }
 fn directory_depth(_: &SwissModel, s: &SwissState) -> bool {
@@ -124,8 +155,7 @@ fn directory_depth(_: &SwissModel, s: &SwissState) -> bool {
         }
         let n = 1usize << (s.m.global_depth - t.local_depth);
         let i = t.index as usize;
-        i % n == 0
-            && (0..s.dir_len()).all(|d| (s.m.dir[d] == tid) == (i..i + n).contains(&d))
+        i % n == 0 && (0..s.dir_len()).all(|d| (s.m.dir[d] == tid) == (i..i + n).contains(&d))
     })
 }
 fn capacity_shape(m: &SwissModel, s: &SwissState) -> bool {
@@ -141,14 +171,20 @@ fn small_map_shape(m: &SwissModel, s: &SwissState) -> bool {
     let slots = m.machine.geo.slots;
     s.dir_len() > 0
         || (s.m.global_depth == 0
-            && s.m.small.is_none_or(|g| !s.smalls[g as usize].ctrl[..slots].contains(&CTRL_DELETED)))
+            && s.m
+                .small
+                .is_none_or(|g| !s.smalls[g as usize].ctrl[..slots].contains(&CTRL_DELETED)))
 }
 fn non_full_elem_zeroed(m: &SwissModel, s: &SwissState) -> bool {
-    groups(s).iter().all(|(_, g)| (0..m.machine.geo.slots).all(|i| is_full(g.ctrl[i]) || g.elems[i] == 0))
+    groups(s)
+        .iter()
+        .all(|(_, g)| (0..m.machine.geo.slots).all(|i| is_full(g.ctrl[i]) || g.elems[i] == 0))
 }
 fn tombstones_only_in_full_groups(m: &SwissModel, s: &SwissState) -> bool {
     let slots = m.machine.geo.slots;
-    groups(s).iter().all(|(_, g)| !(g.ctrl[..slots].contains(&CTRL_DELETED) && g.ctrl[..slots].contains(&CTRL_EMPTY)))
+    groups(s).iter().all(|(_, g)| {
+        !(g.ctrl[..slots].contains(&CTRL_DELETED) && g.ctrl[..slots].contains(&CTRL_EMPTY))
+    })
 }
 
 fn no_violation(s: &SwissState, bit: u64) -> bool {
@@ -195,26 +231,48 @@ event!(reaches_split, ev::SPLIT);
 event!(reaches_directory_growth, ev::DIRECTORY_GROWN);
 event!(reaches_tombstone, ev::TOMBSTONE_LEFT);
 event!(reaches_tombstone_reuse, ev::TOMBSTONE_REUSED);
-event!(reaches_rehash_dropping_tombstones, ev::REHASH_DROPPED_TOMBSTONES);
+event!(
+    reaches_rehash_dropping_tombstones,
+    ev::REHASH_DROPPED_TOMBSTONES
+);
 event!(reaches_reseed, ev::RESEED);
 event!(reaches_clear_during_iteration, ev::CLEAR_DURING_ITERATION);
 event!(reaches_iter_yield_via_relookup, ev::ITER_GROWN_RELOOKUP);
 event!(reaches_iter_grown_skip, ev::ITER_GROWN_SKIP);
 event!(reaches_probe_past_first_group, ev::PROBE_PAST_FIRST_GROUP);
-event!(reaches_iter_dir_offset_adjusted, ev::ITER_DIR_OFFSET_ADJUSTED);
-event!(reaches_iter_across_directory_growth, ev::ITER_SAW_DIRECTORY_GROW);
+event!(
+    reaches_iter_dir_offset_adjusted,
+    ev::ITER_DIR_OFFSET_ADJUSTED
+);
+event!(
+    reaches_iter_across_directory_growth,
+    ev::ITER_SAW_DIRECTORY_GROW
+);
 event!(reaches_grow_during_iteration, ev::GROW_DURING_ITERATION);
-event!(reaches_delete_leaving_empty_in_table, ev::DELETE_LEFT_EMPTY_IN_TABLE);
+event!(
+    reaches_delete_leaving_empty_in_table,
+    ev::DELETE_LEFT_EMPTY_IN_TABLE
+);
 fn reaches_local_depth_below_global(_: &SwissModel, s: &SwissState) -> bool {
-    s.dir_tables().iter().any(|&t| s.table(t).local_depth < s.m.global_depth)
+    s.dir_tables()
+        .iter()
+        .any(|&t| s.table(t).local_depth < s.m.global_depth)
 }
 fn reaches_iteration_across_grow(_: &SwissModel, s: &SwissState) -> bool {
-    s.iters.iter().any(|it| it.tab.is_some_and(|t| s.table(t).index == -1) || (it.dir_idx < 0 && s.dir_len() > 0))
+    s.iters.iter().any(|it| {
+        it.tab.is_some_and(|t| s.table(t).index == -1) || (it.dir_idx < 0 && s.dir_len() > 0)
+    })
 }
 
 macro_rules! prop {
     ($f:ident, $kind:ident, $iters:expr, $desc:expr) => {
-        PropDef { name: stringify!($f), kind: Kind::$kind, description: $desc, iters: $iters, check: $f }
+        PropDef {
+            name: stringify!($f),
+            kind: Kind::$kind,
+            description: $desc,
+            iters: $iters,
+            check: $f,
+        }
     };
 }
 

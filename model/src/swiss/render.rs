@@ -40,7 +40,11 @@ pub fn state_text_slots(s: &SwissState, slots: usize) -> String {
         s.ops
     );
     for (gid, g) in s.smalls.iter().enumerate() {
-        let whose = if s.m.small == Some(gid as GroupId) { "small group" } else { "old small group (iterators only)" };
+        let whose = if s.m.small == Some(gid as GroupId) {
+            "small group"
+        } else {
+            "old small group (iterators only)"
+        };
         let _ = writeln!(out, "  {whose}: {}", group_text(g, slots));
     }
     if s.dir_len() > 0 {
@@ -93,13 +97,22 @@ pub fn outcome_text(out: &Outcome) -> String {
     match out {
         Outcome::None => String::new(),
         Outcome::Access { elem, found } => format!("({elem}, {found})"),
-        Outcome::Yield { iter, kv: Some((k, v)) } => format!("it{iter} yields (k{k}, v{v})"),
+        Outcome::Yield {
+            iter,
+            kv: Some((k, v)),
+        } => format!("it{iter} yields (k{k}, v{v})"),
         Outcome::Yield { iter, kv: None } => format!("it{iter} is done"),
     }
 }
 
 /// One step for the explorer: the action, Go's inner steps, the outcome, the next state.
-pub fn step_text(a: &SwissAction, out: &Outcome, log: &[String], next: &SwissState, m: &SwissModel) -> String {
+pub fn step_text(
+    a: &SwissAction,
+    out: &Outcome,
+    log: &[String],
+    next: &SwissState,
+    m: &SwissModel,
+) -> String {
     let mut t = format!("{a}\n");
     for l in log {
         let _ = writeln!(t, "  {l}");

@@ -113,7 +113,9 @@ impl ProbeSeq {
 
 /// `ctrlGroup.matchFull` as a bitset with bit i for slot i.
 fn match_full(g: &Group, slots: usize) -> u64 {
-    (0..slots).filter(|&i| is_full(g.ctrl[i])).fold(0, |b, i| b | 1 << i)
+    (0..slots)
+        .filter(|&i| is_full(g.ctrl[i]))
+        .fold(0, |b, i| b | 1 << i)
 }
 
 fn has_empty(g: &Group, slots: usize) -> bool {
@@ -382,7 +384,12 @@ impl Machine {
                 self.unchecked_put_slot(&mut tab, hash, g.keys[i], g.elems[i]);
             }
         }
-        if self.table_entries(&tab).len() != g.ctrl[..self.geo.slots].iter().filter(|&&c| is_full(c)).count() {
+        if self.table_entries(&tab).len()
+            != g.ctrl[..self.geo.slots]
+                .iter()
+                .filter(|&&c| is_full(c))
+                .count()
+        {
             s.ghost.violations |= viol::REHASH_CHANGED_ENTRIES;
         }
         s.tables.push(tab);
@@ -404,7 +411,10 @@ impl Machine {
             s.ghost.events |= ev::GROW_DURING_ITERATION;
         }
         let old = s.table(tid);
-        let tombstones = old.groups.iter().any(|g| g.ctrl[..self.geo.slots].contains(&CTRL_DELETED));
+        let tombstones = old
+            .groups
+            .iter()
+            .any(|g| g.ctrl[..self.geo.slots].contains(&CTRL_DELETED));
         let new_capacity = 2 * old.capacity as u64;
         if tombstones {
             s.ghost.events |= ev::REHASH_DROPPED_TOMBSTONES;
@@ -437,7 +447,12 @@ impl Machine {
         self.replace_table(s, nid);
         s.tables[tid as usize].index = -1;
         s.ghost.events |= ev::GROW;
-        log.note(|| format!("grow: table {tid} ({} slots) copied into a new table of {new_capacity} slots", old.capacity));
+        log.note(|| {
+            format!(
+                "grow: table {tid} ({} slots) copied into a new table of {new_capacity} slots",
+                old.capacity
+            )
+        });
     }
 
     /// `table.split`: two tables of maxTableCapacity, by the next hash bit from the top.
@@ -450,7 +465,11 @@ impl Machine {
         let mask = 1u64 << (64 - local_depth as u32);
         for (k, e) in self.table_entries(&old) {
             let hash = self.hash(s, k);
-            let t = if hash & mask == 0 { &mut left } else { &mut right };
+            let t = if hash & mask == 0 {
+                &mut left
+            } else {
+                &mut right
+            };
             self.unchecked_put_slot(t, hash, k, e);
         }
         let mut both = self.table_entries(&left);
@@ -489,7 +508,13 @@ impl Machine {
             s.m.global_depth += 1;
             s.m.dir = new_dir;
             s.ghost.events |= ev::DIRECTORY_GROWN;
-            log.note(|| format!("installTableSplit: directory doubled to {} (globalDepth {})", s.dir_len(), s.m.global_depth));
+            log.note(|| {
+                format!(
+                    "installTableSplit: directory doubled to {} (globalDepth {})",
+                    s.dir_len(),
+                    s.m.global_depth
+                )
+            });
         }
         let li = s.table(old).index;
         s.tables[left as usize].index = li;
@@ -550,7 +575,14 @@ impl Machine {
 
     /// `table.Delete`: ctrlEmpty if the group has an empty slot (no probe sequence passed
     /// through it), else a tombstone.
-    fn table_delete(&self, s: &mut SwissState, tid: TableId, hash: u64, key: u64, log: &mut Log) -> bool {
+    fn table_delete(
+        &self,
+        s: &mut SwissState,
+        tid: TableId,
+        hash: u64,
+        key: u64,
+        log: &mut Log,
+    ) -> bool {
         let slots = self.geo.slots;
         let t = &mut s.tables[tid as usize];
         let mut seq = ProbeSeq::new(hash, t.length_mask());
@@ -604,7 +636,9 @@ impl Machine {
             }
             s.m.used = 0;
             s.m.clear_seq += 1;
-            log.note(|| "table.Clear on every table: groups emptied in place, capacity kept".to_string());
+            log.note(|| {
+                "table.Clear on every table: groups emptied in place, capacity kept".to_string()
+            });
         }
         if !s.iters.is_empty() {
             s.ghost.events |= ev::CLEAR_DURING_ITERATION;
@@ -849,8 +883,12 @@ impl Machine {
                 }
             }
         }
-        let renum = |t: TableId, order: &[TableId]| order.iter().position(|&x| x == t).unwrap() as TableId;
-        let tables: Vec<Table> = order.iter().map(|&t| s.tables[t as usize].clone()).collect();
+        let renum =
+            |t: TableId, order: &[TableId]| order.iter().position(|&x| x == t).unwrap() as TableId;
+        let tables: Vec<Table> = order
+            .iter()
+            .map(|&t| s.tables[t as usize].clone())
+            .collect();
         for d in &mut s.m.dir {
             *d = renum(*d, &order);
         }
@@ -868,7 +906,10 @@ impl Machine {
                 }
             }
         }
-        let smalls: Vec<Group> = gorder.iter().map(|&g| s.smalls[g as usize].clone()).collect();
+        let smalls: Vec<Group> = gorder
+            .iter()
+            .map(|&g| s.smalls[g as usize].clone())
+            .collect();
         let gre = |g: GroupId| gorder.iter().position(|&x| x == g).unwrap() as GroupId;
         s.m.small = s.m.small.map(gre);
         for it in &mut s.iters {
