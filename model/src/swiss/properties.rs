@@ -155,7 +155,8 @@ fn directory_depth(_: &SwissModel, s: &SwissState) -> bool {
         }
         let n = 1usize << (s.m.global_depth - t.local_depth);
         let i = t.index as usize;
-        i % n == 0 && (0..s.dir_len()).all(|d| (s.m.dir[d] == tid) == (i..i + n).contains(&d))
+        i.is_multiple_of(n)
+            && (0..s.dir_len()).all(|d| (s.m.dir[d] == tid) == (i..i + n).contains(&d))
     })
 }
 fn capacity_shape(m: &SwissModel, s: &SwissState) -> bool {
