@@ -2,7 +2,7 @@
 // map[uint64]uint64 (the classic hmap: Go 1.19 .. 1.23, and 1.24/1.25 built
 // with GOEXPERIMENT=noswissmap) and records them, with the runtime's exact memory state
 // after every op, in the delta-v1 trace format
-// (/work/shared/spec/go-trace-format.md).
+// (docs/go-trace-format.md in the repository).
 package main
 
 import (
