@@ -115,6 +115,7 @@ pub fn measure(path: &Path, cfg: Config, budget: u64) -> Result<Measure, String>
         progress: None,
         threads: Some(cfg.threads),
         shorten: false,
+        max_memory_mb: None,
     };
     let base_rss = proc_status_kib("VmRSS:");
     let r = run_spec(&spec, &opts).map_err(|e| e.to_string())?;

@@ -24,6 +24,10 @@ pub struct CheckArgs {
     /// Checker threads (overrides each spec's search.threads).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Stop each search (as incomplete) when the process's resident memory reaches this many
+    /// MiB (overrides each spec's limits.max_memory_mb; default half the machine).
+    #[arg(long, value_name = "MB")]
+    pub max_memory: Option<u64>,
     /// Keep the counterexample the search found instead of searching for a shortest one.
     #[arg(long)]
     pub no_shorten: bool,
@@ -40,9 +44,10 @@ fn bad_input(errors: &[SpecError]) -> ExitCode {
 }
 
 pub fn run(args: CheckArgs) -> ExitCode {
-    if args.threads == Some(0) {
-        eprintln!("error: --threads must be at least 1");
-        return ExitCode::from(crate::EXIT_BAD_INPUT);
+    if let Err(e) =
+        crate::check_threads(args.threads).and_then(|_| crate::check_max_memory(args.max_memory))
+    {
+        return crate::fail(crate::EXIT_BAD_INPUT, e);
     }
     let paths = match collect_spec_paths(&args.paths) {
         Ok(p) => p,
@@ -61,8 +66,11 @@ pub fn run(args: CheckArgs) -> ExitCode {
         return bad_input(&errors);
     }
     if let Some(dir) = &args.out {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            eprintln!("error: {}: cannot create output folder: {e}", dir.display());
+        if let Err(e) = std::fs::create_dir_all(dir).and_then(|_| probe_writable(dir)) {
+            eprintln!(
+                "error: {}: cannot write to output folder: {e}",
+                gomap::text::quoted_path(dir)
+            );
             return ExitCode::from(crate::EXIT_BAD_INPUT);
         }
     }
@@ -86,6 +94,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
         progress: Some(&progress),
         threads: args.threads,
         shorten: !args.no_shorten,
+        max_memory_mb: args.max_memory,
     };
 
     let mut results = Vec::new();
@@ -138,6 +147,13 @@ pub fn run(args: CheckArgs) -> ExitCode {
     } else {
         ExitCode::from(crate::EXIT_MISMATCH)
     }
+}
+
+/// Fails unless a file can be created in `dir` (before any search, not after the first).
+fn probe_writable(dir: &std::path::Path) -> std::io::Result<()> {
+    let probe = dir.join(format!(".gomap-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"")?;
+    std::fs::remove_file(&probe)
 }
 
 /// Model-specific validation without running anything.

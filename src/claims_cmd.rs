@@ -22,6 +22,20 @@ pub struct ClaimsArgs {
 }
 
 pub fn run(args: ClaimsArgs) -> ExitCode {
+    // Bad input (an unknown claim, a folder that is not the repository) exits 2; a claim that
+    // could not be decided exits 1.
+    if let Err(e) = claims::check_ids(&args.ids) {
+        return crate::fail(crate::EXIT_BAD_INPUT, e);
+    }
+    if !args.root.join("specs").is_dir() || !args.root.join("tests/go-oracle/claims").is_dir() {
+        return crate::fail(
+            crate::EXIT_BAD_INPUT,
+            format!(
+                "{}: not the gomap repository root (no specs/ or tests/go-oracle/claims/); pass --root",
+                gomap::text::quoted_path(&args.root)
+            ),
+        );
+    }
     match claims::decide(&args.root, &args.ids) {
         Ok(rows) => {
             let out = if args.json {

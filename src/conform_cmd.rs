@@ -68,6 +68,10 @@ impl RunArgs {
         if self.threads == 0 || self.threads > 16 {
             return Err(format!("--threads {}: must be 1..=16", self.threads));
         }
+        if self.histories == 0 {
+            // Zero histories would report "every history linearizable" with none checked.
+            return Err("--histories 0: must be at least 1".into());
+        }
         if self.ops == 0 || self.ops > 64 {
             return Err(format!("--ops {}: must be 1..=64", self.ops));
         }

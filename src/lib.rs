@@ -3,6 +3,7 @@
 //! - [`replay`]: Go 1.19 traces replayed on the port or the model;
 //! - [`bench`]: the checker measured per spec;
 //! - [`conformance`]: the port's snapshots as the model's flat states;
+//! - [`text`]: error messages made safe to print;
 //! - [`observe`]: scenarios for real goroutines and the outcomes real Go produced;
 //! - [`observe_check`]: those outcomes against the model's (`gomap observe`).
 
@@ -12,6 +13,7 @@ pub mod conformance;
 pub mod observe;
 pub mod observe_check;
 pub mod replay;
+pub mod text;
 
 /// The model checker's entry points used here. The model crate's module paths are named only
 /// in this module, so that a move of theirs is a change of these lines.

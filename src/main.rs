@@ -76,8 +76,26 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 
 /// Prints `error: {e}` and returns exit code `code`.
 pub fn fail(code: u8, e: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {e}");
+    eprintln!("error: {}", gomap::text::message(&e.to_string()));
     ExitCode::from(code)
+}
+
+/// Checks a `--threads` option against the framework's cap.
+pub fn check_threads(threads: Option<usize>) -> Result<(), String> {
+    let max = gomap_model::framework::bounded::MAX_THREADS;
+    match threads {
+        Some(0) => Err("--threads must be at least 1".into()),
+        Some(n) if n > max => Err(format!("--threads must be at most {max}, got {n}")),
+        _ => Ok(()),
+    }
+}
+
+/// Checks a `--max-memory` option (MiB).
+pub fn check_max_memory(mb: Option<u64>) -> Result<(), String> {
+    match mb {
+        Some(0) => Err("--max-memory must be at least 1 (MiB)".into()),
+        _ => Ok(()),
+    }
 }
 
 fn main() -> ExitCode {

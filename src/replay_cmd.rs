@@ -1,7 +1,7 @@
 //! `gomap replay [--target port|model] <TRACE.jsonl>...`: replays Go 1.19 traces with
 //! [`gomap::replay::replay_files`] and prints one line (or JSON object) per file, then a total.
 
-use gomap::replay::{replay_files, Target};
+use gomap::replay::{replay_files, FileOutcome, Target};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -29,14 +29,26 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
         }
         Ok(())
     });
-    let summary = summary.and_then(|s| {
-        if !args.json {
-            println!("{}", s.total_line());
-        }
-        s.check()
-    });
-    match summary {
+    let summary = match summary {
+        Ok(s) => s,
+        Err(e) => return crate::fail(crate::EXIT_BAD_INPUT, e),
+    };
+    if !args.json {
+        println!("{}", summary.total_line());
+    }
+    // A file that is not a readable trace is bad input (2), whatever the others did; a
+    // difference from Go is a mismatch (1).
+    let code = if summary
+        .files
+        .iter()
+        .any(|f| matches!(f.outcome, FileOutcome::TraceError(_)))
+    {
+        crate::EXIT_BAD_INPUT
+    } else {
+        crate::EXIT_MISMATCH
+    };
+    match summary.check() {
         Ok(_) => ExitCode::SUCCESS,
-        Err(e) => crate::fail(crate::EXIT_MISMATCH, e),
+        Err(e) => crate::fail(code, e),
     }
 }

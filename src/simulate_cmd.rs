@@ -26,6 +26,8 @@ use std::process::ExitCode;
 
 /// Walk length when neither `--depth` nor the spec's `limits.max_depth` sets one.
 const DEFAULT_DEPTH: usize = 100;
+/// Longest walk (operations): a walk's path is kept in memory.
+const MAX_DEPTH: usize = 1_000_000;
 /// Walks when neither `--walks` nor the spec's `limits.max_states` sets a budget.
 const DEFAULT_WALKS: usize = 1000;
 
@@ -45,6 +47,10 @@ pub struct SimulateArgs {
     /// Checker threads (default: the spec's search.threads).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Stop the walks (as incomplete) when the process's resident memory reaches this many
+    /// MiB (default: the spec's limits.max_memory_mb, else half the machine).
+    #[arg(long, value_name = "MB")]
+    pub max_memory: Option<u64>,
     /// Print no progress lines.
     #[arg(long, short)]
     pub quiet: bool,
@@ -54,6 +60,17 @@ pub fn run(args: SimulateArgs) -> ExitCode {
     if args.walks == Some(0) || args.depth == Some(0) || args.threads == Some(0) {
         eprintln!("error: --walks, --depth and --threads must be at least 1");
         return ExitCode::from(crate::EXIT_BAD_INPUT);
+    }
+    if let Err(e) =
+        crate::check_threads(args.threads).and_then(|_| crate::check_max_memory(args.max_memory))
+    {
+        return crate::fail(crate::EXIT_BAD_INPUT, e);
+    }
+    if args.depth.is_some_and(|d| d > MAX_DEPTH) {
+        return crate::fail(
+            crate::EXIT_BAD_INPUT,
+            format!("--depth must be at most {MAX_DEPTH}"),
+        );
     }
     let mut spec = match Spec::load(&args.spec) {
         Ok(s) => s,
@@ -81,7 +98,8 @@ pub fn run(args: SimulateArgs) -> ExitCode {
     let depth = args
         .depth
         .or(spec.max_depth.map(|d| d.saturating_sub(1).max(1)))
-        .unwrap_or(DEFAULT_DEPTH);
+        .unwrap_or(DEFAULT_DEPTH)
+        .min(MAX_DEPTH);
     let max_states = match (args.walks, spec.max_states) {
         (Some(w), _) => w.saturating_mul(depth + 1),
         (None, Some(n)) if spec.strategy == Strategy::Simulation => n,
@@ -137,6 +155,7 @@ pub fn run(args: SimulateArgs) -> ExitCode {
         threads: args.threads,
         // Walks are deep and their spaces too big to search for a shorter path.
         shorten: false,
+        max_memory_mb: args.max_memory,
     };
     let mut r = match run_spec(&spec, &opts) {
         Ok(r) => r,

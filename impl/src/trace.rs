@@ -295,14 +295,57 @@ pub struct Trace {
 }
 
 /// Reads and parses the trace at `path`.
+/// Largest trace file read (the biggest recorded trace is a few MB).
+pub const MAX_TRACE_BYTES: u64 = 256 << 20;
+
+/// Reads a regular file of at most [`MAX_TRACE_BYTES`]: a device, FIFO or socket is refused
+/// (it could block or never end), with what the path is.
+fn read_trace_file(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    let m = std::fs::metadata(path).map_err(|e| match std::fs::symlink_metadata(path) {
+        Ok(l) if l.file_type().is_symlink() && e.raw_os_error() == Some(40) => {
+            "is a symlink loop (too many levels of symbolic links)".to_string()
+        }
+        _ => e.to_string(),
+    })?;
+    let t = m.file_type();
+    if !t.is_file() {
+        return Err(if t.is_fifo() {
+            "is a FIFO (named pipe), not a regular file"
+        } else if t.is_char_device() || t.is_block_device() {
+            "is a device, not a regular file"
+        } else if t.is_dir() {
+            "is a folder, not a trace file"
+        } else {
+            "is not a regular file"
+        }
+        .to_string());
+    }
+    if m.len() > MAX_TRACE_BYTES {
+        return Err(format!(
+            "is {} bytes, more than the {MAX_TRACE_BYTES} bytes allowed",
+            m.len()
+        ));
+    }
+    let mut buf = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_TRACE_BYTES + 1).read_to_end(&mut buf))
+        .map_err(|e| e.to_string())?;
+    if buf.len() as u64 > MAX_TRACE_BYTES {
+        return Err(format!("is more than the {MAX_TRACE_BYTES} bytes allowed"));
+    }
+    String::from_utf8(buf).map_err(|e| format!("is not UTF-8 text ({e})"))
+}
+
 pub fn parse_trace(path: &Path) -> Result<Trace, TraceError> {
     let source = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| TraceError {
+    let text = read_trace_file(path).map_err(|message| TraceError {
         file: source.clone(),
         line: 0,
         field: String::new(),
         kind: TraceErrorKind::Io,
-        message: e.to_string(),
+        message,
     })?;
     parse_trace_str(&source, &text)
 }
@@ -579,6 +622,16 @@ pub fn parse_trace_str(source: &str, text: &str) -> Result<Trace, TraceError> {
             message: "no header line".into(),
         });
     };
+    if ops.is_empty() {
+        // A header alone would replay "cleanly" with nothing compared.
+        return Err(TraceError {
+            file: source.to_string(),
+            line: lines.len(),
+            field: "op".into(),
+            kind: TraceErrorKind::Inconsistent,
+            message: "the trace has a header but no op lines: nothing to replay".into(),
+        });
+    }
     let trace = Trace {
         source: source.to_string(),
         header,
@@ -633,6 +686,38 @@ fn parse_header(ctx: &Ctx<'_>, obj: &Map<String, Value>) -> Result<TraceHeader, 
     Ok(h)
 }
 
+/// Largest B a replay accepts: 2^20 buckets (about 150 MB of bucket array). Go itself cannot
+/// go past B = 40 on 64-bit (2^40 buckets of 144 bytes exceed its 2^48-byte maxAlloc), and a
+/// replay builds every array a trace names, so B is checked before anything is allocated.
+pub const MAX_TRACE_B: u8 = 20;
+/// Largest B Go can reach on 64-bit (maxAlloc is 2^48 bytes; a bucket is at least 144).
+pub const GO_MAX_B: u8 = 40;
+/// Largest make hint a replay accepts: a load factor of 6.5 over 2^MAX_TRACE_B buckets.
+pub const MAX_TRACE_HINT: u64 = 13 << (MAX_TRACE_B - 1);
+
+fn trace_b(ctx: &Ctx<'_>, so: &Map<String, Value>, p: &str) -> Result<u8, TraceError> {
+    let b = ctx.uint(so, p, "B", u8::MAX as u64)?;
+    if b > GO_MAX_B as u64 {
+        return Err(ctx.err(
+            TraceErrorKind::BadValue,
+            &join(p, "B"),
+            format!(
+                "B = {b}: Go cannot allocate 2^{b} buckets (B is at most {GO_MAX_B} on 64-bit)"
+            ),
+        ));
+    }
+    if b > MAX_TRACE_B as u64 {
+        return Err(ctx.err(
+            TraceErrorKind::BadValue,
+            &join(p, "B"),
+            format!(
+                "B = {b}: 2^{b} buckets are more than a replay builds (B at most {MAX_TRACE_B})"
+            ),
+        ));
+    }
+    Ok(b as u8)
+}
+
 fn parse_op(ctx: &Ctx<'_>, obj: &Map<String, Value>, ordinal: u64) -> Result<TraceOp, TraceError> {
     let i = ctx.u64(obj, "", "i")?;
     if i != ordinal {
@@ -645,7 +730,20 @@ fn parse_op(ctx: &Ctx<'_>, obj: &Map<String, Value>, ordinal: u64) -> Result<Tra
     let name = ctx.str(obj, "", "op")?;
     let op = match name {
         "make" => TraceOpKind::Make {
-            hint: ctx.u64(obj, "", "hint")?,
+            hint: {
+                let hint = ctx.u64(obj, "", "hint")?;
+                if hint > MAX_TRACE_HINT {
+                    return Err(ctx.err(
+                        TraceErrorKind::BadValue,
+                        "hint",
+                        format!(
+                            "{hint} asks for more than 2^{MAX_TRACE_B} buckets, the largest \
+                             bucket array a replay builds (hint at most {MAX_TRACE_HINT})"
+                        ),
+                    ));
+                }
+                hint
+            },
         },
         "assign" => TraceOpKind::Assign {
             key: ctx.u64(obj, "", "key")?,
@@ -719,7 +817,7 @@ fn parse_op(ctx: &Ctx<'_>, obj: &Map<String, Value>, ordinal: u64) -> Result<Tra
     let state = TraceState {
         count: ctx.u64(so, p, "count")?,
         flags: ctx.uint(so, p, "flags", u8::MAX as u64)? as u8,
-        b: ctx.uint(so, p, "B", 63)? as u8,
+        b: trace_b(ctx, so, p)?,
         noverflow: ctx.uint(so, p, "noverflow", u16::MAX as u64)? as u16,
         hash0: ctx.uint(so, p, "hash0", u32::MAX as u64)? as u32,
         nevacuate: ctx.u64(so, p, "nevacuate")?,

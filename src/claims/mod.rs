@@ -114,6 +114,19 @@ const CLAIMS: &[(&str, &str, Decide)] = &[
 ];
 
 /// Decides the claims (all, or those named).
+/// Checks the claim ids a user named (`S1`..`S28`, any case) before anything runs.
+pub fn check_ids(ids: &[String]) -> Result<(), String> {
+    for id in ids {
+        if !CLAIMS.iter().any(|(c, _, _)| c.eq_ignore_ascii_case(id)) {
+            return Err(format!(
+                "unknown claim `{}` (S1..S28)",
+                crate::text::sanitize(id, crate::text::MAX_QUOTED_CHARS)
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn decide(root: &Path, ids: &[String]) -> Result<Vec<Row>, String> {
     let go = go();
     if !go.is_file() {

@@ -17,11 +17,14 @@
 //! be deeper than the first one found, so the path is searched again, single-threaded and
 //! depth-bounded, until no shorter one exists.
 
+use super::bounded::{default_max_memory_mb, rss_mb, with_replay, Bounded, Stop, MAX_THREADS};
 use super::kind::Kind;
 use super::spec::{Spec, Strategy, Verdict};
 use serde::Serialize;
 use stateright::{Checker, Expectation, HasDiscoveries, Model, Path, UniformChooser};
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Name of the always-true property that keeps exhaustive searches from stopping early.
@@ -101,6 +104,8 @@ pub struct RunOptions<'a> {
     pub threads: Option<usize>,
     /// Shorten counterexamples (one extra bounded search per violated property).
     pub shorten: bool,
+    /// Overrides the spec's memory limit (MiB of resident memory of the process).
+    pub max_memory_mb: Option<u64>,
 }
 
 impl Default for RunOptions<'_> {
@@ -109,9 +114,23 @@ impl Default for RunOptions<'_> {
             progress: None,
             threads: None,
             shorten: true,
+            max_memory_mb: None,
         }
     }
 }
+
+impl RunOptions<'_> {
+    /// The memory limit of a search of `spec`, in MiB: the option, the spec's
+    /// `limits.max_memory_mb`, else half the machine.
+    pub fn memory_limit_mb(&self, spec: &Spec) -> u64 {
+        self.max_memory_mb
+            .or(spec.max_memory_mb)
+            .unwrap_or_else(default_max_memory_mb)
+    }
+}
+
+/// How long a stopped search may take to drain its queues before it is left behind.
+const DRAIN_GRACE: Duration = Duration::from_millis(1500);
 
 /// A function from a state to the representative of its symmetry class.
 pub type Representative<S> = fn(&S) -> S;
@@ -134,6 +153,11 @@ pub trait Checkable:
         -> (Vec<String>, String, Self::State);
     /// A copy that checks only the property `name` and may stop as soon as it is found.
     fn only(&self, name: &'static str) -> Self;
+    /// An estimate of the initial states' memory, (how many, bytes each), so that a search
+    /// whose initial states cannot fit is refused before they are built; None if unknown.
+    fn init_states_estimate(&self) -> Option<(usize, u64)> {
+        None
+    }
     /// The representative of a state's symmetry class, for `search.symmetry = true`; None if
     /// the model has no symmetry.
     fn symmetry_fn(&self) -> Option<Representative<Self::State>> {
@@ -248,14 +272,22 @@ where
     M::State: Clone + PartialEq + std::hash::Hash + Send + Sync + std::fmt::Debug + 'static,
     M::Action: Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static,
 {
-    let threads = opts.threads.unwrap_or(spec.threads);
-    let mut b = model
-        .clone()
-        .checker()
-        .threads(threads)
-        .timeout(Duration::from_secs(spec.timeout_secs));
-    if let Some(n) = spec.max_states {
-        b = b.target_state_count(n);
+    let threads = opts.threads.unwrap_or(spec.threads).clamp(1, MAX_THREADS);
+    let max_memory_mb = opts.memory_limit_mb(spec);
+    let timeout = Duration::from_secs(spec.timeout_secs);
+    let stop = Arc::new(Stop::default());
+    // BFS and DFS count generated states in the wrapper (stateright checks its own target once
+    // per block of 1500 states, each with all its successors); a simulation counts its walks'
+    // states itself.
+    let budget = spec
+        .max_states
+        .filter(|_| spec.strategy != Strategy::Simulation);
+    let bounded = Bounded::new(model.clone(), Arc::clone(&stop), budget);
+    let mut b = bounded.checker().threads(threads).timeout(timeout);
+    if spec.strategy == Strategy::Simulation {
+        if let Some(n) = spec.max_states {
+            b = b.target_state_count(n);
+        }
     }
     if let Some(d) = spec.max_depth {
         b = b.target_max_depth(d);
@@ -266,6 +298,28 @@ where
         }
     }
     let start = Instant::now();
+    // The time and memory limits are watched from their own thread from the start, as the
+    // initial states are built before the search (and its handle) exists.
+    let done = Arc::new(AtomicBool::new(false));
+    let watchdog = {
+        let (stop, done) = (Arc::clone(&stop), Arc::clone(&done));
+        std::thread::Builder::new()
+            .name("limits".into())
+            .spawn(move || {
+                while !done.load(Ordering::Relaxed) {
+                    if start.elapsed() >= timeout {
+                        stop.stop(format!("timeout of {} s", timeout.as_secs()));
+                    }
+                    if let Some(mb) = rss_mb().filter(|&mb| mb >= max_memory_mb) {
+                        stop.stop(format!(
+                            "memory limit of {max_memory_mb} MB (resident {mb} MB)"
+                        ));
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            })
+            .ok()
+    };
     let progress = |unique: usize, depth: usize| {
         if let Some(f) = opts.progress {
             f(&Progress {
@@ -281,21 +335,29 @@ where
             let c = $c;
             let mut last = Instant::now();
             // Poll quickly at first, so that a small spec's time is not rounded up to the
-            // polling period, then every 50 ms.
+            // polling period, then every 10 ms.
             let mut poll = Duration::from_millis(1);
+            let mut stopped_at: Option<Instant> = None;
+            let mut left_behind = false;
             while !c.is_done() {
                 std::thread::sleep(poll);
-                poll = (poll * 2).min(Duration::from_millis(50));
+                poll = (poll * 2).min(Duration::from_millis(10));
                 if last.elapsed() >= Duration::from_secs(1) {
                     last = Instant::now();
                     progress(c.unique_state_count(), c.max_depth());
                 }
-                if start.elapsed() > Duration::from_secs(spec.timeout_secs + 5) {
-                    break;
+                if stop.is_set() {
+                    let at = *stopped_at.get_or_insert_with(Instant::now);
+                    if at.elapsed() > DRAIN_GRACE {
+                        // The threads drain (they expand nothing more) in the background.
+                        left_behind = true;
+                        break;
+                    }
                 }
             }
-            let c = c.join();
-            let discoveries = c.discoveries();
+            let c = if left_behind { c } else { c.join() };
+            // Rebuilding a discovery's path replays actions, which the stop flag would hide.
+            let discoveries = with_replay(|| c.discoveries());
             (
                 c.unique_state_count(),
                 c.state_count(),
@@ -309,9 +371,15 @@ where
         Strategy::Dfs => drive!(b.spawn_dfs()),
         Strategy::Simulation => drive!(b.spawn_simulation(spec.seed, UniformChooser)),
     };
+    done.store(true, Ordering::Relaxed);
+    if let Some(w) = watchdog {
+        let _ = w.join();
+    }
     let seconds = start.elapsed().as_secs_f64();
 
-    let stopped_by = if spec.strategy == Strategy::Simulation {
+    let stopped_by = if let Some(why) = stop.reason() {
+        Some(why)
+    } else if spec.strategy == Strategy::Simulation {
         Some("simulation (random walks)".to_string())
     } else if seconds >= spec.timeout_secs as f64 {
         Some(format!("timeout of {} s", spec.timeout_secs))

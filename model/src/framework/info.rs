@@ -46,15 +46,43 @@ pub trait SpecModel: Checkable + Sized {
     fn set_exhaustive(&mut self, on: bool);
     /// Runs the search the spec asks for.
     fn run(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError> {
-        Ok(run_model(spec, Self::from_spec(spec)?, opts))
+        let model = Self::from_spec(spec)?;
+        check_initial_memory(spec, &model, opts.memory_limit_mb(spec))?;
+        Ok(run_model(spec, model, opts))
     }
     /// Serves stateright's explorer (blocks).
     fn explore(spec: &Spec, addr: std::net::SocketAddr) -> Result<(), SpecError> {
         let mut model = Self::from_spec(spec)?;
+        check_initial_memory(spec, &model, RunOptions::default().memory_limit_mb(spec))?;
         model.set_exhaustive(false);
         let _ = stateright::Model::checker(model).serve(addr);
         Ok(())
     }
+}
+
+/// Refuses, before building them, initial states that would not fit in `max_memory_mb`
+/// (counting a quarter of it for them, as the search needs the rest).
+pub fn check_initial_memory<M: Checkable>(
+    spec: &Spec,
+    model: &M,
+    max_memory_mb: u64,
+) -> Result<(), SpecError> {
+    let Some((n, each)) = model.init_states_estimate() else {
+        return Ok(());
+    };
+    let need_mb = (n as u64).saturating_mul(each) / (1 << 20);
+    if need_mb.saturating_mul(4) > max_memory_mb {
+        return Err(spec.error(
+            None,
+            Some("params"),
+            format!(
+                "{n} initial states of about {each} bytes each need about {need_mb} MB, more than \
+                 a quarter of the memory limit of {max_memory_mb} MB (limits.max_memory_mb, \
+                 --max-memory): lower params.hint or params.hash_functions"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A model a spec can name: how to list, validate, check and explore it.

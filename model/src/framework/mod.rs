@@ -16,6 +16,7 @@
 //!   [`concurrent_model::ConcurrentModel`] and get `Checkable`, `SpecModel` and the bodies of
 //!   stateright's `next_state` and `properties`.
 
+pub mod bounded;
 pub mod check;
 pub mod concurrent;
 pub mod concurrent_model;

@@ -39,16 +39,39 @@ pub struct SpecError {
     pub message: String,
 }
 
+/// Most characters of a user-supplied value an error message quotes.
+pub const MAX_QUOTED_CHARS: usize = 200;
+
+/// `s` made safe to print in one line of a message: control characters (newlines, escape
+/// sequences, NUL) escaped as `\n`, `\u{1b}`, and text past `max_chars` characters cut with a
+/// note of how much was left out.
+pub fn sanitize(s: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    for (n, (i, c)) in s.char_indices().enumerate() {
+        if n >= max_chars {
+            out.push_str(&format!("... ({} more bytes)", s.len() - i));
+            return out;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
+        let path = self.file.display().to_string();
+        write!(f, "{}", sanitize(&path, 4 * MAX_QUOTED_CHARS))?;
         if let Some(l) = self.line {
             write!(f, ":{l}")?;
         }
         if let Some(field) = &self.field {
-            write!(f, ": field `{field}`")?;
+            write!(f, ": field `{}`", sanitize(field, MAX_QUOTED_CHARS))?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", sanitize(&self.message, 5 * MAX_QUOTED_CHARS))
     }
 }
 
@@ -113,6 +136,7 @@ struct RawLimits {
     max_states: Option<Spanned<i64>>,
     max_depth: Option<Spanned<i64>>,
     timeout_secs: Option<Spanned<i64>>,
+    max_memory_mb: Option<Spanned<i64>>,
 }
 
 /// A parameter value with its line.
@@ -149,6 +173,8 @@ pub struct Spec {
     pub max_states: Option<usize>,
     pub max_depth: Option<usize>,
     pub timeout_secs: u64,
+    /// Resident memory (MiB) at which the search stops as incomplete; None: half the machine.
+    pub max_memory_mb: Option<u64>,
     pub expect: Vec<Expectation>,
     /// The pinned number of unique states, if any.
     pub unique_states: Option<(usize, usize)>,
@@ -156,6 +182,8 @@ pub struct Spec {
 
 /// Default time limit of one spec's search.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 600;
+/// Longest time limit a spec may set (a year).
+pub const MAX_TIMEOUT_SECS: u64 = 365 * 24 * 3600;
 
 fn line_of(src: &str, offset: usize) -> usize {
     src[..offset.min(src.len())].matches('\n').count() + 1
@@ -165,11 +193,11 @@ impl Spec {
     /// Reads and parses a spec file. Model-specific checks (names of parameters and
     /// properties, their values) are done by [`crate::registry`].
     pub fn load(path: &Path) -> Result<Spec, SpecError> {
-        let src = std::fs::read_to_string(path).map_err(|e| SpecError {
+        let src = read_regular_file(path, MAX_SPEC_BYTES).map_err(|message| SpecError {
             file: path.to_path_buf(),
             line: None,
             field: None,
-            message: format!("cannot read spec file: {e}"),
+            message: format!("cannot read spec file: {message}"),
         })?;
         Spec::parse(path, &src)
     }
@@ -227,6 +255,16 @@ impl Spec {
             None => 1,
             Some(t) => positive(t, "search.threads")?,
         };
+        if threads > super::bounded::MAX_THREADS {
+            return Err(err(
+                raw.search.threads.as_ref().map(|t| at(t.span())),
+                Some("search.threads"),
+                format!(
+                    "at most {} threads, got {threads}",
+                    super::bounded::MAX_THREADS
+                ),
+            ));
+        }
         let seed = match &raw.search.seed {
             None => 0,
             Some(s) if *s.get_ref() < 0 => {
@@ -268,6 +306,21 @@ impl Spec {
             .transpose()?
             .map(|v| v as u64)
             .unwrap_or(DEFAULT_TIMEOUT_SECS);
+        // Past ~30 years a deadline overflows the clock.
+        if timeout_secs > MAX_TIMEOUT_SECS {
+            return Err(err(
+                raw.limits.timeout_secs.as_ref().map(|v| at(v.span())),
+                Some("limits.timeout_secs"),
+                format!("at most {MAX_TIMEOUT_SECS} s, got {timeout_secs}"),
+            ));
+        }
+        let max_memory_mb = raw
+            .limits
+            .max_memory_mb
+            .as_ref()
+            .map(|v| positive(v, "limits.max_memory_mb"))
+            .transpose()?
+            .map(|v| v as u64);
 
         let mut expect = Vec::new();
         let mut unique_states = None;
@@ -357,6 +410,7 @@ impl Spec {
             max_states,
             max_depth,
             timeout_secs,
+            max_memory_mb,
             expect,
             unique_states,
         })
@@ -378,7 +432,69 @@ impl Spec {
     }
 }
 
-/// Expands files and folders (their `*.toml`, sorted) into spec paths.
+/// Largest spec file read.
+pub const MAX_SPEC_BYTES: u64 = 1 << 20;
+
+/// What a path is, for an error message about something that is not a regular file or a
+/// folder: a FIFO, a device, a socket, a dangling symlink or a symlink loop, or nothing.
+pub fn describe_non_file(p: &Path) -> String {
+    use std::os::unix::fs::FileTypeExt;
+    match std::fs::metadata(p) {
+        Ok(m) => {
+            let t = m.file_type();
+            if t.is_fifo() {
+                "is a FIFO (named pipe), not a regular file".into()
+            } else if t.is_char_device() || t.is_block_device() {
+                "is a device, not a regular file".into()
+            } else if t.is_socket() {
+                "is a socket, not a regular file".into()
+            } else if t.is_dir() {
+                "is a folder, not a regular file".into()
+            } else {
+                "is not a regular file".into()
+            }
+        }
+        Err(e) => match std::fs::symlink_metadata(p) {
+            Ok(l) if l.file_type().is_symlink() => {
+                if e.raw_os_error() == Some(40) {
+                    "is a symlink loop (too many levels of symbolic links)".into()
+                } else {
+                    format!("is a symlink to nothing readable ({e})")
+                }
+            }
+            _ if e.kind() == std::io::ErrorKind::NotFound => "no such file or folder".into(),
+            _ => format!("cannot be read: {e}"),
+        },
+    }
+}
+
+/// Reads a regular file of at most `max_bytes` as UTF-8, refusing devices, FIFOs and the like
+/// (which could block or never end) with a message saying what the path is.
+pub fn read_regular_file(p: &Path, max_bytes: u64) -> Result<String, String> {
+    use std::io::Read;
+    let m = std::fs::metadata(p).map_err(|_| describe_non_file(p))?;
+    if !m.is_file() {
+        return Err(describe_non_file(p));
+    }
+    if m.len() > max_bytes {
+        return Err(format!(
+            "is {} bytes, more than the {max_bytes} bytes allowed",
+            m.len()
+        ));
+    }
+    let f = std::fs::File::open(p).map_err(|e| e.to_string())?;
+    let mut buf = Vec::new();
+    // The file may grow between the check and the read.
+    f.take(max_bytes + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| e.to_string())?;
+    if buf.len() as u64 > max_bytes {
+        return Err(format!("is more than the {max_bytes} bytes allowed"));
+    }
+    String::from_utf8(buf).map_err(|e| format!("is not UTF-8 text ({e})"))
+}
+
+/// Expands files and folders (their `*.toml` regular files, sorted) into spec paths.
 pub fn collect_spec_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SpecError> {
     let mut out = Vec::new();
     for p in paths {
@@ -394,6 +510,17 @@ pub fn collect_spec_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SpecError> 
                 .filter(|p| p.extension().is_some_and(|x| x == "toml"))
                 .collect();
             v.sort();
+            // A `*.toml` that is not a regular file (a symlink to a device, a FIFO) is an
+            // error, not something to read.
+            if let Some(bad) = v.iter().find(|p| !p.is_file()) {
+                return Err(SpecError {
+                    file: bad.clone(),
+                    line: None,
+                    field: None,
+                    message: describe_non_file(bad),
+                });
+            }
+            v.sort();
             if v.is_empty() {
                 return Err(SpecError {
                     file: p.clone(),
@@ -406,11 +533,16 @@ pub fn collect_spec_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SpecError> 
         } else if p.is_file() {
             out.push(p.clone());
         } else {
+            let what = describe_non_file(p);
             return Err(SpecError {
                 file: p.clone(),
                 line: None,
                 field: None,
-                message: "no such spec file or folder".into(),
+                message: if what == "no such file or folder" {
+                    "no such spec file or folder".into()
+                } else {
+                    what
+                },
             });
         }
     }

@@ -508,6 +508,14 @@ pub fn hmap_model(spec: &Spec) -> Result<HmapModel, SpecError> {
                         }
                     }
                 }
+                if items.is_empty() {
+                    // No operation: the search would check the empty map alone and pass.
+                    return Err(spec.error(
+                        Some(v.line),
+                        Some(&field),
+                        "the list is empty: name at least one of assign, delete, access, iterate",
+                    ));
+                }
                 p.ops = ops;
             }
             _ => {
@@ -673,6 +681,16 @@ impl Checkable for HmapModel {
     }
     fn symmetry_fn(&self) -> Option<Representative<Self::State>> {
         Some(crate::hmap::symmetry::representative)
+    }
+    fn init_states_estimate(&self) -> Option<(usize, u64)> {
+        // One initial state per hash function, each with makemap's bucket array (built once
+        // here to learn its B; one array is small next to the refusal threshold).
+        let first = self.hash_fns.first()?;
+        let s = self.machine.makemap(self.params.hint, 0, first.clone());
+        let per_bucket =
+            std::mem::size_of::<state::Bmap>() + std::mem::size_of::<Vec<state::Bmap>>();
+        let bytes = (1u64 << s.h.b) * per_bucket as u64 + 1024;
+        Some((self.hash_fns.len(), bytes))
     }
 }
 

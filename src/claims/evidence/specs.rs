@@ -22,6 +22,7 @@ impl Ctx {
                 progress: None,
                 threads: None,
                 shorten: true,
+                max_memory_mb: None,
             };
             let r = run_spec(&spec, &opts).map_err(|e| e.to_string())?;
             if !r.complete {

@@ -9,51 +9,210 @@ use crate::claims::evidence::Ctx;
 use crate::claims::{ClaimVerdict, Decided, Res};
 use std::path::Path;
 
+fn read_src(file: &str) -> Res<String> {
+    let path = Path::new(GOROOT_SRC).join(file);
+    std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The lines (1-based number, text) of the block opening with a line starting `open`, up to
+/// its closing `}` at column 0.
+fn block<'a>(src: &'a str, open: &str) -> Vec<(usize, &'a str)> {
+    src.lines()
+        .enumerate()
+        .skip_while(|(_, l)| !l.starts_with(open))
+        .take_while(|(_, l)| *l != "}")
+        .map(|(i, l)| (i + 1, l))
+        .collect()
+}
+
+/// S7 from runtime/map.go's text: the declared type of hmap.count and the atomic operations
+/// on `h.count` anywhere in the file.
+pub(crate) fn s7_from(map_go: &str) -> Res<(ClaimVerdict, String, Vec<String>)> {
+    let decl = block(map_go, "type hmap struct")
+        .into_iter()
+        .find(|(_, l)| l.split_whitespace().next() == Some("count"))
+        .ok_or("runtime/map.go: no `count` field in `type hmap struct`")?;
+    let ty = decl.1.split_whitespace().nth(1).unwrap_or("").to_string();
+    let uses: Vec<(usize, &str)> = map_go
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("h.count"))
+        .map(|(i, l)| (i + 1, l.trim()))
+        .collect();
+    let atomic: Vec<&(usize, &str)> = uses.iter().filter(|(_, l)| l.contains("atomic.")).collect();
+    let is_atomic = ty.starts_with("atomic.") || !atomic.is_empty();
+    let mut ev = vec![format!("runtime/map.go:{}: `{}`", decl.0, decl.1.trim())];
+    ev.extend(
+        atomic
+            .iter()
+            .chain(
+                uses.iter()
+                    .filter(|(_, l)| l.contains("h.count++"))
+                    .take(1)
+                    .collect::<Vec<_>>()
+                    .iter(),
+            )
+            .map(|(n, l)| format!("runtime/map.go:{n}: `{l}`")),
+    );
+    let why = if is_atomic {
+        format!(
+            "count is declared `{ty}` and runtime/map.go touches h.count with {} atomic operations: it is read atomically.",
+            atomic.len()
+        )
+    } else {
+        format!(
+            "count is declared a plain `{ty}`, and none of runtime/map.go's {} uses of h.count is an atomic operation: it is read and written with ordinary loads and stores (len(m) reads it directly).",
+            uses.len()
+        )
+    };
+    Ok((ClaimVerdict::true_if(is_atomic), why, ev))
+}
+
 pub(crate) fn s7(_: &mut Ctx) -> Res<Decided> {
-    let decl = source_line("runtime/map.go", Some("type hmap struct"), "count ")?;
-    let plain = decl.contains("count     int ");
-    let verdict = ClaimVerdict::false_if(plain);
+    let (verdict, why, ev) = s7_from(&read_src("runtime/map.go")?)?;
     Ok((
         verdict,
-        "count is a plain int, read and written with ordinary loads and stores (len(m) reads it directly); nothing about it is atomic.".into(),
-        vec![decl, source_line("runtime/map.go", Some("func mapassign("), "h.count++")?],
-        vec![format!("grep -n 'count ' {GOROOT_SRC}/runtime/map.go")],
+        why,
+        ev,
+        vec![format!(
+            "grep -n 'count \\|h.count' {GOROOT_SRC}/runtime/map.go"
+        )],
     ))
+}
+
+/// S8 from the runtime's map sources (file name, text): how many hmap types there are and
+/// whether mapaccess1 takes a *maptype describing K and V.
+pub(crate) fn s8_from(files: &[(String, String)]) -> Res<(ClaimVerdict, String, Vec<String>)> {
+    let mut decls = Vec::new();
+    let mut generic_access = None;
+    for (name, text) in files {
+        for (i, l) in text.lines().enumerate() {
+            if l.starts_with("type hmap") {
+                decls.push(format!("runtime/{name}:{}: `{}`", i + 1, l.trim()));
+            }
+            if l.starts_with("func mapaccess1(") {
+                generic_access = Some((
+                    l.contains("t *maptype"),
+                    format!("runtime/{name}:{}: `{}`", i + 1, l.trim()),
+                ));
+            }
+        }
+    }
+    let (takes_type, sig) = generic_access.ok_or("runtime: no `func mapaccess1(`")?;
+    let mut ev = decls.clone();
+    ev.push(sig);
+    match (decls.len(), takes_type) {
+        (0, _) => Err("runtime: no `type hmap` declaration".into()),
+        (1, true) => Ok((
+            ClaimVerdict::False,
+            format!("There is one hmap type in the runtime's {} map sources, and mapaccess1 takes a *maptype describing K and V (hasher, sizes): one implementation serves every map type. Only a few fast paths are specialised, by key kind, not per map type.", files.len()),
+            ev,
+        )),
+        (n, _) if n > 1 => Ok((
+            ClaimVerdict::True,
+            format!("The runtime declares {n} hmap types, one per kind of map."),
+            ev,
+        )),
+        _ => Err("runtime: one hmap type but mapaccess1 takes no *maptype: cannot tell".into()),
+    }
 }
 
 pub(crate) fn s8(_: &mut Ctx) -> Res<Decided> {
-    let text = std::fs::read_to_string(Path::new(GOROOT_SRC).join("runtime/map.go"))
-        .map_err(|e| e.to_string())?;
-    let n = text.matches("\ntype hmap struct").count();
-    let sig = source_line(
-        "runtime/map.go",
+    let mut files = Vec::new();
+    for name in ["map.go", "map_fast32.go", "map_fast64.go", "map_faststr.go"] {
+        files.push((name.to_string(), read_src(&format!("runtime/{name}"))?));
+    }
+    let (verdict, why, mut ev) = s8_from(&files)?;
+    ev.push(source_line(
+        "runtime/map_fast64.go",
         None,
-        "func mapaccess1(t *maptype, h *hmap",
-    )?;
-    let verdict = ClaimVerdict::false_if(n == 1);
+        "func mapaccess1_fast64(",
+    )?);
     Ok((
         verdict,
-        "There is one hmap type; the runtime's map functions take a *maptype describing K and V (hasher, sizes). Only a few fast paths are specialised, by key kind, not per map type.".into(),
-        vec![
-            source_line("runtime/map.go", None, "type hmap struct")?,
-            sig,
-            source_line("runtime/map_fast64.go", None, "func mapaccess1_fast64(")?,
-        ],
-        vec![format!("grep -n 'type hmap struct\\|^func mapaccess1' {GOROOT_SRC}/runtime/map*.go")],
+        why,
+        ev,
+        vec![format!(
+            "grep -n 'type hmap struct\\|^func mapaccess1' {GOROOT_SRC}/runtime/map*.go"
+        )],
     ))
 }
 
+/// S9 from runtime/map.go's text: the slots per bucket (bucketCntBits), and whether
+/// mapaccess1 walks the bucket's overflow chain or probes neighbouring buckets.
+pub(crate) fn s9_from(map_go: &str) -> Res<(ClaimVerdict, String, Vec<String>)> {
+    let bits = map_go
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.trim_start().starts_with("bucketCntBits ="))
+        .ok_or("runtime/map.go: no bucketCntBits")?;
+    let n: u32 = bits
+        .1
+        .split('=')
+        .nth(1)
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or("runtime/map.go: bucketCntBits is not a number")?;
+    let body = block(map_go, "func mapaccess1(");
+    if body.is_empty() {
+        return Err("runtime/map.go: no `func mapaccess1(`".into());
+    }
+    let chain = body.iter().find(|(_, l)| l.contains("b.overflow(t)"));
+    let probe = body.iter().find(|(_, l)| {
+        let l = l.replace(' ', "");
+        l.contains("bucket+1") || l.contains("bucket++") || l.contains("(bucket+i)")
+    });
+    let mut ev = vec![format!(
+        "runtime/map.go:{}: `{}`",
+        bits.0 + 1,
+        bits.1.trim()
+    )];
+    match (chain, probe) {
+        (Some((cl, c)), None) => {
+            ev.push(format!(
+                "runtime/map.go:{cl}: `{}` (in mapaccess1)",
+                c.trim()
+            ));
+            Ok((
+                ClaimVerdict::False,
+                format!("Buckets hold {} slots each (bucketCntBits = {n}) and a lookup walks only its own bucket's chain of overflow buckets (`{}`), never a neighbouring bucket: chaining, not open addressing.", 1u32 << n, c.trim()),
+                ev,
+            ))
+        }
+        (_, Some((pl, p))) => {
+            ev.push(format!(
+                "runtime/map.go:{pl}: `{}` (in mapaccess1)",
+                p.trim()
+            ));
+            Ok((
+                ClaimVerdict::True,
+                format!(
+                    "A lookup probes the next bucket (`{}`): open addressing with linear probing.",
+                    p.trim()
+                ),
+                ev,
+            ))
+        }
+        (None, None) => Err(
+            "runtime/map.go: mapaccess1 neither walks overflow buckets nor probes: cannot tell"
+                .into(),
+        ),
+    }
+}
+
 pub(crate) fn s9(_: &mut Ctx) -> Res<Decided> {
-    let l = source_line(
+    let (verdict, why, mut ev) = s9_from(&read_src("runtime/map.go")?)?;
+    ev.push(source_line(
         "runtime/map.go",
-        None,
-        "If more than 8 keys hash to a bucket, we chain on",
-    )?;
+        Some("type bmap struct"),
+        "Followed by an overflow pointer",
+    )?);
     Ok((
-        ClaimVerdict::False,
-        "Buckets hold 8 slots each and overflow into chained overflow buckets; a key never leaves its bucket's chain.".into(),
-        vec![l, source_line("runtime/map.go", Some("type bmap struct"), "Followed by an overflow pointer")?],
-        vec![format!("sed -n 9,20p {GOROOT_SRC}/runtime/map.go")],
+        verdict,
+        why,
+        ev,
+        vec![format!(
+            "sed -n '/^func mapaccess1(/,/^}}/p' {GOROOT_SRC}/runtime/map.go"
+        )],
     ))
 }
 
@@ -141,4 +300,47 @@ pub(crate) fn s13(c: &mut Ctx) -> Res<Decided> {
         vec![format!("Go program `facts s13`: same_hmap={same}, m1 sees m2's update={upd}, m1 sees m2's insert={ins}")],
         vec![format!("{FACTS} s13")],
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAP_GO: &str = "const (\n\tbucketCntBits = 3\n)\ntype hmap struct {\n\tcount     int // live cells\n\tflags     uint8\n}\nfunc mapaccess1(t *maptype, h *hmap, key unsafe.Pointer) unsafe.Pointer {\n\tfor ; b != nil; b = b.overflow(t) {\n\t}\n\tif h.count == 0 {\n\t}\n}\nfunc mapassign() {\n\th.count++\n}\n";
+
+    #[test]
+    fn flipped_source_flips_s7_s8_s9_with_their_explanations() {
+        let (v, why, _) = s7_from(MAP_GO).unwrap();
+        assert_eq!(v, ClaimVerdict::False);
+        assert!(why.contains("plain `int`"));
+        let atomic = MAP_GO.replace("count     int", "count     atomic.Int64");
+        let (v, why, _) = s7_from(&atomic).unwrap();
+        assert_eq!(v, ClaimVerdict::True);
+        assert!(why.contains("`atomic.Int64`"));
+
+        let (v, why, _) = s9_from(MAP_GO).unwrap();
+        assert_eq!(v, ClaimVerdict::False);
+        assert!(why.contains("8 slots") && why.contains("b.overflow(t)"));
+        let probing = MAP_GO
+            .replace("b = b.overflow(t)", "bucket = (bucket + 1) & m")
+            .replace("bucketCntBits = 3", "bucketCntBits = 0");
+        let (v, why, _) = s9_from(&probing).unwrap();
+        assert_eq!(v, ClaimVerdict::True);
+        assert!(why.contains("(bucket + 1)"));
+
+        let one = vec![("map.go".to_string(), MAP_GO.to_string())];
+        let (v, why, _) = s8_from(&one).unwrap();
+        assert_eq!(v, ClaimVerdict::False);
+        assert!(why.contains("one hmap type"));
+        let two = vec![
+            ("map.go".to_string(), MAP_GO.to_string()),
+            (
+                "map_fast64.go".to_string(),
+                "type hmap_u64 struct {\n}\n".to_string(),
+            ),
+        ];
+        let (v, why, _) = s8_from(&two).unwrap();
+        assert_eq!(v, ClaimVerdict::True);
+        assert!(why.contains("2 hmap types"));
+    }
 }

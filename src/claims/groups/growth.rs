@@ -1,6 +1,7 @@
 //! Growth and the GC: reads and writes during growth, oldbuckets, what moves and what is freed
 //! (S14-S19, S21).
 
+use crate::claims::evidence::go_programs::FACTS;
 use crate::claims::evidence::go_source::{go_func_body, source_line, GOROOT_SRC};
 use crate::claims::evidence::specs::spec_claim;
 use crate::claims::evidence::Ctx;
@@ -52,13 +53,44 @@ pub(crate) fn s17(c: &mut Ctx) -> Res<Decided> {
     )
 }
 
-pub(crate) fn s18(_: &mut Ctx) -> Res<Decided> {
-    let l = source_line("runtime/mgc.go", None, "non-compacting")?;
+/// S18's verdict and why, from the `facts s18` counts: GC cycles run and how many moved the
+/// map's bucket array.
+pub(crate) fn s18_from(cycles: usize, moved: usize) -> Res<(ClaimVerdict, String)> {
+    if cycles == 0 {
+        return Err("S18: `facts s18` ran no GC cycle".into());
+    }
+    Ok(if moved == 0 {
+        (
+            ClaimVerdict::False,
+            format!("h.buckets kept its address across {cycles} GC cycles with garbage churned in between: Go's GC does not move bucket arrays, so no iterator can hold a stale address to one."),
+        )
+    } else {
+        (
+            ClaimVerdict::True,
+            format!("h.buckets changed address in {moved} of {cycles} GC cycles with no map write in between: the GC moved the bucket array."),
+        )
+    })
+}
+
+pub(crate) fn s18(c: &mut Ctx) -> Res<Decided> {
+    let r = c.run("facts", false, "s18")?;
+    let cycles: usize = r
+        .get("gc_cycles")?
+        .parse()
+        .map_err(|e| format!("gc_cycles: {e}"))?;
+    let moved: usize = r
+        .get("buckets_moved")?
+        .parse()
+        .map_err(|e| format!("buckets_moved: {e}"))?;
+    let (verdict, why) = s18_from(cycles, moved)?;
     Ok((
-        ClaimVerdict::False,
-        "Go's GC does not move objects: bucket arrays stay where they were allocated while anything points to them.".into(),
-        vec![l],
-        vec![format!("sed -n 5,12p {GOROOT_SRC}/runtime/mgc.go")],
+        verdict,
+        why,
+        vec![
+            format!("Go program `facts s18`: h.buckets (read through the map header) compared before and after each of {cycles} runtime.GC() calls: moved {moved} times"),
+            source_line("runtime/mgc.go", None, "non-compacting")?,
+        ],
+        vec![format!("{FACTS} s18")],
     ))
 }
 
@@ -79,14 +111,71 @@ pub(crate) fn s19(_: &mut Ctx) -> Res<Decided> {
     ))
 }
 
-pub(crate) fn s21(_: &mut Ctx) -> Res<Decided> {
+/// S21's verdict and why, from `facts s21`: whether the map grew (and finished growing, so
+/// the map dropped the old array) during an iteration, the iterator's yields and how many of
+/// them were corrupt after garbage of the old array's size was churned.
+pub(crate) fn s21_from(grew: bool, yields: usize, corrupt: usize) -> Res<(ClaimVerdict, String)> {
+    if !grew {
+        return Err(
+            "S21: `facts s21` did not grow the map during the iteration: nothing decided".into(),
+        );
+    }
+    Ok(if corrupt == 0 {
+        (
+            ClaimVerdict::False,
+            format!("An iterator started before a completed grow yielded {}, none corrupt, after the map dropped its old array and garbage of that array's size was allocated and collected: the iterator's pointer keeps the array alive (the GC is precise and non-moving).", if yields > 0 { "every entry" } else { "nothing" }),
+        )
+    } else {
+        (
+            ClaimVerdict::True,
+            format!("An iterator started before a completed grow yielded {corrupt} corrupt entries after garbage of the old array's size was allocated and collected: it read freed memory."),
+        )
+    })
+}
+
+pub(crate) fn s21(c: &mut Ctx) -> Res<Decided> {
+    let r = c.run("facts", false, "s21")?;
+    let grew = r.get("grew_and_finished")? == "true";
+    let yields: usize = r
+        .get("yields")?
+        .parse()
+        .map_err(|e| format!("yields: {e}"))?;
+    let corrupt: usize = r
+        .get("corrupt_yields")?
+        .parse()
+        .map_err(|e| format!("corrupt_yields: {e}"))?;
+    let (verdict, why) = s21_from(grew, yields, corrupt)?;
     Ok((
-        ClaimVerdict::False,
-        "The iterator keeps a pointer to the bucket array it started on, and the GC (precise, non-moving) keeps that array alive while the iterator can reach it, across growth too.".into(),
+        verdict,
+        why,
         vec![
+            format!("Go program `facts s21`: grew and finished during the iteration: {grew}; yields with v != 3k: {corrupt}"),
             source_line("runtime/map.go", Some("type hiter struct"), "buckets     unsafe.Pointer")?,
-            source_line("runtime/mgc.go", None, "non-compacting")?,
         ],
-        vec![format!("grep -n 'bucket ptr at hash_iter' {GOROOT_SRC}/runtime/map.go")],
+        vec![format!("{FACTS} s21")],
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flipped_gc_evidence_flips_s18_and_s21_with_their_explanations() {
+        let (v, why) = s18_from(20, 0).unwrap();
+        assert_eq!(v, ClaimVerdict::False);
+        assert!(why.contains("kept its address across 20"));
+        let (v, why) = s18_from(20, 3).unwrap();
+        assert_eq!(v, ClaimVerdict::True);
+        assert!(why.contains("3 of 20"));
+        assert!(s18_from(0, 0).is_err());
+
+        let (v, why) = s21_from(true, 103, 0).unwrap();
+        assert_eq!(v, ClaimVerdict::False);
+        assert!(why.contains("none corrupt"));
+        let (v, why) = s21_from(true, 103, 7).unwrap();
+        assert_eq!(v, ClaimVerdict::True);
+        assert!(why.contains("7 corrupt entries"));
+        assert!(s21_from(false, 103, 0).is_err());
+    }
 }

@@ -61,14 +61,24 @@ pub(crate) fn s23(_: &mut Ctx) -> Res<Decided> {
         .iter()
         .any(|l| l.contains("[]Mutex") || l.contains("shard"));
     let verdict = ClaimVerdict::false_if(mutexes == 1 && !sharded);
+    let why = if mutexes == 1 && !sharded {
+        "One Mutex (the only lock field of `type Map struct`) guards dirty and misses for the whole map; reads of read.m take no lock. The zero Map is ready to use; only dirty is created lazily.".to_string()
+    } else {
+        format!(
+            "`type Map struct` has {mutexes} mutex fields{}: its locking is split.",
+            if sharded { " and shards" } else { "" }
+        )
+    };
     Ok((
         verdict,
-        "One Mutex guards dirty and misses for the whole map; reads of read.m take no lock. The zero Map is ready to use; only dirty is created lazily.".into(),
+        why,
         vec![
             source_line("sync/map.go", None, "type Map struct")?,
             source_line("sync/map.go", Some("type Map struct"), "mu Mutex")?,
         ],
-        vec![format!("sed -n '/^type Map struct/,/^}}/p' {GOROOT_SRC}/sync/map.go")],
+        vec![format!(
+            "sed -n '/^type Map struct/,/^}}/p' {GOROOT_SRC}/sync/map.go"
+        )],
     ))
 }
 
@@ -90,12 +100,14 @@ pub(crate) fn s24(c: &mut Ctx) -> Res<Decided> {
     let mut model_visible = None;
     for (spec, prop) in candidates {
         if c.has_spec(spec) {
-            if let Ok((v, e)) = c.prop(spec, prop) {
-                model_visible = Some(v == Verdict::Holds);
-                ev.push(e);
-                rerun.push(spec_cmd(spec));
-                break;
-            }
+            // A spec that is present but errors is an error, not a reason to fall back.
+            let (v, e) = c
+                .prop(spec, prop)
+                .map_err(|e| format!("S24: spec {spec}: {e}"))?;
+            model_visible = Some(v == Verdict::Holds);
+            ev.push(e);
+            rerun.push(spec_cmd(spec));
+            break;
         }
     }
     if model_visible.is_none() {

@@ -6,15 +6,33 @@ use crate::claims::evidence::go_source::source_line;
 use crate::claims::evidence::Ctx;
 use crate::claims::{ClaimVerdict, Decided, Res};
 
+/// S22's verdict and why from `go build`'s first error (None: it built).
+pub(crate) fn s22_from(err: Option<&str>) -> Res<(ClaimVerdict, String)> {
+    match err {
+        None => Ok((
+            ClaimVerdict::False,
+            "Go 1.19 builds the assignment to a field of a map element.".into(),
+        )),
+        Some(e) if e.contains("cannot assign to struct field") => Ok((
+            ClaimVerdict::True,
+            format!(
+                "Map elements are not addressable; Go 1.19 rejects the assignment at compile time: `{}`.",
+                e.trim_start_matches("./").trim()
+            ),
+        )),
+        Some(e) => Err(format!(
+            "S22: the build failed for another reason than the assignment: `{}`",
+            e.trim()
+        )),
+    }
+}
+
 pub(crate) fn s22(c: &mut Ctx) -> Res<Decided> {
     let err = c.compile_error("nocompile/s22_map_field.go")?;
-    let verdict = match &err {
-        Some(e) if e.contains("cannot assign to struct field") => ClaimVerdict::True,
-        _ => ClaimVerdict::False,
-    };
+    let (verdict, why) = s22_from(err.as_deref())?;
     Ok((
         verdict,
-        "Map elements are not addressable; Go 1.19 rejects the assignment at compile time.".into(),
+        why,
         vec![format!(
             "`go build nocompile/s22_map_field.go`: {}",
             match &err {
@@ -28,12 +46,35 @@ pub(crate) fn s22(c: &mut Ctx) -> Res<Decided> {
     ))
 }
 
+/// S27's verdict and why from `go build`'s first error (None: it built and linked). Only the
+/// linker's "duplicated definition" of runtime.mapaccess1 refutes the claim; any other failure
+/// decides nothing.
+pub(crate) fn s27_from(err: Option<&str>) -> Res<(ClaimVerdict, String)> {
+    match err {
+        None => Ok((
+            ClaimVerdict::True,
+            "A body under the name runtime.mapaccess1 builds and links: it replaces the runtime's.".into(),
+        )),
+        Some(e) if e.contains("duplicated definition") && e.contains("runtime.mapaccess1") => Ok((
+            ClaimVerdict::False,
+            format!(
+                "A body under the name runtime.mapaccess1 is a second definition of that symbol: the Go 1.19 linker rejects the program (`{}`). (The compiler also calls mapaccess1_fast32/fast64/faststr and mapaccess2 for most maps.)",
+                e.trim()
+            ),
+        )),
+        Some(e) => Err(format!(
+            "S27: the build failed, but not with the linker's duplicated definition of runtime.mapaccess1: `{}`",
+            e.trim()
+        )),
+    }
+}
+
 pub(crate) fn s27(c: &mut Ctx) -> Res<Decided> {
     let err = c.compile_error("nocompile/s27_linkname.go")?;
-    let verdict = ClaimVerdict::true_if(err.is_none());
+    let (verdict, why) = s27_from(err.as_deref())?;
     Ok((
         verdict,
-        "A body under the name runtime.mapaccess1 is a second definition of that symbol: the Go 1.19 linker rejects the program. (The compiler also calls mapaccess1_fast32/fast64/faststr and mapaccess2 for most maps.)".into(),
+        why,
         vec![format!(
             "`go build nocompile/s27_linkname.go`: {}",
             match &err {
@@ -63,4 +104,30 @@ pub(crate) fn s28(c: &mut Ctx) -> Res<Decided> {
         ],
         vec![format!("{FACTS} s28")],
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flipped_build_evidence_flips_s22_and_s27_with_their_explanations() {
+        let dup = "duplicated definition of symbol runtime.mapaccess1, from main and runtime";
+        let (v, why) = s27_from(Some(dup)).unwrap();
+        assert_eq!(v, ClaimVerdict::False);
+        assert!(why.contains(dup));
+        let (v, why) = s27_from(None).unwrap();
+        assert_eq!(v, ClaimVerdict::True);
+        assert!(why.contains("builds and links"));
+        // A build failure of another kind decides nothing.
+        assert!(s27_from(Some("undefined: unsafe")).is_err());
+
+        let e = "./s22_map_field.go:9:2: cannot assign to struct field m[\"k\"].Field in map";
+        let (v, why) = s22_from(Some(e)).unwrap();
+        assert_eq!(v, ClaimVerdict::True);
+        assert!(why.contains("cannot assign to struct field"));
+        let (v, _) = s22_from(None).unwrap();
+        assert_eq!(v, ClaimVerdict::False);
+        assert!(s22_from(Some("syntax error")).is_err());
+    }
 }

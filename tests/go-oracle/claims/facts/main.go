@@ -1,5 +1,5 @@
 // Runtime facts behind the seed's claims, one subcommand per claim, each printing
-// `key=value` lines that `gomap claims` reads. Usage: facts s1|s3|s5|s13|s20|s24|s28.
+// `key=value` lines that `gomap claims` reads. Usage: facts s1|s3|s5|s13|s18|s20|s21|s24|s28.
 package main
 
 import (
@@ -205,9 +205,90 @@ func s28() {
 	fmt.Printf("spanclasses_of_64_bytes=%d,%d\n", c<<1, c<<1|1)
 }
 
+// ---- S18, S21: bucket arrays and the GC ---------------------------------------------------
+
+// hmapHeader mirrors runtime.hmap (runtime/map.go) on 64-bit.
+type hmapHeader struct {
+	count      int
+	flags      uint8
+	B          uint8
+	noverflow  uint16
+	hash0      uint32
+	buckets    unsafe.Pointer
+	oldbuckets unsafe.Pointer
+	nevacuate  uintptr
+	extra      unsafe.Pointer
+}
+
+func header(m map[uint64]uint64) *hmapHeader { return *(**hmapHeader)(unsafe.Pointer(&m)) }
+
+var sink [][]byte
+
+// churn allocates and drops garbage of `size` bytes filled with 0xff, then collects: freed
+// memory of that size is reused and overwritten.
+func churn(size, n int) {
+	for j := 0; j < n; j++ {
+		b := make([]byte, size)
+		for i := range b {
+			b[i] = 0xff
+		}
+		sink = append(sink, b)
+	}
+	sink = nil
+	runtime.GC()
+}
+
+// S18: does a GC cycle move a map's bucket array (h.buckets changes)?
+func s18() {
+	m := make(map[uint64]uint64, 1000)
+	for i := uint64(0); i < 1000; i++ {
+		m[i] = i
+	}
+	before := uintptr(header(m).buckets)
+	cycles, moved := 20, 0
+	for r := 0; r < cycles; r++ {
+		churn(256, 2000)
+		if uintptr(header(m).buckets) != before {
+			moved++
+		}
+	}
+	fmt.Printf("gc_cycles=%d\n", cycles)
+	fmt.Printf("buckets_moved=%d\n", moved)
+}
+
+// S21: an iterator started before growth, with the old array dropped by the map, garbage of
+// the old array's size allocated and collected, still yields intact entries (v == 3k)?
+func s21() {
+	m := make(map[uint64]uint64)
+	for i := uint64(0); i < 64; i++ {
+		m[i] = i * 3
+	}
+	startB := header(m).B
+	oldSize := (1 << startB) * 144
+	grew, yields, corrupt := false, 0, 0
+	for k, v := range m {
+		if yields == 0 {
+			for i := uint64(1000); i < 5000; i++ {
+				m[i] = i * 3
+			}
+			grew = header(m).B > startB && header(m).oldbuckets == nil
+			for r := 0; r < 5; r++ {
+				churn(oldSize, 2000)
+			}
+		}
+		if v != k*3 {
+			corrupt++
+		}
+		yields++
+	}
+	fmt.Printf("grew_and_finished=%t\n", grew)
+	fmt.Printf("yields=%d\n", yields)
+	fmt.Printf("corrupt_yields=%d\n", corrupt)
+}
+
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: facts s1|s3|s5|s13|s20|s24|s28")
+		fmt.Fprintln(os.Stderr, "usage: facts s1|s3|s5|s13|s18|s20|s21|s24|s28")
 		os.Exit(2)
 	}
 	switch os.Args[1] {
@@ -219,8 +300,12 @@ func main() {
 		s5()
 	case "s13":
 		s13()
+	case "s18":
+		s18()
 	case "s20":
 		s20()
+	case "s21":
+		s21()
 	case "s24":
 		s24()
 	case "s28":

@@ -1,0 +1,217 @@
+//! Limits that stop every search: a model wrapper whose search threads stop expanding states
+//! once a shared stop flag is set, and the process's memory as `/proc/self/status` reports it.
+//!
+//! stateright checks its deadline only when a worker runs out of queued work, so a
+//! single-threaded BFS or DFS never stops on `timeout`, and `target_state_count` is checked
+//! once per block of states. The runner instead polls the search (every few milliseconds) and,
+//! at a limit, sets the flag: from then on [`Bounded`] gives the search threads no actions and
+//! no discoveries, so their queues drain in a moment and the search ends as incomplete.
+//!
+//! Paths to discoveries are rebuilt after the search by replaying actions: the thread doing
+//! that calls [`with_replay`], which lets it see the real actions whatever the flag says.
+
+use stateright::{Expectation, Model, Path, Property};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The shared stop flag of a search and why it was set (the first reason wins).
+#[derive(Default)]
+pub struct Stop {
+    flag: AtomicBool,
+    reason: Mutex<Option<String>>,
+}
+
+impl Stop {
+    /// Stops the search for `why`, unless it was stopped already.
+    pub fn stop(&self, why: impl Into<String>) {
+        let mut r = self.reason.lock().unwrap_or_else(|e| e.into_inner());
+        if r.is_none() {
+            *r = Some(why.into());
+        }
+        self.flag.store(true, Ordering::SeqCst);
+    }
+    /// Whether the search was stopped.
+    pub fn is_set(&self) -> bool {
+        self.flag.load(Ordering::Relaxed)
+    }
+    /// Why the search was stopped, if it was.
+    pub fn reason(&self) -> Option<String> {
+        self.reason
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+thread_local! {
+    static REPLAYING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with the stop flag ignored on this thread (rebuilding paths after a search).
+pub fn with_replay<R>(f: impl FnOnce() -> R) -> R {
+    REPLAYING.with(|r| r.set(true));
+    let out = f();
+    REPLAYING.with(|r| r.set(false));
+    out
+}
+
+/// A model whose search stops expanding once `stop` is set.
+pub struct Bounded<M: Model> {
+    pub inner: M,
+    props: Arc<Vec<Property<M>>>,
+    stop: Arc<Stop>,
+    /// Generated states (initial ones included) after which the search stops: `max_states`.
+    budget: Option<usize>,
+    generated: Arc<AtomicUsize>,
+}
+
+impl<M: Model> Bounded<M> {
+    /// Wraps `inner`; setting `stop` ends its search, as does generating more than `budget`
+    /// states (counting duplicates, as stateright's `state_count` does).
+    pub fn new(inner: M, stop: Arc<Stop>, budget: Option<usize>) -> Self {
+        let props = Arc::new(inner.properties());
+        Bounded {
+            inner,
+            props,
+            stop,
+            budget,
+            generated: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    fn halted(&self) -> bool {
+        self.stop.is_set() && !REPLAYING.with(|r| r.get())
+    }
+}
+
+/// Property `I` of the inner model; once halted, a state discovers nothing.
+fn cond<M: Model, const I: usize>(m: &Bounded<M>, s: &M::State) -> bool {
+    let p = &m.props[I];
+    if m.halted() {
+        // "Not discovered": an always property holds, a sometimes one does not.
+        return p.expectation != Expectation::Sometimes;
+    }
+    (p.condition)(&m.inner, s)
+}
+
+macro_rules! cond_table {
+    ($($i:literal)*) => {
+        /// The wrapper's condition for property `i`, if the table reaches that far.
+        fn cond_at<M: Model>(i: usize) -> Option<fn(&Bounded<M>, &M::State) -> bool> {
+            match i {
+                $($i => Some(cond::<M, $i>),)*
+                _ => None,
+            }
+        }
+        /// How many properties a wrapped model may have.
+        pub const MAX_PROPERTIES: usize = [$($i),*].len();
+    };
+}
+cond_table!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29
+    30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59
+    60 61 62 63 64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79 80 81 82 83 84 85 86 87 88 89
+    90 91 92 93 94 95 96 97 98 99 100 101 102 103 104 105 106 107 108 109 110 111 112 113 114
+    115 116 117 118 119 120 121 122 123 124 125 126 127);
+
+impl<M: Model> Model for Bounded<M> {
+    type State = M::State;
+    type Action = M::Action;
+
+    fn init_states(&self) -> Vec<Self::State> {
+        // Each is counted by `within_boundary`, which the checkers call on initial states too.
+        self.inner.init_states()
+    }
+
+    fn actions(&self, state: &Self::State, actions: &mut Vec<Self::Action>) {
+        if !self.halted() {
+            self.inner.actions(state, actions)
+        }
+    }
+
+    fn next_state(&self, last: &Self::State, action: Self::Action) -> Option<Self::State> {
+        self.inner.next_state(last, action)
+    }
+
+    fn format_action(&self, action: &Self::Action) -> String
+    where
+        Self::Action: std::fmt::Debug,
+    {
+        self.inner.format_action(action)
+    }
+
+    fn format_step(&self, last: &Self::State, action: Self::Action) -> Option<String>
+    where
+        Self::State: std::fmt::Debug,
+    {
+        self.inner.format_step(last, action)
+    }
+
+    fn as_svg(&self, path: Path<Self::State, Self::Action>) -> Option<String> {
+        self.inner.as_svg(path)
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        self.props
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Property {
+                expectation: p.expectation.clone(),
+                name: p.name,
+                condition: cond_at::<M>(i)
+                    .unwrap_or_else(|| panic!("a model has more than {MAX_PROPERTIES} properties")),
+            })
+            .collect()
+    }
+
+    fn within_boundary(&self, state: &Self::State) -> bool {
+        if let Some(b) = self.budget {
+            if !REPLAYING.with(|r| r.get()) {
+                // Called once per generated state, before stateright counts it.
+                let n = self.generated.fetch_add(1, Ordering::Relaxed) + 1;
+                if n > b {
+                    self.stop.stop(format!("max_states = {b}"));
+                    return false;
+                }
+            }
+        }
+        self.inner.within_boundary(state)
+    }
+}
+
+/// A memory reading of this process, in MiB, from `/proc/self/status` (`VmRSS` or `VmHWM`).
+pub fn proc_status_mb(field: &str) -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    status_field_mb(&s, field)
+}
+
+/// `field` (e.g. `VmHWM`) of a `/proc/<pid>/status` text, in MiB.
+pub fn status_field_mb(status: &str, field: &str) -> Option<u64> {
+    let line = status
+        .lines()
+        .find(|l| l.split(':').next() == Some(field))?;
+    let kb: u64 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())?;
+    Some(kb / 1024)
+}
+
+/// The resident memory of this process in MiB.
+pub fn rss_mb() -> Option<u64> {
+    proc_status_mb("VmRSS")
+}
+
+/// The machine's memory in MiB (`MemTotal` in `/proc/meminfo`).
+pub fn machine_mb() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/meminfo").ok()?;
+    status_field_mb(&s, "MemTotal")
+}
+
+/// Default memory limit of a search: half the machine (4 GiB where it cannot be read).
+pub fn default_max_memory_mb() -> u64 {
+    machine_mb().map(|m| (m / 2).max(256)).unwrap_or(4096)
+}
+
+/// Most checker threads a search may use.
+pub const MAX_THREADS: usize = 256;
