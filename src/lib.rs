@@ -13,6 +13,7 @@ pub mod conformance;
 pub mod observe;
 pub mod observe_check;
 pub mod replay;
+pub mod replay_swiss;
 pub mod text;
 
 /// The model checker's entry points used here. The model crate's module paths are named only

@@ -47,7 +47,7 @@ enum Command {
     /// Random walks through a spec's model (for configurations too big to exhaust); exits
     /// non-zero if a verdict differs from the spec's expectation.
     Simulate(simulate_cmd::SimulateArgs),
-    /// Replay Go 1.19 map traces on the port and compare every state.
+    /// Replay Go 1.19 (delta-v1) or Go 1.24 (swiss-v1) map traces on a port or a model and compare every state.
     Replay(replay_cmd::ReplayArgs),
     /// Record histories of real threads on the SyncMap port or an order-cache protocol and
     /// check each for linearizability; exits 1 on a non-linearizable history.

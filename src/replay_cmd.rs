@@ -1,5 +1,7 @@
 //! `gomap replay [--target port|model] <TRACE.jsonl>...`: replays Go 1.19 traces with
 //! [`gomap::replay::replay_files`] and prints one line (or JSON object) per file, then a total.
+//! Files whose header says swiss-v1 (Go 1.24's Swiss-table map) are replayed instead with
+//! [`gomap::replay_swiss`] on the Swiss port or the `swiss` model (text lines only).
 
 use gomap::replay::{replay_files, FileOutcome, Target};
 use std::path::PathBuf;
@@ -8,7 +10,7 @@ use std::process::ExitCode;
 /// Arguments of `gomap replay`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ReplayArgs {
-    /// Trace files (JSON Lines, delta-v1) recorded from Go 1.19.
+    /// Trace files (JSON Lines): delta-v1 recorded from Go 1.19, or swiss-v1 from Go 1.24.
     #[arg(required = true, value_name = "TRACE.jsonl")]
     pub traces: Vec<PathBuf>,
     /// Print one JSON object per trace instead of text.
@@ -20,6 +22,46 @@ pub struct ReplayArgs {
 }
 
 pub fn run(args: &ReplayArgs) -> ExitCode {
+    let (swiss, classic): (Vec<PathBuf>, Vec<PathBuf>) = args
+        .traces
+        .iter()
+        .cloned()
+        .partition(|p| gomap::replay_swiss::is_swiss_trace(p));
+    let mut swiss_failed = Vec::new();
+    let mut swiss_ops = 0;
+    for p in &swiss {
+        let (line, ok, ops) =
+            gomap::replay_swiss::replay_swiss_file(p, args.target == Target::Model);
+        println!("{line}");
+        swiss_ops += ops;
+        if !ok {
+            swiss_failed.push(p.display().to_string());
+        }
+    }
+    if !swiss.is_empty() {
+        println!(
+            "replayed {} of {} swiss-v1 traces: {swiss_ops} ops",
+            swiss.len() - swiss_failed.len(),
+            swiss.len()
+        );
+    }
+    if classic.is_empty() {
+        return if swiss_failed.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            crate::fail(
+                crate::EXIT_MISMATCH,
+                format!(
+                    "swiss-v1 traces failed to replay: {}",
+                    swiss_failed.join(", ")
+                ),
+            )
+        };
+    }
+    let args = &ReplayArgs {
+        traces: classic,
+        ..args.clone()
+    };
     let summary = replay_files(&args.traces, args.target, |r| {
         if args.json {
             let line = serde_json::to_string(r).map_err(|e| format!("cannot print JSON: {e}"))?;
@@ -47,7 +89,17 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
     } else {
         crate::EXIT_MISMATCH
     };
-    match summary.check() {
+    let summary = summary.check().and_then(|s| {
+        if swiss_failed.is_empty() {
+            Ok(s)
+        } else {
+            Err(format!(
+                "swiss-v1 traces failed to replay: {}",
+                swiss_failed.join(", ")
+            ))
+        }
+    });
+    match summary {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => crate::fail(code, e),
     }

@@ -356,3 +356,54 @@ fn explore_refuses_non_loopback_addresses() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).1.contains("--allow-remote"));
 }
+
+/// The committed Go 1.24 Swiss-table traces (tests/traces-swiss/*.jsonl) replay on the
+/// `swiss` model and on the Swiss port through `gomap replay`, every op compared.
+#[test]
+fn swiss_traces_replay_on_model_and_port() {
+    let mut traces: Vec<String> = std::fs::read_dir("tests/traces-swiss")
+        .expect("tests/traces-swiss")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .map(|p| p.display().to_string())
+        .collect();
+    traces.sort();
+    assert!(traces.len() >= 9, "swiss corpus: {traces:?}");
+    for target in ["model", "port"] {
+        let mut args = vec!["replay", "--target", target];
+        args.extend(traces.iter().map(String::as_str));
+        let o = gomap(&args);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "{target}: {out}\n{err}");
+        let want = format!("replayed {n} of {n} swiss-v1 traces", n = traces.len());
+        assert!(out.contains(&want), "{target}: {out}");
+        assert_eq!(out.matches(": ok (swiss-v1").count(), traces.len(), "{out}");
+    }
+}
+
+/// A Swiss trace whose recorded lookup result is changed no longer replays on the model: the
+/// replay compares what it claims to compare.
+#[test]
+fn swiss_trace_with_a_changed_lookup_fails_on_the_model() {
+    let src = std::fs::read_to_string("tests/traces-swiss/tombstones.jsonl").unwrap();
+    let mut changed = false;
+    let lines: Vec<String> = src
+        .lines()
+        .map(|l| {
+            if !changed && l.contains("\"op\":\"lookup\"") && l.contains("\"found\":true") {
+                changed = true;
+                l.replace("\"found\":true", "\"found\":false")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    assert!(changed, "no lookup that found its key in the trace");
+    let dir = scratch("swiss-changed");
+    let p = dir.join("changed.jsonl");
+    std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+    let o = gomap(&["replay", "--target", "model", p.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+    assert!(out.contains("MISMATCH") && out.contains("lookup"), "{out}");
+}

@@ -12,7 +12,8 @@
 //!   - [`unsync`]: goroutines racing on one plain map;
 //!   - [`rwmutex`]: the same map behind a sync.RWMutex;
 //!   - [`syncmap`]: sync.Map with every atomic step separate (sync/map.go);
-//!   - [`cache`]: the postmortem's order-cache update protocol and its fixes.
+//!   - [`cache`]: the postmortem's order-cache update protocol and its fixes;
+//!   - [`swiss`]: one goroutine and one Go 1.24 Swiss-table map (internal/runtime/maps).
 //! - [`registry`]: the models a spec can name; running a spec.
 
 pub mod cache;
@@ -20,6 +21,7 @@ pub mod framework;
 pub mod hmap;
 pub mod registry;
 pub mod rwmutex;
+pub mod swiss;
 pub mod syncmap;
 pub mod unsync;
 

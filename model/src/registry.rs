@@ -13,6 +13,7 @@ pub const ENTRIES: &[ModelEntry] = &[
     ModelEntry::of::<crate::syncmap::SyncMapModel>(),
     ModelEntry::of::<crate::rwmutex::RwModel>(),
     ModelEntry::of::<crate::cache::CacheModel>(),
+    ModelEntry::of::<crate::swiss::SwissModel>(),
 ];
 
 /// The entry of the model a spec names, or an error naming the spec's `model` line.

@@ -315,6 +315,9 @@ pub struct SwissMap<K, V, H = GoMemHasher124, R = WyRand> {
     global_shift: u8,
     writing: u8,
     clear_seq: u64,
+    /// `maxTableCapacity`: Go's [`MAX_TABLE_CAPACITY`] unless scaled down with
+    /// [`SwissMap::with_max_table_capacity`].
+    max_table_capacity: u16,
     /// Arena of group arrays (`newGroups`), never freed.
     groups: Vec<Vec<Group<K, V>>>,
     /// Arena of tables (`newTable`), never freed.
@@ -369,6 +372,7 @@ where
             global_shift: 0,
             writing: 0,
             clear_seq: 0,
+            max_table_capacity: MAX_TABLE_CAPACITY,
             groups: Vec::new(),
             tables: Vec::new(),
             iters: Vec::new(),
@@ -407,7 +411,7 @@ where
             return m; // overflow: an empty map
         }
 
-        let dir_size = target_capacity.div_ceil(MAX_TABLE_CAPACITY as u64);
+        let dir_size = target_capacity.div_ceil(m.max_table_capacity as u64);
         let (dir_size, overflow) = align_up_pow2(dir_size);
         if overflow {
             return m;
@@ -415,7 +419,7 @@ where
 
         // Reject hints that are obviously too large. (Go names this product `groups`,
         // but it counts slots: dirSize*maxTableCapacity times GroupSize.)
-        match dir_size.checked_mul(MAX_TABLE_CAPACITY as u64) {
+        match dir_size.checked_mul(m.max_table_capacity as u64) {
             None => return m,
             Some(groups) => match groups.checked_mul(Self::group_size()) {
                 Some(mem) if mem <= MAX_ALLOC => {}
@@ -434,6 +438,31 @@ where
         m.dir_len = directory.len();
         m.dir_ptr = DirPtr::Directory(directory);
         m
+    }
+
+    /// Deviation from Go: `maxTableCapacity` scaled down (a power of two from 16 =
+    /// `2*abi.SwissMapGroupSlots`, growToTable's capacity, to Go's 1024), so that a few
+    /// keys reach `split` and the directory, as the `swiss` model's specs do; lockstep with
+    /// the model (tests/swiss_lockstep.rs) uses it. Call it on an empty map; without it the
+    /// map is Go's.
+    pub fn with_max_table_capacity(mut self, capacity: u16) -> Self {
+        assert!(
+            capacity.is_power_of_two()
+                && capacity as usize >= 2 * SLOTS
+                && capacity <= MAX_TABLE_CAPACITY,
+            "maxTableCapacity must be a power of two in 16..=1024, got {capacity}"
+        );
+        assert!(
+            self.tables.is_empty(),
+            "scale maxTableCapacity before the first table"
+        );
+        self.max_table_capacity = capacity;
+        self
+    }
+
+    /// `maxTableCapacity` of this map (Go: 1024).
+    pub fn max_table_capacity(&self) -> u16 {
+        self.max_table_capacity
     }
 
     // ----- accessors -----
@@ -574,7 +603,7 @@ where
     /// `newTable`.
     fn new_table(&mut self, capacity: u64, index: i64, local_depth: u8) -> TableId {
         let mut capacity = capacity.max(SLOTS as u64);
-        if capacity > MAX_TABLE_CAPACITY as u64 {
+        if capacity > self.max_table_capacity as u64 {
             panic!("initial table capacity too large");
         }
         // N.B. group count must be a power of two for probeSeq to visit every group.
@@ -1007,7 +1036,7 @@ where
     /// `maxTableCapacity`, with two split tables. Go 1.24 never rehashes in place.
     fn rehash(&mut self, t: TableId) {
         let new_capacity = 2 * self.tab(t).capacity as u32;
-        if new_capacity <= MAX_TABLE_CAPACITY as u32 {
+        if new_capacity <= self.max_table_capacity as u32 {
             self.grow(t, new_capacity as u16);
             return;
         }
@@ -1018,8 +1047,8 @@ where
     fn split(&mut self, t: TableId) {
         let local_depth = self.tab(t).local_depth + 1;
 
-        let left = self.new_table(MAX_TABLE_CAPACITY as u64, -1, local_depth);
-        let right = self.new_table(MAX_TABLE_CAPACITY as u64, -1, local_depth);
+        let left = self.new_table(self.max_table_capacity as u64, -1, local_depth);
+        let right = self.new_table(self.max_table_capacity as u64, -1, local_depth);
 
         // Split in half at the localDepth bit from the top.
         let mask = local_depth_mask(local_depth);
@@ -1801,7 +1830,7 @@ where
         if tab.capacity as u64 != ngroups * SLOTS as u64
             || !tab.capacity.is_power_of_two()
             || (tab.capacity as usize) < SLOTS
-            || tab.capacity > MAX_TABLE_CAPACITY
+            || tab.capacity > self.max_table_capacity
         {
             return violation(
                 CapacityShape,
