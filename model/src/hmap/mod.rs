@@ -555,7 +555,7 @@ pub fn hmap_model(spec: &Spec) -> Result<HmapModel, SpecError> {
                 line,
                 Some("params.keys"),
                 format!(
-                    "{} keys over a domain of {domain} hashes make {n:.0} hash functions to enumerate (at most 100000); set params.hash_functions to sample some",
+                    "{} keys over a domain of {domain} hashes make {n:.3e} hash functions to enumerate (at most 100000); set params.hash_functions to sample some",
                     p.keys
                 ),
             ));

@@ -565,7 +565,7 @@ pub fn swiss_model(spec: &Spec) -> Result<SwissModel, SpecError> {
     let n: f64 = (0..p.keys).map(|i| (domain - i) as f64).product();
     if n > 100_000.0 {
         return Err(spec.error(line("keys"), Some("params.keys"),
-            format!("{} keys over {domain} hashes make {n:.0} hash functions to enumerate (at most 100000)", p.keys)));
+            format!("{} keys over {domain} hashes make {n:.3e} hash functions to enumerate (at most 100000)", p.keys)));
     }
     let mut names = Vec::new();
     for e in &spec.expect {
