@@ -4,6 +4,7 @@
 //! [`gomap::replay_swiss`] on the Swiss port or the `swiss` model (text lines only).
 
 use gomap::replay::{replay_files, FileOutcome, Target};
+use gomap::replay_swiss::SwissFileStatus;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -28,14 +29,16 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
         .cloned()
         .partition(|p| gomap::replay_swiss::is_swiss_trace(p));
     let mut swiss_failed = Vec::new();
+    let mut swiss_bad_input = false;
     let mut swiss_ops = 0;
     for p in &swiss {
-        let (line, ok, ops) =
+        let (line, status, ops) =
             gomap::replay_swiss::replay_swiss_file(p, args.target == Target::Model);
         println!("{line}");
         swiss_ops += ops;
-        if !ok {
+        if status != SwissFileStatus::Ok {
             swiss_failed.push(p.display().to_string());
+            swiss_bad_input |= status == SwissFileStatus::BadInput;
         }
     }
     if !swiss.is_empty() {
@@ -50,7 +53,11 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
             ExitCode::SUCCESS
         } else {
             crate::fail(
-                crate::EXIT_MISMATCH,
+                if swiss_bad_input {
+                    crate::EXIT_BAD_INPUT
+                } else {
+                    crate::EXIT_MISMATCH
+                },
                 format!(
                     "swiss-v1 traces failed to replay: {}",
                     swiss_failed.join(", ")
@@ -80,10 +87,11 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
     }
     // A file that is not a readable trace is bad input (2), whatever the others did; a
     // difference from Go is a mismatch (1).
-    let code = if summary
-        .files
-        .iter()
-        .any(|f| matches!(f.outcome, FileOutcome::TraceError(_)))
+    let code = if swiss_bad_input
+        || summary
+            .files
+            .iter()
+            .any(|f| matches!(f.outcome, FileOutcome::TraceError(_)))
     {
         crate::EXIT_BAD_INPUT
     } else {

@@ -340,11 +340,38 @@ pub fn replay_swiss_on_model(trace: &SwissTrace) -> Result<SwissModelReport, Str
 }
 
 /// One swiss trace file on the port or the model: its text line, and whether it replayed.
-pub fn replay_swiss_file(path: &std::path::Path, on_model: bool) -> (String, bool, usize) {
+/// How the replay of one swiss-v1 file ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SwissFileStatus {
+    Ok,
+    /// The file is not a readable swiss-v1 trace (or one of another Go): bad input.
+    BadInput,
+    /// The port or model differs from Go.
+    Mismatch,
+}
+
+pub fn replay_swiss_file(
+    path: &std::path::Path,
+    on_model: bool,
+) -> (String, SwissFileStatus, usize) {
     let file = path.display().to_string();
+    let max = gomap_impl::trace::MAX_TRACE_BYTES;
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > max => {
+            return (
+                format!(
+                    "{file}: ERROR: is {} bytes, more than the {max} bytes allowed",
+                    m.len()
+                ),
+                SwissFileStatus::BadInput,
+                0,
+            )
+        }
+        _ => {}
+    }
     let trace = match parse_swiss_trace(path) {
         Ok(t) => t,
-        Err(e) => return (format!("{file}: ERROR: {e}"), false, 0),
+        Err(e) => return (format!("{file}: ERROR: {e}"), SwissFileStatus::BadInput, 0),
     };
     if on_model {
         match replay_swiss_on_model(&trace) {
@@ -353,10 +380,14 @@ pub fn replay_swiss_file(path: &std::path::Path, on_model: bool) -> (String, boo
                     "{file}: ok (swiss-v1 on the swiss model): {} ops replayed, {} states compared ({} lookups, {} iterator advances, {} groups)",
                     r.ops, r.states_compared, r.lookups, r.yields, r.groups_compared
                 ),
-                true,
+                SwissFileStatus::Ok,
                 r.ops,
             ),
-            Err(e) => (format!("{file}: MISMATCH (swiss model): {e}"), false, 0),
+            Err(e) => (
+                format!("{file}: MISMATCH (swiss model): {e}"),
+                SwissFileStatus::Mismatch,
+                0,
+            ),
         }
     } else {
         match replay_swiss_trace(&trace) {
@@ -365,18 +396,31 @@ pub fn replay_swiss_file(path: &std::path::Path, on_model: bool) -> (String, boo
                     "{file}: ok (swiss-v1 on the Swiss port): {} ops replayed ({} lookups, {} iterator advances, {} groups compared)",
                     r.ops, r.lookups, r.iter_advances, r.groups_compared
                 ),
-                true,
+                SwissFileStatus::Ok,
                 r.ops,
             ),
-            Err(e) => (format!("{file}: MISMATCH (Swiss port): {e}"), false, 0),
+            Err(e) => (
+                format!("{file}: MISMATCH (Swiss port): {e}"),
+                SwissFileStatus::Mismatch,
+                0,
+            ),
         }
     }
 }
 
 /// Whether the file's first line is a swiss-v1 header.
 pub fn is_swiss_trace(path: &std::path::Path) -> bool {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|t| t.lines().next().map(|l| l.contains("\"swiss-v1\"")))
-        .unwrap_or(false)
+    use std::io::{BufRead, Read};
+    // Only a regular file is opened: a FIFO or device could block or never end (the classic
+    // replay then names what the path is).
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let Ok(f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut first = String::new();
+    std::io::BufReader::new(f.take(1 << 16))
+        .read_line(&mut first)
+        .is_ok_and(|_| first.contains("\"swiss-v1\""))
 }

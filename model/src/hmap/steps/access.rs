@@ -1,0 +1,107 @@
+//! Lookups (runtime/map_fast64.go's mapaccess2_fast64, runtime/map.go's mapaccessK): during a
+//! growth the read looks in the old bucket while it is not yet evacuated.
+
+use super::*;
+
+impl Machine {
+    /// `mapaccess2_fast64(t, h, key)`.
+    pub fn mapaccess2(
+        &self,
+        s: &mut HmapState,
+        key: u64,
+        log: &mut Log,
+    ) -> Result<(u64, bool), StepError> {
+        let res = self.mapaccess2_inner(s, key, log)?;
+        if self.track.abs {
+            let want = s.ghost.abs.get(key as usize).copied().unwrap_or(0);
+            let want = (want, want != 0);
+            if res != want {
+                s.ghost.violations |= viol::ACCESS_MISMATCH;
+            }
+        }
+        Ok(res)
+    }
+
+    pub(super) fn mapaccess2_inner(
+        &self,
+        s: &mut HmapState,
+        key: u64,
+        log: &mut Log,
+    ) -> Result<(u64, bool), StepError> {
+        if s.h.count == 0 {
+            return Ok((0, false));
+        }
+        let buckets = s.h.buckets.expect("count > 0 has buckets");
+        let (arr, chain) = if s.h.b == 0 {
+            // One-bucket table. No need to hash.
+            (buckets, 0)
+        } else {
+            let Some(&hash) = s.hashes.get(&key) else {
+                // Never assigned under this hash0: not in the map.
+                return Ok((0, false));
+            };
+            let mut m = (1usize << s.h.b) - 1;
+            let mut res = (buckets, hash as usize & m);
+            if let Some(old) = s.h.oldbuckets {
+                s.ghost.events |= ev::ACCESS_DURING_GROWTH;
+                if !s.h.same_size_grow() {
+                    // There used to be half as many buckets; mask down one more power of two.
+                    m >>= 1;
+                }
+                let ob = hash as usize & m;
+                if !s.array(old)[ob][0].evacuated() {
+                    res = (old, ob);
+                    // The claim S14 has reads look at the new bucket first; Go looks only here.
+                    if self.track.claims {
+                        s.ghost.violations |= viol::S14_OLD_BEFORE_NEW;
+                    }
+                }
+                let (a, c) = res;
+                log.note(|| {
+                    format!(
+                        "growing: old bucket {ob} {}: search {} bucket {c}",
+                        if a == old {
+                            "not evacuated"
+                        } else {
+                            "evacuated"
+                        },
+                        if a == old { "old" } else { "new" }
+                    )
+                });
+            }
+            res
+        };
+        for bm in &s.array(arr)[chain] {
+            for i in 0..self.bucket_cnt() {
+                if bm.keys[i] == key && !is_empty(bm.tophash[i]) {
+                    return Ok((bm.elems[i], true));
+                }
+            }
+        }
+        Ok((0, false))
+    }
+
+    /// `mapaccessK`: the generic lookup mapiternext uses for entries that moved.
+    pub(super) fn mapaccess_k(&self, s: &HmapState, key: u64) -> Option<(u64, u64)> {
+        if s.h.count == 0 {
+            return None;
+        }
+        let hash = s.hashes.get(&key).copied()?;
+        let (arr, chain) = self.lookup_chain(s, hash)?;
+        let top = tophash(hash);
+        for bm in &s.array(arr)[chain] {
+            for i in 0..self.bucket_cnt() {
+                if bm.tophash[i] != top {
+                    if bm.tophash[i] == EMPTY_REST {
+                        return None;
+                    }
+                    continue;
+                }
+                if bm.keys[i] == key {
+                    return Some((bm.keys[i], bm.elems[i]));
+                }
+            }
+        }
+        None
+    }
+}
