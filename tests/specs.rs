@@ -119,3 +119,65 @@ fn state_counts_do_not_depend_on_the_thread_count() {
     assert_eq!(one.unique_states, two.unique_states);
     assert_eq!(Some(one.unique_states), s.unique_states.map(|u| u.0));
 }
+
+/// docs/swiss-vs-classic.md compares the two maps by spec verdicts: every spec a row names
+/// exists, every property it names is expected by one of the row's specs, and a property
+/// written as "`p` holds" or "`p` violated" is expected with that verdict there.
+#[test]
+fn the_classic_versus_swiss_table_names_real_specs_and_their_verdicts() {
+    use gomap_model::framework::spec::Verdict;
+    let specs = specs();
+    let doc = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/swiss-vs-classic.md"),
+    )
+    .unwrap();
+    let rows: Vec<&str> = doc
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| Question"))
+        .collect();
+    assert!(rows.len() >= 6, "the table has {} rows", rows.len());
+    let mut checked = 0;
+    for row in rows {
+        // Backquoted names with the text that follows each.
+        let parts: Vec<&str> = row.split('`').collect();
+        let names: Vec<(&str, &str)> = (1..parts.len())
+            .step_by(2)
+            .map(|i| (parts[i], parts.get(i + 1).copied().unwrap_or("")))
+            .collect();
+        let row_specs: Vec<&Spec> = names
+            .iter()
+            .filter_map(|(n, _)| specs.iter().find(|s| s.name == *n))
+            .collect();
+        for (n, after) in &names {
+            let is_property = n.contains('_')
+                && n.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !is_property {
+                continue;
+            }
+            let want = if after.starts_with(" holds") {
+                Some(Verdict::Holds)
+            } else if after.starts_with(" violated") {
+                Some(Verdict::Violated)
+            } else {
+                None
+            };
+            let found = row_specs.iter().any(|s| {
+                s.expect
+                    .iter()
+                    .any(|e| e.property == *n && want.is_none_or(|v| e.verdict == v))
+            });
+            assert!(
+                found,
+                "docs/swiss-vs-classic.md: `{n}`{} is not expected by any spec of its row ({:?})",
+                match want {
+                    Some(v) => format!(" {v:?}"),
+                    None => String::new(),
+                },
+                row_specs.iter().map(|s| &s.name).collect::<Vec<_>>()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 15, "only {checked} properties checked");
+}
