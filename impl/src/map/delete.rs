@@ -123,6 +123,8 @@ where
     /// that open iterators stop (issue 59411); Go 1.24+ instead count clears in
     /// `clearSeq`, which `mapiternext` compares; Go 1.19 does neither, and an iterator open
     /// across the clear may still yield entries of overflow buckets and of `oldbuckets`.
+    ///
+    /// [`MapParams::go`]: super::MapParams::go
     pub fn mapclear(&mut self) {
         if self.count == 0 {
             return;

@@ -33,6 +33,8 @@ impl StateDecoder {
     }
 
     /// Applies `op`'s state. The trace must have passed [`parse_trace_str`]'s checks.
+    ///
+    /// [`parse_trace_str`]: super::parse_trace_str
     pub fn apply(&mut self, op: &TraceOp) {
         if matches!(op.op, TraceOpKind::Make { .. }) {
             // "For the make line, previous is empty."

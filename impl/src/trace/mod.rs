@@ -30,6 +30,10 @@
 //! every chain of both arrays, stale keys and elems included. It also runs
 //! `check_invariants`. The first difference is reported as a [`ReplayMismatch`].
 //!
+//! [`MapHasher`]: crate::hash::MapHasher
+//! [`RandomSource`]: crate::hash::RandomSource
+//! [`MapParams::for_go`]: crate::map::MapParams::for_go
+//!
 //! # Files
 //! - `mod.rs` (this file): the format's types ([`Trace`], [`TraceHeader`], [`TraceOp`],
 //!   [`TraceOpKind`], [`TraceState`], the delta bases) and errors ([`TraceError`]), and
