@@ -8,16 +8,18 @@
 //!   `newGroups`: [`group`].
 //! - `map.go`: `h1`/`h2`, `Map`, `NewMap`, `directoryIndex`, `replaceTable`,
 //!   `installTableSplit`, `getWithKey`/`getWithKeySmall`, `growToSmall`, `growToTable`,
-//!   `Delete`/`deleteSmall`, `Clear`/`clearSmall`: [`map`].
+//!   `Delete`/`deleteSmall`, `Clear`/`clearSmall`: [`map`] (map.rs).
 //! - `table.go`: `table`, `newTable`, `reset`, `resetGrowthLeft`, `getWithKey`,
 //!   `uncheckedPutSlot`, `Delete`, `tombstones`, `Clear`, `rehash`, `split`, `grow`,
 //!   `probeSeq`, and the iterator `Iter` (`Init`, `Next`, `nextDirIdx`, `grownKeyElem`):
-//!   [`map`].
+//!   [`map`] (map/table.rs, map/iter.rs; `probeSeq` in [`group`]).
 //! - `runtime_fast64_swiss.go`: `runtime_mapaccess2_fast64` (a small map is scanned
 //!   without hashing), `putSlotSmallFast64` and `runtime_mapassign_fast64` (the table
 //!   insert loop is inlined there), `runtime_mapdelete_fast64`: what the compiler calls for
-//!   `map[uint64]uint64`, so what the recorder observes.
-//! - `table_debug.go` `checkInvariants`: the table part of [`SwissMap::check_invariants`].
+//!   `map[uint64]uint64`, so what the recorder observes: [`map`] (map/fast64.rs;
+//!   `runtime_mapdelete_fast64` only calls `Map.Delete`, in map.rs).
+//! - `table_debug.go` `checkInvariants`: the table part of [`SwissMap::check_invariants`]
+//!   (map/check.rs).
 //!
 //! # What ties it to real Go
 //! `tests/go-oracle-swiss/` runs op sequences on a real Go 1.24 `map[uint64]uint64`, reads

@@ -1,5 +1,5 @@
 //! The properties of the `swiss` model. Structural invariants carry the names of
-//! gomap-impl's `SwissMap::check_invariants()` (impl/src/swiss/map.rs `Invariant`);
+//! gomap-impl's `SwissMap::check_invariants()` (impl/src/swiss/map/check.rs `Invariant`);
 //! behavioural ones reuse the `hmap` model's names where the guarantee is the same.
 //! Properties about what an operation did are recorded by the transition in
 //! `ghost.violations` / `ghost.events` for the state right after it.

@@ -1,0 +1,273 @@
+//! Iteration of Go 1.19's map (runtime/map.go; iteration has no `_fast64` variant):
+//! `hiter`, `mapiterinit` with its first `mapiternext` ([`GoMap::iter_init`]), then one
+//! `mapiternext` per [`GoMap::iter_next`]; from Go 1.24, the `clearSeq` check of
+//! `mapiternext`.
+//!
+//! # Invariants
+//! - An iterator walks the bucket array it saw at `mapiterinit` (kept by the arena even
+//!   once it is neither `buckets` nor `oldbuckets`) from a random start bucket and slot
+//!   offset, once around.
+//! - While a grow that the iterator started in is unfinished, an unevacuated old bucket is
+//!   walked instead of the new one, yielding only the keys that go to the bucket visited.
+//! - An entry that may have changed since (evacuated, or a `mapclear` since Go 1.24) is
+//!   looked up again (`mapaccessK`) and skipped if gone, so no key is yielded twice.
+//! - The iterator of an empty map draws no random start, sets no flag and yields nothing.
+
+use std::fmt;
+
+use super::{
+    bucket_mask, bucket_shift, is_empty, ArrayId, BmapPtr, Fault, GoMap, EVACUATED_EMPTY,
+    EVACUATED_X, EVACUATED_Y, HASH_WRITING, ITERATOR, OLD_ITERATOR,
+};
+use crate::hash::{MapHasher, RandomSource};
+
+/// `noCheck`: sentinel bucket id for iterator checks.
+const NO_CHECK: usize = usize::MAX;
+
+/// `hiter`: the iteration state of one open iterator.
+#[derive(Clone, Debug)]
+struct Hiter {
+    /// `it.h != nil`: false when mapiterinit found an empty map.
+    started: bool,
+    /// Bucket array at mapiterinit time.
+    buckets: Option<ArrayId>,
+    /// Current bucket.
+    bptr: Option<BmapPtr>,
+    /// Bucket iteration started at.
+    start_bucket: usize,
+    /// Intra-bucket offset to start from.
+    offset: usize,
+    /// Already wrapped around from the end of the bucket array to the beginning.
+    wrapped: bool,
+    b: u8,
+    i: usize,
+    bucket: usize,
+    check_bucket: usize,
+    /// `h.clearSeq` at mapiterinit (Go 1.24+).
+    clear_seq: u64,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct IterSlot<K, V> {
+    it: Hiter,
+    /// The element found by the mapiternext inside mapiterinit, not yet handed out.
+    first: Option<Option<(K, V)>>,
+    /// mapiternext reported the end (it.key == nil).
+    done: bool,
+}
+
+/// Handle of an open iterator of one [`GoMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IterId(pub usize);
+
+impl<K, V, H, R> GoMap<K, V, H, R>
+where
+    K: Copy + Eq + Default + std::hash::Hash + fmt::Debug,
+    V: Copy + Default + fmt::Debug,
+    H: MapHasher<K>,
+    R: RandomSource,
+{
+    /// `mapiterinit` followed by the first `mapiternext`, as Go runs it: a `range`
+    /// loop calls mapiterinit, which itself advances to the first element. That element
+    /// is kept and handed out by the first [`GoMap::iter_next`] without another advance;
+    /// each later `iter_next` performs one mapiternext. When the map is empty, Go returns
+    /// before drawing a random start or setting flags, and the iterator is done.
+    pub fn iter_init(&mut self) -> IterId {
+        let mut it = Hiter {
+            started: false,
+            buckets: None,
+            bptr: None,
+            start_bucket: 0,
+            offset: 0,
+            wrapped: false,
+            b: 0,
+            i: 0,
+            bucket: 0,
+            check_bucket: 0,
+            clear_seq: 0,
+        };
+        let id = IterId(self.iters.len());
+        if self.count == 0 {
+            self.iters.push(IterSlot {
+                it,
+                first: Some(None),
+                done: false,
+            });
+            return id;
+        }
+        it.started = true;
+        // grab snapshot of bucket state
+        it.b = self.b;
+        it.buckets = self.buckets;
+        it.clear_seq = self.clear_seq;
+        // Deviation from Go: it.overflow / it.oldoverflow (GC liveness of overflow
+        // buckets) are not needed with an arena that never frees.
+
+        // decide where to start
+        let r = self.rand.iter_start(self.b, self.params.bucket_cnt_bits()) as usize;
+        it.start_bucket = r & bucket_mask(self.b);
+        it.offset = (r >> self.b) & (self.bucket_cnt() - 1);
+
+        // iterator state
+        it.bucket = it.start_bucket;
+
+        // Remember we have an iterator.
+        if self.flags & (ITERATOR | OLD_ITERATOR) != ITERATOR | OLD_ITERATOR {
+            self.flags |= ITERATOR | OLD_ITERATOR;
+        }
+
+        let first = self.mapiternext(&mut it);
+        self.iters.push(IterSlot {
+            it,
+            first: Some(first),
+            done: false,
+        });
+        id
+    }
+
+    /// The next element of iterator `id` (see [`GoMap::iter_init`]); `None` once done.
+    /// Deviation from Go: after the end, the iterator stays at its end (Go's behaviour
+    /// for a further mapiternext is unspecified; `range` never calls it).
+    ///
+    /// # Panics
+    /// If `id` was not returned by this map's `iter_init`.
+    pub fn iter_next(&mut self, id: IterId) -> Option<(K, V)> {
+        let slot = self
+            .iters
+            .get_mut(id.0)
+            .unwrap_or_else(|| panic!("gomap: unknown iterator {id:?}"));
+        if slot.done {
+            return None;
+        }
+        if let Some(first) = slot.first.take() {
+            if first.is_none() {
+                slot.done = true;
+            }
+            return first;
+        }
+        let mut it = slot.it.clone();
+        let r = self.mapiternext(&mut it);
+        let slot = &mut self.iters[id.0];
+        slot.it = it;
+        if r.is_none() {
+            slot.done = true;
+        }
+        r
+    }
+
+    /// The start bucket and offset iterator `id` drew (0, 0 if the map was empty).
+    pub fn iter_start_of(&self, id: IterId) -> (usize, usize) {
+        let it = &self.iters[id.0].it;
+        (it.start_bucket, it.offset)
+    }
+
+    /// `mapiternext`: advance `it` to the next element and return it (key and elem copied
+    /// at once, as a `range` loop does), or None at the end.
+    fn mapiternext(&self, it: &mut Hiter) -> Option<(K, V)> {
+        if !it.started {
+            return None;
+        }
+        if self.flags & HASH_WRITING != 0 {
+            panic!("concurrent map iteration and map write");
+        }
+        let cnt = self.bucket_cnt();
+        let it_buckets = it.buckets.expect("started iterator has buckets");
+        let mut bucket = it.bucket;
+        let mut b = it.bptr;
+        let mut i = it.i;
+        let mut check_bucket = it.check_bucket;
+
+        loop {
+            // next:
+            let bb = match b {
+                Some(bb) => bb,
+                None => {
+                    if bucket == it.start_bucket && it.wrapped {
+                        // end of iteration
+                        return None;
+                    }
+                    let nb;
+                    if self.growing() && it.b == self.b {
+                        // Iterator was started in the middle of a grow, and the grow isn't
+                        // done yet. If the bucket we're looking at hasn't been filled in yet
+                        // (i.e. the old bucket hasn't been evacuated) then we need to
+                        // iterate through the old bucket and only return the ones that
+                        // will be migrated to this bucket.
+                        let oldbucket = bucket & self.oldbucketmask();
+                        let ob = self
+                            .arena
+                            .bucket(self.oldbuckets.expect("growing"), oldbucket);
+                        if !self.arena.evacuated(ob) {
+                            check_bucket = bucket;
+                            nb = ob;
+                        } else {
+                            nb = self.arena.bucket(it_buckets, bucket);
+                            check_bucket = NO_CHECK;
+                        }
+                    } else {
+                        nb = self.arena.bucket(it_buckets, bucket);
+                        check_bucket = NO_CHECK;
+                    }
+                    bucket += 1;
+                    if bucket == bucket_shift(it.b) {
+                        bucket = 0;
+                        it.wrapped = true;
+                    }
+                    i = 0;
+                    b = Some(nb);
+                    nb
+                }
+            };
+            while i < cnt {
+                let offi = (i + it.offset) & (cnt - 1);
+                let th = self.arena.th(bb, offi);
+                if is_empty(th) || th == EVACUATED_EMPTY {
+                    i += 1;
+                    continue;
+                }
+                let k = self.arena.key(bb, offi);
+                let e = self.arena.elem(bb, offi);
+                if check_bucket != NO_CHECK && !self.same_size_grow() {
+                    // Special case: iterator was started during a grow to a larger size
+                    // and the grow is not done yet. We're iterating through the old
+                    // bucket, skipping any keys that will go to the other new bucket.
+                    // Deviation from Go: keys are reflexive, so Go's `k != k` (NaN) branch,
+                    // which decides by the low bit of tophash, is absent.
+                    let hash = self.hasher.hash(&k, self.hash0);
+                    if hash as usize & bucket_mask(it.b) != check_bucket {
+                        i += 1;
+                        continue;
+                    }
+                }
+                let result;
+                // Go 1.24+: an iterator started before a mapclear (clearSeq differs) only
+                // yields what the lookup below finds; clear_seq stays 0 before Go 1.24.
+                if (it.clear_seq == self.clear_seq && th != EVACUATED_X && th != EVACUATED_Y)
+                    || self.fault(Fault::IterNoRelookup)
+                {
+                    // This is the golden data, we can return it.
+                    result = (k, e);
+                } else {
+                    // The hash table has grown since the iterator was started. The golden
+                    // data for this key is now somewhere else: check the current table.
+                    // This handles the key having been deleted, updated, or deleted and
+                    // reinserted.
+                    match self.mapaccess_k(&k) {
+                        None => {
+                            i += 1;
+                            continue; // key has been deleted
+                        }
+                        Some(kv) => result = kv,
+                    }
+                }
+                it.bucket = bucket;
+                it.bptr = b;
+                it.i = i + 1;
+                it.check_bucket = check_bucket;
+                return Some(result);
+            }
+            b = self.arena.ovf(bb);
+            i = 0;
+        }
+    }
+}

@@ -1,0 +1,691 @@
+//! `GoMap<K, V>`: Go 1.19's runtime map (runtime/map.go, runtime/map_fast64.go), ported
+//! step by step with Go's names, for the memory layout of `map[uint64]uint64`, with the
+//! later classic-map versions (Go 1.21 .. 1.23, 1.24/1.25 with `GOEXPERIMENT=noswissmap`)
+//! as a parameter ([`MapParams::for_go`], [`GoVersion`]) where they behave differently:
+//! Go 1.21's load factor (6 instead of 6.5), `mapclear`, and from 1.24 `mapiternext`
+//! (see docs/go-versions.md).
+//!
+//! # What it follows
+//! `makemap`, `make_bucket_array`, `mapaccess1`/`mapaccess2` (the `_fast64` variants),
+//! `mapassign` (`mapassign_fast64`), `mapdelete` (`mapdelete_fast64`), `hash_grow`,
+//! `grow_work`, `evacuate` (`evacuate_fast64`), `advance_evacuation_mark`, `newoverflow`,
+//! `incrnoverflow`, `mapiterinit`, `mapiternext` and `mapaccess_k`. The `_fast64` variants
+//! differ from the generic ones in ways the traces observe: they compare keys before
+//! tophash, never stop a delete's or a lookup's scan at `EMPTY_REST`, and `mapaccess2_fast64`
+//! does not hash at all when B == 0. Iteration has no fast variant: `mapiternext` and
+//! `mapaccess_k` are the generic code.
+//!
+//! # Files (along Go's functions)
+//! - `mod.rs` (this file): the constants and helpers (`isEmpty`, `tophash`, `bucketShift`,
+//!   `bucketMask`, `overLoadFactor`, `tooManyOverflowBuckets`), [`MapParams`], the bmap
+//!   arena, the `hmap` ([`GoMap`]), `makemap`, `makeBucketArray`, `incrnoverflow` and
+//!   `newoverflow` (allocation, shared by assign and evacuate).
+//! - `access.rs`: `mapaccess1_fast64`, `mapaccess2_fast64`, `mapaccessK`.
+//! - `assign.rs`: `mapassign_fast64`.
+//! - `delete.rs`: `mapdelete_fast64` (with its `emptyRest` propagation), `mapclear`.
+//! - `grow.rs`: `hashGrow`, `growWork`, `bucketEvacuated`, `evacuate_fast64`,
+//!   `advanceEvacuationMark`.
+//! - `iter.rs`: `hiter`, `mapiterinit`, `mapiternext`.
+//! - `check.rs`: the snapshots and views the trace replay compares, and
+//!   [`GoMap::check_invariants`].
+//! - `tests.rs`: unit tests in the manner of Go's runtime/map_test.go.
+//!
+//! The other files are child modules of this one: they read its private fields and
+//! helpers, and it calls their `pub(super)` methods. Between them, `assign`, `delete` and
+//! `check` use `grow`'s methods and `iter` uses `access`'s `mapaccessK`; no two of them
+//! use each other.
+//!
+//! # Layout
+//! Bucket memory lives in an arena of bmaps that is never freed, so that bucket arrays
+//! keep their identity: an iterator holds the array that was `h.buckets` at
+//! `mapiterinit`, which may later be neither `buckets` nor `oldbuckets`.
+//!
+//! ```text
+//!  arena:  [ array A: b0 b1 .. b(2^B-1) | prealloc p0 .. pn ] [ ovf ] [ array B ... ] ...
+//!  bmap:   tophash[bucketCnt]  keys[bucketCnt]  elems[bucketCnt]  overflow -> bmap | nil
+//! ```
+//! The last preallocated overflow bucket's `overflow` points at the array's first bucket
+//! (Go's sentinel) until `newoverflow` hands it out. Deviation from Go: nothing is ever
+//! freed (`mapextra.overflow`/`oldoverflow` only exist to keep overflow buckets alive for
+//! Go's GC and are not modelled).
+//!
+//! # Parameters
+//! `bucketCnt` (a power of two <= 8) and the load factor `num/den` are parameters
+//! ([`MapParams`]), Go's 8 and 13/2 by default, so the port can run in lockstep with a
+//! model at scaled-down sizes. The byte size of a bucket (for `roundupsize`) follows the
+//! `map[uint64]uint64` layout: `align8(bucketCnt) + 16 * bucketCnt + 8` (144 for 8).
+//!
+//! # Invariants (checked by [`GoMap::check_invariants`], names shared with the model)
+//! - `count_matches_live_entries`: `count` equals the number of live slots (tophash >=
+//!   MIN_TOP_HASH) in `buckets` and in the unevacuated chains of `oldbuckets`.
+//! - `no_duplicate_live_key`: no key is live in two slots.
+//! - `entries_in_home_bucket`: every live entry sits in the bucket its hash selects (in the
+//!   new array, or in the old array while its old bucket is unevacuated) with tophash(hash).
+//! - `nothing_live_after_empty_rest`: in a chain, no non-empty slot follows an EMPTY_REST.
+//! - `oldbuckets_only_while_growing`: oldbuckets is present iff nevacuate < the number of
+//!   old buckets (0 when absent); SAME_SIZE_GROW is set only while growing.
+//! - `below_nevacuate_evacuated`: every old bucket below nevacuate is evacuated (its whole
+//!   chain is in EVACUATED_* states).
+//!
+//! Deviations from Go common to the whole port: keys are assumed reflexive (`k == k`), so
+//! Go's NaN branches are absent; key and elem types are treated as pointer-free (as for
+//! `map[uint64]uint64`): keys are never cleared on delete and old buckets are never
+//! cleared after evacuation; `hashWriting` is set and checked as Go does, but a `&mut`
+//! API makes the "concurrent map writes" throws unreachable.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::goversion::GoVersion;
+use crate::hash::{GoMemHasher, MapHasher, RandomSource, WyRand};
+use crate::sizeclasses::roundupsize;
+
+mod access;
+mod assign;
+mod check;
+mod delete;
+mod grow;
+mod iter;
+
+pub use check::{
+    ArrayView, BmapSnapshot, BmapView, Chain, HmapSnapshot, Invariant, InvariantViolation,
+};
+pub use iter::IterId;
+use iter::IterSlot;
+
+/// Tophash state: this cell is empty, and there are no more non-empty cells at higher
+/// indexes or overflows.
+pub const EMPTY_REST: u8 = 0;
+/// Tophash state: this cell is empty.
+pub const EMPTY_ONE: u8 = 1;
+/// Tophash state: key/elem is valid; entry has been evacuated to the first half.
+pub const EVACUATED_X: u8 = 2;
+/// Tophash state: same as above, but evacuated to the second half.
+pub const EVACUATED_Y: u8 = 3;
+/// Tophash state: cell is empty, bucket is evacuated.
+pub const EVACUATED_EMPTY: u8 = 4;
+/// Minimum tophash for a normal filled cell.
+pub const MIN_TOP_HASH: u8 = 5;
+
+/// Flag: there may be an iterator using buckets.
+pub const ITERATOR: u8 = 1;
+/// Flag: there may be an iterator using oldbuckets.
+pub const OLD_ITERATOR: u8 = 2;
+/// Flag: a goroutine is writing to the map.
+pub const HASH_WRITING: u8 = 4;
+/// Flag: the current map growth is to a new map of the same size.
+pub const SAME_SIZE_GROW: u8 = 8;
+
+/// `maxAlloc` on 64-bit platforms (1 << 48): makemap ignores hints beyond it.
+const MAX_ALLOC: usize = 1 << 48;
+
+/// `isEmpty`: the given tophash array entry represents an empty bucket entry.
+pub fn is_empty(x: u8) -> bool {
+    x <= EMPTY_ONE
+}
+
+/// `tophash`: the top byte of the hash, shifted out of the reserved range.
+pub fn tophash(hash: u64) -> u8 {
+    let mut top = (hash >> 56) as u8;
+    if top < MIN_TOP_HASH {
+        top += MIN_TOP_HASH;
+    }
+    top
+}
+
+/// `bucketShift`: 1 << b.
+pub fn bucket_shift(b: u8) -> usize {
+    1usize << (b & 63)
+}
+
+/// `bucketMask`: 1 << b - 1.
+pub fn bucket_mask(b: u8) -> usize {
+    bucket_shift(b) - 1
+}
+
+/// Map parameters: Go's constants, made adjustable for scaled-down lockstep checking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MapParams {
+    /// `bucketCnt`: slots per bucket, a power of two in 1..=8.
+    pub bucket_cnt: usize,
+    /// `loadFactorNum`.
+    pub load_factor_num: usize,
+    /// `loadFactorDen`.
+    pub load_factor_den: usize,
+    /// `t.bucket.size` in bytes, used by `make_bucket_array`'s size-class rounding.
+    pub bucket_size: usize,
+    /// The Go release whose code runs where releases differ (`mapclear`, `mapiternext`).
+    #[serde(default)]
+    pub go: GoVersion,
+}
+
+/// Parameters that no Go-shaped map can have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamsError {
+    /// What is wrong, with the offending values.
+    pub message: String,
+}
+
+impl fmt::Display for ParamsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid map parameters: {}", self.message)
+    }
+}
+
+impl std::error::Error for ParamsError {}
+
+impl MapParams {
+    /// Go 1.19's parameters: 8 slots per bucket, load factor 13/2, 144-byte buckets.
+    pub const fn go() -> Self {
+        MapParams {
+            bucket_cnt: 8,
+            load_factor_num: 13,
+            load_factor_den: 2,
+            bucket_size: 144,
+            go: GoVersion::GO1_19,
+        }
+    }
+
+    /// The parameters of a Go release: Go 1.19's, except `loadFactorNum`, which Go 1.21
+    /// computes as 12 ([`GoVersion::load_factor_num`]).
+    pub const fn for_go(go: GoVersion) -> Self {
+        MapParams {
+            load_factor_num: go.load_factor_num(),
+            go,
+            ..MapParams::go()
+        }
+    }
+
+    /// Scaled parameters, with the bucket byte size of a `map[uint64]uint64` bucket of
+    /// `bucket_cnt` slots: `align8(bucket_cnt) + 16 * bucket_cnt + 8`.
+    pub fn new(
+        bucket_cnt: usize,
+        load_factor_num: usize,
+        load_factor_den: usize,
+    ) -> Result<Self, ParamsError> {
+        if !(1..=8).contains(&bucket_cnt) || !bucket_cnt.is_power_of_two() {
+            return Err(ParamsError {
+                message: format!("bucket_cnt = {bucket_cnt}, want a power of two in 1..=8"),
+            });
+        }
+        if load_factor_den == 0 || load_factor_num == 0 {
+            return Err(ParamsError {
+                message: format!(
+                    "load factor {load_factor_num}/{load_factor_den}, want both parts > 0"
+                ),
+            });
+        }
+        Ok(MapParams {
+            bucket_cnt,
+            load_factor_num,
+            load_factor_den,
+            bucket_size: bucket_cnt.next_multiple_of(8) + 16 * bucket_cnt + 8,
+            go: GoVersion::GO1_19,
+        })
+    }
+
+    /// `bucketCntBits`.
+    pub fn bucket_cnt_bits(&self) -> u8 {
+        self.bucket_cnt.trailing_zeros() as u8
+    }
+
+    /// `overLoadFactor`: whether `count` items in 1<<B buckets is over the load factor.
+    pub fn over_load_factor(&self, count: usize, b: u8) -> bool {
+        count > self.bucket_cnt
+            && count
+                > self
+                    .load_factor_num
+                    .wrapping_mul(bucket_shift(b) / self.load_factor_den)
+    }
+}
+
+impl Default for MapParams {
+    fn default() -> Self {
+        MapParams::go()
+    }
+}
+
+/// `tooManyOverflowBuckets`: whether noverflow buckets is too many for 1<<B buckets.
+pub fn too_many_overflow_buckets(noverflow: u16, b: u8) -> bool {
+    let b = b.min(15);
+    noverflow >= 1u16 << (b & 15)
+}
+
+/// A test-only fault, injected into a copy of the algorithm to check that conformance
+/// tests notice it. Not part of Go.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Fault {
+    /// evacuate sends each entry to the other half (X <-> Y).
+    EvacuateWrongHalf,
+    /// mapdelete never turns EMPTY_ONE into EMPTY_REST.
+    NoEmptyRestPropagation,
+    /// mapdelete zeroes the key as well (what Go does only for keys with pointers).
+    ClearKeyOnDelete,
+    /// grow_work does not evacuate the extra bucket at nevacuate.
+    NoExtraEvacuation,
+    /// mapiternext returns an evacuated entry's stale elem instead of re-looking it up.
+    IterNoRelookup,
+}
+
+/// Index of a bmap in the arena (Go: a `*bmap`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct BmapPtr(usize);
+
+/// Identity of a bucket array (Go: the `unsafe.Pointer` in `h.buckets`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ArrayId(usize);
+
+#[derive(Clone, Copy, Debug)]
+struct ArrayInfo {
+    /// First bmap of the array.
+    first: usize,
+    /// Number of main buckets (1 << B at allocation).
+    nbuckets: usize,
+}
+
+/// Bucket memory, as flat vectors indexed by bmap and slot.
+#[derive(Clone, Debug)]
+struct Arena<K, V> {
+    bucket_cnt: usize,
+    tophash: Vec<u8>,
+    keys: Vec<K>,
+    elems: Vec<V>,
+    overflow: Vec<Option<BmapPtr>>,
+    arrays: Vec<ArrayInfo>,
+}
+
+impl<K: Copy + Default, V: Copy + Default> Arena<K, V> {
+    fn new(bucket_cnt: usize) -> Self {
+        Arena {
+            bucket_cnt,
+            tophash: Vec::new(),
+            keys: Vec::new(),
+            elems: Vec::new(),
+            overflow: Vec::new(),
+            arrays: Vec::new(),
+        }
+    }
+
+    /// Allocates `n` zeroed bmaps in a row and returns the first.
+    fn alloc(&mut self, n: usize) -> BmapPtr {
+        let first = self.overflow.len();
+        let slots = n * self.bucket_cnt;
+        self.tophash.resize(self.tophash.len() + slots, 0);
+        self.keys.resize(self.keys.len() + slots, K::default());
+        self.elems.resize(self.elems.len() + slots, V::default());
+        self.overflow.resize(first + n, None);
+        BmapPtr(first)
+    }
+
+    /// `newarray(t.bucket, n)` with the first `nbuckets` being the main buckets.
+    fn new_array(&mut self, total: usize, nbuckets: usize) -> ArrayId {
+        let first = self.alloc(total);
+        self.arrays.push(ArrayInfo {
+            first: first.0,
+            nbuckets,
+        });
+        ArrayId(self.arrays.len() - 1)
+    }
+
+    /// `add(array, i*bucketsize)`.
+    fn bucket(&self, a: ArrayId, i: usize) -> BmapPtr {
+        BmapPtr(self.arrays[a.0].first + i)
+    }
+
+    fn slot(&self, b: BmapPtr, i: usize) -> usize {
+        b.0 * self.bucket_cnt + i
+    }
+
+    fn th(&self, b: BmapPtr, i: usize) -> u8 {
+        self.tophash[self.slot(b, i)]
+    }
+
+    fn set_th(&mut self, b: BmapPtr, i: usize, v: u8) {
+        let s = self.slot(b, i);
+        self.tophash[s] = v;
+    }
+
+    fn key(&self, b: BmapPtr, i: usize) -> K {
+        self.keys[self.slot(b, i)]
+    }
+
+    fn elem(&self, b: BmapPtr, i: usize) -> V {
+        self.elems[self.slot(b, i)]
+    }
+
+    fn ovf(&self, b: BmapPtr) -> Option<BmapPtr> {
+        self.overflow[b.0]
+    }
+
+    /// `evacuated(b)`: the bucket's tophash[0] is one of the EVACUATED_* states.
+    fn evacuated(&self, b: BmapPtr) -> bool {
+        let h = self.th(b, 0);
+        h > EMPTY_ONE && h < MIN_TOP_HASH
+    }
+
+    fn chain(&self, mut b: BmapPtr) -> Vec<BmapPtr> {
+        let mut out = vec![b];
+        while let Some(o) = self.ovf(b) {
+            out.push(o);
+            b = o;
+        }
+        out
+    }
+}
+
+/// Go 1.19's `hmap` with its bucket memory. See the module documentation.
+#[derive(Clone, Debug)]
+pub struct GoMap<K, V, H = GoMemHasher, R = WyRand> {
+    count: usize,                   // # live cells == size of map
+    flags: u8,                      // ITERATOR | OLD_ITERATOR | HASH_WRITING | SAME_SIZE_GROW
+    b: u8,                          // log_2 of # of buckets (can hold up to loadFactor * 2^B items)
+    noverflow: u16,                 // approximate number of overflow buckets; see incrnoverflow
+    hash0: u32,                     // hash seed
+    buckets: Option<ArrayId>,       // array of 2^B buckets; may be nil if count == 0
+    oldbuckets: Option<ArrayId>,    // previous bucket array, non-nil only when growing
+    nevacuate: usize,               // buckets less than this have been evacuated
+    next_overflow: Option<BmapPtr>, // mapextra.nextOverflow: a free preallocated overflow bucket
+    clear_seq: u64,                 // mapclear calls (Go 1.24+; stays 0 before)
+    params: MapParams,
+    hasher: H,
+    rand: R,
+    arena: Arena<K, V>,
+    iters: Vec<IterSlot<K, V>>,
+    faults: Vec<Fault>,
+}
+
+impl<K, V> GoMap<K, V, GoMemHasher, WyRand>
+where
+    K: Copy + Eq + Default + std::hash::Hash + fmt::Debug,
+    V: Copy + Default + fmt::Debug,
+    GoMemHasher: MapHasher<K>,
+{
+    /// `make(map[K]V)` with Go's parameters and the default hasher and random source.
+    pub fn new() -> Self {
+        Self::with_hint(0)
+    }
+
+    /// `make(map[K]V, hint)` with Go's parameters and the default hasher and random source.
+    pub fn with_hint(hint: usize) -> Self {
+        Self::makemap(
+            MapParams::go(),
+            hint,
+            GoMemHasher::default(),
+            WyRand::default(),
+        )
+    }
+}
+
+impl<K, V> Default for GoMap<K, V, GoMemHasher, WyRand>
+where
+    K: Copy + Eq + Default + std::hash::Hash + fmt::Debug,
+    V: Copy + Default + fmt::Debug,
+    GoMemHasher: MapHasher<K>,
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<K, V, H, R> GoMap<K, V, H, R>
+where
+    K: Copy + Eq + Default + std::hash::Hash + fmt::Debug,
+    V: Copy + Default + fmt::Debug,
+    H: MapHasher<K>,
+    R: RandomSource,
+{
+    /// `makemap(t, hint, nil)`: hash0 from the random source, the smallest B with
+    /// `!overLoadFactor(hint, B)`, and the bucket array allocated now only if B > 0.
+    ///
+    /// Deviation from Go: the hint is a `usize` (Go's `int` may be negative, which
+    /// makemap treats like 0, as it does here for hints whose memory exceeds maxAlloc).
+    pub fn makemap(params: MapParams, hint: usize, hasher: H, rand: R) -> Self {
+        let mut hint = hint;
+        match hint.checked_mul(params.bucket_size) {
+            Some(mem) if mem <= MAX_ALLOC => {}
+            _ => hint = 0,
+        }
+        let mut h = GoMap {
+            count: 0,
+            flags: 0,
+            b: 0,
+            noverflow: 0,
+            hash0: 0,
+            buckets: None,
+            oldbuckets: None,
+            nevacuate: 0,
+            next_overflow: None,
+            clear_seq: 0,
+            params,
+            hasher,
+            rand,
+            arena: Arena::new(params.bucket_cnt),
+            iters: Vec::new(),
+            faults: Vec::new(),
+        };
+        h.hash0 = h.rand.hash0();
+
+        // Find the size parameter B which will hold the requested # of elements.
+        let mut b = 0u8;
+        while params.over_load_factor(hint, b) {
+            b += 1;
+        }
+        h.b = b;
+
+        // If B == 0, the buckets field is allocated lazily later (in mapassign).
+        if h.b != 0 {
+            let (buckets, next_overflow) = h.make_bucket_array(h.b, None);
+            h.buckets = Some(buckets);
+            if next_overflow.is_some() {
+                h.next_overflow = next_overflow;
+            }
+        }
+        h
+    }
+
+    /// Test-only: make this map misbehave in the given way (see [`Fault`]).
+    /// Deviation from Go: deliberately so; nothing calls this outside tests.
+    #[doc(hidden)]
+    pub fn inject_fault(&mut self, fault: Fault) {
+        self.faults.push(fault);
+    }
+
+    fn fault(&self, f: Fault) -> bool {
+        !self.faults.is_empty() && self.faults.contains(&f)
+    }
+
+    /// The parameters this map was made with.
+    pub fn params(&self) -> MapParams {
+        self.params
+    }
+
+    /// `len(m)`.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// `len(m) == 0`.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// `h.B`.
+    pub fn b(&self) -> u8 {
+        self.b
+    }
+
+    /// `h.flags`.
+    pub fn flags(&self) -> u8 {
+        self.flags
+    }
+
+    /// `h.hash0`.
+    pub fn hash0(&self) -> u32 {
+        self.hash0
+    }
+
+    /// `h.clearSeq`: the number of mapclear calls that found the map non-empty (Go 1.24+;
+    /// always 0 for earlier releases, whose hmap has no such field).
+    pub fn clear_seq(&self) -> u64 {
+        self.clear_seq
+    }
+
+    /// `h.noverflow`.
+    pub fn noverflow(&self) -> u16 {
+        self.noverflow
+    }
+
+    /// `h.nevacuate`.
+    pub fn nevacuate(&self) -> usize {
+        self.nevacuate
+    }
+
+    /// The hasher.
+    pub fn hasher(&self) -> &H {
+        &self.hasher
+    }
+
+    /// The random source.
+    pub fn random_source(&mut self) -> &mut R {
+        &mut self.rand
+    }
+
+    /// Identities of `h.buckets` and `h.oldbuckets` (Go compares pointers; a replayer uses
+    /// this to check that an array is the same one or a fresh one).
+    pub fn array_identities(&self) -> (Option<ArrayId>, Option<ArrayId>) {
+        (self.buckets, self.oldbuckets)
+    }
+
+    /// `h.growing()`: oldbuckets != nil.
+    pub fn growing(&self) -> bool {
+        self.oldbuckets.is_some()
+    }
+
+    /// `h.sameSizeGrow()`.
+    fn same_size_grow(&self) -> bool {
+        self.flags & SAME_SIZE_GROW != 0
+    }
+
+    /// `noldbuckets`: the number of buckets prior to the current growth.
+    fn noldbuckets(&self) -> usize {
+        let mut old_b = self.b;
+        if !self.same_size_grow() {
+            old_b = old_b.wrapping_sub(1);
+        }
+        bucket_shift(old_b)
+    }
+
+    /// `oldbucketmask`.
+    fn oldbucketmask(&self) -> usize {
+        self.noldbuckets() - 1
+    }
+
+    fn bucket_cnt(&self) -> usize {
+        self.params.bucket_cnt
+    }
+
+    /// `makeBucketArray(t, b, dirtyalloc)`: 1<<b main buckets plus, for b >= 4, the
+    /// preallocated overflow buckets, their number rounded up to the allocator's size
+    /// class. The last preallocated bucket's overflow points at the array (sentinel).
+    fn make_bucket_array(
+        &mut self,
+        b: u8,
+        dirtyalloc: Option<ArrayId>,
+    ) -> (ArrayId, Option<BmapPtr>) {
+        let base = bucket_shift(b);
+        let mut nbuckets = base;
+        // For small b, overflow buckets are unlikely.
+        if b >= 4 {
+            nbuckets += bucket_shift(b - 4);
+            let sz = self.params.bucket_size * nbuckets;
+            let up = roundupsize(sz);
+            if up != sz {
+                nbuckets = up / self.params.bucket_size;
+            }
+        }
+        let buckets = match dirtyalloc {
+            None => self.arena.new_array(nbuckets, base),
+            Some(a) => {
+                // memclr of the whole previous allocation (same b, same size).
+                let first = self.arena.arrays[a.0].first;
+                let cnt = self.bucket_cnt();
+                for p in first..first + nbuckets {
+                    self.arena.overflow[p] = None;
+                    for i in 0..cnt {
+                        let s = p * cnt + i;
+                        self.arena.tophash[s] = 0;
+                        self.arena.keys[s] = K::default();
+                        self.arena.elems[s] = V::default();
+                    }
+                }
+                a
+            }
+        };
+        let mut next_overflow = None;
+        if base != nbuckets {
+            // We preallocated some overflow buckets. A preallocated bucket whose overflow
+            // is nil means more are available by bumping the pointer; the last one points
+            // at the bucket array as a non-nil sentinel.
+            next_overflow = Some(self.arena.bucket(buckets, base));
+            let last = self.arena.bucket(buckets, nbuckets - 1);
+            let first = self.arena.bucket(buckets, 0);
+            self.arena.overflow[last.0] = Some(first);
+        }
+        (buckets, next_overflow)
+    }
+
+    /// `incrnoverflow`: exact below B = 16, then with probability 1/(1<<(B-15)).
+    fn incrnoverflow(&mut self) {
+        if self.b < 16 {
+            self.noverflow = self.noverflow.wrapping_add(1);
+            return;
+        }
+        let mask = (1u32 << (self.b - 15)) - 1;
+        if self.rand.fastrand() & mask == 0 {
+            self.noverflow = self.noverflow.wrapping_add(1);
+        }
+    }
+
+    /// `newoverflow`: a preallocated overflow bucket if any is left, else a new one,
+    /// linked after `b`.
+    fn newoverflow(&mut self, b: BmapPtr) -> BmapPtr {
+        let ovf;
+        if let Some(next) = self.next_overflow {
+            ovf = next;
+            if self.arena.ovf(ovf).is_none() {
+                // Not at the end of the preallocated overflow buckets. Bump the pointer.
+                self.next_overflow = Some(BmapPtr(ovf.0 + 1));
+            } else {
+                // The last preallocated overflow bucket: reset its sentinel.
+                self.arena.overflow[ovf.0] = None;
+                self.next_overflow = None;
+            }
+        } else {
+            ovf = self.arena.alloc(1); // newobject(t.bucket)
+        }
+        self.incrnoverflow();
+        // Deviation from Go: `h.createOverflow(); *h.extra.overflow = append(..., ovf)`
+        // keeps pointer-free overflow buckets alive for the GC; the arena never frees.
+        self.arena.overflow[b.0] = Some(ovf);
+        ovf
+    }
+
+    /// Number of preallocated overflow buckets not yet handed out by newoverflow (0 if
+    /// nextOverflow is nil).
+    pub fn prealloc_left(&self) -> usize {
+        let Some(mut p) = self.next_overflow else {
+            return 0;
+        };
+        let mut n = 1;
+        while self.arena.ovf(p).is_none() {
+            p = BmapPtr(p.0 + 1);
+            n += 1;
+        }
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests;
