@@ -21,5 +21,5 @@ pub mod text;
 pub mod checker {
     pub use gomap_model::framework::check::{RunOptions, SpecResult};
     pub use gomap_model::framework::spec::{collect_spec_paths, Spec, Strategy, Verdict};
-    pub use gomap_model::registry::run_spec;
+    pub use gomap_model::registry::{models, run_spec};
 }

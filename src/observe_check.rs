@@ -15,9 +15,9 @@
 //! (the syncmap model's `range_is_snapshot` is violated; on an RWMutex map they must not
 //! occur).
 
-use crate::checker::Spec;
+use crate::checker::{self, Spec};
 use crate::observe::{HistoryOutcome, Kind, MapOutcome, MapResult, Outcome, OutcomeFile};
-use gomap_impl::syncmap::conform::SyncMapConformance;
+use gomap_impl::syncmap::conform::{SyncMapConformance, SyncOp, SyncRet};
 use gomap_impl::syncmap::history;
 use gomap_model::hmap::steps::Geometry;
 use gomap_model::unsync::outcomes::{terminal_outcomes, DoneOutcome, Outcome as MOutcome};
@@ -406,7 +406,11 @@ fn outcome_json(o: &Outcome) -> Value {
     }
 }
 
-/// The Go scenario of a syncmap or rwmutex spec: random programs from its parameters.
+/// The Go scenario of a syncmap or rwmutex spec: random programs drawn from exactly the
+/// spec's parameters (goroutines, ops_per_goroutine, keys, values, ops; syncmap's prefill as
+/// initial entries promoted into read.m), a parameter the spec leaves out taking the model's
+/// default. The rwmutex model's map operations are run as the RWMutex-guarded map's
+/// equivalents: assign as store, access as load, delete as delete.
 pub fn sync_scenario(spec: &Spec) -> Result<(Kind, Value), ObserveSetupError> {
     let kind = match spec.model.as_str() {
         "syncmap" => Kind::Syncmap,
@@ -418,33 +422,81 @@ pub fn sync_scenario(spec: &Spec) -> Result<(Kind, Value), ObserveSetupError> {
             })
         }
     };
-    let int = |name: &str, default: i64| {
+    let info = checker::models()
+        .into_iter()
+        .find(|m| m.name == spec.model)
+        .ok_or_else(|| ObserveSetupError {
+            field: "model",
+            msg: format!("model {} is not registered", spec.model),
+        })?;
+    let default = |name: &str| -> Option<toml::Value> {
+        let d = info.params.iter().find(|p| p.name == name)?.default;
+        toml::from_str::<toml::Table>(&format!("v = {d}"))
+            .ok()?
+            .remove("v")
+    };
+    let param = |name: &str| -> Option<toml::Value> {
         spec.params
             .get(name)
-            .and_then(|v| v.value.as_integer())
-            .unwrap_or(default)
+            .map(|v| v.value.clone())
+            .or_else(|| default(name))
     };
-    let ops: Vec<&str> = match kind {
-        Kind::Syncmap => vec![
-            "load",
-            "store",
-            "load_or_store",
-            "load_and_delete",
-            "delete",
-            "range",
-        ],
-        _ => vec!["load", "store", "delete", "range"],
+    let int = |name: &'static str| -> Result<i64, ObserveSetupError> {
+        param(name)
+            .and_then(|v| v.as_integer())
+            .ok_or_else(|| ObserveSetupError {
+                field: name,
+                msg: format!("params.{name}: an integer is needed"),
+            })
     };
-    let scenario = json!({
+    let model_ops: Vec<String> = param("ops")
+        .and_then(|v| {
+            v.as_array().map(|a| {
+                a.iter()
+                    .filter_map(|o| o.as_str().map(str::to_string))
+                    .collect()
+            })
+        })
+        .ok_or_else(|| ObserveSetupError {
+            field: "ops",
+            msg: "params.ops: a list of operation names is needed".into(),
+        })?;
+    let ops: Vec<&str> = model_ops
+        .iter()
+        .map(|o| match (kind, o.as_str()) {
+            (Kind::Rwmutex, "assign") => Ok("store"),
+            (Kind::Rwmutex, "access") => Ok("load"),
+            (Kind::Rwmutex, "delete") => Ok("delete"),
+            (
+                Kind::Syncmap,
+                op @ ("load" | "store" | "load_or_store" | "load_and_delete" | "delete" | "range"),
+            ) => Ok(op),
+            (_, other) => Err(ObserveSetupError {
+                field: "ops",
+                msg: format!("params.ops: {other} has no real-Go counterpart in observe"),
+            }),
+        })
+        .collect::<Result<_, _>>()?;
+    let mut scenario = json!({
         "kind": if kind == Kind::Syncmap { "syncmap" } else { "rwmutex" },
         "generate": {
-            "goroutines": int("goroutines", 2).max(2),
-            "ops_per_goroutine": int("ops_per_goroutine", 2).max(2),
-            "keys": int("keys", 2).max(2),
-            "values": int("values", 2).max(2),
+            "goroutines": int("goroutines")?,
+            "ops_per_goroutine": int("ops_per_goroutine")?,
+            "keys": int("keys")?,
+            "values": int("values")?,
             "ops": ops,
         },
     });
+    if kind == Kind::Syncmap {
+        // The model's prefill: keys k1..kN hold v1 in read.m at the start.
+        let prefill = int("prefill")?;
+        if prefill > 0 {
+            scenario["initial"] = json!((1..=prefill)
+                .map(|k| json!([format!("k{k}"), 1]))
+                .collect::<Vec<_>>());
+            scenario["initial_in_read"] = json!(true);
+        }
+    }
     Ok((kind, scenario))
 }
 
@@ -482,7 +534,7 @@ pub fn compare_sync(spec_name: &str, kind: Kind, file: &OutcomeFile) -> Result<R
                 if h.class.contains("range_not_snapshot") {
                     report.range_not_snapshot += c.count;
                 }
-                if let Err(e) = check_history(h) {
+                if let Err(e) = check_history(h, &file.header.scenario.initial) {
                     report.not_linearizable += c.count;
                     report.counterexample.get_or_insert(e);
                 }
@@ -513,8 +565,30 @@ pub fn compare_sync(spec_name: &str, kind: Kind, file: &OutcomeFile) -> Result<R
     Ok(report)
 }
 
-fn check_history(h: &HistoryOutcome) -> Result<(), String> {
-    let calls = h.calls()?;
+/// Checks one recorded history for linearizability. The scenario's initial entries were
+/// stored before the goroutines started: they enter the history as completed Stores of a
+/// thread of their own, ahead of every recorded call.
+fn check_history(h: &HistoryOutcome, initial: &[(String, u64)]) -> Result<(), String> {
+    let recorded = h.calls()?;
+    let shift = 2 * initial.len() as u64;
+    let mut calls = Vec::with_capacity(initial.len() + recorded.len());
+    for (i, (k, v)) in initial.iter().enumerate() {
+        let key = crate::observe::key_num(k)
+            .ok_or_else(|| format!("initial[{i}]: key {k:?} is not k1..k255"))?;
+        let value = u16::try_from(*v).map_err(|_| format!("initial[{i}]: value {v} too large"))?;
+        calls.push(history::Call {
+            thread: u32::MAX,
+            op: SyncOp::Store(key, value),
+            ret: Some(SyncRet::Unit),
+            invoked: 2 * i as u64,
+            returned: 2 * i as u64 + 1,
+        });
+    }
+    calls.extend(recorded.into_iter().map(|mut c| {
+        c.invoked += shift;
+        c.returned = c.returned.saturating_add(shift);
+        c
+    }));
     history::check::<SyncMapConformance>(&calls)
         .map_err(|cx| format!("key {}:\n{}", cx.key, history::render(&cx.minimised)))
 }
@@ -604,4 +678,65 @@ pub fn report_text(r: &Report) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario_of(spec: &str) -> (Kind, Value) {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(spec);
+        sync_scenario(&Spec::load(&p).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_go_scenario_is_the_specs_own_parameters() {
+        let (kind, sc) = scenario_of("specs/syncmap-range-snapshot.toml");
+        assert_eq!(kind, Kind::Syncmap);
+        let g = &sc["generate"];
+        assert_eq!(
+            (g["goroutines"].as_i64(), g["ops_per_goroutine"].as_i64()),
+            (Some(2), Some(2))
+        );
+        assert_eq!(
+            (g["keys"].as_i64(), g["values"].as_i64()),
+            (Some(2), Some(2))
+        );
+        assert_eq!(g["ops"], json!(["store", "delete", "range"]));
+        assert_eq!(sc["initial"], json!([["k1", 1], ["k2", 1]]));
+
+        let (_, sc) = scenario_of("specs/syncmap-two-goroutines.toml");
+        assert_eq!(sc["generate"]["values"].as_i64(), Some(1));
+        assert!(sc.get("initial").is_none());
+        let ops = sc["generate"]["ops"].as_array().unwrap();
+        assert!(!ops.contains(&json!("range")), "{ops:?}");
+
+        let (kind, sc) = scenario_of("specs/rwmutex-two-goroutines.toml");
+        assert_eq!(kind, Kind::Rwmutex);
+        assert_eq!(sc["generate"]["ops"], json!(["store", "delete", "load"]));
+    }
+
+    #[test]
+    fn a_history_is_checked_from_the_scenarios_initial_entries() {
+        let h = HistoryOutcome {
+            class: "clean".into(),
+            history: vec![crate::observe::HistoryCall {
+                g: 0,
+                op: "load".into(),
+                key: Some("k1".into()),
+                value: None,
+                inv: 0,
+                ret: 1,
+                ok: Some(true),
+                result: Some(1),
+                actual: None,
+                loaded: None,
+                yields: None,
+            }],
+        };
+        // A load of k1 that finds v1 is linearizable only if k1 held v1 at the start.
+        assert!(check_history(&h, &[("k1".into(), 1)]).is_ok());
+        assert!(check_history(&h, &[]).is_err());
+        assert!(check_history(&h, &[("k1".into(), 2)]).is_err());
+    }
 }
