@@ -11,6 +11,10 @@ impl Log {
     pub fn enabled() -> Self {
         Log(Some(Vec::new()))
     }
+    /// Whether the log records (to skip gathering what only a note would say).
+    pub fn is_on(&self) -> bool {
+        self.0.is_some()
+    }
     /// Adds a line (built only when the log records).
     pub fn note(&mut self, f: impl FnOnce() -> String) {
         if let Some(v) = &mut self.0 {

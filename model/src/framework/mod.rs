@@ -10,6 +10,8 @@
 //! - [`kind`]: `always` or `sometimes`.
 //! - [`log`]: the log of Go's inner steps a transition writes for counterexamples.
 //! - [`params`]: parsing a spec's parameters and expected property names.
+//! - [`svg`]: what the explorer's state diagrams share (document, escaping, iterator marks,
+//!   legend entries, violated properties).
 //! - [`concurrent`]: what the concurrent models share: property definitions, the sequential
 //!   map their histories are checked against, the event log, goroutine symmetry.
 //! - [`concurrent_model`]: the plumbing of a concurrent model written once: implement
@@ -25,3 +27,4 @@ pub mod kind;
 pub mod log;
 pub mod params;
 pub mod spec;
+pub mod svg;

@@ -17,6 +17,7 @@
 
 use super::state::*;
 use super::HmapModel;
+use crate::framework::svg::{self as draw, esc, iter_color, key_set};
 use std::fmt::Write;
 
 fn flags_text(flags: u8) -> String {
@@ -302,15 +303,6 @@ fn array_name(a: Option<ArrayId>) -> String {
     }
 }
 
-/// Keys as a set, from key bits (key k is bit k-1).
-fn key_set(bits: u64) -> String {
-    let keys: Vec<String> = (0..64)
-        .filter(|b| bits & (1u64 << b) != 0)
-        .map(|b| format!("k{}", b + 1))
-        .collect();
-    format!("{{{}}}", keys.join(","))
-}
-
 /// The class (and legend name) of a tophash state.
 fn cell_class(top: u8) -> &'static str {
     match top {
@@ -332,15 +324,6 @@ fn cell_fill(top: u8) -> &'static str {
         EVACUATED_EMPTY => "#d5c8ee",
         _ => "#8fd19e",
     }
-}
-
-/// Colours of iterator marks, by iterator id.
-const ITER_COLORS: [&str; 4] = ["#1f5fd6", "#c2188f", "#0a8a8a", "#7a4a00"];
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 // Geometry of the diagram, in pixels.
@@ -545,11 +528,7 @@ pub fn svg(s: &HmapState, m: &HmapModel) -> String {
         let p = &super::properties::PROPERTIES[i];
         if p.kind == super::Kind::Always && !(p.check)(m, s) {
             y += LINE_H + 2.0;
-            let _ = write!(
-                body,
-                r##"<text x="{MARGIN}" y="{y}" class="violation" fill="#c00000" font-weight="bold">violates {}</text>"##,
-                esc(p.name)
-            );
+            draw::violation(&mut body, MARGIN, y, p.name);
         }
     }
 
@@ -662,7 +641,6 @@ pub fn svg(s: &HmapState, m: &HmapModel) -> String {
     // bucketCnt), and a line of their fields.
     let mut marks_at: std::collections::BTreeMap<(i64, i64), usize> = Default::default();
     for it in &s.iters {
-        let color = ITER_COLORS[it.id as usize % ITER_COLORS.len()];
         let Some(p) = it.bptr else { continue };
         if it.i == 0 {
             continue;
@@ -672,24 +650,21 @@ pub fn svg(s: &HmapState, m: &HmapModel) -> String {
             continue;
         };
         let n = marks_at.entry((cx as i64, cy as i64)).or_insert(0);
-        let inset = 2.0 + 3.0 * *n as f64;
-        *n += 1;
-        let _ = write!(
-            body,
-            r#"<g class="iter" id="it{}-mark"><rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="{color}" stroke-width="3"/><text x="{}" y="{}" font-size="9" font-weight="bold" fill="{color}">it{}</text></g>"#,
+        draw::iter_mark(
+            &mut body,
             it.id,
-            cx + inset,
-            cy + inset,
-            CELL_W - 2.0 * inset,
-            CELL_H - 2.0 * inset,
-            cx + 3.0 + 22.0 * (*n - 1) as f64,
-            cy - 2.5,
-            it.id
+            cx,
+            cy,
+            CELL_W,
+            CELL_H,
+            *n,
+            &format!("it{}", it.id),
         );
+        *n += 1;
     }
     y = bottom + 8.0;
     for it in &s.iters {
-        let color = ITER_COLORS[it.id as usize % ITER_COLORS.len()];
+        let color = iter_color(it.id);
         let arr = if Some(it.buckets) == h.buckets {
             "buckets"
         } else if Some(it.buckets) == h.oldbuckets {
@@ -726,19 +701,9 @@ pub fn svg(s: &HmapState, m: &HmapModel) -> String {
         EVACUATED_Y,
         EVACUATED_EMPTY,
     ] {
-        let name = cell_class(top);
-        let _ = write!(
-            body,
-            r##"<g class="legend"><rect x="{lx}" y="{y}" width="14" height="14" fill="{}" stroke="#333"/><text x="{}" y="{}" font-size="11">{name}</text></g>"##,
-            cell_fill(top),
-            lx + 18.0,
-            y + 11.0
-        );
-        lx += 26.0 + 7.0 * name.len() as f64;
+        lx = draw::legend_entry(&mut body, lx, y, cell_fill(top), cell_class(top));
     }
     width = width.max(lx).max(560.0);
     let height = y + 14.0 + MARGIN;
-    format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" class="hmap" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12"><defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="8" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#333"/></marker></defs><rect class="background" x="0" y="0" width="{width}" height="{height}" fill="#fdfdf8"/>{body}</svg>"##
-    )
+    draw::document("hmap", width, height, &body)
 }

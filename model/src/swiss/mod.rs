@@ -257,7 +257,7 @@ impl SwissModel {
                 if mach.mapdelete(s, key, log) {
                     if let Some(r) = reseed {
                         self.reseed(s, r);
-                        log.note(|| format!("used == 0: seed := rand() ({r})"));
+                        log.note(|| format!("m.used == 0: m.seed = rand() (hash function {r})"));
                     }
                 }
                 set_abs(s, key, 0);
@@ -268,6 +268,7 @@ impl SwissModel {
                 if s.m.used > 0 {
                     mach.clear(s, log);
                     self.reseed(s, reseed);
+                    log.note(|| format!("m.seed = rand() (hash function {reseed})"));
                 }
                 for x in s.ghost.abs.iter_mut() {
                     *x = 0;
@@ -279,6 +280,18 @@ impl SwissModel {
                 dir_offset,
             } => {
                 let id = mach.iter_init(s, entry_offset, dir_offset);
+                log.note(|| {
+                    format!(
+                        "Iter.Init (it{id}): entryOffset = rand() = {entry_offset}, dirOffset = rand() = {dir_offset}; globalDepth {}, clearSeq {}{}",
+                        s.m.global_depth,
+                        s.m.clear_seq,
+                        if s.dir_len() == 0 {
+                            "; the map is small: the iterator walks its group"
+                        } else {
+                            ""
+                        }
+                    )
+                });
                 let kv = mach.iter_next(s, id, log);
                 Outcome::Yield { iter: id, kv }
             }
@@ -405,6 +418,10 @@ impl Model for SwissModel {
     fn format_step(&self, last: &SwissState, a: SwissAction) -> Option<String> {
         let (next, out, log) = self.explain(last, &a);
         Some(render::step_text(&a, &out, &log, &next, self))
+    }
+
+    fn as_svg(&self, path: stateright::Path<SwissState, SwissAction>) -> Option<String> {
+        Some(render::svg(path.last_state(), self))
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
@@ -631,5 +648,7 @@ impl SpecModel for SwissModel {
     }
 }
 
+#[cfg(test)]
+mod render_tests;
 #[cfg(test)]
 mod tests;

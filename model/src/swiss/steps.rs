@@ -6,6 +6,7 @@
 
 use super::state::*;
 use crate::framework::log::Log;
+use std::fmt::Write;
 
 /// The scaled constants of `internal/runtime/maps`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -122,6 +123,57 @@ fn has_empty(g: &Group, slots: usize) -> bool {
     g.ctrl[..slots].contains(&CTRL_EMPTY)
 }
 
+/// The first `n` offsets of the probe sequence of `hash` in a table of `mask + 1` groups, for
+/// the log: `1, 0, 2`.
+fn probe_offsets(hash: u64, mask: u64, n: usize) -> String {
+    let mut seq = ProbeSeq::new(hash, mask);
+    let mut v = Vec::new();
+    for _ in 0..n {
+        v.push(seq.offset.to_string());
+        seq = seq.next();
+    }
+    v.join(", ")
+}
+
+/// Where `uncheckedPutSlot` put a key, for the log: `k1 -> group 0 slot 1` and the probe
+/// offsets when it went past the first group.
+fn put_text(key: u64, hash: u64, mask: u64, (gi, i, probed): (usize, usize, usize)) -> String {
+    let mut t = format!("k{key} -> group {gi} slot {i}");
+    if probed > 1 {
+        let _ = write!(t, " (probe offsets {})", probe_offsets(hash, mask, probed));
+    }
+    t
+}
+
+/// A table in the log: `t1` for a table of the state before the step (the diagram's name),
+/// "the table this mapassign made" for one the step made (by growToTable, grow or split: the
+/// arena is renumbered after each step).
+fn table_name(tid: TableId, tables_before: usize) -> String {
+    if (tid as usize) < tables_before {
+        format!("t{tid}")
+    } else {
+        "the table this mapassign made".to_string()
+    }
+}
+
+/// The run of `n` directory entries from `first`: `dir[2]`, `dir[0] to dir[1]`.
+pub fn dir_run(first: i64, n: i64) -> String {
+    if n == 1 {
+        format!("dir[{first}]")
+    } else {
+        format!("dir[{first}] to dir[{}]", first + n - 1)
+    }
+}
+
+/// `hash := typ.Hasher(key, m.seed)` for the log.
+fn hash_note(key: u64, hash: u64) -> String {
+    format!(
+        "hash := Hasher(k{key}, m.seed) = {hash:#x}: H1 {:#x}, H2 {:#04x}",
+        h1(hash),
+        h2(hash)
+    )
+}
+
 impl Machine {
     fn hash(&self, s: &SwissState, key: u64) -> u64 {
         *s.hashes
@@ -196,20 +248,29 @@ impl Machine {
     }
 
     /// `table.uncheckedPutSlot`: the first empty or deleted slot of the probe sequence.
-    fn unchecked_put_slot(&self, t: &mut Table, hash: u64, key: u64, elem: u64) {
+    /// Returns (group, slot, groups probed).
+    fn unchecked_put_slot(
+        &self,
+        t: &mut Table,
+        hash: u64,
+        key: u64,
+        elem: u64,
+    ) -> (usize, usize, usize) {
         let mut seq = ProbeSeq::new(hash, t.length_mask());
-        loop {
-            let g = &mut t.groups[seq.offset as usize];
+        for probed in 1.. {
+            let gi = seq.offset as usize;
+            let g = &mut t.groups[gi];
             if let Some(i) = (0..self.geo.slots).find(|&i| !is_full(g.ctrl[i])) {
                 g.keys[i] = key;
                 g.elems[i] = elem;
                 t.growth_left -= 1;
                 t.used += 1;
                 g.ctrl[i] = h2(hash);
-                return;
+                return (gi, i, probed);
             }
             seq = seq.next();
         }
+        unreachable!("a probe sequence is endless")
     }
 
     /// The full slots of a table, in group and slot order: (key, elem).
@@ -228,51 +289,96 @@ impl Machine {
     /// Map-level lookup (`Map.getWithKey`, and `runtime_mapaccess2_fast64` whose small-map
     /// scan finds the same slot since keys are unique): the elem, and the groups probed.
     pub fn lookup(&self, s: &SwissState, key: u64) -> (Option<u64>, usize) {
+        let (r, probed, _) = self.find(s, key);
+        (r, probed)
+    }
+
+    /// [`Self::lookup`] with where the key is: (group, slot) in the small group or the table
+    /// the directory selects.
+    fn find(&self, s: &SwissState, key: u64) -> (Option<u64>, usize, Option<(usize, usize)>) {
         if s.m.used == 0 {
-            return (None, 0);
+            return (None, 0, None);
         }
         if s.dir_len() == 0 {
             let Some(g) = s.m.small else {
-                return (None, 0);
+                return (None, 0, None);
             };
             let g = &s.smalls[g as usize];
             let found = (0..self.geo.slots).find(|&i| is_full(g.ctrl[i]) && g.keys[i] == key);
-            return (found.map(|i| g.elems[i]), 1);
+            return (found.map(|i| g.elems[i]), 1, found.map(|i| (0, i)));
         }
         let Some(&hash) = s.hashes.get(&key) else {
-            return (None, 0);
+            return (None, 0, None);
         };
         let t = s.table(s.m.dir[self.directory_index(s, hash)]);
         let mut seq = ProbeSeq::new(hash, t.length_mask());
         for probed in 1..=t.groups.len() {
-            let g = &t.groups[seq.offset as usize];
+            let gi = seq.offset as usize;
+            let g = &t.groups[gi];
             for i in 0..self.geo.slots {
                 if g.ctrl[i] == h2(hash) && g.keys[i] == key {
-                    return (Some(g.elems[i]), probed);
+                    return (Some(g.elems[i]), probed, Some((gi, i)));
                 }
             }
             if has_empty(g, self.geo.slots) {
-                return (None, probed);
+                return (None, probed, None);
             }
             seq = seq.next();
         }
-        (None, usize::MAX)
+        (None, usize::MAX, None)
     }
 
     /// `runtime_mapaccess2_fast64`.
     pub fn mapaccess2(&self, s: &mut SwissState, key: u64, log: &mut Log) -> Outcome {
-        let (r, probed) = self.lookup(s, key);
+        let (r, probed, at) = self.find(s, key);
         if probed == usize::MAX {
             s.ghost.violations |= viol::PROBE_NEVER_ENDS;
         } else if probed > 1 {
             s.ghost.events |= ev::PROBE_PAST_FIRST_GROUP;
         }
         log.note(|| {
-            if s.dir_len() == 0 {
-                "small map: scan the full slots of the group".to_string()
-            } else {
-                format!("probed {probed} group(s)")
+            if s.m.used == 0 {
+                return "m.used == 0: return the zero elem, false".to_string();
             }
+            if s.dir_len() == 0 {
+                return match at {
+                    Some((_, i)) => format!(
+                        "dirLen 0: scan the small group's full slots (matchFull): k{key} in slot {i}"
+                    ),
+                    None => format!(
+                        "dirLen 0: scan the small group's full slots (matchFull): no k{key}"
+                    ),
+                };
+            }
+            let hash = self.hash(s, key);
+            let idx = self.directory_index(s, hash);
+            let tid = s.m.dir[idx];
+            let mask = s.table(tid).length_mask();
+            let mut t = format!(
+                "{}; directoryIndex(hash) = {idx}: t{tid}; makeProbeSeq(H1, lengthMask {mask})",
+                hash_note(key, hash)
+            );
+            let _ = match at {
+                Some((gi, i)) => write!(
+                    t,
+                    ", probe offsets {}: matchH2({:#04x}) finds k{key} in group {gi} slot {i}",
+                    probe_offsets(hash, mask, probed),
+                    h2(hash)
+                ),
+                None if probed == usize::MAX => write!(
+                    t,
+                    ": every group full and no k{key}: the probe sequence never ends"
+                ),
+                None => {
+                    let offsets = probe_offsets(hash, mask, probed);
+                    let last = offsets.rsplit(", ").next().unwrap_or_default().to_string();
+                    write!(
+                        t,
+                        ", probe offsets {offsets}: no k{key}, and group {last} has an empty slot (matchEmpty): end of the probe sequence"
+                    )
+                }
+            };
+            t
         });
         let want = s.ghost.abs.get(key as usize).copied().unwrap_or(0);
         if !s.ghost.abs.is_empty() && r.unwrap_or(0) != want {
@@ -302,6 +408,8 @@ impl Machine {
     /// `runtime_mapassign_fast64`.
     pub fn mapassign(&self, s: &mut SwissState, key: u64, elem: u64, log: &mut Log) {
         let hash = self.hash(s, key);
+        log.note(|| hash_note(key, hash));
+        let tables_before = s.tables.len();
         if s.m.small.is_none() && s.dir_len() == 0 {
             self.grow_to_small(s, log);
         }
@@ -311,13 +419,31 @@ impl Machine {
                 return;
             }
             // Can't fit another entry (even if `key` is already there): grow to a table.
+            log.note(|| {
+                format!(
+                    "m.used == {} (abi.SwissMapGroupSlots): the small group can't fit another entry (checked before looking for k{key}): growToTable",
+                    self.geo.slots
+                )
+            });
             self.grow_to_table(s, log);
         }
         'outer: loop {
-            let tid = s.m.dir[self.directory_index(s, hash)];
+            let idx = self.directory_index(s, hash);
+            let tid = s.m.dir[idx];
             let slots = self.geo.slots;
             let mask = s.table(tid).length_mask();
             let mut seq = ProbeSeq::new(hash, mask);
+            log.note(|| {
+                let t = s.table(tid);
+                format!(
+                    "directoryIndex(hash) = {idx}: {} (capacity {}, used {}, growthLeft {}); makeProbeSeq(H1, lengthMask {mask}): offset {}",
+                    table_name(tid, tables_before),
+                    t.capacity,
+                    t.used,
+                    t.growth_left,
+                    seq.offset
+                )
+            });
             let mut first_deleted: Option<(usize, usize)> = None;
             for probed in 1.. {
                 if probed > 2 * (mask as usize + 1) {
@@ -328,11 +454,23 @@ impl Machine {
                 let g = &s.tables[tid as usize].groups[gi];
                 if let Some(i) = (0..slots).find(|&i| g.ctrl[i] == h2(hash) && g.keys[i] == key) {
                     s.tables[tid as usize].groups[gi].elems[i] = elem;
-                    log.note(|| format!("table {tid} group {gi} slot {i}: update in place"));
+                    log.note(|| {
+                        format!(
+                            "group {gi}: matchH2({:#04x}) finds k{key} in slot {i}: update the elem in place",
+                            h2(hash)
+                        )
+                    });
                     return;
                 }
                 let Some(i) = (0..slots).find(|&i| !is_full(g.ctrl[i])) else {
-                    seq = seq.next();
+                    let next = seq.next();
+                    log.note(|| {
+                        format!(
+                            "group {gi}: no k{key}, no empty or deleted slot (matchEmptyOrDeleted): seq.next() -> offset {}",
+                            next.offset
+                        )
+                    });
+                    seq = next;
                     continue;
                 };
                 if probed > 1 {
@@ -340,10 +478,24 @@ impl Machine {
                 }
                 if g.ctrl[i] == CTRL_DELETED {
                     // Remember the first tombstone and keep probing: the key may be further.
+                    let next = seq.next();
+                    let first = first_deleted.is_none();
+                    log.note(|| {
+                        format!(
+                            "group {gi}: no k{key}; its first empty-or-deleted slot {i} is ctrlDeleted (a tombstone){}: keep probing, seq.next() -> offset {}",
+                            if first { ", remembered as firstDeleted" } else { "" },
+                            next.offset
+                        )
+                    });
                     first_deleted.get_or_insert((gi, i));
-                    seq = seq.next();
+                    seq = next;
                     continue;
                 }
+                log.note(|| {
+                    format!(
+                        "group {gi}: no k{key}; slot {i} is ctrlEmpty: end of the probe sequence"
+                    )
+                });
                 let t = &mut s.tables[tid as usize];
                 let (gi, i) = match first_deleted {
                     Some(d) => {
@@ -363,19 +515,27 @@ impl Machine {
                     s.m.used += 1;
                     log.note(|| {
                         format!(
-                            "table {tid} group {gi} slot {i}: insert{} (growthLeft now {})",
+                            "{}group {gi} slot {i}: key, elem := k{key}, v{elem}; ctrl := H2 {:#04x}; growthLeft {}, t.used {}, m.used {}",
                             if first_deleted.is_some() {
-                                " into the first tombstone"
+                                "into firstDeleted, the tombstone (growthLeft++ first: reusing it costs no growth): "
                             } else {
                                 ""
                             },
-                            t.growth_left
+                            h2(hash),
+                            t.growth_left,
+                            t.used,
+                            s.m.used
                         )
                     });
                     return;
                 }
-                log.note(|| format!("table {tid}: growthLeft 0, rehash"));
-                self.rehash(s, tid, log);
+                log.note(|| {
+                    format!(
+                        "growthLeft == 0: rehash {}, then the insert starts over (continue outer)",
+                        table_name(tid, tables_before)
+                    )
+                });
+                self.rehash(s, tid, tables_before, log);
                 continue 'outer;
             }
         }
@@ -385,7 +545,10 @@ impl Machine {
     fn grow_to_small(&self, s: &mut SwissState, log: &mut Log) {
         s.smalls.push(Group::empty());
         s.m.small = Some(s.smalls.len() as GroupId - 1);
-        log.note(|| "growToSmall: allocate the small map's group".to_string());
+        log.note(|| {
+            "m.dirPtr == nil: growToSmall: the small map's one group, every ctrl ctrlEmpty"
+                .to_string()
+        });
     }
 
     /// `putSlotSmallFast64`.
@@ -395,7 +558,12 @@ impl Machine {
         let g = &mut s.smalls[gid];
         if let Some(i) = (0..slots).find(|&i| g.ctrl[i] == h2(hash) && g.keys[i] == key) {
             g.elems[i] = elem;
-            log.note(|| format!("small group slot {i}: update in place"));
+            log.note(|| {
+                format!(
+                    "putSlotSmallFast64: matchH2({:#04x}) finds k{key} in slot {i}: update the elem in place",
+                    h2(hash)
+                )
+            });
             return;
         }
         let i = (0..slots)
@@ -405,17 +573,27 @@ impl Machine {
         g.elems[i] = elem;
         g.ctrl[i] = h2(hash);
         s.m.used += 1;
-        log.note(|| format!("small group slot {i}: insert"));
+        log.note(|| {
+            format!(
+                "putSlotSmallFast64: no k{key} in the group; matchEmptyOrDeleted: slot {i}: key, elem := k{key}, v{elem}; ctrl := H2 {:#04x}; m.used {}",
+                h2(hash),
+                s.m.used
+            )
+        });
     }
 
     /// `Map.growToTable`: the small group's entries into a table of 2*slots.
     fn grow_to_table(&self, s: &mut SwissState, log: &mut Log) {
         let mut tab = self.new_table(2 * self.geo.slots as u64, 0, 0);
         let g = s.smalls[s.m.small.unwrap() as usize].clone();
+        let mut placed = Vec::new();
         for i in 0..self.geo.slots {
             if is_full(g.ctrl[i]) {
                 let hash = self.hash(s, g.keys[i]);
-                self.unchecked_put_slot(&mut tab, hash, g.keys[i], g.elems[i]);
+                let at = self.unchecked_put_slot(&mut tab, hash, g.keys[i], g.elems[i]);
+                if log.is_on() {
+                    placed.push(put_text(g.keys[i], hash, tab.length_mask(), at));
+                }
             }
         }
         if self.table_entries(&tab).len()
@@ -426,37 +604,61 @@ impl Machine {
         {
             s.ghost.violations |= viol::REHASH_CHANGED_ENTRIES;
         }
+        log.note(|| {
+            format!(
+                "growToTable: newTable(capacity {}, index 0, localDepth 0) (growthLeft {}); uncheckedPutSlot of each full slot: {}; dirPtr := [the table], dirLen 1, globalDepth 0",
+                2 * self.geo.slots,
+                tab.growth_left,
+                placed.join(", ")
+            )
+        });
         s.tables.push(tab);
         s.m.dir = vec![s.tables.len() as TableId - 1];
         s.m.small = None;
         s.m.global_depth = 0;
         s.ghost.events |= ev::GROW_TO_TABLE;
-        log.note(|| {
-            format!(
-                "growToTable: small group full, move its entries to a table of {} slots",
-                2 * self.geo.slots
-            )
-        });
     }
 
     /// `table.rehash`: never in place: double, or split past maxTableCapacity.
-    fn rehash(&self, s: &mut SwissState, tid: TableId, log: &mut Log) {
+    /// `tables_before`: how many tables the state had before the step (for the log).
+    fn rehash(&self, s: &mut SwissState, tid: TableId, tables_before: usize, log: &mut Log) {
         if !s.iters.is_empty() {
             s.ghost.events |= ev::GROW_DURING_ITERATION;
         }
         let old = s.table(tid);
-        let tombstones = old
+        let tombstones: usize = old
             .groups
             .iter()
-            .any(|g| g.ctrl[..self.geo.slots].contains(&CTRL_DELETED));
-        let new_capacity = 2 * old.capacity as u64;
-        if tombstones {
+            .map(|g| {
+                g.ctrl[..self.geo.slots]
+                    .iter()
+                    .filter(|&&c| c == CTRL_DELETED)
+                    .count()
+            })
+            .sum();
+        let old_capacity = old.capacity;
+        let new_capacity = 2 * old_capacity as u64;
+        if tombstones > 0 {
             s.ghost.events |= ev::REHASH_DROPPED_TOMBSTONES;
         }
-        if new_capacity <= self.geo.max_table_capacity as u64 {
-            self.grow(s, tid, new_capacity, log);
+        let max = self.geo.max_table_capacity as u64;
+        log.note(|| {
+            format!(
+                "rehash: newCapacity = 2*{old_capacity} = {new_capacity} {} maxTableCapacity {max}: {}{}",
+                if new_capacity <= max { "<=" } else { ">" },
+                if new_capacity <= max { "grow" } else { "split" },
+                if tombstones > 0 {
+                    format!(" (the copy drops its {tombstones} tombstone(s): Go 1.24 never rehashes in place)")
+                } else {
+                    String::new()
+                }
+            )
+        });
+        let name = table_name(tid, tables_before);
+        if new_capacity <= max {
+            self.grow(s, tid, &name, new_capacity, log);
         } else {
-            self.split(s, tid, log);
+            self.split(s, tid, &name, log);
         }
     }
 
@@ -466,12 +668,16 @@ impl Machine {
     }
 
     /// `table.grow`.
-    fn grow(&self, s: &mut SwissState, tid: TableId, new_capacity: u64, log: &mut Log) {
+    fn grow(&self, s: &mut SwissState, tid: TableId, name: &str, new_capacity: u64, log: &mut Log) {
         let old = s.table(tid).clone();
         let mut nt = self.new_table(new_capacity, old.index, old.local_depth);
+        let mut placed = Vec::new();
         for (k, e) in self.table_entries(&old) {
             let hash = self.hash(s, k);
-            self.unchecked_put_slot(&mut nt, hash, k, e);
+            let at = self.unchecked_put_slot(&mut nt, hash, k, e);
+            if log.is_on() {
+                placed.push(put_text(k, hash, nt.length_mask(), at));
+            }
         }
         if Self::sorted(self.table_entries(&nt)) != Self::sorted(self.table_entries(&old)) {
             s.ghost.violations |= viol::REHASH_CHANGED_ENTRIES;
@@ -482,42 +688,62 @@ impl Machine {
         s.tables[tid as usize].index = -1;
         s.ghost.events |= ev::GROW;
         log.note(|| {
+            let n = 1i64 << (s.m.global_depth - old.local_depth);
             format!(
-                "grow: table {tid} ({} slots) copied into a new table of {new_capacity} slots",
-                old.capacity
+                "grow: newTable(capacity {new_capacity}, index {}, localDepth {}) (growthLeft {}); uncheckedPutSlot of each full slot of {name}: {}; replaceTable: {} := the new table; {name} replaced: its index := -1",
+                old.index,
+                old.local_depth,
+                s.table(nid).growth_left,
+                placed.join(", "),
+                dir_run(old.index, n)
             )
         });
     }
 
     /// `table.split`: two tables of maxTableCapacity, by the next hash bit from the top.
-    fn split(&self, s: &mut SwissState, tid: TableId, log: &mut Log) {
+    fn split(&self, s: &mut SwissState, tid: TableId, name: &str, log: &mut Log) {
         let old = s.table(tid).clone();
         let local_depth = old.local_depth + 1;
         let cap = self.geo.max_table_capacity as u64;
         let mut left = self.new_table(cap, -1, local_depth);
         let mut right = self.new_table(cap, -1, local_depth);
         let mask = 1u64 << (64 - local_depth as u32);
+        let mut placed = Vec::new();
         for (k, e) in self.table_entries(&old) {
             let hash = self.hash(s, k);
-            let t = if hash & mask == 0 {
-                &mut left
+            let (t, side) = if hash & mask == 0 {
+                (&mut left, "left")
             } else {
-                &mut right
+                (&mut right, "right")
             };
-            self.unchecked_put_slot(t, hash, k, e);
+            let at = self.unchecked_put_slot(t, hash, k, e);
+            if log.is_on() {
+                placed.push(format!(
+                    "{side}: {}",
+                    put_text(k, hash, t.length_mask(), at)
+                ));
+            }
         }
         let mut both = self.table_entries(&left);
         both.extend(self.table_entries(&right));
         if Self::sorted(both) != Self::sorted(self.table_entries(&old)) {
             s.ghost.violations |= viol::REHASH_CHANGED_ENTRIES;
         }
+        log.note(|| {
+            format!(
+                "split: localDepth {} -> {local_depth}: left and right := newTable(capacity {cap}) each; localDepthMask picks hash bit {} (0: left, 1: right); uncheckedPutSlot of each full slot of {name}: {}",
+                old.local_depth,
+                64 - local_depth as u32,
+                placed.join(", ")
+            )
+        });
         s.tables.push(left);
         s.tables.push(right);
         let r = s.tables.len() as TableId - 1;
         self.install_table_split(s, tid, r - 1, r, log);
         s.tables[tid as usize].index = -1;
         s.ghost.events |= ev::SPLIT;
-        log.note(|| format!("split: table {tid} at localDepth {} into two tables of {cap} slots at localDepth {local_depth}", old.local_depth));
+        log.note(|| format!("{name} replaced: its index := -1"));
     }
 
     /// `Map.installTableSplit`.
@@ -544,7 +770,9 @@ impl Machine {
             s.ghost.events |= ev::DIRECTORY_GROWN;
             log.note(|| {
                 format!(
-                    "installTableSplit: directory doubled to {} (globalDepth {})",
+                    "installTableSplit: localDepth {} == globalDepth {}: the directory doubles to {} entries (globalDepth {}), each entry twice, each table's index doubled",
+                    s.m.global_depth - 1,
+                    s.m.global_depth - 1,
                     s.dir_len(),
                     s.m.global_depth
                 )
@@ -556,6 +784,14 @@ impl Machine {
         let entries = 1i64 << (s.m.global_depth - s.table(left).local_depth);
         s.tables[right as usize].index = li + entries;
         self.replace_table(s, right);
+        log.note(|| {
+            format!(
+                "replaceTable: left at {} (index {li}), right at {} (index {})",
+                dir_run(li, entries),
+                dir_run(li + entries, entries),
+                li + entries
+            )
+        });
     }
 
     /// `Map.replaceTable`.
@@ -572,14 +808,17 @@ impl Machine {
     /// caller then installs the new seed).
     pub fn mapdelete(&self, s: &mut SwissState, key: u64, log: &mut Log) -> bool {
         if s.m.used == 0 {
-            log.note(|| "used == 0: return".to_string());
+            log.note(|| "m.used == 0: return".to_string());
             return false;
         }
         let hash = self.hash(s, key);
+        log.note(|| hash_note(key, hash));
         let deleted = if s.dir_len() == 0 {
             self.delete_small(s, hash, key, log)
         } else {
-            let tid = s.m.dir[self.directory_index(s, hash)];
+            let idx = self.directory_index(s, hash);
+            let tid = s.m.dir[idx];
+            log.note(|| format!("directoryIndex(hash) = {idx}: t{tid}.Delete"));
             self.table_delete(s, tid, hash, key, log)
         };
         if deleted {
@@ -597,13 +836,20 @@ impl Machine {
         let g = &mut s.smalls[s.m.small.unwrap() as usize];
         let Some(i) = (0..self.geo.slots).find(|&i| g.ctrl[i] == h2(hash) && g.keys[i] == key)
         else {
+            log.note(|| format!("deleteSmall: no k{key} in the group"));
             return false;
         };
         s.m.used -= 1;
         g.keys[i] = 0;
         g.elems[i] = 0;
         g.ctrl[i] = CTRL_EMPTY;
-        log.note(|| format!("small group slot {i}: ctrlEmpty"));
+        log.note(|| {
+            format!(
+                "deleteSmall: matchH2({:#04x}) finds k{key} in slot {i}: elem cleared, ctrl := ctrlEmpty (one group: no probe sequence goes past it, so never a tombstone); m.used {}",
+                h2(hash),
+                s.m.used
+            )
+        });
         true
     }
 
@@ -620,6 +866,12 @@ impl Machine {
         let slots = self.geo.slots;
         let t = &mut s.tables[tid as usize];
         let mut seq = ProbeSeq::new(hash, t.length_mask());
+        log.note(|| {
+            format!(
+                "makeProbeSeq(H1, lengthMask {}): offset {}",
+                seq.mask, seq.offset
+            )
+        });
         for _ in 0..t.groups.len() {
             let gi = seq.offset as usize;
             let g = &mut t.groups[gi];
@@ -628,22 +880,41 @@ impl Machine {
                 s.m.used -= 1;
                 g.keys[i] = 0;
                 g.elems[i] = 0;
+                let (t_used, m_used) = (t.used, s.m.used);
+                let found = || {
+                    format!(
+                        "group {gi}: matchH2({:#04x}) finds k{key} in slot {i}: t.used {t_used}, m.used {m_used}, elem cleared",
+                        h2(hash)
+                    )
+                };
                 if has_empty(g, slots) {
                     g.ctrl[i] = CTRL_EMPTY;
                     t.growth_left += 1;
                     s.ghost.events |= ev::DELETE_LEFT_EMPTY_IN_TABLE;
-                    log.note(|| format!("table {tid} group {gi} slot {i}: ctrlEmpty (group has an empty slot), growthLeft++"));
+                    log.note(|| format!("{}; the group has an empty slot (matchEmpty), so no probe sequence goes past it: ctrl := ctrlEmpty, growthLeft++ ({})", found(), t.growth_left));
                 } else {
                     g.ctrl[i] = CTRL_DELETED;
                     s.ghost.events |= ev::TOMBSTONE_LEFT;
-                    log.note(|| format!("table {tid} group {gi} slot {i}: ctrlDeleted (tombstone: the group was full)"));
+                    log.note(|| format!("{}; the group has no empty slot, so probe sequences may go past it: ctrl := ctrlDeleted, a tombstone (growthLeft stays {})", found(), t.growth_left));
                 }
                 return true;
             }
             if has_empty(g, slots) {
+                log.note(|| {
+                    format!(
+                        "group {gi}: no k{key}, and an empty slot (matchEmpty): end of the probe sequence, nothing to delete"
+                    )
+                });
                 return false;
             }
-            seq = seq.next();
+            let next = seq.next();
+            log.note(|| {
+                format!(
+                    "group {gi}: no k{key}, no empty slot: seq.next() -> offset {}",
+                    next.offset
+                )
+            });
+            seq = next;
         }
         s.ghost.violations |= viol::PROBE_NEVER_ENDS;
         false
@@ -658,7 +929,12 @@ impl Machine {
             s.smalls[s.m.small.unwrap() as usize] = Group::empty();
             s.m.used = 0;
             s.m.clear_seq += 1;
-            log.note(|| "clearSmall: the group emptied in place".to_string());
+            log.note(|| {
+                format!(
+                    "Map.Clear, dirLen 0: clearSmall: every ctrl := ctrlEmpty in place, elems cleared; m.used 0, clearSeq {}",
+                    s.m.clear_seq
+                )
+            });
         } else {
             for tid in s.dir_tables() {
                 let t = &mut s.tables[tid as usize];
@@ -671,7 +947,11 @@ impl Machine {
             s.m.used = 0;
             s.m.clear_seq += 1;
             log.note(|| {
-                "table.Clear on every table: groups emptied in place, capacity kept".to_string()
+                format!(
+                    "Map.Clear: table.Clear on each of the {} table(s): every ctrl := ctrlEmpty in place, growthLeft reset, capacity and the directory kept (no shrink); m.used 0, clearSeq {}",
+                    s.dir_tables().len(),
+                    s.m.clear_seq
+                )
             });
         }
         if !s.iters.is_empty() {
@@ -739,6 +1019,7 @@ impl Machine {
         let mut out = None;
         if it.dir_idx < 0 {
             let g = s.smalls[it.small.unwrap() as usize].clone();
+            let grown = s.dir_len() > 0;
             while it.entry_idx < slots {
                 let k = (it.entry_idx.wrapping_add(it.entry_offset) % slots) as usize;
                 if !is_full(g.ctrl[k]) {
@@ -746,12 +1027,13 @@ impl Machine {
                     continue;
                 }
                 let key = g.keys[k];
-                let elem = if s.dir_len() > 0 {
+                let elem = if grown {
                     // Grown to a table since Init: the old group picks the keys, the
                     // tables give their current elems.
                     match self.relookup(s, key) {
                         Some(e) => e,
                         None => {
+                            log.note(|| format!("small group slot {k}: k{key}, but the map grew to a table since Init and k{key} is no longer in it: skip"));
                             it.entry_idx += 1;
                             continue;
                         }
@@ -759,6 +1041,18 @@ impl Machine {
                 } else {
                     g.elems[k]
                 };
+                log.note(|| {
+                    format!(
+                        "Iter.Next, small group: slot (entryIdx {} + entryOffset {}) mod {slots} = {k} is full: k{key}{}",
+                        it.entry_idx,
+                        it.entry_offset,
+                        if grown {
+                            ", and the map grew to a table since Init: re-look k up in it"
+                        } else {
+                            ""
+                        }
+                    )
+                });
                 it.entry_idx += 1;
                 out = Some((key, elem));
                 break;
@@ -768,6 +1062,12 @@ impl Machine {
                 let orders = s.m.global_depth - it.global_depth;
                 it.dir_idx <<= orders;
                 it.dir_offset <<= orders;
+                log.note(|| {
+                    format!(
+                        "the directory grew since the last call (globalDepth {} -> {}): dirIdx and dirOffset <<= {orders} ({} and {})",
+                        it.global_depth, s.m.global_depth, it.dir_idx, it.dir_offset
+                    )
+                });
                 it.global_depth = s.m.global_depth;
                 s.ghost.events |= ev::ITER_SAW_DIRECTORY_GROW;
             }
@@ -777,32 +1077,64 @@ impl Machine {
                         & (s.dir_len() as u64 - 1)) as i64;
                     let nt = s.m.dir[dir_idx as usize];
                     let index = s.table(nt).index;
+                    log.note(|| {
+                        format!(
+                            "Iter.Next: (dirIdx {} + dirOffset {}) mod dirLen {} = {dir_idx}: t{nt}",
+                            it.dir_idx,
+                            it.dir_offset,
+                            s.dir_len()
+                        )
+                    });
                     if index != dir_idx {
                         // First call: a random dirIdx in the middle of a table's run.
                         it.dir_offset = it.dir_offset.wrapping_sub((dir_idx - index) as u64);
                         s.ghost.events |= ev::ITER_DIR_OFFSET_ADJUSTED;
+                        log.note(|| {
+                            format!(
+                                "entry {dir_idx} is inside t{nt}'s run from index {index}: dirOffset -= {} ({})",
+                                dir_idx - index,
+                                it.dir_offset
+                            )
+                        });
                     }
                     it.tab = Some(nt);
                 }
-                let tab = s.table(it.tab.unwrap()).clone();
+                let tid = it.tab.unwrap();
+                let tab = s.table(tid).clone();
                 let grown = tab.index == -1;
                 let entry_mask = tab.capacity as u64 - 1;
+                let relookup_note = |key: u64, found: bool| {
+                    if found {
+                        format!("t{tid} was replaced (index -1): grownKeyElem re-looks k{key} up in the map")
+                    } else {
+                        format!("t{tid} was replaced (index -1): grownKeyElem: k{key} is no longer in the map: skip")
+                    }
+                };
                 'table: {
                     if it.entry_idx > entry_mask {
                         break 'table;
                     }
                     let entry_idx = it.entry_idx.wrapping_add(it.entry_offset) & entry_mask;
                     let slot = (entry_idx & (slots - 1)) as usize;
-                    let g = &tab.groups[(entry_idx >> bits) as usize];
+                    let gi = (entry_idx >> bits) as usize;
+                    let g = &tab.groups[gi];
                     if is_full(g.ctrl[slot]) {
                         // Fast path: the slot at entryIdx is full.
                         let key = g.keys[slot];
                         let elem = if grown {
-                            self.relookup(s, key)
+                            let r = self.relookup(s, key);
+                            log.note(|| relookup_note(key, r.is_some()));
+                            r
                         } else {
                             Some(g.elems[slot])
                         };
                         if let Some(elem) = elem {
+                            log.note(|| {
+                                format!(
+                                    "fast path: entry (entryIdx {} + entryOffset {}) & {entry_mask} = {entry_idx}: group {gi} slot {slot} of t{tid} is full: k{key}",
+                                    it.entry_idx, it.entry_offset
+                                )
+                            });
                             it.entry_idx += 1;
                             out = Some((key, elem));
                             break 'dir;
@@ -814,7 +1146,8 @@ impl Machine {
                     while it.entry_idx <= entry_mask {
                         let entry_idx = it.entry_idx.wrapping_add(it.entry_offset) & entry_mask;
                         let mut slot = entry_idx & (slots - 1);
-                        let g = &tab.groups[(entry_idx >> bits) as usize];
+                        let gi = (entry_idx >> bits) as usize;
+                        let g = &tab.groups[gi];
                         if group_match == 0 {
                             group_match = match_full(g, slots as usize);
                             if slot != 0 {
@@ -833,7 +1166,9 @@ impl Machine {
                         }
                         let key = g.keys[slot as usize];
                         let elem = if grown {
-                            match self.relookup(s, key) {
+                            let r = self.relookup(s, key);
+                            log.note(|| relookup_note(key, r.is_some()));
+                            match r {
                                 Some(e) => e,
                                 None => {
                                     group_match &= group_match - 1;
@@ -849,6 +1184,12 @@ impl Machine {
                         } else {
                             g.elems[slot as usize]
                         };
+                        log.note(|| {
+                            format!(
+                                "slow path: matchFull of group {gi} of t{tid} from slot {}: slot {slot}: k{key}",
+                                entry_idx & (slots - 1)
+                            )
+                        });
                         group_match &= group_match - 1;
                         if group_match == 0 {
                             it.entry_idx += slots - slot;
@@ -862,6 +1203,15 @@ impl Machine {
                 }
                 // nextDirIdx: skip the other directory entries of the same table.
                 let entries = 1i64 << (s.m.global_depth - tab.local_depth);
+                log.note(|| {
+                    format!(
+                        "every entry of t{tid} visited: nextDirIdx: dirIdx += 1 << (globalDepth {} - localDepth {}) = {} (now {})",
+                        s.m.global_depth,
+                        tab.local_depth,
+                        entries,
+                        it.dir_idx + entries
+                    )
+                });
                 it.dir_idx += entries;
                 it.tab = None;
                 it.entry_idx = 0;
@@ -896,7 +1246,7 @@ impl Machine {
                 }
                 log.note(|| {
                     format!(
-                        "it{id}: yield (k{k}, v{e}); entryIdx now {}, dirIdx {}",
+                        "it{id} yields (k{k}, v{e}); entryIdx now {}, dirIdx {}",
                         it.entry_idx, it.dir_idx
                     )
                 });
