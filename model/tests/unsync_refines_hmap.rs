@@ -60,8 +60,9 @@ fn one_goroutine_matches_the_hmap_model_at_a_scaled_geometry() {
 fn one_goroutine_matches_the_hmap_model_through_mapassigns_newoverflow() {
     // Load factor 1/1: two keys share one of two one-slot buckets without growing the map,
     // so mapassign walks a full chain and links an overflow bmap (newoverflow's three
-    // steps). The other geometries here never get there with one goroutine: the map grows,
-    // and finishes growing, before a chain fills.
+    // steps). The scaled geometry and the two-slot one never get there with one goroutine
+    // (the map grows, and finishes growing, before a chain fills); at Go's parameters only
+    // the all-zero hash pattern does, in 208 operations.
     let geo = Geometry {
         bucket_cnt: 1,
         load_factor_num: 1,
