@@ -1,6 +1,7 @@
 //! The unsync model, run by one goroutine, refines the hmap model: the same map state after
 //! every operation and the same results, on every operation sequence up to a bound, at a
-//! scaled geometry and at Go's own (8 slots, load factor 13/2).
+//! scaled geometry, at load factor 1/1 (where chains fill and mapassign links overflow
+//! bmaps) and at Go's own (8 slots, load factor 13/2).
 
 use gomap_model::hmap::steps::Geometry;
 use gomap_model::unsync::refinement::check_refinement;
@@ -53,6 +54,25 @@ fn one_goroutine_matches_the_hmap_model_at_a_scaled_geometry() {
     assert!(r.grows > 1_000, "{r:?}");
     assert!(r.ranges > 1_000, "{r:?}");
     assert!(r.reseeds > 100, "{r:?}");
+}
+
+#[test]
+fn one_goroutine_matches_the_hmap_model_through_mapassigns_newoverflow() {
+    // Load factor 1/1: two keys share one of two one-slot buckets without growing the map,
+    // so mapassign walks a full chain and links an overflow bmap (newoverflow's three
+    // steps). The scaled geometry and the two-slot one never get there with one goroutine
+    // (the map grows, and finishes growing, before a chain fills); at Go's parameters only
+    // the all-zero hash pattern does, in 208 operations.
+    let geo = Geometry {
+        bucket_cnt: 1,
+        load_factor_num: 1,
+        load_factor_den: 1,
+    };
+    let m = model(geo, 3, 2, 0);
+    let r = timed(|| check_refinement(&m, 3)).unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("{r:?}");
+    assert!(r.overflows > 1_000, "{r:?}");
+    assert!(r.grows > 1_000, "{r:?}");
 }
 
 #[test]

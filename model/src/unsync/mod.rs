@@ -202,6 +202,11 @@ pub struct UnsyncParams {
     /// `gomap observe` runs on real goroutines.
     pub programs: Option<Vec<Vec<UOp>>>,
     pub ops: UOps,
+    /// Test-only: a defect put back on purpose (see [`InjectedDefect`]). No spec parameter
+    /// sets it; `InjectedDefect::None` (the default) is the model.
+    #[doc(hidden)]
+    #[serde(skip)]
+    pub injected_defect: InjectedDefect,
 }
 
 impl Default for UnsyncParams {
@@ -228,6 +233,7 @@ impl Default for UnsyncParams {
                 access: false,
                 iterate: false,
             },
+            injected_defect: InjectedDefect::None,
         }
     }
 }
@@ -389,7 +395,10 @@ impl UnsyncModel {
             }
         }
         UnsyncModel {
-            steps: Steps::new(params.geo),
+            steps: Steps {
+                injected_defect: params.injected_defect,
+                ..Steps::new(params.geo)
+            },
             params,
             hash_fns: assignments
                 .iter()

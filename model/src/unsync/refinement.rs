@@ -62,6 +62,15 @@ pub struct Report {
     pub grows: usize,
     pub ranges: usize,
     pub reseeds: usize,
+    /// Of which linked a new overflow bucket in mapassign (newoverflow's setoverflow step).
+    pub overflows: usize,
+}
+
+/// What one operation of goroutine 0 went through.
+#[derive(Default)]
+struct Passed {
+    grew: bool,
+    overflow: bool,
 }
 
 /// Runs one operation of goroutine 0 to its end on `s`, taking `choice` at the step that has
@@ -71,7 +80,7 @@ fn run_unsync(
     s: &mut HmapState,
     op: UOp,
     choice: usize,
-    grew: &mut bool,
+    passed: &mut Passed,
 ) -> (OpResult, usize) {
     let mut g = GMap::new(op);
     let mut yields = Vec::new();
@@ -84,8 +93,10 @@ fn run_unsync(
         } else {
             0
         };
-        if g.pc == Pc::GrowStoreBuckets {
-            *grew = true;
+        match g.pc {
+            Pc::GrowStoreBuckets => passed.grew = true,
+            Pc::NewoverflowLink => passed.overflow = true,
+            _ => {}
         }
         let r = m
             .steps
@@ -223,15 +234,16 @@ fn dfs(
         let mut c = 0;
         while c < n {
             let mut us = u.clone();
-            let mut grew = false;
-            let (ur, k) = run_unsync(m, &mut us, op, c, &mut grew);
+            let mut passed = Passed::default();
+            let (ur, k) = run_unsync(m, &mut us, op, c, &mut passed);
             n = k;
             let mut hs = h.clone();
             let hr = run_hmap(mach, &mut hs, op, c, &m.hash_fns, bc);
             trail.push(choice_text(op, c, n));
             report.sequences += 1;
             report.ops += 1;
-            report.grows += usize::from(grew);
+            report.grows += usize::from(passed.grew);
+            report.overflows += usize::from(passed.overflow);
             report.ranges += usize::from(op == UOp::Range);
             report.reseeds += usize::from(n > 1 && matches!(op, UOp::Delete { .. }));
             let fail = |what: String, trail: &Vec<String>| Mismatch {

@@ -330,10 +330,32 @@ pub const THROW_BAD_MAP_STATE: &str = "bad map state";
 pub const FAULT_OLDBUCKETS: &str =
     "memory fault: a bucket index past the end of its array, or a nil bucket array";
 
+/// A defect deliberately put back into the steps, so that a test can show which check
+/// catches it. Test-only: no spec parameter sets it, and the default is [`InjectedDefect::None`]
+/// (the model as it should be).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InjectedDefect {
+    /// The model as it should be.
+    #[default]
+    None,
+    /// TEST-ONLY INJECTED DEFECT, the model's old overflow-linking bug: mapassign's
+    /// newoverflow links the new bmap into the chain of bucket `bucket` (the index computed
+    /// from the hash at `again:`) of whatever `h.buckets` is *now*, truncating that chain at
+    /// the length the walk saw, instead of after the bmap `b` the walk ended on (Go:
+    /// `newoverflow(t, b)` in mapassign_fast64). One goroutine cannot tell the two apart; a
+    /// hashGrow by another goroutine between the walk and the link can
+    /// (model/tests/unsync_injected_defect.rs).
+    OverflowLinkIntoCurrentBuckets,
+}
+
 /// The step machine: Go's map operations cut at their interleaving points.
 #[derive(Clone, Debug)]
 pub struct Steps {
     pub machine: Machine,
+    /// Test-only: a defect put back on purpose (see [`InjectedDefect`]); `None` normally.
+    #[doc(hidden)]
+    pub injected_defect: InjectedDefect,
 }
 
 fn key_of(op: UOp) -> u64 {
@@ -347,6 +369,7 @@ impl Steps {
                 geo,
                 track: Default::default(),
             },
+            injected_defect: InjectedDefect::None,
         }
     }
 
@@ -767,6 +790,11 @@ impl Steps {
                 });
                 g.pc = Pc::NewoverflowLink;
                 Stepped::Continue
+            }
+            Pc::NewoverflowLink
+                if self.injected_defect == InjectedDefect::OverflowLinkIntoCurrentBuckets =>
+            {
+                self.injected_overflow_link(m, g, log)
             }
             Pc::NewoverflowLink => {
                 // b.setoverflow(t, ovf): b is the last bmap the walk saw, in the array it
@@ -1410,6 +1438,41 @@ impl Steps {
         let second = g.evac.is_some_and(|e| e.second);
         g.evac = None;
         g.pc = if second { Pc::WalkStart } else { Pc::GrowWork2 };
+        Stepped::Continue
+    }
+
+    /// TEST-ONLY INJECTED DEFECT ([`InjectedDefect::OverflowLinkIntoCurrentBuckets`]), run
+    /// only when a test sets it: the model's old NewoverflowLink. It links the new bmap into
+    /// chain `g.bucket` of the current `h.buckets`, truncated to the length the walk saw
+    /// (`b`'s depth + 1), instead of after `b` in the array walked.
+    fn injected_overflow_link(&self, m: &mut HmapState, g: &mut GMap, log: &mut Log) -> Stepped {
+        let b = g.at.expect("walked");
+        let Some(arr) = m.h.buckets else {
+            return Stepped::Throw(FAULT_OLDBUCKETS);
+        };
+        let Some(len) = Self::chain_len(m, arr, g.bucket) else {
+            return Stepped::Throw(FAULT_OLDBUCKETS);
+        };
+        // The old step truncated the chain to the walk's length and appended to it: the new
+        // bmap follows the one at depth min(b's depth, len - 1). (link_overflow moves what
+        // it cuts off to an array of its own instead of dropping it, so that other
+        // goroutines' pointers stay valid; nothing reaches those bmaps from the map either
+        // way.)
+        let depth = (b.depth as usize).min(len - 1);
+        let d = Self::link_overflow(m, arr, g.bucket, depth, len, g);
+        g.slot = Some(Slot {
+            array: arr,
+            chain: g.bucket,
+            depth: d as u8,
+            i: 0,
+        });
+        note(log, || {
+            format!(
+                "(injected defect) h.buckets[{}].setoverflow(ovf): overflow {d}",
+                g.bucket
+            )
+        });
+        g.pc = Pc::SlotTophash;
         Stepped::Continue
     }
 
