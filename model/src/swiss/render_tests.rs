@@ -104,7 +104,7 @@ fn assert_cell(svg: &str, id: &str, class: &str, ctrl: &str, slot: &str) {
         "{id}: {c}"
     );
     assert!(
-        c.contains(&format!(r#"class="ctrl""#)) && c.contains(&format!(">{ctrl}</text>")),
+        c.contains(r#"class="ctrl""#) && c.contains(&format!(">{ctrl}</text>")),
         "{id} ctrl {ctrl}: {c}"
     );
     assert!(
