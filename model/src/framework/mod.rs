@@ -12,6 +12,8 @@
 //! - [`params`]: parsing a spec's parameters and expected property names.
 //! - [`svg`]: what the explorer's state diagrams share (document, escaping, iterator marks,
 //!   legend entries, violated properties).
+//! - [`hashfns`]: hash functions as initial states (every injective assignment of hashes to
+//!   keys, or a fixed sample).
 //! - [`concurrent`]: what the concurrent models share: property definitions, the sequential
 //!   map their histories are checked against, the event log, goroutine symmetry.
 //! - [`concurrent_model`]: the plumbing of a concurrent model written once: implement
@@ -22,6 +24,7 @@ pub mod bounded;
 pub mod check;
 pub mod concurrent;
 pub mod concurrent_model;
+pub mod hashfns;
 pub mod info;
 pub mod kind;
 pub mod log;

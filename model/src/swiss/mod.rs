@@ -47,13 +47,13 @@ pub mod steps;
 pub mod symmetry;
 
 use crate::framework::check::Checkable;
+use crate::framework::hashfns::*;
 use crate::framework::info::{Kind, ModelInfo, ParamDef, PropertyInfo, SpecModel};
 use crate::framework::log::Log;
 use crate::framework::params::int_param;
 use crate::framework::spec::{Spec, SpecError, Strategy, Verdict};
 pub use state::*;
 use stateright::{Model, Property};
-use std::collections::BTreeMap;
 pub use steps::{Geometry, Machine};
 
 /// Which operations the goroutine performs.
@@ -124,37 +124,6 @@ pub fn hash_domain(h2_values: u32, h1_bits: u32, dir_bits: u32) -> Vec<u64> {
         }
     }
     v
-}
-
-/// Every injective assignment of the domain's hashes to keys 1..=keys.
-pub fn injective_assignments(keys: u64, domain: &[u64]) -> Vec<BTreeMap<u64, u64>> {
-    fn rec(
-        k: u64,
-        keys: u64,
-        domain: &[u64],
-        cur: &mut Vec<u64>,
-        out: &mut Vec<BTreeMap<u64, u64>>,
-    ) {
-        if k > keys {
-            out.push(
-                cur.iter()
-                    .enumerate()
-                    .map(|(i, &h)| (i as u64 + 1, h))
-                    .collect(),
-            );
-            return;
-        }
-        for &h in domain {
-            if !cur.contains(&h) {
-                cur.push(h);
-                rec(k + 1, keys, domain, cur, out);
-                cur.pop();
-            }
-        }
-    }
-    let mut out = Vec::new();
-    rec(1, keys, domain, &mut Vec::new(), &mut out);
-    out
 }
 
 /// The stateright model.

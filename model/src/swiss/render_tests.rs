@@ -4,6 +4,7 @@
 
 use super::render::{debug_text, state_text, svg};
 use super::*;
+use std::collections::BTreeMap;
 
 const SCALED: Geometry = Geometry {
     slots: 2,

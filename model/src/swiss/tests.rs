@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::framework::log::Log;
+use std::collections::BTreeMap;
 
 fn model(geo: Geometry, hashes: &[(u64, u64)]) -> SwissModel {
     let p = SwissParams {
