@@ -473,6 +473,59 @@ pub fn table_markdown(all: &[VersionRows]) -> String {
     for v in all {
         t += &format!("Go {}: {}.  \n", v.version, counts(&v.rows));
     }
+    // The race detector's runs of the seed's order-cache programs, per toolchain.
+    let mut races: Vec<(String, Vec<String>)> = Vec::new();
+    for (j, v) in all.iter().enumerate() {
+        for r in &v.rows {
+            for e in r
+                .evidence
+                .iter()
+                .filter(|e| e.starts_with("`go run -race`"))
+            {
+                let i = e
+                    .find(": WARNING")
+                    .or_else(|| e.find(": no race"))
+                    .unwrap_or(e.len());
+                let (what, got) = (&e[..i], e[i..].trim_start_matches(": "));
+                let got = got.split(" (exit").next().unwrap_or(got);
+                let key = format!(
+                    "{} {}",
+                    r.id,
+                    what.trim_start_matches("`go run -race`")
+                        .trim_start_matches([',', ' '])
+                        .trim_start_matches("of ")
+                );
+                let at = match races.iter().position(|(k, _)| *k == key) {
+                    Some(i) => i,
+                    None => {
+                        races.push((key, vec!["-".to_string(); all.len()]));
+                        races.len() - 1
+                    }
+                };
+                races[at].1[j] = if got.contains("DATA RACE") {
+                    "race".into()
+                } else {
+                    got.replace("no race reported", "no race")
+                };
+            }
+        }
+    }
+    if !races.is_empty() {
+        t += "\n## The seed's order-cache programs under the race detector\n\n";
+        t += "tests/go-oracle/claims/race built with `-race` by each toolchain (the evidence of S4, S6,\n";
+        t += "S25, S26): `race` is a WARNING: DATA RACE report.\n\n| claim: program |";
+        for v in &versions {
+            t += &format!(" {v} |");
+        }
+        t += "\n|---|";
+        for _ in &versions {
+            t += "---|";
+        }
+        t += "\n";
+        for (k, cells) in &races {
+            t += &format!("| {} | {} |\n", cell(k), cells.join(" | "));
+        }
+    }
     t += "\n## Where the verdict or its reason depends on the version\n\n";
     t +=
         "For each claim whose verdict or explanation differs between versions (the version's own\n";
