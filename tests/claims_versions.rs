@@ -66,7 +66,13 @@ fn committed_table() -> BTreeMap<String, BTreeMap<String, String>> {
         "docs/claims-by-version.md has a column per toolchain of scripts/go-versions.txt"
     );
     let mut out = BTreeMap::new();
-    for l in text.lines() {
+    // The rows of that table: from its header to the first blank line.
+    let rows = text
+        .lines()
+        .skip_while(|l| !l.starts_with("| id | claim |"))
+        .skip(2)
+        .take_while(|l| !l.trim().is_empty());
+    for l in rows {
         let Some(rest) = l.strip_prefix("| ") else {
             continue;
         };
@@ -82,6 +88,11 @@ fn committed_table() -> BTreeMap<String, BTreeMap<String, String>> {
         }
         out.insert(id.to_string(), row);
     }
+    assert_eq!(
+        out.len(),
+        31,
+        "S1-S28 and B1-B3 in docs/claims-by-version.md"
+    );
     out
 }
 
@@ -250,4 +261,63 @@ fn bad_versions_and_missing_toolchains_are_refused() {
         err.contains(&format!("scripts/install-go-versions.sh {v}")),
         "{err}"
     );
+}
+
+#[test]
+fn syncmap_history_checks_files_and_refuses_bad_ones() {
+    let dir = std::env::temp_dir().join(format!("gomap-syncmap-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let header = r#"{"kind":"header","format":"syncmap-history-v1","go":"go1.25.5","ops":["Load","Store","Swap"],"threads":2,"keys":2,"seed":1}"#;
+    let history =
+        |calls: &str| format!("{header}\n{{\"kind\":\"history\",\"i\":0,\"calls\":[{calls}]}}\n");
+    // A Swap that returned a value nobody stored: not linearizable (exit 1, the key named).
+    let bad_swap = dir.join("bad-swap.jsonl");
+    std::fs::write(
+        &bad_swap,
+        history(r#"{"thread":0,"op":"Store","key":1,"value":3,"invoked":1,"returned":2},{"thread":1,"op":"Swap","key":1,"value":4,"ok":true,"ret":2,"invoked":3,"returned":4}"#),
+    )
+    .unwrap();
+    let out = gomap(&["syncmap-history", bad_swap.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("non-linearizable history on key k2"),
+        "{text}"
+    );
+    // The same history with the Swap returning what was stored passes.
+    let good = dir.join("good.jsonl");
+    std::fs::write(
+        &good,
+        history(r#"{"thread":0,"op":"Store","key":1,"value":3,"invoked":1,"returned":2},{"thread":1,"op":"Swap","key":1,"value":4,"ok":true,"ret":3,"invoked":3,"returned":4}"#),
+    )
+    .unwrap();
+    let out = gomap(&["syncmap-history", "--json", good.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["histories"], 1);
+    assert_eq!(v[0]["op_counts"]["Swap"], 1);
+    // Bad input: exit 2 naming the line and the field.
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        history(r#"{"thread":0,"op":"Store","key":7,"value":3,"invoked":1,"returned":2}"#),
+    )
+    .unwrap();
+    let out = gomap(&["syncmap-history", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(":2: calls[0].key"), "{err}");
+    let out = gomap(&["syncmap-history", "--go", "1.20"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = gomap(&[
+        "syncmap-history",
+        dir.join("missing.jsonl").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
 }
