@@ -298,7 +298,7 @@ pub(crate) fn s9_swiss_from(
             format!("Swiss tables are open addressing, but not linear probing: a lookup compares the H2 bytes of a whole group of {slots} slots at once, then moves to the group probeSeq.next picks (`{step_text}`, index growing by one each step: quadratic probing over groups)."),
             ev,
         ))
-    } else if compact.contains("+1)") {
+    } else if compact.contains("(s.offset+1)") {
         Ok((
             ClaimVerdict::True,
             format!("Swiss tables probe the next group (`{step_text}`): open addressing with linear probing over groups of {slots} slots."),
@@ -645,5 +645,22 @@ mod tests {
         let (v, why, _) = s8_from(&HMAP_TYPES, &two).unwrap();
         assert_eq!(v, ClaimVerdict::True);
         assert!(why.contains("2 hmap types"));
+    }
+
+    #[test]
+    fn swiss_probing_is_read_from_probe_seq_next() {
+        let table = "func (s probeSeq) next() probeSeq {\n\ts.index++\n\ts.offset = (s.offset + s.index) & s.mask\n\treturn s\n}\n";
+        let (v, why, ev) =
+            s9_swiss_from("internal/runtime/maps/table.go", table, 8, vec![]).unwrap();
+        assert_eq!(v, ClaimVerdict::False);
+        assert!(why.contains("quadratic") && why.contains("8 slots"));
+        assert!(ev[0].starts_with("internal/runtime/maps/table.go:3: "));
+        let linear = table.replace("(s.offset + s.index)", "(s.offset + 1)");
+        let (v, why, _) = s9_swiss_from("t.go", &linear, 8, vec![]).unwrap();
+        assert_eq!(v, ClaimVerdict::True);
+        assert!(why.contains("linear probing"));
+        let other = table.replace("(s.offset + s.index)", "(s.offset * 5 + 1)");
+        assert!(s9_swiss_from("t.go", &other, 8, vec![]).is_err());
+        assert!(s9_swiss_from("t.go", "package maps\n", 8, vec![]).is_err());
     }
 }
