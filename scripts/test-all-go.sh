@@ -10,8 +10,11 @@
 # on the port (the model has no mapclear). Go 1.24 and 1.25 are built with
 # GOEXPERIMENT=noswissmap. For Swiss-table-only versions the table says whether
 # GOEXPERIMENT=noswissmap is accepted at all. Every version also records 200 sync.Map
-# histories (tests/go-oracle/syncmap-history; recorded, not yet checked). Exits non-zero if
-# any replay or recording fails.
+# histories (tests/go-oracle/syncmap-history) and checks them for linearizability with
+# `gomap syncmap-history`. With `all`, it then decides every claim on every toolchain
+# (`gomap claims --go all --markdown`) and compares the table with the committed
+# docs/claims-by-version.md. Exits non-zero if any replay, recording, history or claim
+# check fails.
 # Traces are kept under target/go-versions/<version>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,15 +53,22 @@ replay() {
     return $rc
 }
 
-# syncmap_histories VERSION GO: records sync.Map histories (tests/go-oracle/syncmap-history)
-# and prints how many, or "failed".
+# syncmap_histories VERSION GO: records sync.Map histories (tests/go-oracle/syncmap-history),
+# checks them with the linearizability checker (gomap syncmap-history) and prints how many
+# passed, or "failed".
 syncmap_histories() {
     local f="$out/$1/syncmap-histories.jsonl"
     mkdir -p "$out/$1"
-    if (cd tests/go-oracle/syncmap-history && "$2" run . -histories 200 -out "$OLDPWD/$f" >/dev/null 2>&1); then
-        echo "$(($(wc -l <"$f") - 1))"
+    if ! (cd tests/go-oracle/syncmap-history && "$2" run . -histories 200 -out "$OLDPWD/$f" >/dev/null 2>&1); then
+        echo "recording failed"
+        return 1
+    fi
+    local n=$(($(wc -l <"$f") - 1))
+    if "$gomap" syncmap-history "$f" >"$out/$1/syncmap-check.txt" 2>&1; then
+        echo "$n/$n linearizable"
     else
-        echo failed
+        sed "s/^/  syncmap-history $1: /" "$out/$1/syncmap-check.txt" >&2
+        echo "NOT linearizable (see $out/$1/syncmap-check.txt)"
         return 1
     fi
 }
@@ -91,8 +101,14 @@ for v in "${versions[@]}"; do
     rm -rf "$dir"
     mkdir -p "$dir/standard" "$dir/clear"
     echo "== Go $v${exp:+ (GOEXPERIMENT=$exp)}: recording" >&2
-    GO="$go" GOEXPERIMENT="$exp" tests/go-oracle/record.sh "$dir/standard" "$ops" "$n" >/dev/null
-    GO="$go" GOEXPERIMENT="$exp" RECORD_SET=clear tests/go-oracle/record.sh "$dir/clear" "$(( ops / 4 ))" "$nclear" >/dev/null
+    # A recording that fails (the recorder's own checks) fails the run but not the other
+    # versions' checks.
+    if ! GO="$go" GOEXPERIMENT="$exp" tests/go-oracle/record.sh "$dir/standard" "$ops" "$n" >/dev/null ||
+        ! GO="$go" GOEXPERIMENT="$exp" RECORD_SET=clear tests/go-oracle/record.sh "$dir/clear" "$(( ops / 4 ))" "$nclear" >/dev/null; then
+        failed=1
+        rows+=("| $v | - | recording failed | - | - | $hist | $((SECONDS - ts)) s | see the go-oracle error above |")
+        continue
+    fi
     header="$(head -c 200 "$(ls "$dir"/standard/*.jsonl | head -n 1)" | grep -o '"go":"[^"]*"')"
     echo "== Go $v: replaying ($header)" >&2
     port="$(replay port "$dir"/standard/*.jsonl)" || failed=1
@@ -107,4 +123,21 @@ echo "|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 echo "total: $((SECONDS - t0)) s"
+
+if [ "$sel" = all ]; then
+    # Every claim on every toolchain, against the committed table.
+    tc=$SECONDS
+    echo "== gomap claims --go all (docs/claims-by-version.md)" >&2
+    if "$gomap" claims --go all --markdown >"$out/claims-by-version.md"; then
+        if diff -u docs/claims-by-version.md "$out/claims-by-version.md" >"$out/claims-by-version.diff"; then
+            echo "claims on every toolchain: docs/claims-by-version.md is fresh ($((SECONDS - tc)) s)"
+        else
+            echo "claims on every toolchain: docs/claims-by-version.md differs from a fresh run ($out/claims-by-version.diff); regenerate it with: cargo run --release -- claims --go all --markdown > docs/claims-by-version.md" >&2
+            failed=1
+        fi
+    else
+        echo "gomap claims --go all failed" >&2
+        failed=1
+    fi
+fi
 exit $failed

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: installs what the tests need (Go 1.19, Chromium), then runs every test:
+# The test command: installs what the tests need (Go 1.19 and the CI toolchains of
+# scripts/go-versions.txt, Chromium), then runs every test:
 # formatting and lints, the Rust test suites (model, port, lockstep, specs, CLI, browser),
 # the Go recorder's own tests, and fresh traces recorded from real Go 1.19 (classic map) and
 # Go 1.24 (Swiss tables) replayed on the ports and on the models.
@@ -7,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-go.sh
+# The CI toolchains (Go 1.19 and the newest with the classic map): tests/claims_versions.rs
+# decides the claims on both, and test-go-versions.sh records with both.
+scripts/install-go-versions.sh ci >/dev/null
 if [ -x scripts/install-browser.sh ]; then
     scripts/install-browser.sh
 fi
@@ -22,8 +26,9 @@ cargo test --release --workspace 2>&1 | tee target/cargo-test.log
 echo "== Go recorder tests (tests/go-oracle)"
 (cd tests/go-oracle && /usr/lib/go-1.19/bin/go vet ./... && /usr/lib/go-1.19/bin/go test ./...)
 
-echo "== Go programs of the seed claims (tests/go-oracle/claims; gomap claims runs them in tests/claims.rs)"
+echo "== Go programs of the seed claims (tests/go-oracle/claims; gomap claims runs them in tests/claims.rs and tests/claims_versions.rs)"
 (cd tests/go-oracle/claims && /usr/lib/go-1.19/bin/go vet ./...)
+(cd tests/go-oracle/claims && GOTOOLCHAIN=local "$(../../../scripts/go-path.sh 1.25)" vet ./...)
 
 echo "== Go toolchains: fresh traces of Go 1.19 and the newest classic-map Go, replayed (docs/go-versions.md)"
 scripts/test-go-versions.sh ci

@@ -5,15 +5,19 @@
 //! - [`conformance`]: the port's snapshots as the model's flat states;
 //! - [`text`]: error messages made safe to print;
 //! - [`observe`]: scenarios for real goroutines and the outcomes real Go produced;
-//! - [`observe_check`]: those outcomes against the model's (`gomap observe`).
+//! - [`observe_check`]: those outcomes against the model's (`gomap observe`);
+//! - [`gotoolchain`]: the Go toolchains of scripts/go-versions.txt and the source they build;
+//! - [`syncmap_history`]: sync.Map histories of real Go checked for linearizability.
 
 pub mod bench;
 pub mod claims;
 pub mod conformance;
+pub mod gotoolchain;
 pub mod observe;
 pub mod observe_check;
 pub mod replay;
 pub mod replay_swiss;
+pub mod syncmap_history;
 pub mod text;
 
 /// The model checker's entry points used here. The model crate's module paths are named only

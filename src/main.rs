@@ -10,6 +10,7 @@ mod list_cmd;
 mod observe_cmd;
 mod replay_cmd;
 mod simulate_cmd;
+mod syncmap_history_cmd;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -52,9 +53,15 @@ enum Command {
     /// Record histories of real threads on the SyncMap port or an order-cache protocol and
     /// check each for linearizability; exits 1 on a non-linearizable history.
     Conform(conform_cmd::ConformArgs),
-    /// Decide every claim of the seed postmortem (S1-S28) from specs, Go 1.19 programs and
-    /// the Go 1.19 source, and print the table (text, --json or --markdown).
+    /// Decide every claim of the seed postmortem (S1-S28) and the behaviours B1-B3 from specs,
+    /// Go programs, sync.Map histories and the Go source of one toolchain (--go, default 1.19)
+    /// or of several (--go all: a claim x version table), and print it (text, --json or
+    /// --markdown).
     Claims(claims_cmd::ClaimsArgs),
+    /// Check sync.Map histories of real Go (recorded files, or fresh ones recorded with the
+    /// toolchains of --go) for linearizability per key, and count Ranges that were not
+    /// snapshots; exits 1 on a non-linearizable history.
+    SyncmapHistory(syncmap_history_cmd::SyncmapHistoryArgs),
     /// Measure the checker per spec: states/s and peak memory with BFS on 1 and 2 threads and
     /// DFS, each in a child process.
     Bench(bench_cmd::BenchArgs),
@@ -110,6 +117,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check_cmd::run(args),
         Command::Bench(args) => bench_cmd::run(args),
         Command::Claims(args) => claims_cmd::run(args),
+        Command::SyncmapHistory(args) => syncmap_history_cmd::run(args),
         Command::Simulate(args) => simulate_cmd::run(args),
         Command::List { json } => list_cmd::run(json),
         Command::Conform(args) => conform_cmd::run(args),

@@ -1,5 +1,6 @@
 //! `gomap claims`: docs/seed-claims.md is exactly what a fresh run prints, every claim of the
-//! seed gets a verdict, and a missing Go 1.19 is reported clearly.
+//! seed gets a verdict, and a missing Go 1.19 is reported clearly (tests/claims_versions.rs
+//! covers the other toolchains).
 
 use std::process::Command;
 
@@ -40,6 +41,12 @@ fn the_committed_claims_table_is_what_a_fresh_run_prints() {
             "S{i} has no row in the table"
         );
     }
+    for i in 1..=3 {
+        assert!(
+            fresh.contains(&format!("\n| B{i} | ")),
+            "B{i} has no row in the table"
+        );
+    }
 }
 
 #[test]
@@ -68,9 +75,16 @@ fn json_rows_have_an_id_a_verdict_and_evidence() {
 #[test]
 fn a_missing_go_is_reported_with_how_to_install_it() {
     let out = gomap(&["claims", "S1"], &[("GOMAP_GO", "/nonexistent/go")]);
-    assert_eq!(out.status.code(), Some(1));
+    // A missing toolchain is bad input, named with the script that installs it.
+    assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("Go 1.19 is missing"), "{err}");
+    let v = &gomap_impl::goversion::toolchains()[0].version;
+    assert!(v.starts_with("1.19."), "{v}");
+    assert!(err.contains(&format!("Go {v} is missing")), "{err}");
+    assert!(
+        err.contains(&format!("scripts/install-go-versions.sh {v}")),
+        "{err}"
+    );
     assert!(err.contains("scripts/install-go.sh"), "{err}");
 }
 

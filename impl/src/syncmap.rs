@@ -181,7 +181,8 @@ struct Locked<K, V> {
     misses: usize,
 }
 
-/// Go 1.19's `sync.Map`, with Go 1.20's `Swap`, `CompareAndSwap` and `CompareAndDelete`.
+/// Go 1.19's `sync.Map`, with Go 1.20's `Swap`, `CompareAndSwap` and `CompareAndDelete` and
+/// Go 1.23's `Clear`.
 pub struct SyncMap<K, V, H: Hooks = NoHooks> {
     mu: Mutex<Locked<K, V>>,
     read: ArcSwap<ReadOnly<K, V>>,
@@ -715,6 +716,35 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
                 break;
             }
         }
+    }
+
+    // ---- Clear (Go 1.23) ----------------------------------------------------------------
+
+    /// `Clear` deletes all the entries, resulting in an empty Map (Go 1.23's sync/map.go):
+    /// a fast path that returns when read is empty and not amended, else under `mu` a new
+    /// empty read, `clear(m.dirty)` (dirty stays allocated, emptied) and misses = 0. A Store
+    /// that loaded the old read before the new one was stored writes to an entry no longer
+    /// in the map (it is ordered before the Clear).
+    pub fn clear(&self) {
+        let read = self.load_read();
+        if read.m.is_empty() && !read.amended {
+            // Avoid allocating a new readOnly when the map is already clear.
+            return;
+        }
+        let mut locked = self.lock();
+        let read = self.load_read();
+        if !read.m.is_empty() || read.amended {
+            self.store_read(ReadOnly {
+                m: Arc::new(HashMap::new()),
+                amended: false,
+            });
+        }
+        if let Some(d) = locked.dirty.as_mut() {
+            d.clear();
+        }
+        // Don't immediately promote the newly-cleared dirty map on the next operation.
+        locked.misses = 0;
+        self.unlock(locked);
     }
 
     // ---- promotion and expunging (caller holds mu) --------------------------------------

@@ -76,3 +76,56 @@ fn non_atomic_compare_and_swap_is_caught() {
 fn load_skipping_recheck_is_caught() {
     caught(Fault::LoadSkipsRecheck, 20000);
 }
+
+/// Go 1.23's Clear on the port: histories with Clear among the operations are linearizable
+/// per key (a Clear is a Delete of each key within the call), and a Clear that left a key
+/// behind would fail the check.
+#[test]
+fn histories_with_clear_are_linearizable() {
+    use gomap_impl::syncmap::conform::{SyncMapConformance, SyncOp, SyncRet};
+    use gomap_impl::syncmap::history::{self, Call};
+    use gomap_impl::syncmap::SyncMap;
+    let cfg = cfg(1500, 23);
+    let s = history::run::<SyncMapConformance, SyncMap<u8, u16>>(
+        &cfg,
+        SyncMap::new,
+        |rng, t, ops| {
+            let mut p = conform::gen_program(rng, t, ops, cfg.keys);
+            for op in p.iter_mut() {
+                if rng.chance(12) {
+                    *op = SyncOp::Clear;
+                }
+            }
+            p
+        },
+        conform::apply,
+    );
+    if let Some((h, seed, cx)) = &s.failure {
+        panic!("history {h} (seed {seed}):\n{cx}");
+    }
+    // Sequentially: Store, Clear, Load must see nothing; a Load that still sees the value
+    // after the Clear returned is not linearizable.
+    let m = SyncMap::<u8, u16>::new();
+    m.store(1, 5);
+    m.clear();
+    assert_eq!(m.load(&1), None);
+    let call = |thread, op, ret, invoked, returned| Call {
+        thread,
+        op,
+        ret: Some(ret),
+        invoked,
+        returned,
+    };
+    let stale = vec![
+        call(0, SyncOp::Store(1, 5), SyncRet::Unit, 0, 1),
+        call(0, SyncOp::Clear, SyncRet::Unit, 2, 3),
+        call(1, SyncOp::Load(1), SyncRet::Value(Some(5)), 4, 5),
+    ];
+    assert!(history::check::<SyncMapConformance>(&stale).is_err());
+    let fresh = vec![
+        call(0, SyncOp::Store(1, 5), SyncRet::Unit, 0, 1),
+        call(0, SyncOp::Clear, SyncRet::Unit, 2, 5),
+        call(1, SyncOp::Load(1), SyncRet::Value(Some(5)), 3, 4),
+    ];
+    assert!(history::check::<SyncMapConformance>(&fresh).is_ok());
+}

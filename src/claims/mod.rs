@@ -1,16 +1,25 @@
-//! A checked verdict on every claim of the seed postmortem (S1-S28), and the table's shapes
-//! (text, JSON, Markdown).
+//! A checked verdict on every claim of the seed postmortem (S1-S28) and on a few behaviours
+//! (B1-B3), for one Go toolchain or for every toolchain of scripts/go-versions.txt, and the
+//! tables' shapes (text, JSON, Markdown).
 //!
 //! Nothing here stores a verdict. Each claim has a recipe (the checks that decide it) and a
 //! rule (how their outcomes map to `true`, `false` or `conditional`); [`decide`] runs the
 //! checks ([`evidence`]):
 //! - specs, through the model checker: the verdict of a property, its counterexample, the
 //!   state count;
-//! - Go 1.19 programs under tests/go-oracle/claims (built once each: `race/` with `-race`,
-//!   `facts/`, and `nocompile/` files that must fail to build): their output, exit status,
-//!   race reports, compiler errors;
-//! - lines of the Go 1.19 source, read from /usr/lib/go-1.19/src at run time and quoted with
-//!   file:line.
+//! - Go programs under tests/go-oracle/claims, built once each with the chosen toolchain
+//!   (`race/` with `-race`, `facts/`, and `nocompile/` files that must fail to build): their
+//!   output, exit status, race reports, compiler errors;
+//! - lines of that toolchain's source, read from its GOROOT at run time and quoted with
+//!   file:line;
+//! - sync.Map histories recorded with that toolchain and checked for linearizability.
+//!
+//! Which map and which sync.Map a toolchain has is read from its source
+//! ([`evidence::GoCtx`]). A claim about the classic map's internals is decided by the hmap
+//! model where the toolchain runs that map; where it runs Swiss tables (Go 1.24+ by default),
+//! by the swiss model where one of its specs answers the same question, else it is
+//! `not decided` or `not applicable`, with the reason and the evidence for it. Nothing
+//! carries a verdict from one version to another.
 //!
 //! The recipes live in [`groups`], one file per cluster of claims. The output is
 //! deterministic (no timings, no addresses, no hash-dependent numbers), so
@@ -20,9 +29,11 @@
 pub(crate) mod evidence;
 mod groups;
 
-use evidence::go_programs::go;
-use evidence::Ctx;
-use groups::{buckets, cache, growth, syncmap, toolchain};
+use crate::checker::SpecResult;
+use evidence::{Ctx, GoCtx};
+use gomap_impl::goversion::Toolchain;
+use groups::{behaviours, buckets, cache, growth, syncmap, toolchain};
+use std::collections::HashMap;
 use std::path::Path;
 
 pub use evidence::go_programs::GO;
@@ -35,6 +46,10 @@ pub enum ClaimVerdict {
     False,
     /// True only under the condition the summary states.
     Conditional,
+    /// The checks cannot decide it for this toolchain (the summary says why).
+    NotDecided,
+    /// The claim's premise does not exist in this toolchain (the summary says why).
+    NotApplicable,
 }
 
 impl ClaimVerdict {
@@ -58,11 +73,14 @@ impl ClaimVerdict {
             ClaimVerdict::True => "true",
             ClaimVerdict::False => "false",
             ClaimVerdict::Conditional => "conditional",
+            ClaimVerdict::NotDecided => "not decided",
+            ClaimVerdict::NotApplicable => "not applicable",
         }
     }
 }
 
 /// One row of the table.
+#[derive(Clone, Debug)]
 pub struct Row {
     pub id: &'static str,
     pub claim: &'static str,
@@ -111,7 +129,15 @@ const CLAIMS: &[(&str, &str, Decide)] = &[
     ("S26", "The SafeMap wrapper (mutex, deep copy of the whole map on every Store) is correct.", cache::s26),
     ("S27", "`//go:linkname` can replace `runtime.mapaccess1` with your own function to audit bucket access.", toolchain::s27),
     ("S28", "spanClass 21 is the 64-byte size class.", toolchain::s28),
+    ("B1", "sync.Map is linearizable per key on real goroutines, with every operation the version has (Swap, CompareAndSwap, CompareAndDelete from Go 1.20, Clear from Go 1.23).", behaviours::b1),
+    ("B2", "sync.Map's Range is a snapshot: it yields the map's content at one instant.", behaviours::b2),
+    ("B3", "A map never shrinks: no delete or clear lowers its capacity.", behaviours::b3),
 ];
+
+/// The ids, for messages.
+fn id_list() -> &'static str {
+    "S1..S28, B1..B3"
+}
 
 /// Decides the claims (all, or those named).
 /// Checks the claim ids a user named (`S1`..`S28`, any case) before anything runs.
@@ -119,78 +145,122 @@ pub fn check_ids(ids: &[String]) -> Result<(), String> {
     for id in ids {
         if !CLAIMS.iter().any(|(c, _, _)| c.eq_ignore_ascii_case(id)) {
             return Err(format!(
-                "unknown claim `{}` (S1..S28)",
-                crate::text::sanitize(id, crate::text::MAX_QUOTED_CHARS)
+                "unknown claim `{}` ({})",
+                crate::text::sanitize(id, crate::text::MAX_QUOTED_CHARS),
+                id_list()
             ));
         }
     }
     Ok(())
 }
 
+/// The claims decided for Go 1.19 (the first toolchain of scripts/go-versions.txt).
 pub fn decide(root: &Path, ids: &[String]) -> Result<Vec<Row>, String> {
-    let go = go();
-    if !go.is_file() {
-        return Err(format!(
-            "Go 1.19 is missing ({} not found): install it with scripts/install-go.sh (apt-get install golang-1.19-go)",
-            go.display()
-        ));
-    }
+    let first = gomap_impl::goversion::toolchains()
+        .into_iter()
+        .next()
+        .ok_or("scripts/go-versions.txt lists no toolchain")?;
+    Ok(decide_versions(root, ids, &[first])?
+        .pop()
+        .map(|v| v.rows)
+        .unwrap_or_default())
+}
+
+/// One toolchain's rows.
+pub struct VersionRows {
+    /// The exact version, e.g. "1.25.5".
+    pub version: String,
+    /// "classic" or "swiss": the map its source builds by default.
+    pub map: &'static str,
+    /// "read-dirty" or "hashtrie": its sync.Map.
+    pub syncmap: &'static str,
+    pub rows: Vec<Row>,
+}
+
+/// Decides the claims (all, or those named) for each toolchain, in order. Specs are checked
+/// once and shared (they do not depend on the toolchain); Go programs, source lines and
+/// histories are the toolchain's own.
+pub fn decide_versions(
+    root: &Path,
+    ids: &[String],
+    toolchains: &[Toolchain],
+) -> Result<Vec<VersionRows>, String> {
     if !root.join("specs").is_dir() || !root.join("tests/go-oracle/claims").is_dir() {
         return Err(format!(
             "{}: not the gomap repository root (no specs/ or tests/go-oracle/claims/); pass --root",
             root.display()
         ));
     }
-    for id in ids {
-        if !CLAIMS.iter().any(|(c, _, _)| c.eq_ignore_ascii_case(id)) {
-            return Err(format!("unknown claim `{id}` (S1..S28)"));
-        }
-    }
-    let mut ctx = Ctx::new(
-        root,
-        std::env::temp_dir().join(format!("gomap-claims-{}", std::process::id())),
-    );
-    let mut rows = Vec::new();
-    let mut result = Ok(());
-    for (id, claim, f) in CLAIMS {
-        if !ids.is_empty() && !ids.iter().any(|i| i.eq_ignore_ascii_case(id)) {
-            continue;
-        }
-        match f(&mut ctx) {
-            Ok((verdict, summary, evidence, rerun)) => rows.push(Row {
-                id,
-                claim,
-                verdict,
-                summary,
-                evidence,
-                rerun,
-            }),
-            Err(e) => {
-                result = Err(format!("{id}: {e}"));
-                break;
+    check_ids(ids)?;
+    let mut specs: HashMap<String, SpecResult> = HashMap::new();
+    let mut out = Vec::new();
+    for tc in toolchains {
+        let go = GoCtx::new(root, tc)?;
+        let (map, syncmap) = (go.map_name(), go.sync_name());
+        let mut ctx = Ctx::new(
+            root,
+            std::env::temp_dir().join(format!(
+                "gomap-claims-{}-{}",
+                std::process::id(),
+                tc.version
+            )),
+            go,
+            std::mem::take(&mut specs),
+        );
+        let mut rows = Vec::new();
+        let mut result = Ok(());
+        for (id, claim, f) in CLAIMS {
+            if !ids.is_empty() && !ids.iter().any(|i| i.eq_ignore_ascii_case(id)) {
+                continue;
+            }
+            match f(&mut ctx) {
+                Ok((verdict, summary, evidence, rerun)) => rows.push(Row {
+                    id,
+                    claim,
+                    verdict,
+                    summary,
+                    evidence,
+                    rerun,
+                }),
+                Err(e) => {
+                    result = Err(format!("Go {}: {id}: {e}", tc.version));
+                    break;
+                }
             }
         }
+        let _ = std::fs::remove_dir_all(ctx.out());
+        specs = std::mem::take(&mut ctx.specs);
+        result?;
+        out.push(VersionRows {
+            version: tc.version.clone(),
+            map,
+            syncmap,
+            rows,
+        });
     }
-    let _ = std::fs::remove_dir_all(ctx.out());
-    result.map(|_| rows)
+    Ok(out)
 }
 
 /// A JSON array of {"id", "claim", "verdict", "summary", "evidence", "rerun"}.
 pub fn json(rows: &[Row]) -> String {
-    let v: Vec<serde_json::Value> = rows
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "id": r.id,
-                "claim": r.claim,
-                "verdict": r.verdict.as_str(),
-                "summary": r.summary,
-                "evidence": r.evidence.join("\n"),
-                "rerun": r.rerun,
-            })
-        })
-        .collect();
-    serde_json::to_string_pretty(&v).unwrap_or_default()
+    serde_json::to_string_pretty(&rows_json(rows)).unwrap_or_default()
+}
+
+/// "4 true, 23 false, 1 conditional" (and the undecided kinds when there are any).
+fn counts(rows: &[Row]) -> String {
+    let count = |v: ClaimVerdict| rows.iter().filter(|r| r.verdict == v).count();
+    let mut t = format!(
+        "{} true, {} false, {} conditional",
+        count(ClaimVerdict::True),
+        count(ClaimVerdict::False),
+        count(ClaimVerdict::Conditional)
+    );
+    for v in [ClaimVerdict::NotDecided, ClaimVerdict::NotApplicable] {
+        if count(v) > 0 {
+            t += &format!(", {} {}", count(v), v.as_str());
+        }
+    }
+    t
 }
 
 /// The text table: each claim with its verdict, why, evidence and re-run lines, then a count.
@@ -207,14 +277,7 @@ pub fn text(rows: &[Row]) -> String {
         }
         t += "\n";
     }
-    let count = |v: ClaimVerdict| rows.iter().filter(|r| r.verdict == v).count();
-    t += &format!(
-        "{} claims: {} true, {} false, {} conditional\n",
-        rows.len(),
-        count(ClaimVerdict::True),
-        count(ClaimVerdict::False),
-        count(ClaimVerdict::Conditional)
-    );
+    t += &format!("{} claims: {}\n", rows.len(), counts(rows));
     t
 }
 
@@ -223,15 +286,50 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-/// docs/seed-claims.md.
+/// docs/seed-claims.md (Go 1.19).
 pub fn markdown(rows: &[Row]) -> String {
+    markdown_for(&VersionRows {
+        version: "1.19".into(),
+        map: "classic",
+        syncmap: "read-dirty",
+        rows: rows.to_vec(),
+    })
+}
+
+/// One toolchain's table with its evidence, in Markdown.
+pub fn markdown_for(v: &VersionRows) -> String {
+    let rows = &v.rows;
     let mut t = String::new();
-    t += "# The seed's claims, checked\n\n";
-    t += "Generated by `gomap claims --markdown > docs/seed-claims.md`; tests/claims.rs fails when this\n";
-    t += "file and a fresh run differ. Every verdict below is derived by that run from the checks it\n";
-    t += "lists: specs decided by the model checker, Go 1.19 programs under tests/go-oracle/claims\n";
-    t += "(race-detector reports, output, compiler errors), and lines of the Go 1.19 source read from\n";
-    t += "/usr/lib/go-1.19/src. `conditional` means true only under the condition stated.\n\n";
+    if v.version.starts_with("1.19") {
+        t += "# The seed's claims, checked\n\n";
+        t += "Generated by `gomap claims --markdown > docs/seed-claims.md`; tests/claims.rs fails when this\n";
+        t += "file and a fresh run differ. Every verdict below is derived by that run from the checks it\n";
+        t += "lists: specs decided by the model checker, Go 1.19 programs under tests/go-oracle/claims\n";
+        t += "(race-detector reports, output, compiler errors), and lines of the Go 1.19 source read from\n";
+        t += "/usr/lib/go-1.19/src. `conditional` means true only under the condition stated.\n";
+        t += "B1-B3 are behaviours checked per Go version with the claims (sync.Map histories recorded\n";
+        t += "from real goroutines; the map models); docs/claims-by-version.md has every version.\n\n";
+    } else {
+        t += &format!("# The seed's claims, checked on Go {}\n\n", v.version);
+        t += &format!(
+            "Generated by `gomap claims --go {} --markdown`. Every verdict below is derived by that run\n",
+            v.version
+        );
+        t += &format!(
+            "from the checks it lists: specs decided by the model checker, Go {} programs under\n",
+            v.version
+        );
+        t += "tests/go-oracle/claims (race-detector reports, output, compiler errors), sync.Map histories\n";
+        t += &format!(
+            "recorded with it, and lines of its source (GOROOT of `scripts/go-path.sh {}`). Its map:\n",
+            v.version
+        );
+        t += &format!(
+            "{}; its sync.Map: {}. `conditional` means true only under the condition stated.\n\n",
+            map_words(v.map),
+            sync_words(v.syncmap)
+        );
+    }
     t += "| id | claim | verdict | why |\n|---|---|---|---|\n";
     for r in rows {
         t += &format!(
@@ -256,4 +354,254 @@ pub fn markdown(rows: &[Row]) -> String {
         t += "```\n";
     }
     t
+}
+
+fn map_words(m: &str) -> &'static str {
+    if m == "swiss" {
+        "Swiss tables (internal/runtime/maps)"
+    } else {
+        "the classic hmap (buckets and overflow chains)"
+    }
+}
+
+fn sync_words(m: &str) -> &'static str {
+    if m == "hashtrie" {
+        "a HashTrieMap (internal/sync)"
+    } else {
+        "read and dirty maps behind one Mutex"
+    }
+}
+
+/// A short cell for a verdict in the claim x version table.
+fn short(v: ClaimVerdict) -> &'static str {
+    match v {
+        ClaimVerdict::NotDecided => "not decided",
+        ClaimVerdict::NotApplicable => "n/a",
+        other => other.as_str(),
+    }
+}
+
+/// The claim x version table as text.
+pub fn table_text(all: &[VersionRows]) -> String {
+    let mut t = format!("{:<5}", "claim");
+    for v in all {
+        t += &format!(" {:<14}", v.version);
+    }
+    t += "\n";
+    if let Some(first) = all.first() {
+        for (i, r) in first.rows.iter().enumerate() {
+            t += &format!("{:<5}", r.id);
+            for v in all {
+                t += &format!(" {:<14}", v.rows.get(i).map_or("-", |r| short(r.verdict)));
+            }
+            t += "\n";
+        }
+    }
+    for v in all {
+        t += &format!(
+            "Go {}: {} ({} map, {} sync.Map)\n",
+            v.version,
+            counts(&v.rows),
+            v.map,
+            v.syncmap
+        );
+    }
+    t
+}
+
+/// Every toolchain's rows as JSON: [{"go", "map", "syncmap", "claims": [...]}].
+pub fn table_json(all: &[VersionRows]) -> String {
+    let v: Vec<serde_json::Value> = all
+        .iter()
+        .map(|v| {
+            serde_json::json!({
+                "go": v.version,
+                "map": v.map,
+                "syncmap": v.syncmap,
+                "claims": rows_json(&v.rows),
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+/// The claim x version table in Markdown (docs/claims-by-version.md): the verdicts, then for
+/// each claim whose verdict is not the same on every version, each version's why and
+/// evidence.
+pub fn table_markdown(all: &[VersionRows]) -> String {
+    let mut t = String::new();
+    let versions: Vec<&str> = all.iter().map(|v| v.version.as_str()).collect();
+    t += "# The seed's claims on every Go version\n\n";
+    t += &format!(
+        "Generated by `gomap claims --go all --markdown > docs/claims-by-version.md` (Go {}).\n",
+        versions.join(", ")
+    );
+    t += "Each column is decided from that toolchain's own checks: its build of the Go programs in\n";
+    t += "tests/go-oracle/claims (output, race reports, compiler and linker errors), sync.Map\n";
+    t += "histories recorded with it, lines of its source, and the model that matches its map (hmap\n";
+    t += "for the classic map, swiss for Swiss tables). tests/claims_versions.rs checks the columns of\n";
+    t += "the CI toolchains against a fresh run; `scripts/test-all-go.sh` checks every column.\n\n";
+    t += "| Go | map | sync.Map |\n|---|---|---|\n";
+    for v in all {
+        t += &format!(
+            "| {} | {} | {} |\n",
+            v.version,
+            map_words(v.map),
+            sync_words(v.syncmap)
+        );
+    }
+    t += "\n| id | claim |";
+    for v in &versions {
+        t += &format!(" {v} |");
+    }
+    t += "\n|---|---|";
+    for _ in &versions {
+        t += "---|";
+    }
+    t += "\n";
+    let Some(first) = all.first() else {
+        return t;
+    };
+    for (i, r) in first.rows.iter().enumerate() {
+        t += &format!("| {} | {} |", r.id, cell(r.claim));
+        for v in all {
+            t += &format!(" {} |", v.rows.get(i).map_or("-", |r| short(r.verdict)));
+        }
+        t += "\n";
+    }
+    t += "\n";
+    for v in all {
+        t += &format!("Go {}: {}.  \n", v.version, counts(&v.rows));
+    }
+    // The race detector's runs of the seed's order-cache programs, per toolchain.
+    let mut races: Vec<(String, Vec<String>)> = Vec::new();
+    for (j, v) in all.iter().enumerate() {
+        for r in &v.rows {
+            for e in r
+                .evidence
+                .iter()
+                .filter(|e| e.starts_with("`go run -race`"))
+            {
+                let i = e
+                    .find(": WARNING")
+                    .or_else(|| e.find(": no race"))
+                    .unwrap_or(e.len());
+                let (what, got) = (&e[..i], e[i..].trim_start_matches(": "));
+                let got = got.split(" (exit").next().unwrap_or(got);
+                let key = format!(
+                    "{} {}",
+                    r.id,
+                    what.trim_start_matches("`go run -race`")
+                        .trim_start_matches([',', ' '])
+                        .trim_start_matches("of ")
+                );
+                let at = match races.iter().position(|(k, _)| *k == key) {
+                    Some(i) => i,
+                    None => {
+                        races.push((key, vec!["-".to_string(); all.len()]));
+                        races.len() - 1
+                    }
+                };
+                races[at].1[j] = if got.contains("DATA RACE") {
+                    "race".into()
+                } else {
+                    got.replace("no race reported", "no race")
+                };
+            }
+        }
+    }
+    if !races.is_empty() {
+        t += "\n## The seed's order-cache programs under the race detector\n\n";
+        t += "tests/go-oracle/claims/race built with `-race` by each toolchain (the evidence of S4, S6,\n";
+        t += "S25, S26): `race` is a WARNING: DATA RACE report.\n\n| claim: program |";
+        for v in &versions {
+            t += &format!(" {v} |");
+        }
+        t += "\n|---|";
+        for _ in &versions {
+            t += "---|";
+        }
+        t += "\n";
+        for (k, cells) in &races {
+            t += &format!("| {} | {} |\n", cell(k), cells.join(" | "));
+        }
+    }
+    t += "\n## Where the verdict or its reason depends on the version\n\n";
+    t +=
+        "For each claim whose verdict or explanation differs between versions (the version's own\n";
+    t += "name aside), the versions that agree, with the evidence of the first of them.\n";
+    let minor =
+        |v: &VersionRows| -> String { v.version.split('.').take(2).collect::<Vec<_>>().join(".") };
+    // A summary with its own version's name taken out, to compare versions.
+    let norm = |v: &VersionRows, s: &str| s.replace(&format!("Go {}", minor(v)), "Go \u{1}");
+    for (i, r) in first.rows.iter().enumerate() {
+        let cells: Vec<Option<&Row>> = all.iter().map(|v| v.rows.get(i)).collect();
+        let key0 = norm(first, &r.summary);
+        let same = all
+            .iter()
+            .zip(&cells)
+            .all(|(v, c)| c.is_some_and(|c| c.verdict == r.verdict && norm(v, &c.summary) == key0));
+        if same {
+            continue;
+        }
+        t += &format!("\n### {}: {}\n", r.id, r.claim);
+        // Group the versions that agree on verdict and why.
+        let mut groups: Vec<(Vec<usize>, &Row, String)> = Vec::new();
+        for (j, (v, c)) in all.iter().zip(&cells).enumerate() {
+            let Some(c) = c else { continue };
+            let key = norm(v, &c.summary);
+            match groups
+                .iter_mut()
+                .find(|(_, g, k)| g.verdict == c.verdict && *k == key)
+            {
+                Some((vs, _, _)) => vs.push(j),
+                None => groups.push((vec![j], c, key)),
+            }
+        }
+        for (vs, c, key) in groups {
+            let names: Vec<&str> = vs.iter().map(|&j| all[j].version.as_str()).collect();
+            // How the summary names the group: one version, a run of them, or a list.
+            let contiguous = vs.windows(2).all(|w| w[1] == w[0] + 1);
+            let label = match (vs.len(), contiguous) {
+                (1, _) => minor(&all[vs[0]]),
+                (_, true) => format!(
+                    "{} .. {}",
+                    minor(&all[vs[0]]),
+                    minor(&all[*vs.last().unwrap_or(&vs[0])])
+                ),
+                _ => vs
+                    .iter()
+                    .map(|&j| minor(&all[j]))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            };
+            let why = key.replace('\u{1}', &label);
+            let verdict = c.verdict.as_str();
+            let why = why
+                .strip_prefix(&format!("{verdict}: "))
+                .unwrap_or(&why)
+                .to_string();
+            t += &format!("\n**Go {}: {verdict}.** {why}\n\n", names.join(", "));
+            for e in &c.evidence {
+                t += &format!("- {e}\n");
+            }
+        }
+    }
+    t
+}
+
+/// Rows as JSON values.
+fn rows_json(rows: &[Row]) -> Vec<serde_json::Value> {
+    rows.iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.id,
+                "claim": r.claim,
+                "verdict": r.verdict.as_str(),
+                "summary": r.summary,
+                "evidence": r.evidence.join("\n"),
+                "rerun": r.rerun,
+            })
+        })
+        .collect()
 }

@@ -35,12 +35,17 @@ pub enum SyncOp {
     /// What one Range saw of one key: checked as a Load of the key anywhere within the
     /// Range (only in per-key histories).
     RangeKey(u8),
+    /// Go 1.23's Clear.
+    Clear,
+    /// What one Clear did to one key: checked as a Delete of the key anywhere within the
+    /// Clear (only in per-key histories).
+    ClearKey(u8),
 }
 
 /// What a `SyncOp` returned.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SyncRet {
-    /// Store, Delete.
+    /// Store, Delete, Clear.
     Unit,
     /// Load, LoadAndDelete, Swap: the (previous) value, if present.
     Value(Option<u16>),
@@ -65,6 +70,8 @@ impl fmt::Display for SyncOp {
             SyncOp::CompareAndDelete(k, o) => write!(f, "CompareAndDelete(k{k}, v{o})"),
             SyncOp::Range => write!(f, "Range"),
             SyncOp::RangeKey(k) => write!(f, "Range(visit of k{k})"),
+            SyncOp::Clear => write!(f, "Clear"),
+            SyncOp::ClearKey(k) => write!(f, "Clear(of k{k})"),
         }
     }
 }
@@ -96,13 +103,18 @@ impl SyncOp {
             | SyncOp::Swap(k, _)
             | SyncOp::CompareAndSwap(k, _, _)
             | SyncOp::CompareAndDelete(k, _)
-            | SyncOp::RangeKey(k) => Some(k),
-            SyncOp::Range => None,
+            | SyncOp::RangeKey(k)
+            | SyncOp::ClearKey(k) => Some(k),
+            SyncOp::Range | SyncOp::Clear => None,
         }
     }
 }
 
-/// The sequential specification: a map, every operation atomic (Range a snapshot).
+/// The sequential specification: a map, every operation atomic (Range a snapshot, Clear
+/// all keys at once). The semantics are those of sync/map.go's doc comments, the same in
+/// every Go release that has the operation (1.19; Swap, CompareAndSwap, CompareAndDelete
+/// since 1.20; Clear since 1.23): Swap returns the previous value and whether there was one;
+/// CompareAndSwap and CompareAndDelete act only on a present key holding `old`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SeqSyncMap(pub BTreeMap<u8, u16>);
 
@@ -147,6 +159,14 @@ impl SequentialSpec for SeqSyncMap {
                 }
             }
             SyncOp::Range => SyncRet::Visited(m.iter().map(|(&k, &v)| (k, v)).collect()),
+            SyncOp::Clear => {
+                m.clear();
+                SyncRet::Unit
+            }
+            SyncOp::ClearKey(k) => {
+                m.remove(&k);
+                SyncRet::Unit
+            }
         }
     }
 }
@@ -169,6 +189,10 @@ impl Conformance for SyncMapConformance {
                     let seen = kv.iter().find(|(kk, _)| *kk == k).map(|&(_, v)| v);
                     (KeyName(k), SyncOp::RangeKey(k), Some(SyncRet::Value(seen)))
                 })
+                .collect(),
+            // Clear: a Delete of every key.
+            (None, _) if *op == SyncOp::Clear => (1..=KEYS)
+                .map(|k| (KeyName(k), SyncOp::ClearKey(k), ret.cloned()))
                 .collect(),
             // A pending Range reads nothing that matters.
             (None, _) => vec![],
@@ -245,6 +269,14 @@ pub fn apply<H: Hooks>(m: &SyncMap<u8, u16, H>, op: &SyncOp) -> SyncRet {
         SyncOp::Swap(k, v) => SyncRet::Value(m.swap(k, v)),
         SyncOp::CompareAndSwap(k, o, n) => SyncRet::Done(m.compare_and_swap(&k, &o, n)),
         SyncOp::CompareAndDelete(k, o) => SyncRet::Done(m.compare_and_delete(&k, &o)),
+        SyncOp::Clear => {
+            m.clear();
+            SyncRet::Unit
+        }
+        SyncOp::ClearKey(k) => {
+            m.delete(&k);
+            SyncRet::Unit
+        }
         SyncOp::Range => {
             let mut seen = Vec::new();
             m.range(|&k, &v| {

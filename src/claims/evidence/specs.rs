@@ -110,3 +110,39 @@ pub(crate) fn spec_claim(
     };
     Ok((verdict, summary.to_string(), ev, vec![spec_cmd(spec)]))
 }
+
+impl Ctx {
+    /// Whether a spec's `ops` (its operations, the model's default ops when absent) include
+    /// `op`: absent ops count as including it (the defaults of the map models do).
+    pub(crate) fn spec_has_op(&self, name: &str, op: &str) -> Res<bool> {
+        let path = self.root.join("specs").join(format!("{name}.toml"));
+        let spec = Spec::load(&path).map_err(|e| e.to_string())?;
+        Ok(
+            match spec.params.get("ops").and_then(|p| p.value.as_array()) {
+                Some(ops) => ops.iter().any(|o| o.as_str() == Some(op)),
+                None => true,
+            },
+        )
+    }
+}
+
+impl Ctx {
+    /// Why the swiss model (Go 1.24's internal/runtime/maps, step by step) does not cover spec
+    /// `name` on this toolchain, if it does not: Go 1.25 added `table.pruneTombstones` (a full
+    /// table drops tombstones in place before it grows), which the model lacks; it matters
+    /// only to specs that delete (tombstones come from deletes). None: the model covers it.
+    pub(crate) fn swiss_gap(&self, name: &str) -> Res<Option<String>> {
+        let crate::claims::evidence::MapKind::Swiss { table, .. } = &self.go.map else {
+            return Err(format!("{name}: a swiss spec asked about a classic map"));
+        };
+        let pattern = "func (t *table) pruneTombstones(";
+        if !self.read_src(table)?.contains(pattern) || !self.spec_has_op(name, "delete")? {
+            return Ok(None);
+        }
+        Ok(Some(format!(
+            "the swiss model follows Go 1.24, and {} adds pruneTombstones ({}), which the model lacks, while specs/{name}.toml deletes",
+            self.go.label(),
+            self.source_line(table, None, pattern)?
+        )))
+    }
+}

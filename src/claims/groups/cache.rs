@@ -2,10 +2,9 @@
 //! (S2-S6, S25, S26).
 
 use crate::checker::Verdict;
-use crate::claims::evidence::go_programs::{race_text, FACTS, RACE};
-use crate::claims::evidence::go_source::source_line;
+use crate::claims::evidence::go_programs::race_text;
 use crate::claims::evidence::specs::spec_cmd;
-use crate::claims::evidence::{agree, Ctx};
+use crate::claims::evidence::{Ctx, MapKind, SyncKind};
 use crate::claims::{ClaimVerdict, Decided, Res};
 
 pub(crate) fn s2(c: &mut Ctx) -> Res<Decided> {
@@ -21,9 +20,9 @@ pub(crate) fn s2(c: &mut Ctx) -> Res<Decided> {
 
 pub(crate) fn s3(c: &mut Ctx) -> Res<Decided> {
     let (v, e) = c.prop("cache-seed-single-update", "first_update_applied")?;
-    let r = c.run("facts", false, "s3")?;
+    let r = c.facts("s3")?;
     let first = r.get("status_after_first_update")?.to_string();
-    agree("S3", v == Verdict::Violated, first == "\"\"")?;
+    c.agree("S3", v == Verdict::Violated, first == "\"\"")?;
     let verdict = ClaimVerdict::false_if(v == Verdict::Violated);
     Ok((
         verdict,
@@ -32,14 +31,14 @@ pub(crate) fn s3(c: &mut Ctx) -> Res<Decided> {
             e,
             format!("Go program `facts s3`: after updateStatus(42, \"paid\") on an empty cache, Status = {first}"),
         ],
-        vec![spec_cmd("cache-seed-single-update"), format!("{FACTS} s3")],
+        vec![spec_cmd("cache-seed-single-update"), c.facts_cmd("s3")],
     ))
 }
 
 pub(crate) fn s4(c: &mut Ctx) -> Res<Decided> {
     let (v, e) = c.prop("cache-seed-update-status", "no_data_race")?;
     let r = c.run("race", true, "seed")?;
-    agree("S4", v == Verdict::Violated, r.races() > 0)?;
+    c.agree("S4", v == Verdict::Violated, r.races() > 0)?;
     let verdict = ClaimVerdict::true_if(v == Verdict::Holds);
     Ok((
         verdict,
@@ -52,40 +51,63 @@ pub(crate) fn s4(c: &mut Ctx) -> Res<Decided> {
                 r.code.map_or("none".into(), |c| c.to_string())
             ),
         ],
-        vec![spec_cmd("cache-seed-update-status"), format!("{RACE} seed")],
+        vec![spec_cmd("cache-seed-update-status"), c.race_cmd("seed")],
     ))
 }
 
 pub(crate) fn s5(c: &mut Ctx) -> Res<Decided> {
-    let r = c.run("facts", false, "s5")?;
-    let count: usize = r.get("count")?.parse().map_err(|e| format!("count: {e}"))?;
-    let live: usize = r
-        .get("live_cells")?
-        .parse()
-        .map_err(|e| format!("live_cells: {e}"))?;
-    let orders: usize = r
-        .get("orders")?
-        .parse()
-        .map_err(|e| format!("orders: {e}"))?;
+    let r = c.facts("s5")?;
+    let updates = r.get("updates")?.to_string();
+    let orders: usize = r.num("orders")?;
+    let map = match (&c.go.sync, &c.go.map) {
+        (SyncKind::ReadDirty { .. }, MapKind::Classic { map, .. }) => map.clone(),
+        (SyncKind::HashTrie { file, trie }, _) => {
+            return Ok((
+                ClaimVerdict::NotApplicable,
+                format!("not applicable: {}'s sync.Map is a hash-trie (internal/sync.HashTrieMap), not a Go map: it has no buckets, so no bucket chains.", c.go.label()),
+                vec![
+                    c.source_line(file, Some("type Map struct"), "HashTrieMap")?,
+                    c.source_line(trie, None, "type HashTrieMap")?,
+                    format!("Go program `facts s5`: the seed's updateStatus, {updates} calls over {orders} orders; sync.Map holds no map to inspect (inspected={})", r.get("inspected")?),
+                ],
+                vec![c.facts_cmd("s5")],
+            ));
+        }
+        (SyncKind::ReadDirty { .. }, MapKind::Swiss { .. }) => {
+            return Ok((
+                ClaimVerdict::NotDecided,
+                "not decided: Swiss-table map: the maps inside sync.Map are Swiss tables, which have no bucket chains; the facts program inspects only classic buckets".into(),
+                vec![format!("Go program `facts s5`: inspected={}", r.get("inspected")?)],
+                vec![c.facts_cmd("s5")],
+            ));
+        }
+    };
+    let count: usize = r.num("count")?;
+    let live: usize = r.num("live_cells")?;
     let buckets = r.get("buckets")?.to_string();
-    let mean: f64 = r
-        .get("mean_chain")?
-        .parse()
-        .map_err(|e| format!("mean_chain: {e}"))?;
+    let mean: f64 = r.num("mean_chain")?;
     let per = r.get("mean_entries_per_bucket")?.to_string();
     if live != count {
         return Err(format!("S5: the walk found {live} live cells but count is {count}: the layout assumption is wrong"));
     }
     let verdict = ClaimVerdict::true_if(mean >= 43.0);
+    // The load factor this version grows at (loadFactorNum / 2; the traces of
+    // docs/go-versions.md check it per version).
+    let v = gomap_impl::goversion::GoVersion {
+        minor: c.go.minor,
+        patch: 0,
+        noswissmap: false,
+    };
+    let lf = v.load_factor_num() as f64 / 2.0;
     Ok((
         verdict,
-        "Stores of an existing key update it in place (S12): the map holds one entry per order, and growth keeps the mean entries per bucket at most 6.5 and overflow chains short.".into(),
+        format!("Stores of an existing key update it in place (S12): the map holds one entry per order, and growth keeps the mean entries per bucket at most {lf} and overflow chains short."),
         vec![
-            format!("Go program `facts s5`: the seed's updateStatus, {} calls over {orders} orders, then sync.Map's read map inspected: count = {count}, {buckets} buckets, {per} entries per bucket, mean chain {} 2 buckets (claimed 43.7)", r.get("updates")?, if mean < 2.0 { "below" } else { "at or above" }),
-            source_line("runtime/map.go", Some("func overLoadFactor("), "return count > bucketCnt")?,
-            source_line("runtime/map.go", Some("func tooManyOverflowBuckets("), "return noverflow >=")?,
+            format!("Go program `facts s5`: the seed's updateStatus, {updates} calls over {orders} orders, then sync.Map's read map inspected: count = {count}, {buckets} buckets, {per} entries per bucket, mean chain {} 2 buckets (claimed 43.7)", if mean < 2.0 { "below" } else { "at or above" }),
+            c.source_line(&map, Some("func overLoadFactor("), "return count > ")?,
+            c.source_line(&map, Some("func tooManyOverflowBuckets("), "return noverflow >=")?,
         ],
-        vec![format!("{FACTS} s5")],
+        vec![c.facts_cmd("s5")],
     ))
 }
 
@@ -95,12 +117,12 @@ pub(crate) fn s6(c: &mut Ctx) -> Res<Decided> {
     let (vn, en) = c.prop("cache-rwmutex-new-order", "first_update_applied")?;
     let rc = c.run("race", true, "rwmutex-copy-reader")?;
     let rp = c.run("race", true, "rwmutex-pointer-reader")?;
-    agree(
+    c.agree(
         "S6 (copying readers)",
         vc == Verdict::Violated,
         rc.races() > 0,
     )?;
-    agree(
+    c.agree(
         "S6 (pointer readers)",
         vp == Verdict::Violated,
         rp.races() > 0,
@@ -134,8 +156,8 @@ pub(crate) fn s6(c: &mut Ctx) -> Res<Decided> {
             spec_cmd("cache-rwmutex-copy-reader"),
             spec_cmd("cache-rwmutex-pointer-reader"),
             spec_cmd("cache-rwmutex-new-order"),
-            format!("{RACE} rwmutex-copy-reader"),
-            format!("{RACE} rwmutex-pointer-reader"),
+            c.race_cmd("rwmutex-copy-reader"),
+            c.race_cmd("rwmutex-pointer-reader"),
         ],
     ))
 }
@@ -144,13 +166,13 @@ pub(crate) fn s25(c: &mut Ctx) -> Res<Decided> {
     let (lost, e1) = c.prop("cache-rcu", "no_lost_update")?;
     let (race, e2) = c.prop("cache-rcu", "no_data_race")?;
     let r = c.run("race", true, "rcu")?;
-    agree("S25 (races)", race == Verdict::Violated, r.races() > 0)?;
+    c.agree("S25 (races)", race == Verdict::Violated, r.races() > 0)?;
     let verdict = ClaimVerdict::true_if(lost == Verdict::Holds);
     Ok((
         verdict,
         "Reads are race-free and see the map last swapped in, but two writers that copy the same map each swap in a copy without the other's change: the first write is lost (even to a different key).".into(),
         vec![e1, e2, format!("`go run -race` of the RCU map: {}", race_text(&r))],
-        vec![spec_cmd("cache-rcu"), format!("{RACE} rcu")],
+        vec![spec_cmd("cache-rcu"), c.race_cmd("rcu")],
     ))
 }
 
@@ -158,12 +180,12 @@ pub(crate) fn s26(c: &mut Ctx) -> Res<Decided> {
     let (race, e1) = c.prop("cache-safemap", "no_data_race")?;
     let (lost, e2) = c.prop("cache-safemap", "no_lost_update")?;
     let r = c.run("race", true, "safemap")?;
-    agree("S26", race == Verdict::Violated, r.races() > 0)?;
+    c.agree("S26", race == Verdict::Violated, r.races() > 0)?;
     let verdict = ClaimVerdict::true_if(race == Verdict::Holds && lost == Verdict::Holds);
     Ok((
         verdict,
         "Load reads m.data and the map without the mutex while Store replaces and writes them under it: a data race (the version counter, loaded after the data, orders nothing). Load-modify-Store on top of it loses updates, and every Store copies every order.".into(),
         vec![e1, e2, format!("`go run -race` of the SafeMap: {}", race_text(&r))],
-        vec![spec_cmd("cache-safemap"), format!("{RACE} safemap")],
+        vec![spec_cmd("cache-safemap"), c.race_cmd("safemap")],
     ))
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"unsafe"
 )
 
@@ -52,29 +51,8 @@ func s3() {
 
 // ---- S5: bucket chains under the seed's pattern ----------------------------------------------
 
-// Go 1.19's runtime.hmap and sync.Map layouts (runtime/map.go, sync/map.go).
-type hmap struct {
-	count      int
-	flags      uint8
-	B          uint8
-	noverflow  uint16
-	hash0      uint32
-	buckets    unsafe.Pointer
-	oldbuckets unsafe.Pointer
-	nevacuate  uintptr
-	extra      unsafe.Pointer
-}
-
-type syncMap struct {
-	mu     sync.Mutex
-	read   atomic.Value // readOnly{m map[any]*entry, amended bool}
-	dirty  map[any]unsafe.Pointer
-	misses int
-}
-
-// The bmap of map[any]*entry: 8 tophash bytes, 8 interface keys, 8 pointers, overflow.
-const bucketSize = 8 + 8*16 + 8*8 + 8
-
+// The layouts differ per Go version: sync.Map's read map (syncmap_*.go) and the map's
+// buckets (layout_*.go). map_impl and syncmap_impl say which ones this build has.
 func s5() {
 	const ids, updates = 10000, 200000
 	for i := 0; i < updates; i++ {
@@ -84,34 +62,24 @@ func s5() {
 	for i := 0; i < ids+1; i++ {
 		cache.Load("absent")
 	}
-	sm := (*syncMap)(unsafe.Pointer(&cache))
-	ro := (*[2]unsafe.Pointer)(unsafe.Pointer(&sm.read))[1] // the readOnly the Value holds
-	h := *(**hmap)(ro)
-	nb := 1 << h.B
-	live, chains, longest := 0, 0, 0
-	for i := 0; i < nb; i++ {
-		n := 0
-		for b := unsafe.Add(h.buckets, i*bucketSize); b != nil; b = *(*unsafe.Pointer)(unsafe.Add(b, bucketSize-8)) {
-			n++
-			for j := 0; j < 8; j++ {
-				if *(*uint8)(unsafe.Add(b, j)) >= 5 { // minTopHash
-					live++
-				}
-			}
-		}
-		chains += n
-		if n > longest {
-			longest = n
-		}
-	}
+	fmt.Printf("map_impl=%s\n", mapImpl)
+	fmt.Printf("syncmap_impl=%s\n", syncMapImpl)
 	fmt.Printf("updates=%d\n", updates)
 	fmt.Printf("orders=%d\n", ids)
-	fmt.Printf("count=%d\n", h.count)
-	fmt.Printf("live_cells=%d\n", live)
-	fmt.Printf("buckets=%d\n", nb)
-	fmt.Printf("mean_chain=%.2f\n", float64(chains)/float64(nb))
-	fmt.Printf("longest_chain=%d\n", longest)
-	fmt.Printf("mean_entries_per_bucket=%.2f\n", float64(h.count)/float64(nb))
+	h := readMapHeader(&cache)
+	if h == nil || mapImpl != "classic" {
+		// No hmap with bucket chains inside this sync.Map.
+		fmt.Printf("inspected=false\n")
+		return
+	}
+	c := chainsOf(h)
+	fmt.Printf("inspected=true\n")
+	fmt.Printf("count=%d\n", c.count)
+	fmt.Printf("live_cells=%d\n", c.live)
+	fmt.Printf("buckets=%d\n", c.buckets)
+	fmt.Printf("mean_chain=%.2f\n", float64(c.chains)/float64(c.buckets))
+	fmt.Printf("longest_chain=%d\n", c.longest)
+	fmt.Printf("mean_entries_per_bucket=%.2f\n", float64(c.count)/float64(c.buckets))
 }
 
 // ---- S13: m2 := m1 ------------------------------------------------------------------------
@@ -188,39 +156,21 @@ func s24() {
 
 // ---- S28: size classes -----------------------------------------------------------------------
 
-//go:linkname class_to_size runtime.class_to_size
-var class_to_size [68]uint16
-
-//go:linkname size_to_class8 runtime.size_to_class8
-var size_to_class8 [129]uint8
-
 func s28() {
-	fmt.Printf("class_21_size=%d\n", class_to_size[21])
+	// The size class tables (sizeclass_*.go): class_to_size[1] is 8 in every Go release, so
+	// anything else means the linkname did not reach the runtime's table.
+	fmt.Printf("table_read=%t\n", classToSize[1] == 8 && sizeToClass8[1] == 1)
+	fmt.Printf("class_21_size=%d\n", classToSize[21])
 	// A spanClass is sizeclass<<1 | noscan.
 	fmt.Printf("spanclass_21_sizeclass=%d\n", 21>>1)
-	fmt.Printf("spanclass_21_size=%d\n", class_to_size[21>>1])
+	fmt.Printf("spanclass_21_size=%d\n", classToSize[21>>1])
 	fmt.Printf("spanclass_21_noscan=%t\n", 21&1 == 1)
-	c := size_to_class8[(64+7)/8]
+	c := sizeToClass8[(64+7)/8]
 	fmt.Printf("class_of_64_bytes=%d\n", c)
 	fmt.Printf("spanclasses_of_64_bytes=%d,%d\n", c<<1, c<<1|1)
 }
 
 // ---- S18, S21: bucket arrays and the GC ---------------------------------------------------
-
-// hmapHeader mirrors runtime.hmap (runtime/map.go) on 64-bit.
-type hmapHeader struct {
-	count      int
-	flags      uint8
-	B          uint8
-	noverflow  uint16
-	hash0      uint32
-	buckets    unsafe.Pointer
-	oldbuckets unsafe.Pointer
-	nevacuate  uintptr
-	extra      unsafe.Pointer
-}
-
-func header(m map[uint64]uint64) *hmapHeader { return *(**hmapHeader)(unsafe.Pointer(&m)) }
 
 var sink [][]byte
 
@@ -238,40 +188,69 @@ func churn(size, n int) {
 	runtime.GC()
 }
 
-// S18: does a GC cycle move a map's bucket array (h.buckets changes)?
+// S18: does a GC cycle move a map's storage (the bucket array, or the Swiss directory and
+// each table's groups: arrays() in layout_*.go)?
 func s18() {
 	m := make(map[uint64]uint64, 1000)
 	for i := uint64(0); i < 1000; i++ {
 		m[i] = i
 	}
-	before := uintptr(header(m).buckets)
+	before := arrays(m)
 	cycles, moved := 20, 0
 	for r := 0; r < cycles; r++ {
 		churn(256, 2000)
-		if uintptr(header(m).buckets) != before {
+		if !sameArrays(before, arrays(m)) {
 			moved++
 		}
 	}
+	fmt.Printf("map_impl=%s\n", mapImpl)
+	fmt.Printf("arrays=%d\n", len(before))
 	fmt.Printf("gc_cycles=%d\n", cycles)
 	fmt.Printf("buckets_moved=%d\n", moved)
 }
 
-// S21: an iterator started before growth, with the old array dropped by the map, garbage of
-// the old array's size allocated and collected, still yields intact entries (v == 3k)?
+func sameArrays(a, b []array) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].ptr != b[i].ptr {
+			return false
+		}
+	}
+	return true
+}
+
+// S21: an iterator started before growth, with every array it started on dropped by the map,
+// garbage of the old arrays' size allocated and collected, still yields intact entries
+// (v == 3k)?
 func s21() {
 	m := make(map[uint64]uint64)
 	for i := uint64(0); i < 64; i++ {
 		m[i] = i * 3
 	}
-	startB := header(m).B
-	oldSize := (1 << startB) * 144
+	start := arrays(m)
+	oldSize := 0
+	for _, a := range start {
+		if a.size > oldSize {
+			oldSize = a.size
+		}
+	}
 	grew, yields, corrupt := false, 0, 0
 	for k, v := range m {
 		if yields == 0 {
 			for i := uint64(1000); i < 5000; i++ {
 				m[i] = i * 3
 			}
-			grew = header(m).B > startB && header(m).oldbuckets == nil
+			grew = growthFinished(m)
+			now := arrays(m)
+			for _, a := range start {
+				for _, b := range now {
+					if a.ptr == b.ptr {
+						grew = false // the map still holds an array the iterator started on
+					}
+				}
+			}
 			for r := 0; r < 5; r++ {
 				churn(oldSize, 2000)
 			}
@@ -281,6 +260,7 @@ func s21() {
 		}
 		yields++
 	}
+	fmt.Printf("map_impl=%s\n", mapImpl)
 	fmt.Printf("grew_and_finished=%t\n", grew)
 	fmt.Printf("yields=%d\n", yields)
 	fmt.Printf("corrupt_yields=%d\n", corrupt)
