@@ -24,4 +24,6 @@ func mapClearIdiom(m map[uint64]uint64) {
 const (
 	clearLeavesStale = true
 	staleYields      = true
+	// see recycledByClear
+	clearUnlinksLiveOverflow = false
 )

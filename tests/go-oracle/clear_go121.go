@@ -10,4 +10,6 @@ func clearMap() { clear(theMap) }
 const (
 	clearLeavesStale = false
 	staleYields      = false
+	// see recycledByClear
+	clearUnlinksLiveOverflow = false
 )

@@ -12,4 +12,6 @@ func clearMap() { clear(theMap) }
 const (
 	clearLeavesStale = true
 	staleYields      = false
+	// see recycledByClear: the overflow buckets it unlinks keep their entries
+	clearUnlinksLiveOverflow = true
 )

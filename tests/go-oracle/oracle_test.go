@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // TestHasherMatchesRuntime checks hashKey against the tophash the runtime
@@ -114,4 +116,81 @@ func TestClearMapIsMapclear(t *testing.T) {
 	if hasClearSeq && clearSeqOf(h) != seq+1 {
 		t.Fatalf("clearSeq %d after clear, was %d", clearSeqOf(h), seq)
 	}
+}
+
+// TestClearRecycledOverflowYieldsTwice: an iterator that stands in a
+// preallocated overflow bucket when the map is cleared keeps walking that
+// bucket, which makeBucketArray has zeroed and newoverflow hands out again to
+// another bucket's chain. It yields the new entries there, and yields them
+// again when it reaches that bucket's chain: real Go behaviour (all classic-map
+// versions), which the recorder records (recycledByClear) instead of stopping.
+func TestClearRecycledOverflowYieldsTwice(t *testing.T) {
+	checkLayouts()
+	next := uint64(1)
+	// keysFor returns n fresh keys that hash to bucket b of a B=4 map under seed.
+	keysFor := func(b uint64, n int, seed uint32) []uint64 {
+		var ks []uint64
+		for ; len(ks) < n; next++ {
+			if hashKey(next, seed)&15 == b {
+				ks = append(ks, next)
+			}
+		}
+		return ks
+	}
+	for attempt := 0; attempt < 50; attempt++ {
+		theMap = make(map[uint64]uint64, 60) // B=4, 2 preallocated overflow buckets
+		h := curHmap()
+		if h.B != 4 || preallocLeft(h) < 1 {
+			t.Fatalf("make(60): B=%d, %d preallocated overflow buckets", h.B, preallocLeft(h))
+		}
+		p0 := unsafe.Pointer(h.extra.nextOverflow)
+		// bucket 3: 8 keys in the main bucket, 2 in p0
+		for _, k := range keysFor(3, 10, h.hash0) {
+			theMap[k] = k
+		}
+		if unsafe.Pointer(bucketAt(h.buckets, 3).overflow) != p0 {
+			t.Fatalf("bucket 3's overflow is not the first preallocated bucket")
+		}
+		it := reflect.ValueOf(theMap).MapRange()
+		hi := &(*mapIter)(unsafe.Pointer(it)).hiter
+		yielded := map[uint64]int{}
+		for hi.bptr != p0 {
+			if !it.Next() {
+				t.Fatalf("iterator ended before reaching the overflow bucket")
+			}
+		}
+		// the buckets still ahead of the iterator, after bucket 3's chain
+		start := uint64(hi.startBucket)
+		if start == 4 {
+			continue // none: try another random start
+		}
+		j := uint64(4) // visited after 3, before the iterator returns to start
+		if ovf := overflowOf(h); !ovf[hi.bptr] {
+			t.Fatalf("overflowOf misses the iterator's bucket")
+		}
+		clearMap()
+		if !recycledByClear(h, hi.bptr) {
+			t.Fatalf("recycledByClear: the iterator's preallocated bucket is not recycled")
+		}
+		// bucket j: 8 keys in the main bucket, 8 in p0 (handed out again)
+		for _, k := range keysFor(j, 16, h.hash0) {
+			theMap[k] = k
+		}
+		if unsafe.Pointer(bucketAt(h.buckets, int(j)).overflow) != p0 {
+			t.Fatalf("after clear, bucket %d's overflow is not the first preallocated bucket", j)
+		}
+		twice := 0
+		for it.Next() {
+			k := it.Key().Uint()
+			if yielded[k]++; yielded[k] == 2 {
+				twice++
+			}
+		}
+		if twice == 0 {
+			t.Fatalf("no key yielded twice (start bucket %d)", start)
+		}
+		t.Logf("start bucket %d: %d keys yielded twice", start, twice)
+		return
+	}
+	t.Fatalf("the iterator never had a bucket ahead of it")
 }
