@@ -194,3 +194,68 @@ func TestClearRecycledOverflowYieldsTwice(t *testing.T) {
 	}
 	t.Fatalf("the iterator never had a bucket ahead of it")
 }
+
+// TestClearSentinelOverflowYieldsTwice: the case the recordings hit. The last
+// preallocated overflow bucket's overflow pointer is makeBucketArray's
+// sentinel, the bucket array itself; newoverflow sets it to nil when it hands
+// the bucket out, and mapclear's makeBucketArray sets it again. An iterator
+// standing in that bucket at a clear follows the sentinel into bucket 0's
+// chain, then (bucket 15 done) wraps around to bucket 0 and walks it again.
+func TestClearSentinelOverflowYieldsTwice(t *testing.T) {
+	checkLayouts()
+	next := uint64(1)
+	keysFor := func(b uint64, n int, seed uint32) []uint64 {
+		var ks []uint64
+		for ; len(ks) < n; next++ {
+			if hashKey(next, seed)&15 == b {
+				ks = append(ks, next)
+			}
+		}
+		return ks
+	}
+	for attempt := 0; attempt < 50; attempt++ {
+		theMap = make(map[uint64]uint64, 60)
+		h := curHmap()
+		if h.B != 4 || preallocLeft(h) != 2 {
+			t.Fatalf("make(60): B=%d, %d preallocated overflow buckets, want 4, 2", h.B, preallocLeft(h))
+		}
+		last := unsafe.Add(unsafe.Pointer(h.extra.nextOverflow), bucketSize)
+		// bucket 3 takes the first preallocated overflow bucket, bucket 15 the last
+		for _, k := range append(keysFor(3, 9, h.hash0), keysFor(15, 10, h.hash0)...) {
+			theMap[k] = k
+		}
+		if unsafe.Pointer(bucketAt(h.buckets, 15).overflow) != last {
+			t.Fatalf("bucket 15's overflow is not the last preallocated bucket")
+		}
+		it := reflect.ValueOf(theMap).MapRange()
+		hi := &(*mapIter)(unsafe.Pointer(it)).hiter
+		for hi.bptr != last {
+			if !it.Next() {
+				t.Fatalf("iterator ended before reaching the overflow bucket")
+			}
+		}
+		if hi.startBucket == 0 {
+			continue // bucket 0 is behind the iterator: try another random start
+		}
+		clearMap()
+		if !recycledByClear(h, hi.bptr) {
+			t.Fatalf("recycledByClear: the last preallocated bucket is not recycled")
+		}
+		if (*bmap)(hi.bptr).overflow != (*bmap)(h.buckets) {
+			t.Fatalf("after clear, the last preallocated bucket's overflow is not the sentinel")
+		}
+		k := keysFor(0, 1, h.hash0)[0]
+		theMap[k] = k
+		n := 0
+		for it.Next() {
+			if it.Key().Uint() == k {
+				n++
+			}
+		}
+		if n != 2 {
+			t.Fatalf("key %d in bucket 0 yielded %d times, want 2 (start bucket %d)", k, n, hi.startBucket)
+		}
+		return
+	}
+	t.Fatalf("the iterator always started at bucket 0")
+}
