@@ -77,3 +77,55 @@ fn go1_25_noswissmap_iterators_look_up_after_a_clear() {
         "iter_next"
     );
 }
+
+/// The last op of `trace` repeats a yield of the same iterator with no `delete` of that
+/// key and no `clear` in between; returns its index.
+fn repeated_yield_at_the_end(trace: &Trace) -> usize {
+    use gomap_impl::trace::TraceOpKind;
+    let mut seen: std::collections::HashMap<u64, std::collections::HashSet<u64>> =
+        Default::default();
+    for (n, op) in trace.ops.iter().enumerate() {
+        match &op.op {
+            TraceOpKind::Make { .. } => seen.clear(),
+            TraceOpKind::IterStart { iter, .. } => {
+                seen.insert(*iter, Default::default());
+            }
+            TraceOpKind::Clear => seen.values_mut().for_each(|s| s.clear()),
+            TraceOpKind::Delete { key, .. } => seen.values_mut().for_each(|s| {
+                s.remove(key);
+            }),
+            TraceOpKind::IterNext {
+                iter,
+                item: Some((k, _)),
+            } => {
+                if !seen.get_mut(iter).expect("started").insert(*k) {
+                    assert_eq!(n, trace.ops.len() - 1, "the repeat ends the trace");
+                    return n;
+                }
+            }
+            _ => {}
+        }
+    }
+    panic!("no key yielded twice")
+}
+
+/// An iterator that stands in an overflow bucket when `mapclear` runs keeps walking it:
+/// the clear zeroes the preallocated overflow buckets with the array and `newoverflow`
+/// hands them out again to any chain (the last one's overflow is the sentinel, bucket 0),
+/// and from Go 1.24 the other overflow buckets keep their entries, looked up in the
+/// current map. The iterator yields a key created after the clear in another bucket's
+/// chain and again in that bucket. Traces recorded by real Go (Go 1.22 and Go 1.25
+/// noswissmap), cut after the repeated yield; the port yields the same.
+#[test]
+fn an_iterator_in_an_overflow_bucket_a_clear_recycles_yields_a_key_twice() {
+    for name in [
+        "go1.22.10-clear-recycled-overflow-yields-twice.jsonl",
+        "go1.25.5-noswissmap-clear-recycled-overflow-yields-twice.jsonl",
+    ] {
+        let trace = parse_trace_str(name, &load(name)).expect("parses");
+        let n = repeated_yield_at_the_end(&trace);
+        let r = replay_on_port(&trace).unwrap_or_else(|m| panic!("{m}"));
+        assert_eq!(r.ops_replayed, trace.ops.len(), "{name}");
+        println!("{name}: op {n} repeats a yield; the port yields the same");
+    }
+}

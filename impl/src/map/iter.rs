@@ -11,6 +11,13 @@
 //!   walked instead of the new one, yielding only the keys that go to the bucket visited.
 //! - An entry that may have changed since (evacuated, or a `mapclear` since Go 1.24) is
 //!   looked up again (`mapaccessK`) and skipped if gone, so no key is yielded twice.
+//! - Except across a `mapclear`, as in Go: an iterator standing in an overflow bucket keeps
+//!   walking it. `make_bucket_array` zeroes the preallocated ones with the array and
+//!   `newoverflow` hands them out again to any chain; the last one's overflow is again the
+//!   sentinel, bucket 0 (from Go 1.24 the other overflow buckets keep their entries,
+//!   which are looked up). The iterator may yield an entry created after the clear in
+//!   another bucket's chain and yield it again in its own bucket
+//!   (tests/go_versions.rs has traces of real Go doing so).
 //! - The iterator of an empty map draws no random start, sets no flag and yields nothing.
 
 use std::fmt;
