@@ -149,7 +149,9 @@ type iterator struct {
 	// stale: entries that were live when a clear ran while this iterator was
 	// open, on runtimes whose mapclear leaves overflow and old buckets as they
 	// were (Go 1.19, 1.24+); before Go 1.21 the iterator may still yield them.
-	stale map[uint64]uint64
+	// Every value a key had at any such clear counts: a key live at two
+	// clears may have left an entry at each.
+	stale map[uint64]map[uint64]bool
 	// clearedInOverflow: a clear ran while this iterator stood in an overflow
 	// bucket that the clear recycles (clearRecyclesOverflow). Its next advance
 	// continues in that bucket, which may by then belong to another chain (or,
@@ -370,10 +372,13 @@ func (r *recorder) opClear() {
 		}
 		if clearLeavesStale {
 			if it.stale == nil {
-				it.stale = map[uint64]uint64{}
+				it.stale = map[uint64]map[uint64]bool{}
 			}
 			for k, e := range r.shadow {
-				it.stale[k] = e
+				if it.stale[k] == nil {
+					it.stale[k] = map[uint64]bool{}
+				}
+				it.stale[k][e] = true
 			}
 		}
 		// every key is deleted: one that is re-inserted is a new entry
@@ -532,7 +537,7 @@ func (r *recorder) opIterNext(idx int) {
 // unless it was deleted (and re-inserted) in between.
 func (r *recorder) checkYield(it *iterator, k, e uint64) {
 	if sv, sok := r.shadow[k]; (!sok || sv != e) && staleYields {
-		if se, ok := it.stale[k]; ok && se == e {
+		if it.stale[k][e] {
 			return // a stale entry left behind by mapclear (before Go 1.21)
 		}
 	}

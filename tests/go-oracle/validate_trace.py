@@ -219,7 +219,7 @@ def validate(path):
             else:
                 k = d["key"]
                 m = it.pop("first_model", None)
-                if (it.get("stale", {}).get(k) == d["elem"] and k not in it["seen"]
+                if (d["elem"] in it.get("stale", {}).get(k, ()) and k not in it["seen"]
                         and (m if m is not None else model).get(k) != d["elem"]):
                     # a stale entry left behind by mapclear (before Go 1.21)
                     stats["stale_yields"] = stats.get("stale_yields", 0) + 1
@@ -248,7 +248,9 @@ def validate(path):
                 if minor < 21:
                     # mapclear leaves overflow/old buckets intact: an open
                     # iterator may still yield what was live (issue 59411)
-                    x.setdefault("stale", {}).update(model)
+                    # (every value a key had at any such clear)
+                    for sk, se in model.items():
+                        x.setdefault("stale", {}).setdefault(sk, set()).add(se)
                 if "first_model" in x:
                     x["first_deleted"].update(model)
             model = {}
