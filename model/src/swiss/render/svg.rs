@@ -430,7 +430,6 @@ pub fn svg(s: &SwissState, m: &SwissModel) -> String {
     draw::document("swiss", width, height, &body)
 }
 
-
 fn table_attrs(t: &Table) -> String {
     format!(
         r#" data-local-depth="{}" data-index="{}" data-used="{}" data-capacity="{}" data-growth-left="{}""#,
