@@ -17,6 +17,7 @@ fn machine(geo: Geometry) -> Machine {
             grow_works: true,
             claims: true,
         },
+        go: Default::default(),
     }
 }
 

@@ -368,6 +368,7 @@ impl Steps {
             machine: Machine {
                 geo,
                 track: Default::default(),
+                go: Default::default(),
             },
             injected_defect: InjectedDefect::None,
         }
