@@ -564,6 +564,51 @@ mod tests {
         }
     }
 
+    fn go_version_trace(name: &str) -> Trace {
+        let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("impl/tests/data/go-versions")
+            .join(name);
+        parse_trace(&p).expect("go-versions trace parses")
+    }
+
+    #[test]
+    fn model_replays_the_clear_traces_of_each_release_at_that_release() {
+        for name in [
+            "go1.19.8-clear-stale-yields.jsonl",
+            "go1.23.9-clear-marks-empty.jsonl",
+            "go1.25.5-noswissmap-clear-seq.jsonl",
+        ] {
+            let trace = go_version_trace(name);
+            assert!(trace
+                .ops
+                .iter()
+                .any(|op| matches!(op.op, TraceOpKind::Clear)));
+            let model = replay_on_model(&trace).unwrap_or_else(|m| panic!("{m}"));
+            let port = replay_on_port(&trace).unwrap_or_else(|m| panic!("{m}"));
+            assert_eq!(model, port, "{name}");
+        }
+    }
+
+    #[test]
+    fn model_replay_of_a_clear_trace_fails_at_another_releases_mapclear() {
+        // Go 1.19's stale yields after a clear do not happen with 1.21's marking, and 1.23's
+        // marked cells are not there with 1.19's mapclear.
+        for (name, other) in [
+            ("go1.19.8-clear-stale-yields.jsonl", "go1.21.13"),
+            ("go1.23.9-clear-marks-empty.jsonl", "go1.22.10"),
+            ("go1.23.9-clear-marks-empty.jsonl", "go1.19.8"),
+        ] {
+            let mut trace = go_version_trace(name);
+            trace.header.go = other.to_string();
+            if other == "go1.22.10" {
+                // Same mapclear as 1.23: the replay passes.
+                replay_on_model(&trace).unwrap_or_else(|m| panic!("{name} as {other}: {m}"));
+            } else {
+                assert!(replay_on_model(&trace).is_err(), "{name} as {other}");
+            }
+        }
+    }
+
     #[test]
     fn model_replay_reports_an_elem_go_did_not_store_with_its_slot() {
         let mut trace = sample_trace();
