@@ -382,6 +382,7 @@ impl Steps {
             machine: Machine {
                 geo,
                 track: Default::default(),
+                go: Default::default(),
             },
             injected_defect: InjectedDefect::None,
         }
