@@ -14,8 +14,13 @@
 //! converted by `gomap_model::hmap::convert` against the decoded trace STATE (every hmap
 //! field, both arrays chain by chain, stale bytes included), then array identity
 //! (`buckets_base`, `oldbuckets_base`), read from the model's log of Go's internal steps.
-//! The model has no `mapclear`: a trace with a `clear` op fails on the model at that op
-//! (the port replays it, with each release's mapclear).
+//! A `clear` op runs the model's `mapclear` of the header's Go release
+//! (`Machine::go`, [`model_release`]): Go 1.19's, 1.21-1.23's (markBucketsEmpty) or
+//! 1.24+'s (clearSeq, compared with the trace's `clear_seq` after every op); the hash0 it
+//! draws is the line's, a new epoch as for a reseeding delete. A clear that leaves an
+//! iterator in an overflow bucket of an array whose preallocated overflow buckets are in use is the
+//! model's known deviation (`Machine::clear_strands_iterator_in_prealloc`): the replay stops
+//! there with a mismatch saying so.
 //! Mismatches are reported as by the port replay: op index, line, field path, expected
 //! (Go) and actual (model).
 //!
@@ -35,7 +40,7 @@ use gomap_impl::trace::{
 };
 use gomap_model::framework::log::Log;
 use gomap_model::hmap::convert::{first_difference, flat_state};
-use gomap_model::hmap::steps::{ev, Geometry, Machine, StepError, Track};
+use gomap_model::hmap::steps::{ev, Geometry, GoRelease, Machine, StepError, Track};
 use gomap_model::hmap::{HmapAction, HmapState, Outcome};
 use serde::Serialize;
 
@@ -210,6 +215,12 @@ struct ModelReplayer<'t> {
     report: ReplayReport,
 }
 
+/// The model's release for a trace: that of the header's Go minor version (1.19 for
+/// anything older, which the classic-map toolchains of scripts/go-versions.txt never are).
+pub fn model_release(trace: &Trace) -> GoRelease {
+    GoRelease::from_minor(trace.header.go_version().minor).unwrap_or_default()
+}
+
 /// Replays `trace` on the hmap model at Go's parameters (see the module documentation)
 /// and compares everything after every op; the first difference is the error.
 #[allow(clippy::result_large_err)] // as gomap_impl's replay_on_port: one per trace
@@ -223,6 +234,7 @@ pub fn replay_on_model(trace: &Trace) -> Result<ReplayReport, ReplayMismatch> {
                 ..Geometry::GO
             },
             track: Track::default(),
+            go: model_release(trace),
         },
         state: None,
         iters: HashMap::new(),
@@ -299,7 +311,8 @@ impl ModelReplayer<'_> {
     ) -> Result<Outcome, ReplayMismatch> {
         // A reseed starts a new epoch: hashes under the new hash0 come from later lines.
         let empty = BTreeMap::new();
-        let new_hashes = matches!(action, HmapAction::Delete { .. }).then_some(&empty);
+        let new_hashes = matches!(action, HmapAction::Delete { .. } | HmapAction::Clear { .. })
+            .then_some(&empty);
         let s = self.state.as_mut().expect("a trace starts with make");
         self.machine
             .step(s, &action, new_hashes, log)
@@ -387,12 +400,23 @@ impl ModelReplayer<'_> {
                 }
             }
             TraceOpKind::Clear => {
-                return Err(self.mismatch(
-                    op,
-                    "op",
-                    "an op the model has",
-                    "clear: the model has no mapclear (the port replays it)",
-                ));
+                // mapclear draws hash0 only when the map is non-empty; the line's hash0 is
+                // that draw.
+                let s = self.state.as_ref().expect("a trace starts with make");
+                if self.machine.clear_strands_iterator_in_prealloc(s) {
+                    return Err(self.mismatch(
+                        op,
+                        "model",
+                        "a mapclear the model represents",
+                        "an iterator is in an overflow bucket of an array whose preallocated \
+                         overflow buckets are in use (B >= 4): Go zeroes and reuses that \
+                         memory, the model keeps the bucket as it was (a known deviation of \
+                         its mapclear)",
+                    ));
+                }
+                let count = s.h.count;
+                let reseed = (count > 0).then_some(op.state.hash0);
+                self.run(op, HmapAction::Clear { reseed }, &mut log)?;
             }
             TraceOpKind::IterNext { iter, item } => {
                 let Some(it) = self.iters.get_mut(&iter) else {
@@ -437,10 +461,10 @@ impl ModelReplayer<'_> {
         if let Some(d) = first_difference(&want, &got) {
             return Err(self.mismatch(op, d.field, d.expected, d.actual));
         }
-        // Go 1.24+'s hmap.clearSeq counts mapclear calls; the model has no mapclear, so it
-        // stays 0 (any clear op stops the model replay before this point).
-        if let Some(n) = op.state.clear_seq.filter(|&n| n != 0) {
-            return Err(self.mismatch(op, "clear_seq", n, 0));
+        // Go 1.24+'s hmap.clearSeq counts mapclear calls (absent before: the model's stays 0).
+        let want_seq = op.state.clear_seq.unwrap_or(0);
+        if want_seq != s.h.clear_seq {
+            return Err(self.mismatch(op, "clear_seq", want_seq, s.h.clear_seq));
         }
         self.report.bmaps_compared += [&want.buckets, &want.oldbuckets]
             .into_iter()
@@ -537,6 +561,51 @@ mod tests {
             let model = replay_on_model(&trace).unwrap_or_else(|m| panic!("{m}"));
             let port = replay_on_port(&trace).unwrap_or_else(|m| panic!("{m}"));
             assert_eq!(model, port, "{}", p.display());
+        }
+    }
+
+    fn go_version_trace(name: &str) -> Trace {
+        let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("impl/tests/data/go-versions")
+            .join(name);
+        parse_trace(&p).expect("go-versions trace parses")
+    }
+
+    #[test]
+    fn model_replays_the_clear_traces_of_each_release_at_that_release() {
+        for name in [
+            "go1.19.8-clear-stale-yields.jsonl",
+            "go1.23.9-clear-marks-empty.jsonl",
+            "go1.25.5-noswissmap-clear-seq.jsonl",
+        ] {
+            let trace = go_version_trace(name);
+            assert!(trace
+                .ops
+                .iter()
+                .any(|op| matches!(op.op, TraceOpKind::Clear)));
+            let model = replay_on_model(&trace).unwrap_or_else(|m| panic!("{m}"));
+            let port = replay_on_port(&trace).unwrap_or_else(|m| panic!("{m}"));
+            assert_eq!(model, port, "{name}");
+        }
+    }
+
+    #[test]
+    fn model_replay_of_a_clear_trace_fails_at_another_releases_mapclear() {
+        // Go 1.19's stale yields after a clear do not happen with 1.21's marking, and 1.23's
+        // marked cells are not there with 1.19's mapclear.
+        for (name, other) in [
+            ("go1.19.8-clear-stale-yields.jsonl", "go1.21.13"),
+            ("go1.23.9-clear-marks-empty.jsonl", "go1.22.10"),
+            ("go1.23.9-clear-marks-empty.jsonl", "go1.19.8"),
+        ] {
+            let mut trace = go_version_trace(name);
+            trace.header.go = other.to_string();
+            if other == "go1.22.10" {
+                // Same mapclear as 1.23: the replay passes.
+                replay_on_model(&trace).unwrap_or_else(|m| panic!("{name} as {other}: {m}"));
+            } else {
+                assert!(replay_on_model(&trace).is_err(), "{name} as {other}");
+            }
         }
     }
 

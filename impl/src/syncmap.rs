@@ -55,8 +55,10 @@
 //! delete/tryExpungeLocked) and Go 1.20's additions (Swap, CompareAndSwap, CompareAndDelete,
 //! entry.trySwap/swapLocked/tryCompareAndSwap).
 
+mod check;
 pub mod conform;
 pub mod history;
+mod newer;
 
 use arc_swap::{ArcSwap, ArcSwapOption};
 use std::collections::HashMap;
@@ -527,159 +529,6 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
         }
     }
 
-    // ---- Swap, CompareAndSwap, CompareAndDelete (Go 1.20) -------------------------------
-
-    /// `Swap` swaps the value for a key and returns the previous value if any.
-    pub fn swap(&self, key: K, value: V) -> Option<V> {
-        let new = Self::new_p(value);
-        let read = self.load_read();
-        if let Some(e) = read.m.get(&key) {
-            if let Some(prev) = self.try_swap(e, &new) {
-                return prev;
-            }
-        }
-
-        let mut locked = self.lock();
-        let read = self.load_read();
-        let previous;
-        if let Some(e) = read.m.get(&key) {
-            if self.unexpunge_locked(e) && !self.faulty(Fault::UnexpungeWithoutDirty) {
-                dirty_of(&mut locked).insert(key, e.clone());
-            }
-            previous = self.swap_locked(e, new);
-        } else if let Some(e) = locked.dirty.as_ref().and_then(|d| d.get(&key)) {
-            previous = self.swap_locked(e, new);
-        } else {
-            if !read.amended {
-                self.dirty_locked(&mut locked);
-                self.store_read(ReadOnly {
-                    m: read.m.clone(),
-                    amended: true,
-                });
-            }
-            dirty_of(&mut locked).insert(
-                key,
-                Arc::new(Entry {
-                    p: ArcSwapOption::new(Some(new)),
-                }),
-            );
-            previous = None;
-        }
-        self.unlock(locked);
-        previous
-    }
-
-    /// `entry.trySwap`: swaps a value if the entry has not been expunged. Outer None: the
-    /// entry is expunged; inner: the previous value (None for a deleted entry).
-    fn try_swap(&self, e: &Entry<V>, new: &Arc<Slot<V>>) -> Option<Option<V>> {
-        loop {
-            let p = self.load_p(e);
-            if self.is_expunged(&p) {
-                return None;
-            }
-            if self.cas_p(e, &p, Some(new.clone())) {
-                return Some(self.value_of(&p));
-            }
-        }
-    }
-
-    /// `entry.swapLocked`: unconditionally swaps a value in; the entry must be known not to
-    /// be expunged.
-    fn swap_locked(&self, e: &Entry<V>, new: Arc<Slot<V>>) -> Option<V> {
-        self.hooks.before(Step::SwapEntry);
-        let prev = e.p.swap(Some(new));
-        self.value_of(&prev)
-    }
-
-    /// `CompareAndSwap` swaps the old and new values for key if the value stored in the map
-    /// is equal to old.
-    pub fn compare_and_swap(&self, key: &K, old: &V, new: V) -> bool
-    where
-        V: PartialEq,
-    {
-        let read = self.load_read();
-        if let Some(e) = read.m.get(key) {
-            return self.try_compare_and_swap(e, old, new);
-        } else if !read.amended {
-            return false; // No existing value for key.
-        }
-
-        let mut locked = self.lock();
-        let read = self.load_read();
-        let mut swapped = false;
-        if let Some(e) = read.m.get(key) {
-            swapped = self.try_compare_and_swap(e, old, new);
-        } else if let Some(e) = locked.dirty.as_ref().and_then(|d| d.get(key)).cloned() {
-            swapped = self.try_compare_and_swap(&e, old, new);
-            // We needed to lock mu in order to load the entry for key, and the operation
-            // didn't change the set of keys in the map: count it as a miss so that we will
-            // eventually switch to the more efficient steady state.
-            self.miss_locked(&mut locked);
-        }
-        self.unlock(locked);
-        swapped
-    }
-
-    /// `entry.tryCompareAndSwap`: swaps in `new` if the entry holds a value equal to `old`
-    /// and has not been expunged.
-    fn try_compare_and_swap(&self, e: &Entry<V>, old: &V, new: V) -> bool
-    where
-        V: PartialEq,
-    {
-        let mut p = self.load_p(e);
-        if self.value_of(&p).as_ref() != Some(old) {
-            return false;
-        }
-        let nc = Self::new_p(new);
-        if self.faulty(Fault::CompareAndSwapNotAtomic) {
-            self.store_locked(e, nc);
-            return true;
-        }
-        loop {
-            if self.cas_p(e, &p, Some(nc.clone())) {
-                return true;
-            }
-            p = self.load_p(e);
-            if self.value_of(&p).as_ref() != Some(old) {
-                return false;
-            }
-        }
-    }
-
-    /// `CompareAndDelete` deletes the entry for key if its value is equal to old. With no
-    /// current value for key it returns false.
-    pub fn compare_and_delete(&self, key: &K, old: &V) -> bool
-    where
-        V: PartialEq,
-    {
-        let read = self.load_read();
-        let mut e = read.m.get(key).cloned();
-        if e.is_none() && read.amended {
-            let mut locked = self.lock();
-            let read = self.load_read();
-            e = read.m.get(key).cloned();
-            if e.is_none() && read.amended {
-                e = locked.dirty.as_ref().and_then(|d| d.get(key).cloned());
-                // Don't delete key from m.dirty: we still need to do the "compare" part of
-                // the operation. The entry will eventually be expunged when the dirty map is
-                // promoted to the read map. Regardless of whether the entry was present,
-                // record a miss.
-                self.miss_locked(&mut locked);
-            }
-            self.unlock(locked);
-        }
-        let Some(e) = e else { return false };
-        loop {
-            let p = self.load_p(&e);
-            if self.value_of(&p).as_ref() != Some(old) {
-                return false;
-            }
-            if self.cas_p(&e, &p, None) {
-                return true;
-            }
-        }
-    }
-
     // ---- Range --------------------------------------------------------------------------
 
     /// `Range` calls `f` sequentially for each key and value present in the map; if `f`
@@ -716,35 +565,6 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
                 break;
             }
         }
-    }
-
-    // ---- Clear (Go 1.23) ----------------------------------------------------------------
-
-    /// `Clear` deletes all the entries, resulting in an empty Map (Go 1.23's sync/map.go):
-    /// a fast path that returns when read is empty and not amended, else under `mu` a new
-    /// empty read, `clear(m.dirty)` (dirty stays allocated, emptied) and misses = 0. A Store
-    /// that loaded the old read before the new one was stored writes to an entry no longer
-    /// in the map (it is ordered before the Clear).
-    pub fn clear(&self) {
-        let read = self.load_read();
-        if read.m.is_empty() && !read.amended {
-            // Avoid allocating a new readOnly when the map is already clear.
-            return;
-        }
-        let mut locked = self.lock();
-        let read = self.load_read();
-        if !read.m.is_empty() || read.amended {
-            self.store_read(ReadOnly {
-                m: Arc::new(HashMap::new()),
-                amended: false,
-            });
-        }
-        if let Some(d) = locked.dirty.as_mut() {
-            d.clear();
-        }
-        // Don't immediately promote the newly-cleared dirty map on the next operation.
-        locked.misses = 0;
-        self.unlock(locked);
     }
 
     // ---- promotion and expunging (caller holds mu) --------------------------------------
@@ -789,73 +609,6 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
             p = self.load_p(e);
         }
         self.is_expunged(&p)
-    }
-
-    // ---- introspection (not Go) ---------------------------------------------------------
-
-    /// Checks the invariants of the header's case list and of `amended`; meant for quiescent
-    /// states (it takes `mu`, and entries may change under it otherwise).
-    pub fn check_invariants(&self) -> Result<(), String>
-    where
-        K: std::fmt::Debug,
-    {
-        let locked = self.mu.lock().unwrap_or_else(PoisonError::into_inner);
-        let read = self.read.load_full();
-        for (k, e) in read.m.iter() {
-            let p = e.p.load_full();
-            let in_dirty = locked.dirty.as_ref().map(|d| d.get(k));
-            if self.is_expunged(&p) {
-                // expunged_implies_dirty_without_entry
-                if in_dirty.is_none() || in_dirty.unwrap().is_some() {
-                    return Err(format!(
-                        "expunged_implies_dirty_without_entry: key {k:?} is expunged but \
-                         dirty is {}",
-                        if in_dirty.is_none() {
-                            "nil"
-                        } else {
-                            "holding it"
-                        }
-                    ));
-                }
-            } else if let Some(Some(d)) = in_dirty {
-                if !Arc::ptr_eq(d, e) {
-                    return Err(format!(
-                        "dirty_shares_read_entries: dirty[{k:?}] is not read.m[{k:?}]"
-                    ));
-                }
-            } else if let Some(None) = in_dirty {
-                return Err(format!(
-                    "dirty_holds_every_unexpunged_read_entry: key {k:?} is in read.m, not \
-                     expunged, and missing from a non-nil dirty"
-                ));
-            }
-        }
-        if let Some(d) = &locked.dirty {
-            let extra = d.keys().any(|k| !read.m.contains_key(k));
-            if extra && !read.amended {
-                return Err(
-                    "amended_iff_dirty_has_new_keys: dirty has a key read.m lacks \
-                            but amended is false"
-                        .into(),
-                );
-            }
-        } else if read.amended {
-            return Err("amended_iff_dirty_has_new_keys: amended with a nil dirty".into());
-        }
-        Ok(())
-    }
-
-    /// `(len(read.m), read.amended, len(dirty) or None for nil, misses)`, for tests of
-    /// promotion.
-    pub fn debug_state(&self) -> (usize, bool, Option<usize>, usize) {
-        let locked = self.mu.lock().unwrap_or_else(PoisonError::into_inner);
-        let read = self.read.load_full();
-        (
-            read.m.len(),
-            read.amended,
-            locked.dirty.as_ref().map(HashMap::len),
-            locked.misses,
-        )
     }
 }
 

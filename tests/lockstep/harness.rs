@@ -185,6 +185,7 @@ impl Reference {
         let machine = Machine {
             geo: cfg.geometry(),
             track: Track::default(),
+            go: Default::default(),
         };
         let state = machine.makemap(0, 0, hashes_of(&fns, 0));
         Reference {

@@ -195,6 +195,7 @@ mod tests {
         Machine {
             geo: Geometry::GO,
             track: Track::default(),
+            go: Default::default(),
         }
     }
 
@@ -208,6 +209,7 @@ mod tests {
         let m = Machine {
             geo,
             track: Track::default(),
+            go: Default::default(),
         };
         let s = m.makemap(0, 7, BTreeMap::new());
         let f = flat_state(&s, 2);

@@ -33,7 +33,7 @@ use crate::framework::spec::{ParamValue, Spec, SpecError, Strategy, Verdict};
 pub use state::*;
 use stateright::{Model, Property};
 use std::collections::BTreeMap;
-use steps::{Geometry, Machine, Track};
+use steps::{Geometry, GoRelease, Machine, Track};
 
 /// Which operations the model's goroutine performs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -42,6 +42,8 @@ pub struct OpSet {
     pub delete: bool,
     pub access: bool,
     pub iterate: bool,
+    /// `clear(m)` (mapclear); not in the default set.
+    pub clear: bool,
 }
 
 /// Parameters of the `hmap` model.
@@ -67,6 +69,8 @@ pub struct HmapParams {
     /// 0: every injective assignment of hashes to keys; n > 0: n pseudo-random ones.
     pub hash_functions: u32,
     pub ops: OpSet,
+    /// The Go release whose mapclear and mapiternext run.
+    pub go_version: GoRelease,
 }
 
 impl Default for HmapParams {
@@ -91,7 +95,9 @@ impl Default for HmapParams {
                 delete: true,
                 access: true,
                 iterate: true,
+                clear: false,
             },
+            go_version: GoRelease::default(),
         }
     }
 }
@@ -158,6 +164,7 @@ impl HmapModel {
             machine: Machine {
                 geo: params.geo,
                 track,
+                go: params.go_version,
             },
             params,
             assignments,
@@ -179,7 +186,8 @@ impl HmapModel {
         let new_hashes = match action {
             HmapAction::Delete {
                 reseed: Some(h0), ..
-            } => self.hash_fns.get(*h0 as usize),
+            }
+            | HmapAction::Clear { reseed: Some(h0) } => self.hash_fns.get(*h0 as usize),
             _ => None,
         };
         self.machine
@@ -268,6 +276,24 @@ impl Model for HmapModel {
                 }
             }
         }
+        if p.ops.clear {
+            if s.h.count == 0 {
+                // mapclear returns at once: no fastrand draw.
+                actions.push(HmapAction::Clear { reseed: None });
+            } else if p.reseed {
+                for h0 in 0..self.assignments.len() {
+                    actions.push(HmapAction::Clear {
+                        reseed: Some(h0 as u32),
+                    });
+                }
+            } else {
+                // Deviation from Go (as for delete): with `reseed = false` the new hash0
+                // hashes every key as the old one did.
+                actions.push(HmapAction::Clear {
+                    reseed: Some(s.h.hash0),
+                });
+            }
+        }
         if p.ops.access {
             for key in 1..=p.keys {
                 actions.push(HmapAction::Access { key });
@@ -338,7 +364,8 @@ const HMAP_PARAMS: &[ParamDef] = &[
     ParamDef { name: "hint", default: "0", description: "makemap's size hint" },
     ParamDef { name: "hash_functions", default: "0", description: "0: every injective assignment of hashes to keys (one initial state each); N: N pseudo-random ones, for configurations too big to enumerate" },
     ParamDef { name: "reseed", default: "true", description: "explore every new hash function when a delete reseeds hash0 at count 0" },
-    ParamDef { name: "ops", default: "[\"assign\", \"delete\", \"access\", \"iterate\"]", description: "operations the goroutine performs" },
+    ParamDef { name: "ops", default: "[\"assign\", \"delete\", \"access\", \"iterate\"]", description: "operations the goroutine performs (also \"clear\": mapclear)" },
+    ParamDef { name: "go_version", default: "\"1.19\"", description: "the Go release whose mapclear and mapiternext run: \"1.19\", \"1.21\", \"1.22\", \"1.23\", \"1.24\" or \"1.25\" (docs/go-versions.md)" },
 ];
 
 fn hmap_info() -> ModelInfo {
@@ -423,12 +450,30 @@ pub fn hmap_model(spec: &Spec) -> Result<HmapModel, SpecError> {
                     ))
                 }
             },
+            "go_version" => {
+                let name = v.value.as_str();
+                match GoRelease::NAMES.iter().find(|(n, _)| Some(*n) == name) {
+                    Some((_, r)) => p.go_version = *r,
+                    None => {
+                        let known: Vec<String> = GoRelease::NAMES
+                            .iter()
+                            .map(|(n, _)| format!("\"{n}\""))
+                            .collect();
+                        return Err(spec.error(
+                            Some(v.line),
+                            Some(&field),
+                            format!("expected one of {}, got {}", known.join(", "), v.value),
+                        ));
+                    }
+                }
+            }
             "ops" => {
                 let mut ops = OpSet {
                     assign: false,
                     delete: false,
                     access: false,
                     iterate: false,
+                    clear: false,
                 };
                 let toml::Value::Array(items) = &v.value else {
                     return Err(spec.error(
@@ -443,12 +488,13 @@ pub fn hmap_model(spec: &Spec) -> Result<HmapModel, SpecError> {
                         Some("delete") => ops.delete = true,
                         Some("access") => ops.access = true,
                         Some("iterate") => ops.iterate = true,
+                        Some("clear") => ops.clear = true,
                         _ => {
                             return Err(spec.error(
                                 Some(v.line),
                                 Some(&field),
                                 format!(
-                                "unknown operation {it} (expected assign, delete, access, iterate)"
+                                "unknown operation {it} (expected assign, delete, access, iterate, clear)"
                             ),
                             ))
                         }
@@ -459,7 +505,7 @@ pub fn hmap_model(spec: &Spec) -> Result<HmapModel, SpecError> {
                     return Err(spec.error(
                         Some(v.line),
                         Some(&field),
-                        "the list is empty: name at least one of assign, delete, access, iterate",
+                        "the list is empty: name at least one of assign, delete, access, iterate, clear",
                     ));
                 }
                 p.ops = ops;

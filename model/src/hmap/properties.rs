@@ -235,6 +235,9 @@ fn reaches_iter_yield_via_mapaccessk(_: &HmapModel, s: &HmapState) -> bool {
 fn reaches_iter_checkbucket_skip(_: &HmapModel, s: &HmapState) -> bool {
     s.ghost.events & ev::ITER_CHECKBUCKET_SKIP != 0
 }
+fn reaches_clear_during_iteration(_: &HmapModel, s: &HmapState) -> bool {
+    s.ghost.events & ev::CLEAR_WITH_ITERATOR != 0
+}
 fn reaches_overflow_during_evacuation(_: &HmapModel, s: &HmapState) -> bool {
     s.ghost.events & ev::EVACUATE_NEWOVERFLOW != 0
 }
@@ -317,6 +320,8 @@ pub const PROPERTIES: &[PropDef] = &[
         "an iterator skipped an old-bucket entry bound for the other new bucket (checkBucket)"),
     prop!(reaches_overflow_during_evacuation, Sometimes, NONE,
         "evacuate needed a new overflow bucket in the destination"),
+    prop!(reaches_clear_during_iteration, Sometimes, NONE,
+        "mapclear ran on a non-empty map while an iterator was open (needs \"clear\" in ops)"),
 ];
 
 /// Looks a property up by name.

@@ -103,6 +103,14 @@ pub struct Hmap {
     pub nevacuate: usize,
     /// preallocated overflow buckets of the current array not yet used by newoverflow.
     pub prealloc_left: usize,
+    /// `h.clearSeq` (Go 1.24+): mapclear calls that found the map non-empty. Always 0 for
+    /// earlier releases, which have no such field.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub clear_seq: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Hmap {
@@ -157,6 +165,9 @@ pub struct Hiter {
     pub i: u8,
     /// `it.checkBucket`; None is noCheck.
     pub check_bucket: Option<u16>,
+    /// `it.clearSeq`: h.clearSeq at mapiterinit (Go 1.24+; 0 before).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub clear_seq: u64,
     /// Ghost: what the iteration has done so far (see [`IterGhost`]).
     pub ghost: IterGhost,
 }
@@ -446,6 +457,10 @@ pub enum HmapAction {
     /// `delete(m, key)` (mapdelete_fast64). `reseed` is the hash0 drawn by fastrand if the
     /// delete brings count to 0 (Go reseeds then); the model explores every choice.
     Delete { key: u64, reseed: Option<u32> },
+    /// `clear(m)`, or Go 1.19's range-delete idiom `for k := range m { delete(m, k) }`
+    /// (mapclear). `reseed` is the hash0 fastrand draws when the map is non-empty (None when
+    /// it is empty: mapclear returns at once); the model explores every choice.
+    Clear { reseed: Option<u32> },
     /// `v, ok := m[key]` (mapaccess2_fast64).
     Access { key: u64 },
     /// `for k, v := range m` starts: mapiterinit with fastrand's start bucket and offset
@@ -464,6 +479,8 @@ impl std::fmt::Display for HmapAction {
                 key,
                 reseed: Some(h),
             } => write!(f, "mapdelete(k{key}) [count 0: hash0 := {h}]"),
+            HmapAction::Clear { reseed: None } => write!(f, "mapclear"),
+            HmapAction::Clear { reseed: Some(h) } => write!(f, "mapclear [hash0 := {h}]"),
             HmapAction::Access { key } => write!(f, "mapaccess2(k{key})"),
             HmapAction::IterInit {
                 start_bucket,

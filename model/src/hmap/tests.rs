@@ -2,7 +2,7 @@
 //! checker), in the style of Go's runtime/map_test.go.
 
 use super::state::*;
-use super::steps::{Geometry, Machine, Track};
+use super::steps::{viol, Geometry, GoRelease, Machine, Track};
 use super::{HmapModel, HmapParams};
 use crate::framework::log::Log;
 use stateright::Model;
@@ -17,6 +17,7 @@ fn machine(geo: Geometry) -> Machine {
             grow_works: true,
             claims: true,
         },
+        go: Default::default(),
     }
 }
 
@@ -349,4 +350,84 @@ fn key_symmetry_representatives_are_canonical_and_collapse_renamed_states() {
         r.ghost.abs[live[0] as usize], 1,
         "the abstract map follows the renaming"
     );
+}
+
+/// One-slot buckets, B = 2 from hint 4: k1 -> k2 -> k3 chained in bucket 0. An iterator
+/// yields k1 and k2 (it is then in the first overflow bucket), then mapclear runs.
+fn cleared_during_iteration(go: GoRelease) -> (Machine, HmapState) {
+    let geo = Geometry {
+        bucket_cnt: 1,
+        load_factor_num: 1,
+        load_factor_den: 1,
+    };
+    let m = Machine { go, ..machine(geo) };
+    let mut s = m.makemap(4, 0, hashes(&[(1, h(5, 0)), (2, h(6, 0)), (3, h(7, 0))]));
+    s.ghost.abs = vec![0; 4];
+    for k in 1..=3 {
+        step(&m, &mut s, assign(k, 1));
+    }
+    assert_eq!((s.h.b, s.array(s.h.buckets.unwrap())[0].len()), (2, 3));
+    let init = HmapAction::IterInit {
+        start_bucket: 0,
+        offset: 0,
+    };
+    let first = step(&m, &mut s, init);
+    assert_eq!(
+        first,
+        Outcome::Yield {
+            iter: 0,
+            kv: Some((1, 1))
+        }
+    );
+    let second = step(&m, &mut s, HmapAction::IterNext { iter: 0 });
+    assert_eq!(
+        second,
+        Outcome::Yield {
+            iter: 0,
+            kv: Some((2, 1))
+        }
+    );
+    step(&m, &mut s, HmapAction::Clear { reseed: Some(0) });
+    assert_eq!((s.h.count, s.h.noverflow), (0, 0));
+    // h.buckets keeps its identity, zeroed: one bmap per chain.
+    assert!(s
+        .buckets()
+        .unwrap()
+        .iter()
+        .all(|c| c.len() == 1 && c[0] == Bmap::default()));
+    (m, s)
+}
+
+#[test]
+fn mapclear_of_go_1_19_leaves_the_iterator_its_overflow_buckets() {
+    let (m, mut s) = cleared_during_iteration(GoRelease::Go1_19);
+    assert_eq!(s.h.clear_seq, 0);
+    let out = step(&m, &mut s, HmapAction::IterNext { iter: 0 });
+    assert_eq!(
+        out,
+        Outcome::Yield {
+            iter: 0,
+            kv: Some((3, 1))
+        }
+    );
+    assert_ne!(s.ghost.violations & viol::ITER_DELETED_KEY, 0);
+}
+
+#[test]
+fn mapclear_of_go_1_21_marks_the_overflow_buckets_empty_rest() {
+    let (m, mut s) = cleared_during_iteration(GoRelease::Go1_21);
+    let p = s.iters[0].bptr.unwrap();
+    assert_eq!(s.bmap(p).tophash[0], EMPTY_REST);
+    let out = step(&m, &mut s, HmapAction::IterNext { iter: 0 });
+    assert_eq!(out, Outcome::Yield { iter: 0, kv: None });
+}
+
+#[test]
+fn mapclear_of_go_1_24_counts_clear_seq_and_the_iterator_looks_keys_up_again() {
+    let (m, mut s) = cleared_during_iteration(GoRelease::Go1_24);
+    assert_eq!((s.h.clear_seq, s.iters[0].clear_seq), (1, 0));
+    // k3 is still in the detached overflow bucket, but mapaccessK does not find it.
+    let out = step(&m, &mut s, HmapAction::IterNext { iter: 0 });
+    assert_eq!(out, Outcome::Yield { iter: 0, kv: None });
+    assert_eq!(s.ghost.violations & viol::ITER_DELETED_KEY, 0);
 }

@@ -191,6 +191,7 @@ pub fn check_refinement(m: &UnsyncModel, max_ops: usize) -> Result<Report, Misma
     let mach = Machine {
         geo: m.params.geo,
         track: Track::default(),
+        go: Default::default(),
     };
     let ops = m.choices_for(0);
     let mut report = Report::default();

@@ -66,6 +66,7 @@ impl Machine {
             bucket: start_bucket,
             i: 0,
             check_bucket: None,
+            clear_seq: s.h.clear_seq,
             ghost: IterGhost {
                 stable,
                 ..IterGhost::default()
@@ -198,23 +199,26 @@ impl Machine {
                         }
                     }
                 }
-                let kv = if top != EVACUATED_X && top != EVACUATED_Y {
-                    // This is the golden data, we can return it.
-                    (k, e)
-                } else {
-                    // The hash table has grown since the iterator was started. The golden
-                    // data for this key is now somewhere else.
-                    match self.mapaccess_k(s, k) {
-                        None => {
-                            i += 1;
-                            continue; // key has been deleted
+                // Go 1.24+: an entry is golden only if no mapclear ran since mapiterinit
+                // (it.clearSeq == h.clearSeq); both stay 0 before Go 1.24.
+                let kv =
+                    if it.clear_seq == s.h.clear_seq && top != EVACUATED_X && top != EVACUATED_Y {
+                        // This is the golden data, we can return it.
+                        (k, e)
+                    } else {
+                        // The hash table has grown (or been cleared) since the iterator was
+                        // started. The golden data for this key is now somewhere else.
+                        match self.mapaccess_k(s, k) {
+                            None => {
+                                i += 1;
+                                continue; // key has been deleted
+                            }
+                            Some(kv) => {
+                                s.ghost.events |= ev::ITER_YIELD_VIA_MAPACCESSK;
+                                kv
+                            }
                         }
-                        Some(kv) => {
-                            s.ghost.events |= ev::ITER_YIELD_VIA_MAPACCESSK;
-                            kv
-                        }
-                    }
-                };
+                    };
                 let itm = &mut s.iters[idx];
                 itm.bucket = bucket as u16;
                 itm.bptr = Some(p);

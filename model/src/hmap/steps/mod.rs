@@ -16,7 +16,7 @@
 //! map (this is how a replay of a Go trace supplies hashes).
 //!
 //! One file per Go function family: [`assign`] (mapassign, newoverflow), [`grow`] (hashGrow,
-//! growWork, evacuate, advanceEvacuationMark), [`delete`] (mapdelete), [`access`]
+//! growWork, evacuate, advanceEvacuationMark), [`delete`] (mapdelete), [`clear`] (mapclear), [`access`]
 //! (mapaccess2, mapaccessK) and [`iter`] (mapiterinit, mapiternext). This file holds what
 //! they share: the geometry, the machine, its errors and ghost bits, makemap and the
 //! dispatch of one operation ([`Machine::step`]).
@@ -26,6 +26,7 @@ pub use crate::framework::log::Log;
 
 mod access;
 mod assign;
+mod clear;
 mod delete;
 mod grow;
 mod iter;
@@ -76,6 +77,69 @@ impl Geometry {
             nbuckets = up / self.bucket_size();
         }
         nbuckets - base
+    }
+}
+
+/// The Go release whose map code runs where releases differ (docs/go-versions.md): only
+/// `mapclear` and, from Go 1.24, `mapiternext`'s `clearSeq` check. Everything else of the
+/// classic map is Go 1.19's in every release the model covers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum GoRelease {
+    /// Go 1.19 (and 1.20): mapclear resets the header and zeroes h.buckets in place.
+    #[default]
+    Go1_19,
+    /// Go 1.21: mapclear first marks every cell of buckets and oldbuckets emptyRest
+    /// (issue #59411), so that open iterators stop.
+    Go1_21,
+    Go1_22,
+    Go1_23,
+    /// Go 1.24 (GOEXPERIMENT=noswissmap): no marking; `h.clearSeq` counts mapclear calls and
+    /// mapiternext re-looks up (mapaccessK) every entry of an iterator started before a clear.
+    Go1_24,
+    Go1_25,
+}
+
+impl GoRelease {
+    /// The `go_version` parameter's values.
+    pub const NAMES: &'static [(&'static str, GoRelease)] = &[
+        ("1.19", GoRelease::Go1_19),
+        ("1.21", GoRelease::Go1_21),
+        ("1.22", GoRelease::Go1_22),
+        ("1.23", GoRelease::Go1_23),
+        ("1.24", GoRelease::Go1_24),
+        ("1.25", GoRelease::Go1_25),
+    ];
+
+    /// The release of a Go minor version (1.19 for 19 and 20, 1.25 from 25 on); None before 1.19.
+    pub fn from_minor(minor: u32) -> Option<GoRelease> {
+        Some(match minor {
+            19 | 20 => GoRelease::Go1_19,
+            21 => GoRelease::Go1_21,
+            22 => GoRelease::Go1_22,
+            23 => GoRelease::Go1_23,
+            24 => GoRelease::Go1_24,
+            m if m >= 25 => GoRelease::Go1_25,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        GoRelease::NAMES
+            .iter()
+            .find(|(_, r)| *r == self)
+            .map(|(n, _)| *n)
+            .expect("every release is named")
+    }
+
+    /// mapclear marks every cell of buckets and oldbuckets (and their overflow chains)
+    /// emptyRest before resetting the map: Go 1.21 to 1.23.
+    pub fn mapclear_marks_buckets_empty(self) -> bool {
+        (GoRelease::Go1_21..=GoRelease::Go1_23).contains(&self)
+    }
+
+    /// `hmap.clearSeq` and `hiter.clearSeq` exist: Go 1.24 and later.
+    pub fn has_clear_seq(self) -> bool {
+        self >= GoRelease::Go1_24
     }
 }
 
@@ -203,6 +267,7 @@ pub mod ev {
     pub const EVACUATE_NEWOVERFLOW: u32 = 1 << 4;
     pub const DOUBLE_GROW_STARTED: u32 = 1 << 5;
     pub const SAME_SIZE_GROW_STARTED: u32 = 1 << 6;
+    pub const CLEAR_WITH_ITERATOR: u32 = 1 << 7;
 }
 
 /// The transition function with its configuration. The checker and the conformance tests
@@ -211,6 +276,8 @@ pub mod ev {
 pub struct Machine {
     pub geo: Geometry,
     pub track: Track,
+    /// Which release's mapclear and mapiternext run.
+    pub go: GoRelease,
 }
 
 fn key_bit(key: u64) -> u64 {
@@ -256,6 +323,7 @@ impl Machine {
                 oldbuckets: None,
                 nevacuate: 0,
                 prealloc_left: 0,
+                clear_seq: 0,
             },
             arrays: Arena::default(),
             iters: Vec::new(),
@@ -308,6 +376,10 @@ impl Machine {
             }
             HmapAction::Delete { key, reseed } => {
                 self.mapdelete(s, key, reseed, new_hashes, log)?;
+                Outcome::None
+            }
+            HmapAction::Clear { reseed } => {
+                self.mapclear(s, reseed, new_hashes, log)?;
                 Outcome::None
             }
             HmapAction::Access { key } => {

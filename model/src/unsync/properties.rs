@@ -1,0 +1,96 @@
+//! The `unsync` model's properties: the invariants a racy execution may break and the
+//! throws and races it may reach ([`PROPERTIES`]).
+
+use super::state::*;
+use super::steps::{FAULT_OLDBUCKETS, THROW_ITER_WRITE, THROW_READ_WRITE, THROW_WRITES};
+use super::UnsyncModel;
+use crate::framework::concurrent::{prop, PropDef};
+use crate::hmap::properties::live_entries;
+
+fn racy_execution_detected(m: &UnsyncModel, s: &UnsyncState) -> bool {
+    !(m.all_done(s) && s.ghost.raced)
+}
+
+fn no_lost_insert(m: &UnsyncModel, s: &UnsyncState) -> bool {
+    if !m.all_done(s) {
+        return true;
+    }
+    let must = s.ghost.assigned & !s.ghost.deleted;
+    let live = |k: u64| m.steps.machine.find_live(&s.m, k).is_some();
+    (1..=m.params.keys).all(|k| must & (1 << (k - 1)) == 0 || live(k as u64))
+        && (0..m.params.initial).all(|i| live((m.params.keys + 1 + i) as u64))
+}
+
+fn no_duplicate_key(m: &UnsyncModel, s: &UnsyncState) -> bool {
+    // Only between operations: inside one, Go's own steps pass through such states (the
+    // tophash of a new cell is stored before its key, so a stale key is briefly live).
+    if s.gs.iter().any(|g| g.cur.is_some()) {
+        return true;
+    }
+    let mut keys: Vec<u64> = live_entries(&m.steps.machine, &s.m)
+        .iter()
+        .map(|e| e.2)
+        .collect();
+    keys.sort_unstable();
+    keys.windows(2).all(|w| w[0] != w[1])
+}
+
+fn count_matches_live_entries(m: &UnsyncModel, s: &UnsyncState) -> bool {
+    if s.gs.iter().any(|g| g.cur.is_some()) {
+        return true;
+    }
+    live_entries(&m.steps.machine, &s.m).len() == s.m.h.count
+}
+
+fn no_torn_read(_: &UnsyncModel, s: &UnsyncState) -> bool {
+    !s.ghost.torn_read
+}
+
+fn thrown(s: &UnsyncState, msg: &str) -> bool {
+    s.ghost.thrown.is_some_and(|(_, m)| m == msg)
+}
+
+fn throws_concurrent_map_writes(_: &UnsyncModel, s: &UnsyncState) -> bool {
+    thrown(s, THROW_WRITES)
+}
+fn throws_concurrent_map_read_and_map_write(_: &UnsyncModel, s: &UnsyncState) -> bool {
+    thrown(s, THROW_READ_WRITE)
+}
+fn throws_concurrent_map_iteration_and_map_write(_: &UnsyncModel, s: &UnsyncState) -> bool {
+    thrown(s, THROW_ITER_WRITE)
+}
+fn reaches_growth_while_racing(_: &UnsyncModel, s: &UnsyncState) -> bool {
+    s.ghost.growth_while_racing
+}
+fn reaches_memory_fault(_: &UnsyncModel, s: &UnsyncState) -> bool {
+    thrown(s, FAULT_OLDBUCKETS)
+}
+fn reaches_silent_race(m: &UnsyncModel, s: &UnsyncState) -> bool {
+    m.all_done(s) && s.ghost.raced
+}
+
+/// Every property of the `unsync` model.
+pub const PROPERTIES: &[PropDef<UnsyncModel>] = &[
+    prop!(racy_execution_detected, Always,
+        "every execution in which a write overlapped another operation ended in a throw (Go's detection is best-effort: expect violated)"),
+    prop!(no_lost_insert, Always,
+        "when every goroutine has finished, every key assigned and never deleted is in the map"),
+    prop!(no_duplicate_key, Always,
+        "whenever no operation is in progress, no key is live in two cells"),
+    prop!(count_matches_live_entries, Always,
+        "whenever no operation is in progress, h.count equals the number of live cells"),
+    prop!(no_torn_read, Always,
+        "mapaccess2 never returns (0, true): a key found with an elem nobody stored"),
+    prop!(throws_concurrent_map_writes, Sometimes,
+        "a writer throws \"concurrent map writes\""),
+    prop!(throws_concurrent_map_read_and_map_write, Sometimes,
+        "a reader throws \"concurrent map read and map write\""),
+    prop!(throws_concurrent_map_iteration_and_map_write, Sometimes,
+        "an iterator throws \"concurrent map iteration and map write\""),
+    prop!(reaches_growth_while_racing, Sometimes,
+        "hashGrow or evacuate runs while another goroutine is inside an operation"),
+    prop!(reaches_memory_fault, Sometimes,
+        "a racing flags store lost or resurrected sameSizeGrow, so that Go would index past the end of oldbuckets (the model stops there)"),
+    prop!(reaches_silent_race, Sometimes,
+        "every goroutine finished without a throw although operations overlapped with a write"),
+];

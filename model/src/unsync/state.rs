@@ -1,0 +1,144 @@
+//! The `unsync` model's state: the goroutines ([`G`], their registers [`GMap`] in
+//! `steps`), the ghost state the properties read ([`UGhost`]), operation results ([`ORes`]),
+//! the parameters ([`UnsyncParams`], [`UOps`]) and the actions ([`UAction`]). The map itself
+//! is the hmap model's [`HmapState`].
+
+use super::steps::{GMap, InjectedDefect, Pc, UOp};
+use crate::hmap::state::*;
+use crate::hmap::steps::Geometry;
+
+/// Which operations goroutines choose from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct UOps {
+    pub assign: bool,
+    pub delete: bool,
+    pub access: bool,
+    pub iterate: bool,
+}
+
+/// Parameters of the `unsync` model.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct UnsyncParams {
+    pub geo: Geometry,
+    /// Goroutines choosing from every operation in `ops`.
+    pub goroutines: u8,
+    /// Further goroutines that only read (mapaccess2, and range if `ops` has it).
+    pub readers: u8,
+    pub ops_per_goroutine: u8,
+    pub keys: u8,
+    pub values: u8,
+    pub hash_bits: u32,
+    pub hint: usize,
+    /// Keys the map holds before the goroutines start (k(keys+1).. with elems v1, v2, ..),
+    /// inserted by mapassign in order.
+    pub initial: u8,
+    /// The low hash bits of every key (goroutine keys, then the initial ones): one hash
+    /// assignment instead of every injective one (needed with `initial`, whose keys may
+    /// share hashes, as real keys do when only the low bits are looked at).
+    pub hash_pattern: Option<Vec<u8>>,
+    /// Fixed programs, one per goroutine (instead of choosing from `ops`): the scenarios
+    /// `gomap observe` runs on real goroutines.
+    pub programs: Option<Vec<Vec<UOp>>>,
+    pub ops: UOps,
+    /// Test-only: a defect put back on purpose (see [`InjectedDefect`]). No spec parameter
+    /// sets it; `InjectedDefect::None` (the default) is the model.
+    #[doc(hidden)]
+    #[serde(skip)]
+    pub injected_defect: InjectedDefect,
+}
+
+impl Default for UnsyncParams {
+    fn default() -> Self {
+        UnsyncParams {
+            geo: Geometry {
+                bucket_cnt: 1,
+                load_factor_num: 1,
+                load_factor_den: 2,
+            },
+            goroutines: 2,
+            readers: 0,
+            ops_per_goroutine: 1,
+            keys: 2,
+            values: 1,
+            hash_bits: 1,
+            hint: 0,
+            initial: 0,
+            hash_pattern: None,
+            programs: None,
+            ops: UOps {
+                assign: true,
+                delete: false,
+                access: false,
+                iterate: false,
+            },
+            injected_defect: InjectedDefect::None,
+        }
+    }
+}
+
+/// A goroutine: how many operations it finished and the one in progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct G {
+    /// A reader (only mapaccess2 and range); readers come after the full goroutines.
+    pub reader: bool,
+    pub done: u8,
+    pub cur: Option<GMap>,
+}
+
+/// Ghost state for the properties.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, serde::Serialize)]
+pub struct UGhost {
+    /// Two operations overlapped, at least one of them a write (a data race in Go's memory
+    /// model).
+    pub raced: bool,
+    /// The goroutine that threw and Go's message.
+    pub thrown: Option<(u8, &'static str)>,
+    /// Keys some goroutine assigned / deleted (bit k-1).
+    pub assigned: u8,
+    pub deleted: u8,
+    /// The last step returned (0, true) from mapaccess2: an elem nobody stored.
+    pub torn_read: bool,
+    /// The last step grew or evacuated while another goroutine was inside an operation.
+    pub growth_while_racing: bool,
+    /// With `record_results` (for `gomap observe`): per goroutine, each finished
+    /// operation's result; empty otherwise (so it never splits states).
+    pub results: Vec<Vec<ORes>>,
+    /// With `record_results`: the yields of each goroutine's range loop in progress.
+    pub yields: Vec<Vec<(u64, u64)>>,
+}
+
+/// A finished operation's result, as the Go program sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum ORes {
+    /// mapassign, mapdelete.
+    Unit,
+    /// mapaccess2's (elem, ok).
+    Access(u64, bool),
+    /// A range loop's yields, in order.
+    Range(Vec<(u64, u64)>),
+}
+
+/// The whole state.
+#[derive(Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct UnsyncState {
+    pub m: HmapState,
+    pub gs: Vec<G>,
+    pub ghost: UGhost,
+}
+
+/// An action: a goroutine starts an operation (taking its first step) or takes its next
+/// step. Steps carry the operation and pc so that paths read as Go.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum UAction {
+    Start {
+        g: u8,
+        op: UOp,
+    },
+    /// `choice`: fastrand's pick where the step has one (see [`Steps::choices`]), else 0.
+    Step {
+        g: u8,
+        op: UOp,
+        pc: Pc,
+        choice: u16,
+    },
+}

@@ -1,0 +1,95 @@
+//! Symmetry of the `unsync` model: bucket arrays are renumbered canonically
+//! ([`canonicalize`], also used by the rwmutex model) and goroutines with the same role are
+//! interchangeable ([`representative`] sorts them).
+
+use super::state::*;
+use super::steps::GMap;
+use crate::framework::concurrent;
+use crate::hmap::state::*;
+
+/// Drops bucket arrays nothing refers to (neither the header, an iterator nor a goroutine's
+/// pointer) and numbers the rest canonically: buckets, oldbuckets, iterators, goroutines.
+pub fn canonicalize(m: &mut HmapState, gs: &mut [&mut GMap]) {
+    let mut order: Vec<ArrayId> = Vec::with_capacity(m.arrays.len() + 2);
+    let mut push = |id: ArrayId| {
+        if !order.contains(&id) {
+            order.push(id);
+        }
+    };
+    m.h.buckets.into_iter().for_each(&mut push);
+    m.h.oldbuckets.into_iter().for_each(&mut push);
+    for it in &m.iters {
+        push(it.buckets);
+        if let Some(p) = it.bptr {
+            push(p.array);
+        }
+    }
+    for g in gs.iter() {
+        for a in g_arrays(g) {
+            push(a);
+        }
+    }
+    if order.len() == m.arrays.len() && order.iter().enumerate().all(|(i, &id)| i == id as usize) {
+        return;
+    }
+    let remap = |id: ArrayId| order.iter().position(|&o| o == id).unwrap() as ArrayId;
+    m.arrays.reorder(&order);
+    m.h.buckets = m.h.buckets.map(remap);
+    m.h.oldbuckets = m.h.oldbuckets.map(remap);
+    for it in &mut m.iters {
+        it.buckets = remap(it.buckets);
+        if let Some(p) = &mut it.bptr {
+            p.array = remap(p.array);
+        }
+    }
+    for g in gs.iter_mut() {
+        for s in [&mut g.at, &mut g.slot].into_iter().flatten() {
+            s.array = remap(s.array);
+        }
+        if let Some(e) = &mut g.evac {
+            e.old = remap(e.old);
+            e.new = remap(e.new);
+        }
+        if let Some(gr) = &mut g.grow {
+            gr.old = gr.old.map(remap);
+            gr.new = remap(gr.new);
+        }
+    }
+}
+
+/// The bucket arrays a goroutine's registers point into.
+fn g_arrays(g: &GMap) -> Vec<ArrayId> {
+    let mut v = Vec::new();
+    v.extend(g.at.map(|s| s.array));
+    v.extend(g.slot.map(|s| s.array));
+    if let Some(e) = g.evac {
+        v.push(e.old);
+        v.push(e.new);
+    }
+    if let Some(gr) = g.grow {
+        v.extend(gr.old);
+        v.push(gr.new);
+    }
+    v
+}
+
+/// The representative of a state's symmetry class: the goroutines of each group (full
+/// goroutines, readers) sorted by their progress, registers and operation; iterator ids
+/// (= goroutine indices) and the thrower renamed to match; arrays renumbered.
+pub fn representative(s: &UnsyncState) -> UnsyncState {
+    {
+        let perm = concurrent::canonical_permutation(&s.gs, |i| u8::from(s.gs[i].reader), |g| *g);
+        let mut r = s.clone();
+        r.gs = concurrent::permute(&s.gs, &perm);
+        for it in &mut r.m.iters {
+            it.id = perm[it.id as usize];
+        }
+        r.m.iters.sort_by_key(|it| it.id);
+        if let Some((g, msg)) = r.ghost.thrown {
+            r.ghost.thrown = Some((perm[g as usize], msg));
+        }
+        let mut refs: Vec<&mut GMap> = r.gs.iter_mut().filter_map(|g| g.cur.as_mut()).collect();
+        canonicalize(&mut r.m, &mut refs);
+        r
+    }
+}

@@ -1,0 +1,198 @@
+//! Unit tests of the `unsync` model: single-goroutine runs keep every invariant, hand-driven
+//! interleavings reach Go's throws and silent races, and spec parameters are validated.
+
+use super::*;
+use stateright::Checker;
+use std::path::Path;
+
+fn model(goroutines: u8, ops_per_goroutine: u8, ops: UOps) -> UnsyncModel {
+    UnsyncModel::new(
+        UnsyncParams {
+            goroutines,
+            ops_per_goroutine,
+            ops,
+            ..UnsyncParams::default()
+        },
+        None,
+    )
+}
+
+const ALL: UOps = UOps {
+    assign: true,
+    delete: true,
+    access: true,
+    iterate: true,
+};
+
+/// Runs `g` until its operation is over (or it throws).
+fn run_op(m: &UnsyncModel, s: &mut UnsyncState, g: u8, op: UOp) {
+    m.apply(s, &UAction::Start { g, op }, &mut Log::default());
+    while let Some(c) = s.gs[g as usize].cur {
+        if s.ghost.thrown.is_some() {
+            return;
+        }
+        m.apply(
+            s,
+            &UAction::Step {
+                g,
+                op: c.op,
+                pc: c.pc,
+                choice: 0,
+            },
+            &mut Log::default(),
+        );
+    }
+}
+
+fn step_until(m: &UnsyncModel, s: &mut UnsyncState, g: u8, pc: Pc) {
+    while s.gs[g as usize].cur.unwrap().pc != pc {
+        let c = s.gs[g as usize].cur.unwrap();
+        m.apply(
+            s,
+            &UAction::Step {
+                g,
+                op: c.op,
+                pc: c.pc,
+                choice: 0,
+            },
+            &mut Log::default(),
+        );
+    }
+}
+
+#[test]
+fn one_goroutine_alone_never_throws_and_keeps_every_invariant() {
+    let m = model(1, 3, ALL);
+    let c = m.checker().spawn_dfs().join();
+    for p in [
+        "racy_execution_detected",
+        "no_lost_insert",
+        "no_duplicate_key",
+        "count_matches_live_entries",
+        "no_torn_read",
+    ] {
+        assert!(c.discovery(p).is_none(), "{p} violated by one goroutine");
+    }
+    for p in [
+        "throws_concurrent_map_writes",
+        "throws_concurrent_map_read_and_map_write",
+        "throws_concurrent_map_iteration_and_map_write",
+    ] {
+        assert!(c.discovery(p).is_none(), "{p} reached by one goroutine");
+    }
+}
+
+#[test]
+fn a_writer_entering_while_another_writes_throws_concurrent_map_writes() {
+    let m = model(2, 1, ALL);
+    let mut s = m.init_states().remove(0);
+    let a = UOp::Assign { key: 1, elem: 1 };
+    m.apply(&mut s, &UAction::Start { g: 0, op: a }, &mut Log::default());
+    step_until(&m, &mut s, 0, Pc::Newobject);
+    m.apply(
+        &mut s,
+        &UAction::Start {
+            g: 1,
+            op: UOp::Assign { key: 2, elem: 1 },
+        },
+        &mut Log::default(),
+    );
+    assert_eq!(s.ghost.thrown, Some((1, THROW_WRITES)));
+}
+
+#[test]
+fn two_writers_whose_flag_xors_cancel_both_finish_without_a_throw() {
+    // g2 checks hashWriting, g1 sets it, g2 XORs it away again: neither end check sees
+    // it clear until the last store, and both goroutines return.
+    let m = model(2, 1, ALL);
+    let mut s = m.init_states().remove(0);
+    let (a1, a2) = (
+        UOp::Assign { key: 1, elem: 1 },
+        UOp::Assign { key: 2, elem: 1 },
+    );
+    m.apply(
+        &mut s,
+        &UAction::Start { g: 0, op: a1 },
+        &mut Log::default(),
+    );
+    m.apply(
+        &mut s,
+        &UAction::Start { g: 1, op: a2 },
+        &mut Log::default(),
+    );
+    step_until(&m, &mut s, 0, Pc::Newobject); // g1: flags = hashWriting
+    step_until(&m, &mut s, 1, Pc::Newobject); // g2: flags = hashWriting ^ hashWriting
+    assert_eq!(s.m.h.flags & HASH_WRITING, 0);
+    // g1 writes k1 while the flag is clear: a reader would not notice.
+    step_until(&m, &mut s, 0, Pc::EndCheck);
+    let c = s.gs[0].cur.unwrap();
+    m.apply(
+        &mut s,
+        &UAction::Step {
+            g: 0,
+            op: c.op,
+            pc: c.pc,
+            choice: 0,
+        },
+        &mut Log::default(),
+    );
+    assert_eq!(
+        s.ghost.thrown,
+        Some((0, THROW_WRITES)),
+        "g1's end check catches it"
+    );
+}
+
+#[test]
+fn a_reader_can_find_a_key_before_its_elem_is_stored() {
+    let m = model(1, 1, ALL);
+    let mut m2 = m.clone();
+    m2.params.readers = 1;
+    let mut s = m2.init_states().remove(0);
+    let a = UOp::Assign { key: 1, elem: 1 };
+    m2.apply(&mut s, &UAction::Start { g: 0, op: a }, &mut Log::default());
+    step_until(&m2, &mut s, 0, Pc::ElemStore);
+    run_op(&m2, &mut s, 1, UOp::Access { key: 1 });
+    assert!(s.ghost.torn_read);
+    assert!(s.ghost.thrown.is_none());
+}
+
+#[test]
+fn representatives_do_not_depend_on_goroutine_order() {
+    let m = model(2, 1, ALL);
+    let mut s = m.init_states().remove(0);
+    let mut t = s.clone();
+    run_op(&m, &mut s, 0, UOp::Assign { key: 1, elem: 1 });
+    run_op(&m, &mut t, 1, UOp::Assign { key: 1, elem: 1 });
+    assert_ne!(s, t);
+    assert_eq!(representative(&s), representative(&t));
+}
+
+fn spec(params: &str) -> Spec {
+    let src =
+        format!("model = \"unsync\"\n[params]\n{params}\n[expect]\nno_duplicate_key = \"holds\"\n");
+    Spec::parse(Path::new("t.toml"), &src).unwrap()
+}
+
+#[test]
+fn valid_parameters_build_a_model() {
+    let m = from_spec(&spec(
+        "goroutines = 3\nkeys = 2\nops = [\"assign\", \"iterate\"]",
+    ))
+    .unwrap();
+    assert_eq!(m.params.goroutines, 3);
+    assert!(m.params.ops.iterate && !m.params.ops.delete);
+}
+
+#[test]
+fn invalid_parameters_name_the_line_and_field() {
+    let e = from_spec(&spec("keys = 3\nhash_bits = 1")).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("params.keys"));
+    assert_eq!(e.line, Some(3));
+    let e = from_spec(&spec("ops = [\"store\"]")).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("params.ops"));
+    let e = from_spec(&spec("goroutines = 4")).unwrap_err();
+    assert!(e.message.contains("out of range"), "{e}");
+    let e = from_spec(&spec("threads = 4")).unwrap_err();
+    assert!(e.message.contains("unknown parameter"), "{e}");
+}
