@@ -97,11 +97,9 @@ fn repeated_yield_at_the_end(trace: &Trace) -> usize {
             TraceOpKind::IterNext {
                 iter,
                 item: Some((k, _)),
-            } => {
-                if !seen.get_mut(iter).expect("started").insert(*k) {
-                    assert_eq!(n, trace.ops.len() - 1, "the repeat ends the trace");
-                    return n;
-                }
+            } if !seen.get_mut(iter).expect("started").insert(*k) => {
+                assert_eq!(n, trace.ops.len() - 1, "the repeat ends the trace");
+                return n;
             }
             _ => {}
         }
