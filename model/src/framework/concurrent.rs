@@ -49,10 +49,27 @@ macro_rules! prop {
 }
 pub(crate) use prop;
 
+/// What [`select`] and [`selected_properties`] need of a model's property definition: every
+/// model's `PropDef` (this module's for the concurrent models, hmap's and swiss's with their
+/// ghost-state needs) implements it.
+pub trait PropertyDef<M: Model> {
+    fn name(&self) -> &'static str;
+    fn to_stateright(&self) -> Property<M>;
+}
+
+impl<M: Model> PropertyDef<M> for PropDef<M> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn to_stateright(&self) -> Property<M> {
+        PropDef::to_stateright(self)
+    }
+}
+
 /// The properties a model instance checks: the named ones (all when `names` is None), plus
 /// the sentinel that keeps an exhaustive search from stopping early.
-pub fn selected_properties<M: Model>(
-    defs: &[PropDef<M>],
+pub fn selected_properties<M: Model, D: PropertyDef<M>>(
+    defs: &[D],
     selected: &[usize],
     exhaustive: bool,
 ) -> Vec<Property<M>> {
@@ -64,12 +81,12 @@ pub fn selected_properties<M: Model>(
 }
 
 /// Indices of the named properties.
-pub fn select<M: Model>(defs: &[PropDef<M>], names: Option<&[String]>) -> Vec<usize> {
+pub fn select<M: Model, D: PropertyDef<M>>(defs: &[D], names: Option<&[String]>) -> Vec<usize> {
     match names {
         None => (0..defs.len()).collect(),
         Some(ns) => ns
             .iter()
-            .filter_map(|n| defs.iter().position(|p| p.name == n))
+            .filter_map(|n| defs.iter().position(|p| p.name() == n))
             .collect(),
     }
 }

@@ -135,13 +135,7 @@ impl HmapModel {
     /// Builds the model checking the named properties (all when `names` is None). Parameters
     /// must have been validated (see `crate::registry`).
     pub fn new(params: HmapParams, names: Option<&[String]>) -> Self {
-        let selected: Vec<usize> = match names {
-            None => (0..properties::PROPERTIES.len()).collect(),
-            Some(ns) => ns
-                .iter()
-                .filter_map(|n| properties::PROPERTIES.iter().position(|p| p.name == n))
-                .collect(),
-        };
+        let selected = crate::framework::concurrent::select(properties::PROPERTIES, names);
         let mut track = Track {
             abs: true,
             ..Track::default()
@@ -338,15 +332,11 @@ impl Model for HmapModel {
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
-        let mut v: Vec<Property<Self>> = self
-            .selected
-            .iter()
-            .map(|&i| properties::PROPERTIES[i].to_stateright())
-            .collect();
-        if self.exhaustive {
-            v.push(Property::always(crate::EXHAUSTIVE_SENTINEL, |_, _| true));
-        }
-        v
+        crate::framework::concurrent::selected_properties(
+            properties::PROPERTIES,
+            &self.selected,
+            self.exhaustive,
+        )
     }
 }
 

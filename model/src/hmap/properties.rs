@@ -51,8 +51,11 @@ pub struct PropDef {
     pub check: fn(&HmapModel, &HmapState) -> bool,
 }
 
-impl PropDef {
-    pub fn to_stateright(&self) -> Property<HmapModel> {
+impl crate::framework::concurrent::PropertyDef<HmapModel> for PropDef {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn to_stateright(&self) -> Property<HmapModel> {
         match self.kind {
             Kind::Always => Property::always(self.name, self.check),
             Kind::Sometimes => Property::sometimes(self.name, self.check),

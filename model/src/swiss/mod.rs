@@ -154,13 +154,7 @@ impl SwissModel {
         hash_fns: Vec<HashFn>,
         names: Option<&[String]>,
     ) -> Self {
-        let selected: Vec<usize> = match names {
-            None => (0..properties::PROPERTIES.len()).collect(),
-            Some(ns) => ns
-                .iter()
-                .filter_map(|n| properties::PROPERTIES.iter().position(|p| p.name == n))
-                .collect(),
-        };
+        let selected = crate::framework::concurrent::select(properties::PROPERTIES, names);
         let track_iters = selected.iter().any(|&i| properties::PROPERTIES[i].iters);
         SwissModel {
             machine: Machine {
@@ -394,15 +388,11 @@ impl Model for SwissModel {
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
-        let mut v: Vec<Property<Self>> = self
-            .selected
-            .iter()
-            .map(|&i| properties::PROPERTIES[i].to_stateright())
-            .collect();
-        if self.exhaustive {
-            v.push(Property::always(crate::EXHAUSTIVE_SENTINEL, |_, _| true));
-        }
-        v
+        crate::framework::concurrent::selected_properties(
+            properties::PROPERTIES,
+            &self.selected,
+            self.exhaustive,
+        )
     }
 }
 

@@ -20,8 +20,11 @@ pub struct PropDef {
     pub check: fn(&SwissModel, &SwissState) -> bool,
 }
 
-impl PropDef {
-    pub fn to_stateright(&self) -> Property<SwissModel> {
+impl crate::framework::concurrent::PropertyDef<SwissModel> for PropDef {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn to_stateright(&self) -> Property<SwissModel> {
         match self.kind {
             Kind::Always => Property::always(self.name, self.check),
             Kind::Sometimes => Property::sometimes(self.name, self.check),
