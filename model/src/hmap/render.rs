@@ -258,7 +258,10 @@ pub fn debug_text(s: &HmapState) -> String {
             it.buckets,
             it.b,
             match it.bptr {
-                Some(p) => format!("array {} bucket {} overflow {}", p.array, p.chain, p.depth),
+                Some(Bptr::Bmap(p)) =>
+                    format!("array {} bucket {} overflow {}", p.array, p.chain, p.depth),
+                Some(Bptr::FreeOverflow { array, slot }) =>
+                    format!("array {array} preallocated overflow bucket {slot} (unlinked, zeroed)"),
                 None => "nil".into(),
             },
             it.start_bucket,
@@ -606,7 +609,7 @@ pub fn svg(s: &HmapState, m: &HmapModel) -> String {
         .iters
         .iter()
         .map(|it| it.buckets)
-        .chain(s.iters.iter().filter_map(|it| it.bptr.map(|p| p.array)))
+        .chain(s.iters.iter().filter_map(|it| it.bptr.map(|p| p.array())))
         .filter(|id| Some(*id) != h.buckets && Some(*id) != h.oldbuckets)
         .collect();
     retired.sort_unstable();
@@ -641,7 +644,9 @@ pub fn svg(s: &HmapState, m: &HmapModel) -> String {
     // bucketCnt), and a line of their fields.
     let mut marks_at: std::collections::BTreeMap<(i64, i64), usize> = Default::default();
     for it in &s.iters {
-        let Some(p) = it.bptr else { continue };
+        let Some(Bptr::Bmap(p)) = it.bptr else {
+            continue;
+        };
         if it.i == 0 {
             continue;
         }

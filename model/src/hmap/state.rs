@@ -12,8 +12,14 @@
 //!             v                                 is neither buckets nor oldbuckets any more)
 //!  BucketArray = [ chain 0, chain 1, ... chain 2^B-1 ]
 //!  chain       = [ main bmap, overflow bmap, overflow bmap, ... ]
-//!  Bmap        = { tophash[bucketCnt], keys[bucketCnt], elems[bucketCnt] }
+//!  Bmap        = { tophash[bucketCnt], keys[bucketCnt], elems[bucketCnt], prealloc_slot }
 //! ```
+//!
+//! A chain holds its overflow bmaps in link order. Go's overflow buckets are either part of
+//! the bucket array's allocation (makeBucketArray preallocates some from B = 4) or allocated
+//! one by one (newobject); `Bmap::prealloc_slot` says which, since mapclear zeroes the first
+//! kind with the array and leaves the second as it was (see `steps::clear`). An iterator's
+//! `bptr` ([`Bptr`]) may also stand in a preallocated bucket that no chain links.
 //!
 //! Slots past `bucket_cnt` in a [`Bmap`] are always zero: the arrays are sized for Go's
 //! bucketCnt = 8 so that a `Bmap` is `Copy` and the same type serves scaled-down and Go-sized
@@ -61,7 +67,24 @@ pub struct Bmap {
     pub tophash: [u8; MAX_BUCKET_CNT],
     pub keys: [u64; MAX_BUCKET_CNT],
     pub elems: [u64; MAX_BUCKET_CNT],
+    /// The memory Go's bmap is: `Some(j)` for the preallocated overflow bucket j of its
+    /// array (makeBucketArray's bucket 2^B + j, which newoverflow handed out from
+    /// `h.extra.nextOverflow`), None for a main bucket or an overflow bucket newoverflow
+    /// allocated with newobject. mapclear zeroes the first kind with the array and leaves the
+    /// second as it was (see `steps::clear`). Always None below B = 4, where makeBucketArray
+    /// preallocates nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prealloc_slot: Option<u16>,
 }
+
+/// A zeroed bmap: what a preallocated overflow bucket holds while newoverflow has not
+/// handed it out since makeBucketArray zeroed it.
+pub const ZERO_BMAP: Bmap = Bmap {
+    tophash: [0; MAX_BUCKET_CNT],
+    keys: [0; MAX_BUCKET_CNT],
+    elems: [0; MAX_BUCKET_CNT],
+    prealloc_slot: None,
+};
 
 impl Bmap {
     /// `evacuated(b)` in map.go: the first tophash holds an evacuation state.
@@ -81,7 +104,8 @@ pub type BucketArray = Vec<Chain>;
 pub type ArrayId = u8;
 
 /// `hmap` (runtime/map.go). `extra.nextOverflow` is represented by the number of preallocated
-/// overflow buckets not yet handed out, which is all of it that is observable.
+/// overflow buckets not yet handed out: it points at h.buckets' preallocated bucket
+/// `prealloc_overflow(B) - prealloc_left`, the next one newoverflow hands out.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Hmap {
     /// # live cells == size of map. Must be first (used by len() builtin).
@@ -135,13 +159,45 @@ impl Hmap {
     }
 }
 
-/// Where an iterator's `bptr` points: a bmap of some array.
+/// A bmap linked into a chain of some array.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct BucketPtr {
     pub array: ArrayId,
     pub chain: u16,
     /// 0 is the main bucket, 1 its first overflow bucket, and so on.
     pub depth: u8,
+}
+
+/// Where an iterator's `it.bptr` points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Bptr {
+    /// A bmap linked into a chain.
+    Bmap(BucketPtr),
+    /// The preallocated overflow bucket `slot` of `array` (its bucket 2^B + slot) while it
+    /// is linked into no chain: mapclear's makeBucketArray zeroed it and newoverflow has not
+    /// handed it out since. It holds zeroes; its overflow pointer is nil, except for the last
+    /// preallocated bucket's, makeBucketArray's sentinel: the array's bucket 0. An iterator
+    /// gets here only by standing in the bucket at a mapclear; when newoverflow hands the
+    /// bucket out again, the pointer becomes that chain's [`Bptr::Bmap`] (one representation
+    /// per Go state).
+    FreeOverflow { array: ArrayId, slot: u16 },
+}
+
+impl Bptr {
+    /// The bucket array the bmap belongs to.
+    pub fn array(&self) -> ArrayId {
+        match *self {
+            Bptr::Bmap(p) => p.array,
+            Bptr::FreeOverflow { array, .. } => array,
+        }
+    }
+    /// Sets the bucket array (the arena's renumbering).
+    pub fn set_array(&mut self, id: ArrayId) {
+        match self {
+            Bptr::Bmap(p) => p.array = id,
+            Bptr::FreeOverflow { array, .. } => *array = id,
+        }
+    }
 }
 
 /// `hiter` (runtime/map.go), less the fields that only serve the GC.
@@ -152,7 +208,7 @@ pub struct Hiter {
     /// bucket array at mapiterinit time.
     pub buckets: ArrayId,
     /// current bucket (None = nil).
-    pub bptr: Option<BucketPtr>,
+    pub bptr: Option<Bptr>,
     /// `it.B`: h.B at mapiterinit time.
     pub b: u8,
     /// bucket iteration started at.
@@ -233,8 +289,8 @@ fn mix(h: u64, a: u64, b: u64) -> u64 {
     (h.wrapping_add(0x082e_fa98_ec4e_6c89) ^ combined).rotate_left(23)
 }
 
-/// A digest of an array's contents (chain lengths, every tophash, key and elem slot):
-/// deterministic, the same in every thread and run.
+/// A digest of an array's contents (chain lengths, every tophash, key and elem slot, which
+/// overflow bmaps are preallocated): deterministic, the same in every thread and run.
 fn digest_array(a: &BucketArray) -> u64 {
     let mut h = mix(0x243f_6a88_85a3_08d3, a.len() as u64, 0);
     for chain in a {
@@ -246,6 +302,9 @@ fn digest_array(a: &BucketArray) -> u64 {
             }
             for i in (0..MAX_BUCKET_CNT).step_by(2) {
                 h = mix(h, bm.elems[i], bm.elems[i + 1]);
+            }
+            if let Some(slot) = bm.prealloc_slot {
+                h = mix(h, u64::from(slot) + 1, 1);
             }
         }
     }

@@ -21,7 +21,7 @@ pub fn canonicalize(m: &mut HmapState, gs: &mut [&mut GMap]) {
     for it in &m.iters {
         push(it.buckets);
         if let Some(p) = it.bptr {
-            push(p.array);
+            push(p.array());
         }
     }
     for g in gs.iter() {
@@ -39,7 +39,7 @@ pub fn canonicalize(m: &mut HmapState, gs: &mut [&mut GMap]) {
     for it in &mut m.iters {
         it.buckets = remap(it.buckets);
         if let Some(p) = &mut it.bptr {
-            p.array = remap(p.array);
+            p.set_array(remap(p.array()));
         }
     }
     for g in gs.iter_mut() {

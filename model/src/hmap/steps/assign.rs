@@ -139,8 +139,17 @@ impl Machine {
         chain: usize,
         log: &mut Log,
     ) -> usize {
-        let prealloc = s.h.prealloc_left > 0;
-        if prealloc {
+        // h.extra.nextOverflow points into h.buckets, the array newoverflow links into (from
+        // mapassign and evacuate alike): preallocated bucket prealloc_overflow(B) -
+        // prealloc_left of it. Handing out the last one also resets its sentinel overflow
+        // pointer, which the chain's link order represents.
+        let mut prealloc_slot = None;
+        if s.h.prealloc_left > 0 {
+            let slot = self
+                .geo
+                .prealloc_overflow(s.h.b)
+                .saturating_sub(s.h.prealloc_left);
+            prealloc_slot = Some(slot as u16);
             s.h.prealloc_left -= 1;
         }
         // incrnoverflow: exact while B < 16.
@@ -148,12 +157,31 @@ impl Machine {
         // model counts every overflow bucket. Models and traces stay below B = 16.
         s.h.noverflow = s.h.noverflow.wrapping_add(1);
         let c = &mut s.array_mut(arr)[chain];
-        c.push(Bmap::default());
+        c.push(Bmap {
+            prealloc_slot,
+            ..Bmap::default()
+        });
         let d = c.len() - 1;
+        // b.setoverflow(t, ovf): an iterator standing in that preallocated bucket since a
+        // mapclear (see `super::clear`) now stands in this chain.
+        if let Some(slot) = prealloc_slot {
+            for it in &mut s.iters {
+                if it.bptr == Some(Bptr::FreeOverflow { array: arr, slot }) {
+                    it.bptr = Some(Bptr::Bmap(BucketPtr {
+                        array: arr,
+                        chain: chain as u16,
+                        depth: d as u8,
+                    }));
+                }
+            }
+        }
         log.note(|| {
             format!(
                 "newoverflow(bucket {chain}) -> overflow {d}{}, noverflow={}",
-                if prealloc { " (preallocated)" } else { "" },
+                match prealloc_slot {
+                    Some(j) => format!(" (preallocated bucket {j})"),
+                    None => String::new(),
+                },
                 s.h.noverflow
             )
         });

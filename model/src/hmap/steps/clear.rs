@@ -6,24 +6,34 @@
 //!   draws a new hash0 and zeroes h.buckets in place (makeBucketArray with dirtyalloc); an
 //!   open iterator keeps walking what it still reaches.
 //! - Go 1.21 to 1.23: first marks every cell of buckets and oldbuckets, overflow chains
-//!   included, emptyRest (markBucketsEmpty, issue #59411), so open iterators find nothing.
+//!   included, emptyRest (markBucketsEmpty, issue #59411), so open iterators find none of
+//!   the cleared entries (they may find entries assigned after the clear, see below).
 //! - Go 1.24+: no marking; `h.clearSeq++`, and mapiternext re-looks up (mapaccessK) every
 //!   entry of an iterator whose clearSeq differs (see [`super::iter`]).
 //!
-//! Zeroing h.buckets in place keeps the array's identity (iterators holding it see the zeroed
-//! memory) and cuts every chain to its main bucket (the zeroed overflow pointers). An overflow
-//! bucket allocated by newoverflow is not part of the array's memory: Go leaves it as it was,
-//! overflow pointer included, and an iterator positioned in it goes on from there. The model
-//! moves such a chain tail, for each iterator positioned in it, to an array of its own (one
-//! chain), which is what the iterator's `bptr` then points into.
+//! Zeroing h.buckets in place (makeBucketArray with dirtyalloc) keeps the array's identity
+//! (iterators holding it see the zeroed memory) and cuts every chain to its main bucket (the
+//! zeroed overflow pointers). What happens to an iterator standing in an overflow bucket
+//! (`it.bptr`) depends on the memory that bucket is ([`Bmap::prealloc_slot`]):
 //!
-//! Deviation from Go: an overflow bucket that makeBucketArray preallocated (B >= 4) is part
-//! of the array's memory. mapclear zeroes it too, and newoverflow hands it out again
-//! afterwards, so an iterator positioned in it sees later assigns (and the last one's
-//! overflow pointer leads back to bucket 0). The model does not record which overflow
-//! buckets were preallocated and treats every one as separately allocated;
-//! [`Machine::clear_strands_iterator_in_prealloc`] tells when that matters. The exhaustive
-//! specs stay below B = 4, where nothing is preallocated.
+//! - An overflow bucket newoverflow allocated with newobject is not part of the array's
+//!   memory: Go leaves it as it was, overflow pointer included, and the iterator goes on from
+//!   there. The model moves the chain's tail from that bucket on to an array of its own (one
+//!   chain), which is what the iterator's `bptr` then points into.
+//! - A preallocated overflow bucket (B >= 4) is part of the array's allocation: the memclr
+//!   zeroes it with the main buckets, and makeBucketArray sets the last one's overflow pointer
+//!   to the sentinel (the array itself, bucket 0) again and points `h.extra.nextOverflow` at
+//!   the first. The iterator's `bptr` becomes [`Bptr::FreeOverflow`]: a zeroed bucket whose
+//!   overflow is nil, or bucket 0 for the last one, until newoverflow hands that bucket out
+//!   again to some chain (`super::assign`), where the iterator then follows it and sees what
+//!   later assigns put there. Real Go yields a key twice this way (the recorded traces of
+//!   impl/tests/data/go-versions replay clean on the model).
+//!
+//! A chain of h.buckets holds its preallocated overflow buckets before any newobject one:
+//! newoverflow hands out preallocated buckets while any is left, and only makeBucketArray
+//! makes them available again, in mapclear after cutting every chain of the array, in
+//! hashGrow in a new array. So a tail moved to an array of its own holds no preallocated
+//! bucket.
 
 use super::*;
 
@@ -78,11 +88,14 @@ impl Machine {
             chain.clear();
             chain.push(Bmap::default());
         }
+        // Keep the mapextra allocation but clear any extra information; makeBucketArray's
+        // nextOverflow is h.buckets' first preallocated bucket (none below B = 4).
         s.h.prealloc_left = self.geo.prealloc_overflow(s.h.b);
         log.note(|| {
             format!(
-                "makeBucketArray: {} bucket(s) zeroed in place",
-                1usize << s.h.b
+                "makeBucketArray: {} bucket(s) and {} preallocated overflow bucket(s) zeroed in place",
+                1usize << s.h.b,
+                s.h.prealloc_left
             )
         });
         if !s.iters.is_empty() {
@@ -102,20 +115,6 @@ impl Machine {
         Ok(())
     }
 
-    /// Whether mapclear would now leave an iterator in an overflow bucket of h.buckets while
-    /// newoverflow has handed out some of that array's preallocated overflow buckets: the one
-    /// case where the model's mapclear may differ from Go's (see the module documentation).
-    pub fn clear_strands_iterator_in_prealloc(&self, s: &HmapState) -> bool {
-        let Some(arr) = s.h.buckets else {
-            return false;
-        };
-        s.h.count > 0
-            && self.geo.prealloc_overflow(s.h.b) > s.h.prealloc_left
-            && s.iters
-                .iter()
-                .any(|it| it.bptr.is_some_and(|p| p.array == arr && p.depth > 0))
-    }
-
     /// `markBucketsEmpty` (Go 1.21 to 1.23, inside mapclear): every cell of chains 0..=mask
     /// of array `a`, overflow buckets included, becomes emptyRest.
     fn mark_buckets_empty(&self, s: &mut HmapState, a: ArrayId, mask: usize) {
@@ -127,16 +126,22 @@ impl Machine {
         }
     }
 
-    /// Before `arr` is zeroed in place: every iterator positioned in an overflow bucket of
-    /// `arr` (depth > 0) gets that bucket and the rest of its chain as an array of its own,
-    /// as Go's separately allocated overflow buckets outlive the zeroing.
+    /// Before `arr` is zeroed in place: every iterator standing in an overflow bucket of `arr`
+    /// (depth > 0) is moved to where that memory is after the memclr: a preallocated bucket
+    /// becomes [`Bptr::FreeOverflow`] (zeroed, linked into no chain); a newobject one gets its
+    /// bucket and the rest of its chain as an array of its own, as Go's separately allocated
+    /// overflow buckets outlive the zeroing.
     fn detach_overflow_tails(&self, s: &mut HmapState, arr: ArrayId) {
         let mut moved: Vec<(u16, u8, ArrayId)> = Vec::new();
         for idx in 0..s.iters.len() {
-            let Some(p) = s.iters[idx].bptr else {
+            let Some(Bptr::Bmap(p)) = s.iters[idx].bptr else {
                 continue;
             };
             if p.array != arr || p.depth == 0 {
+                continue;
+            }
+            if let Some(slot) = s.bmap(p).prealloc_slot {
+                s.iters[idx].bptr = Some(Bptr::FreeOverflow { array: arr, slot });
                 continue;
             }
             let id = match moved.iter().find(|m| m.0 == p.chain && m.1 == p.depth) {
@@ -149,11 +154,11 @@ impl Machine {
                     id
                 }
             };
-            s.iters[idx].bptr = Some(BucketPtr {
+            s.iters[idx].bptr = Some(Bptr::Bmap(BucketPtr {
                 array: id,
                 chain: 0,
                 depth: 0,
-            });
+            }));
         }
     }
 }

@@ -131,26 +131,26 @@ impl Machine {
                     let old = s.h.oldbuckets.unwrap();
                     let ob = s.array(old).get(oldbucket).ok_or(StepError::OutOfBounds)?;
                     if !ob[0].evacuated() {
-                        b = Some(BucketPtr {
+                        b = Some(Bptr::Bmap(BucketPtr {
                             array: old,
                             chain: oldbucket as u16,
                             depth: 0,
-                        });
+                        }));
                         check_bucket = Some(bucket as u16);
                     } else {
-                        b = Some(BucketPtr {
+                        b = Some(Bptr::Bmap(BucketPtr {
                             array: it.buckets,
                             chain: bucket as u16,
                             depth: 0,
-                        });
+                        }));
                         check_bucket = None;
                     }
                 } else {
-                    b = Some(BucketPtr {
+                    b = Some(Bptr::Bmap(BucketPtr {
                         array: it.buckets,
                         chain: bucket as u16,
                         depth: 0,
-                    });
+                    }));
                     check_bucket = None;
                 }
                 bucket += 1;
@@ -173,11 +173,7 @@ impl Machine {
                 }
                 budget -= 1;
                 let offi = (i + it.offset as usize) & (bc - 1);
-                let bm = s
-                    .array(p.array)
-                    .get(p.chain as usize)
-                    .and_then(|c| c.get(p.depth as usize))
-                    .ok_or(StepError::OutOfBounds)?;
+                let bm = self.bmap_at(s, p)?;
                 let top = bm.tophash[offi];
                 if is_empty(top) || top == EVACUATED_EMPTY {
                     i += 1;
@@ -227,19 +223,7 @@ impl Machine {
                 itm.wrapped = wrapped;
                 break 'next Some(kv);
             }
-            // Next bmap of the chain, in the array b points into.
-            let chain = s
-                .array(p.array)
-                .get(p.chain as usize)
-                .ok_or(StepError::OutOfBounds)?;
-            b = if (p.depth as usize) + 1 < chain.len() {
-                Some(BucketPtr {
-                    depth: p.depth + 1,
-                    ..p
-                })
-            } else {
-                None
-            };
+            b = self.overflow(s, p)?;
             i = 0;
         };
         match result {
@@ -271,7 +255,9 @@ impl Machine {
                 }
                 let it = &s.iters[idx];
                 log.note(|| {
-                    let p = it.bptr.unwrap();
+                    let Some(Bptr::Bmap(p)) = it.bptr else {
+                        return format!("it{id}: yield (k{k}, v{e})");
+                    };
                     format!(
                         "it{id}: yield (k{k}, v{e}) from {} bucket {}{}",
                         if Some(p.array) == s.h.oldbuckets {
@@ -295,5 +281,50 @@ impl Machine {
             Some((k, e)) => IterNext::Yield(k, e),
             None => IterNext::Done,
         })
+    }
+
+    /// The bmap `it.bptr` points at: a chain's, or the zeroed memory of a preallocated
+    /// overflow bucket no chain links.
+    fn bmap_at<'a>(&self, s: &'a HmapState, p: Bptr) -> Result<&'a Bmap, StepError> {
+        match p {
+            Bptr::Bmap(p) => s
+                .array(p.array)
+                .get(p.chain as usize)
+                .and_then(|c| c.get(p.depth as usize))
+                .ok_or(StepError::OutOfBounds),
+            Bptr::FreeOverflow { .. } => Ok(&ZERO_BMAP),
+        }
+    }
+
+    /// `b.overflow(t)`: the next bmap of a chain, in the array `b` belongs to. A
+    /// preallocated bucket no chain links has a nil overflow pointer, except the last one of
+    /// its array, whose overflow is makeBucketArray's sentinel: the array itself, bucket 0.
+    fn overflow(&self, s: &HmapState, b: Bptr) -> Result<Option<Bptr>, StepError> {
+        match b {
+            Bptr::Bmap(p) => {
+                let chain = s
+                    .array(p.array)
+                    .get(p.chain as usize)
+                    .ok_or(StepError::OutOfBounds)?;
+                Ok(
+                    ((p.depth as usize) + 1 < chain.len()).then_some(Bptr::Bmap(BucketPtr {
+                        depth: p.depth + 1,
+                        ..p
+                    })),
+                )
+            }
+            Bptr::FreeOverflow { array, slot } => {
+                let nbuckets = s.array(array).len();
+                let b = nbuckets.trailing_zeros() as u8;
+                let last = self.geo.prealloc_overflow(b).checked_sub(1);
+                Ok(
+                    (last == Some(slot as usize)).then_some(Bptr::Bmap(BucketPtr {
+                        array,
+                        chain: 0,
+                        depth: 0,
+                    })),
+                )
+            }
+        }
     }
 }

@@ -428,7 +428,7 @@ impl Machine {
         for it in &s.iters {
             push(it.buckets, &mut order);
             if let Some(p) = it.bptr {
-                push(p.array, &mut order);
+                push(p.array(), &mut order);
             }
         }
         let identity = order.len() == s.arrays.len()
@@ -443,7 +443,7 @@ impl Machine {
         for it in &mut s.iters {
             it.buckets = remap(it.buckets);
             if let Some(p) = &mut it.bptr {
-                p.array = remap(p.array);
+                p.set_array(remap(p.array()));
             }
         }
     }

@@ -207,7 +207,9 @@ impl Steps {
             g.at.iter_mut().for_each(|s| u.remap(s));
             g.slot.iter_mut().for_each(|s| u.remap(s));
             for it in &mut m.iters {
-                if let Some(p) = &mut it.bptr {
+                // No unsync step has a mapclear, so no iterator stands in a preallocated
+                // bucket no chain links (Bptr::FreeOverflow).
+                if let Some(Bptr::Bmap(p)) = &mut it.bptr {
                     let mut s = Slot {
                         array: p.array,
                         chain: p.chain,
