@@ -7,8 +7,7 @@
 # Per classic-map version: NTRACES (default 10) "standard" traces (tests/go-oracle/record.sh,
 # OPS_PER_VERSION ops in total, default 50000) replayed on the port and on the model, and
 # NTRACES/2 "clear" traces (clear(m) with iterators open; OPS_PER_VERSION/4 ops) replayed
-# on the port (the model replay stops some of them at its known mapclear deviation,
-# docs/go-versions.md). Go 1.24 and 1.25 are built with
+# on the port and on the model. Go 1.24 and 1.25 are built with
 # GOEXPERIMENT=noswissmap. For Swiss-table-only versions the table says whether
 # GOEXPERIMENT=noswissmap is accepted at all. Every version also records 200 sync.Map
 # histories (tests/go-oracle/syncmap-history) and checks them for linearizability with
@@ -93,7 +92,7 @@ for v in "${versions[@]}"; do
             note="GOEXPERIMENT=noswissmap refused: $(grep -m1 . "$log")"
         fi
         rm -f "$log" "$log.bin"
-        rows+=("| $v | Swiss tables only | - | - | - | $hist | - | $note |")
+        rows+=("| $v | Swiss tables only | - | - | - | - | $hist | - | $note |")
         continue
     fi
     exp=""
@@ -107,7 +106,7 @@ for v in "${versions[@]}"; do
     if ! GO="$go" GOEXPERIMENT="$exp" tests/go-oracle/record.sh "$dir/standard" "$ops" "$n" >/dev/null ||
         ! GO="$go" GOEXPERIMENT="$exp" RECORD_SET=clear tests/go-oracle/record.sh "$dir/clear" "$(( ops / 4 ))" "$nclear" >/dev/null; then
         failed=1
-        rows+=("| $v | - | recording failed | - | - | $hist | $((SECONDS - ts)) s | see the go-oracle error above |")
+        rows+=("| $v | - | recording failed | - | - | - | $hist | $((SECONDS - ts)) s | see the go-oracle error above |")
         continue
     fi
     header="$(head -c 200 "$(ls "$dir"/standard/*.jsonl | head -n 1)" | grep -o '"go":"[^"]*"')"
@@ -115,12 +114,13 @@ for v in "${versions[@]}"; do
     port="$(replay port "$dir"/standard/*.jsonl)" || failed=1
     model="$(replay model "$dir"/standard/*.jsonl)" || failed=1
     cport="$(replay port "$dir"/clear/*.jsonl)" || failed=1
-    rows+=("| $v | $([ -n "$exp" ] && echo "classic (GOEXPERIMENT=noswissmap)" || echo classic) | $port | $model | $cport | $hist | $((SECONDS - ts)) s | ${header} |")
+    cmodel="$(replay model "$dir"/clear/*.jsonl)" || failed=1
+    rows+=("| $v | $([ -n "$exp" ] && echo "classic (GOEXPERIMENT=noswissmap)" || echo classic) | $port | $model | $cport | $cmodel | $hist | $((SECONDS - ts)) s | ${header} |")
 done
 
 echo
-echo "| Go | map | standard traces: port | standard traces: model | clear traces: port | sync.Map histories | time | header / note |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| Go | map | standard traces: port | standard traces: model | clear traces: port | clear traces: model | sync.Map histories | time | header / note |"
+echo "|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 echo "total: $((SECONDS - t0)) s"
