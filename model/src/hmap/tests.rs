@@ -433,3 +433,199 @@ fn mapclear_of_go_1_24_counts_clear_seq_and_the_iterator_looks_keys_up_again() {
     assert_eq!(out, Outcome::Yield { iter: 0, kv: None });
     assert_eq!(s.ghost.violations & viol::ITER_DELETED_KEY, 0);
 }
+
+/// Go's geometry at `go` (Go 1.21's load factor is 12/2), all ghost state tracked.
+fn go_machine(go: GoRelease) -> Machine {
+    let geo = Geometry {
+        load_factor_num: if go == GoRelease::Go1_21 { 12 } else { 13 },
+        ..Geometry::GO
+    };
+    Machine { go, ..machine(geo) }
+}
+
+/// The hash of a key in bucket `bucket` of a B = 4 map (distinct tophash per key).
+fn b4_hash(key: u64, bucket: u64) -> u64 {
+    h(5 + key as u8, bucket)
+}
+
+/// Runs `it0` to its end: the keys it yields, and whether the checker's
+/// iter_key_at_most_once saw a key yielded twice.
+fn drain_keys(m: &Machine, s: &mut HmapState) -> (Vec<u64>, bool) {
+    let mut keys = Vec::new();
+    let mut twice = false;
+    loop {
+        match step(m, s, HmapAction::IterNext { iter: 0 }) {
+            Outcome::Yield {
+                kv: Some((k, _)), ..
+            } => {
+                keys.push(k);
+                twice |= s.ghost.violations & viol::ITER_KEY_TWICE != 0;
+            }
+            Outcome::Yield { kv: None, .. } => return (keys, twice),
+            out => panic!("mapiternext returned {out:?}"),
+        }
+    }
+}
+
+/// `clear(m)` with the hash function `new` of the new hash0.
+fn clear_with(m: &Machine, s: &mut HmapState, new: &BTreeMap<u64, u64>) {
+    let a = HmapAction::Clear { reseed: Some(1) };
+    m.step(s, &a, Some(new), &mut Log::default()).unwrap();
+}
+
+/// `make(map[uint64]uint64, 60)`: B = 4 with two preallocated overflow buckets (18 bmaps of
+/// 144 bytes fill the 2688-byte size class), as in tests/go-oracle's clear tests.
+fn make_b4(m: &Machine, hashes: BTreeMap<u64, u64>) -> HmapState {
+    let mut s = m.makemap(60, 0, hashes);
+    s.ghost.abs = vec![0; 40];
+    assert_eq!((s.h.b, s.h.prealloc_left), (4, 2));
+    s
+}
+
+/// tests/go-oracle's TestClearRecycledOverflowYieldsTwice, on the model for every release:
+/// bucket 3 holds 8 keys in its main bucket and 2 in the first preallocated overflow bucket
+/// p0; an iterator stands in p0 (after yielding k9, p0's first key) when the map is cleared.
+/// makeBucketArray zeroes p0 with the array; 16 assigns to bucket 4 then fill its main bucket
+/// and p0, which newoverflow hands out again. The iterator walks p0 from its next slot
+/// (k20..k26), p0's overflow is nil, so it goes on with bucket 4 and yields its main
+/// bucket's keys and p0's again: k20..k26 twice, as real Go does.
+#[test]
+fn mapclear_zeroes_a_preallocated_overflow_bucket_and_newoverflow_hands_it_out_under_the_iterator()
+{
+    for &(name, go) in GoRelease::NAMES {
+        let m = go_machine(go);
+        let before: BTreeMap<u64, u64> = (1..=10).map(|k| (k, b4_hash(k, 3))).collect();
+        let mut s = make_b4(&m, before);
+        for k in 1..=10 {
+            step(&m, &mut s, assign(k, k));
+        }
+        let arr = s.h.buckets.unwrap();
+        let chain3 = &s.array(arr)[3];
+        assert_eq!(chain3.len(), 2, "{name}");
+        assert_eq!(chain3[1].prealloc_slot, Some(0), "{name}: p0");
+        let init = HmapAction::IterInit {
+            start_bucket: 0,
+            offset: 0,
+        };
+        let mut yielded = vec![];
+        if let Outcome::Yield {
+            kv: Some((k, _)), ..
+        } = step(&m, &mut s, init)
+        {
+            yielded.push(k);
+        }
+        while yielded.len() < 9 {
+            match step(&m, &mut s, HmapAction::IterNext { iter: 0 }) {
+                Outcome::Yield {
+                    kv: Some((k, _)), ..
+                } => yielded.push(k),
+                out => panic!("{name}: {out:?}"),
+            }
+        }
+        assert_eq!(yielded, (1..=9).collect::<Vec<_>>(), "{name}");
+        let p0 = BucketPtr {
+            array: arr,
+            chain: 3,
+            depth: 1,
+        };
+        assert_eq!(s.iters[0].bptr, Some(Bptr::Bmap(p0)), "{name}");
+
+        let after: BTreeMap<u64, u64> = (11..=26).map(|k| (k, b4_hash(k, 4))).collect();
+        clear_with(&m, &mut s, &after);
+        assert_eq!(s.h.prealloc_left, 2, "{name}: nextOverflow is p0 again");
+        assert_eq!(
+            s.iters[0].bptr,
+            Some(Bptr::FreeOverflow {
+                array: arr,
+                slot: 0
+            }),
+            "{name}: the iterator stands in the zeroed p0"
+        );
+        for k in 11..=26 {
+            step(&m, &mut s, assign(k, k));
+        }
+        let chain4 = &s.array(s.h.buckets.unwrap())[4];
+        assert_eq!(chain4.len(), 2, "{name}");
+        assert_eq!(
+            chain4[1].prealloc_slot,
+            Some(0),
+            "{name}: p0 handed out again"
+        );
+        assert_eq!(
+            s.iters[0].bptr,
+            Some(Bptr::Bmap(BucketPtr { chain: 4, ..p0 })),
+            "{name}: the iterator follows p0 into bucket 4's chain"
+        );
+        let (keys, twice) = drain_keys(&m, &mut s);
+        let want: Vec<u64> = (20..=26).chain(11..=18).chain(19..=26).collect();
+        assert_eq!(keys, want, "{name}");
+        assert!(
+            twice,
+            "{name}: iter_key_at_most_once sees the keys yielded twice"
+        );
+    }
+}
+
+/// tests/go-oracle's TestClearSentinelOverflowYieldsTwice, on the model for every release:
+/// bucket 3 takes the first preallocated overflow bucket (k9), bucket 15 the last (k18,
+/// k19); an iterator started at bucket 1 stands in the last one (after yielding k18) when the
+/// map is cleared. makeBucketArray zeroes it and sets its overflow pointer to the sentinel,
+/// bucket 0, again; one assign puts k20 in bucket 0. The iterator finds nothing in the zeroed
+/// bucket, follows the sentinel into bucket 0 (k20), then, bucket 15 done, wraps around to
+/// bucket 0 and yields k20 again before it reaches its start bucket.
+#[test]
+fn mapclear_sets_the_last_preallocated_overflow_buckets_sentinel_under_the_iterator() {
+    for &(name, go) in GoRelease::NAMES {
+        let m = go_machine(go);
+        let before: BTreeMap<u64, u64> = (1..=9)
+            .map(|k| (k, b4_hash(k, 3)))
+            .chain((10..=19).map(|k| (k, b4_hash(k, 15))))
+            .collect();
+        let mut s = make_b4(&m, before);
+        for k in 1..=19 {
+            step(&m, &mut s, assign(k, k));
+        }
+        assert_eq!(s.h.prealloc_left, 0, "{name}");
+        let arr = s.h.buckets.unwrap();
+        assert_eq!(
+            s.array(arr)[15][1].prealloc_slot,
+            Some(1),
+            "{name}: the last"
+        );
+        let init = HmapAction::IterInit {
+            start_bucket: 1,
+            offset: 0,
+        };
+        let mut yielded = vec![];
+        if let Outcome::Yield {
+            kv: Some((k, _)), ..
+        } = step(&m, &mut s, init)
+        {
+            yielded.push(k);
+        }
+        while yielded.len() < 18 {
+            match step(&m, &mut s, HmapAction::IterNext { iter: 0 }) {
+                Outcome::Yield {
+                    kv: Some((k, _)), ..
+                } => yielded.push(k),
+                out => panic!("{name}: {out:?}"),
+            }
+        }
+        assert_eq!(yielded, (1..=18).collect::<Vec<_>>(), "{name}");
+
+        let after: BTreeMap<u64, u64> = [(20, b4_hash(20, 0))].into_iter().collect();
+        clear_with(&m, &mut s, &after);
+        assert_eq!(
+            s.iters[0].bptr,
+            Some(Bptr::FreeOverflow {
+                array: arr,
+                slot: 1
+            }),
+            "{name}"
+        );
+        step(&m, &mut s, assign(20, 20));
+        let (keys, twice) = drain_keys(&m, &mut s);
+        assert_eq!(keys, vec![20, 20], "{name}");
+        assert!(twice, "{name}");
+    }
+}
