@@ -9,7 +9,8 @@
 //! trace gives, as the port replay does: the hash of each op's key under the hash0 before
 //! the op (inserted into the model's hash function `HmapState::hashes` before the step),
 //! `make`'s hash0, the hash0 a delete reseeds to (with an empty hash function: a new epoch
-//! whose hashes the later op lines supply), and mapiterinit's start bucket and offset.
+//! whose hashes the later op lines supply, and the line's `stale_hashes`, the keys open
+//! iterators may still hash), and mapiterinit's start bucket and offset.
 //! After every op it compares the lookup result or iterator yield, then the model's state
 //! converted by `gomap_model::hmap::convert` against the decoded trace STATE (every hmap
 //! field, both arrays chain by chain, stale bytes included), then array identity
@@ -431,6 +432,16 @@ impl ModelReplayer<'_> {
             }
         }
 
+        // Hashes under the new hash0 of stale entries open iterators may still reach (a
+        // reseeding clear or delete): mapiternext hashes an old bucket's keys for checkBucket.
+        // The model's hash function is that of the current hash0, which they belong to.
+        if !op.stale_hashes.is_empty() {
+            if let Some(s) = self.state.as_mut() {
+                for &(key, hash) in &op.stale_hashes {
+                    s.hashes.insert(key, hash);
+                }
+            }
+        }
         self.decoder.apply(op);
         self.compare_state(op, is_make, had_buckets)?;
         self.report.states_compared += 1;

@@ -397,17 +397,24 @@ func (r *recorder) opClear() {
 }
 
 // staleHashes adds, after an op that reseeded hash0, the hashes under the new
-// hash0 of the stale entries open iterators may still reach (Go 1.19 and 1.24+,
-// whose mapclear leaves them in place): mapiternext hashes the keys of an old
-// bucket it walks during a grow, and from Go 1.24 looks up every entry of an
-// iterator started before the clear; the replay has no other source for those
-// hashes.
+// hash0 of the stale entries open iterators may still reach: mapiternext
+// hashes the keys of an old bucket it walks during a grow (checkBucket), and
+// from Go 1.24 looks up every entry of an iterator started before the clear;
+// the replay has no other source for those hashes. They are the entries live
+// at a clear that left them in place (Go 1.19 and 1.24+) and every key in a
+// non-empty cell of the bucket memory an open iterator may still walk (its
+// bucket array, the chain from its bptr, oldbuckets): Go 1.21 .. 1.23's
+// markBucketsEmpty reaches only buckets and oldbuckets, and an evacuated old
+// cell keeps a key that may have been deleted from the map before the reseed.
 func (r *recorder) staleHashes() {
 	keys := map[uint64]bool{}
 	for _, it := range r.iters {
 		for k := range it.stale {
 			keys[k] = true
 		}
+	}
+	if len(r.iters) > 0 {
+		reachableKeys(curHmap(), r.iters, keys)
 	}
 	if len(keys) == 0 {
 		return
@@ -430,6 +437,46 @@ func (r *recorder) staleHashes() {
 		r.buf = append(r.buf, ']')
 	}
 	r.buf = append(r.buf, ']')
+}
+
+// reachableKeys adds to keys the key of every non-empty cell (a live or
+// evacuatedX/Y tophash) that the open iterators its may still reach: each
+// iterator's bucket array with its overflow chains, the chain from its bptr
+// (through the sentinel of the last preallocated overflow bucket, if that is
+// where it stands), and h.oldbuckets, which an iterator started during a grow
+// walks instead of unevacuated new buckets.
+func reachableKeys(h *hmap, its []*iterator, keys map[uint64]bool) {
+	walk := func(b *bmap) {
+		for n := 0; b != nil && n <= maxChain; n++ {
+			for i := 0; i < bucketCnt; i++ {
+				if t := b.tophash[i]; t > emptyOne && t != evacuatedEmpty {
+					keys[b.keys[i]] = true
+				}
+			}
+			b = b.overflow
+		}
+	}
+	walkArray := func(base unsafe.Pointer, B uint8) {
+		for i := 0; i < 1<<B; i++ {
+			walk(bucketAt(base, i))
+		}
+	}
+	for _, it := range its {
+		hi := &it.mi.hiter
+		if hi.buckets != nil {
+			walkArray(hi.buckets, hi.B)
+		}
+		if hi.bptr != nil {
+			walk((*bmap)(hi.bptr))
+		}
+	}
+	if h.oldbuckets != nil {
+		oldB := h.B
+		if h.flags&flagSameSizeGrow == 0 {
+			oldB--
+		}
+		walkArray(h.oldbuckets, oldB)
+	}
 }
 
 // overflowOf returns the overflow buckets of h.buckets' chains.

@@ -145,7 +145,7 @@ def validate(path):
         if not isinstance(st, dict) or list(st) != state_fields:
             raise Bad(f"{where}: state fields {list(st) if isinstance(st, dict) else st}")
         stale_hashes = d.pop("stale_hashes", None)  # [[key, hash under the new hash0]]
-        if stale_hashes is not None and (op not in ("clear", "delete") or 21 <= minor < 24):
+        if stale_hashes is not None and op not in ("clear", "delete"):
             raise Bad(f"{where}: stale_hashes on {op} (Go 1.{minor})")
         fields = set(d) - {"kind", "i", "op", "state"}
         if op == "iter_next":
