@@ -14,8 +14,8 @@
 # never installs anything.
 #
 # RECORD_SET selects the settings: "standard" (default) or "clear" (maps that
-# are cleared with clear(m) while iterators are open; the port replays them, the
-# model up to its known mapclear deviation, see docs/go-versions.md).
+# are cleared with clear(m) while iterators are open; the port and the model
+# replay them, see docs/go-versions.md).
 set -euo pipefail
 
 usage() { echo "usage: $0 OUTDIR [TOTAL_OPS (default 100000)] [NTRACES (default 20)]" >&2; exit 2; }

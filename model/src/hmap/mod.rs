@@ -6,7 +6,12 @@
 //! emptyRest propagation and the hash0 reseed at count 0, mapaccess2, incremental growth
 //! (hashGrow, growWork, evacuate, advanceEvacuationMark) both doubling and same-size, and
 //! iterators (mapiterinit, mapiternext with checkBucket and the re-lookup of evacuated
-//! entries). Each Go operation is one action; [`steps`] performs it exactly as Go does.
+//! entries), and mapclear as each release from Go 1.19 to 1.25 (noswissmap) does it. Bucket
+//! memory has Go's identity where it is observable: an iterator keeps the array it started
+//! on, an overflow bucket is either one of the array's preallocated ones (B >= 4), which
+//! mapclear zeroes with the array and newoverflow hands out again, or a separately allocated
+//! one that outlives the clear. Each Go operation is one action; [`steps`] performs it exactly
+//! as Go does.
 //!
 //! What it abstracts: the key's hash is chosen nondeterministically from a small domain
 //! (`hash_bits` low bits and `tophash_values` top bytes), every injective assignment of
