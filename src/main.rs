@@ -20,8 +20,8 @@ use std::process::ExitCode;
 #[command(
     name = "gomap",
     version,
-    about = "A model-checked specification of Go 1.19's runtime map",
-    long_about = "A model-checked specification of Go 1.19's runtime map.\n\n\
+    about = "A model-checked specification of Go's runtime map and sync.Map (Go 1.19 to the newest)",
+    long_about = "A model-checked specification of Go's runtime map and sync.Map (Go 1.19 to the newest).\n\n\
                   `gomap check specs/` checks every spec and exits non-zero if any verdict \
                   differs from the expected one."
 )]

@@ -228,8 +228,9 @@ where
 const SHORTEN_MAX_STATES: usize = 2_000_000;
 const SHORTEN_TIMEOUT_SECS: u64 = 30;
 
-/// A shortest path to a discovery of `name`: bounded single-threaded BFS, tightening the bound
-/// until nothing shorter exists.
+/// A shortest path to a discovery of `name`: one bounded single-threaded BFS. It visits
+/// states in order of depth, so the first discovery it makes is at the least depth there is;
+/// its search stops there. Past its bounds (or with nothing shorter) the path found is kept.
 fn shortest<M>(
     model: &M,
     name: &'static str,
@@ -240,28 +241,24 @@ where
     M::State: Clone + PartialEq + std::hash::Hash + Send + Sync + std::fmt::Debug + 'static,
     M::Action: Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static,
 {
-    let mut best = found;
-    let m = model.only(name);
-    loop {
-        // Depth counts states from 1: a path of n actions ends at depth n + 1, and states at
-        // depth >= target are skipped, so this only finds strictly shorter paths.
-        let len = best.clone().into_actions().len();
-        if len == 0 {
-            return best;
-        }
-        let c = m
-            .clone()
-            .checker()
-            .finish_when(HasDiscoveries::AnyOf(BTreeSet::from([name])))
-            .target_max_depth(len + 1)
-            .target_state_count(SHORTEN_MAX_STATES)
-            .timeout(Duration::from_secs(SHORTEN_TIMEOUT_SECS))
-            .spawn_bfs()
-            .join();
-        match c.discovery(name) {
-            Some(p) if p.clone().into_actions().len() < len => best = p,
-            _ => return best,
-        }
+    // Depth counts states from 1: a path of n actions ends at depth n + 1, and states at
+    // depth >= target are skipped, so this only finds strictly shorter paths.
+    let len = found.clone().into_actions().len();
+    if len == 0 {
+        return found;
+    }
+    let c = model
+        .only(name)
+        .checker()
+        .finish_when(HasDiscoveries::AnyOf(BTreeSet::from([name])))
+        .target_max_depth(len + 1)
+        .target_state_count(SHORTEN_MAX_STATES)
+        .timeout(Duration::from_secs(SHORTEN_TIMEOUT_SECS))
+        .spawn_bfs()
+        .join();
+    match c.discovery(name) {
+        Some(p) if p.clone().into_actions().len() < len => p,
+        _ => found,
     }
 }
 

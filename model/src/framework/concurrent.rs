@@ -159,30 +159,36 @@ impl SequentialSpec for SeqMap {
         if self.0.len() <= k {
             self.0.resize(k + 1, 0);
         }
-        let cur = self.0[k];
-        let some = |v: u8| if v == 0 { None } else { Some(v) };
-        match *op {
-            MapOp::Load(_) => MapRet::Value(some(cur)),
-            MapOp::Store(_, v) => {
-                self.0[k] = v;
-                MapRet::Unit
+        apply(&mut self.0[k], op)
+    }
+}
+
+/// `op` on a key whose value is `slot` (0 = absent): the one definition of the sequential
+/// map's operations, used by [`SeqMap`] and by the linearizability frontier.
+pub fn apply(slot: &mut u8, op: &MapOp) -> MapRet {
+    let cur = *slot;
+    let some = |v: u8| if v == 0 { None } else { Some(v) };
+    match *op {
+        MapOp::Load(_) => MapRet::Value(some(cur)),
+        MapOp::Store(_, v) => {
+            *slot = v;
+            MapRet::Unit
+        }
+        MapOp::LoadOrStore(_, v) => {
+            if cur != 0 {
+                MapRet::Actual(cur, true)
+            } else {
+                *slot = v;
+                MapRet::Actual(v, false)
             }
-            MapOp::LoadOrStore(_, v) => {
-                if cur != 0 {
-                    MapRet::Actual(cur, true)
-                } else {
-                    self.0[k] = v;
-                    MapRet::Actual(v, false)
-                }
-            }
-            MapOp::LoadAndDelete(_) => {
-                self.0[k] = 0;
-                MapRet::Value(some(cur))
-            }
-            MapOp::Delete(_) => {
-                self.0[k] = 0;
-                MapRet::Unit
-            }
+        }
+        MapOp::LoadAndDelete(_) => {
+            *slot = 0;
+            MapRet::Value(some(cur))
+        }
+        MapOp::Delete(_) => {
+            *slot = 0;
+            MapRet::Unit
         }
     }
 }

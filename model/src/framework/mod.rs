@@ -16,6 +16,8 @@
 //!   keys, or a fixed sample).
 //! - [`concurrent`]: what the concurrent models share: property definitions, the sequential
 //!   map their histories are checked against, the event log, goroutine symmetry.
+//! - [`history`]: what a concurrent model's state keeps for linearizability: every event, or
+//!   only the linearizations still possible (the frontier).
 //! - [`concurrent_model`]: the plumbing of a concurrent model written once: implement
 //!   [`concurrent_model::ConcurrentModel`] and get `Checkable`, `SpecModel` and the bodies of
 //!   stateright's `next_state` and `properties`.
@@ -25,6 +27,7 @@ pub mod check;
 pub mod concurrent;
 pub mod concurrent_model;
 pub mod hashfns;
+pub mod history;
 pub mod info;
 pub mod kind;
 pub mod log;

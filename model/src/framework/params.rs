@@ -67,6 +67,27 @@ pub fn names_param(
     Ok(bits)
 }
 
+/// The `history` parameter of the models that check linearizability: `"events"` or
+/// `"frontier"` (see [`super::history`]).
+pub fn history_param(
+    spec: &Spec,
+    name: &str,
+    v: &ParamValue,
+) -> Result<super::history::HistoryMode, SpecError> {
+    use super::history::HistoryMode;
+    let field = format!("params.{name}");
+    v.value
+        .as_str()
+        .and_then(HistoryMode::from_name)
+        .ok_or_else(|| {
+            spec.error(
+                Some(v.line),
+                Some(&field),
+                format!("expected one of {:?}, got {}", HistoryMode::NAMES, v.value),
+            )
+        })
+}
+
 /// The error for a parameter the model does not have.
 pub fn unknown_param(
     spec: &Spec,

@@ -37,8 +37,9 @@ pub mod steps;
 pub mod symmetry;
 
 use crate::framework::check::Checkable;
-use crate::framework::concurrent::{self, MapOp};
+use crate::framework::concurrent::{self, MapOp, SeqMap};
 use crate::framework::concurrent_model::ConcurrentModel;
+use crate::framework::history::History;
 use crate::framework::info::ParamDef;
 use crate::framework::log::Log;
 use crate::framework::params;
@@ -118,7 +119,11 @@ impl Model for RwModel {
                     .makemap(self.params.hint, h0 as u32, hashes.clone()),
                 rw: RwMutex::default(),
                 gs: vec![RG { done: 0, cur: None }; self.params.goroutines as usize],
-                history: Vec::new(),
+                history: History::new(
+                    self.params.history,
+                    self.params.goroutines as usize,
+                    &SeqMap::default(),
+                ),
                 ghost: RwGhost::default(),
             })
             .collect()
@@ -197,6 +202,7 @@ impl ConcurrentModel for RwModel {
                 "ops" => {
                     p.ops = params::names_param(spec, name, v, &["assign", "delete", "access"])?
                 }
+                "history" => p.history = params::history_param(spec, name, v)?,
                 _ => return Err(params::unknown_param(spec, "rwmutex", name, v, PARAMS)),
             }
         }
@@ -291,6 +297,11 @@ pub const PARAMS: &[ParamDef] = &[
         name: "ops",
         default: "[\"assign\", \"delete\", \"access\"]",
         description: "assign and delete take Lock, access takes RLock",
+    },
+    ParamDef {
+        name: "history",
+        default: "\"events\"",
+        description: "what states keep for linearizable: \"events\" (every invoke and return; counterexamples print them) or \"frontier\" (only the linearizations still possible: fewer states, same verdicts)",
     },
 ];
 

@@ -40,11 +40,9 @@ pub fn state_text(s: &RwState, bucket_cnt: usize) -> String {
     if let Some((g, msg)) = s.ghost.thrown {
         out.push_str(&format!("\nfatal error: {msg} (in g{})", g + 1));
     }
-    if !s.history.is_empty() {
-        out.push_str(&format!(
-            "\nhistory: {}",
-            concurrent::history_text(&s.history)
-        ));
+    if let Some(h) = s.history.text() {
+        out.push('\n');
+        out.push_str(&h);
     }
     out
 }

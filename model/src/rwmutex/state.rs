@@ -1,7 +1,8 @@
 //! The `rwmutex` model's types: `sync.RWMutex`'s fields, a goroutine's lock steps and
 //! locals, the state, the parameters and the actions.
 
-use crate::framework::concurrent::{Event, MapOp, MapRet};
+use crate::framework::concurrent::{MapOp, MapRet};
+use crate::framework::history::{History, HistoryMode};
 use crate::hmap::state::HmapState;
 use crate::hmap::steps::Geometry;
 use crate::unsync::GMap;
@@ -84,7 +85,7 @@ pub struct RwState {
     pub m: HmapState,
     pub rw: RwMutex,
     pub gs: Vec<RG>,
-    pub history: Vec<Event>,
+    pub history: History,
     pub ghost: RwGhost,
 }
 
@@ -100,6 +101,8 @@ pub struct RwParams {
     pub hint: usize,
     /// Bits: assign, delete, access.
     pub ops: u32,
+    /// What the state keeps for `linearizable` (framework::history).
+    pub history: HistoryMode,
 }
 
 impl Default for RwParams {
@@ -117,6 +120,7 @@ impl Default for RwParams {
             hash_bits: 1,
             hint: 0,
             ops: 0b111,
+            history: HistoryMode::Events,
         }
     }
 }

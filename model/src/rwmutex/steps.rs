@@ -5,7 +5,7 @@
 use super::render::count_text;
 use super::state::{LPc, RAction, RCur, RwState, FATAL_RUNLOCK, FATAL_UNLOCK, RWMUTEX_MAX_READERS};
 use super::RwModel;
-use crate::framework::concurrent::{self, Event, MapOp, MapRet, SeqMap};
+use crate::framework::concurrent::{MapOp, MapRet, SeqMap};
 use crate::framework::log::{note, Log};
 use crate::unsync::{self, GMap, Stepped, UOp};
 
@@ -187,7 +187,7 @@ impl RwModel {
         s.ghost.not_linearizable = false;
         let (g, mut c) = match *a {
             RAction::Start { g, op } => {
-                s.history.push(Event::Invoke(g, op));
+                s.history.invoke(g, op);
                 let lpc = match op {
                     MapOp::Load(_) => LPc::RLockAdd,
                     _ => LPc::WLock,
@@ -213,7 +213,7 @@ impl RwModel {
                 s.gs[g as usize].cur = None;
                 s.gs[g as usize].done += 1;
                 out = format!("returns {ret}");
-                if !concurrent::record_return(&mut s.history, &SeqMap::default(), g, ret) {
+                if !s.history.ret(&SeqMap::default(), g, ret) {
                     s.ghost.not_linearizable = true;
                 }
             }

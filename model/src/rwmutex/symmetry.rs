@@ -11,7 +11,7 @@ pub fn representative(s: &RwState) -> RwState {
     let perm = concurrent::canonical_permutation(&s.gs, |_| 0, |g| *g);
     let mut r = s.clone();
     r.gs = concurrent::permute(&s.gs, &perm);
-    r.history = s.history.iter().map(|e| e.renamed(&perm)).collect();
+    r.history = s.history.renamed(&perm);
     r.rw.w = s.rw.w.map(|g| perm[g as usize]);
     if let Some((g, msg)) = r.ghost.thrown {
         r.ghost.thrown = Some((perm[g as usize], msg));

@@ -58,6 +58,7 @@ pub mod symmetry;
 use crate::framework::check::Checkable;
 use crate::framework::concurrent::{self, MapOp, SeqMap};
 use crate::framework::concurrent_model::ConcurrentModel;
+use crate::framework::history::History;
 use crate::framework::info::ParamDef;
 use crate::framework::log::Log;
 use crate::framework::params;
@@ -139,7 +140,11 @@ impl Model for SyncMapModel {
             mu: None,
             entries: Vec::new(),
             gs: vec![SG { done: 0, cur: None }; self.params.goroutines as usize],
-            history: Vec::new(),
+            history: History::new(
+                self.params.history,
+                self.params.goroutines as usize,
+                &self.init_map(),
+            ),
             ghost: SmGhost::default(),
         };
         for k in 0..self.params.prefill as usize {
@@ -236,6 +241,7 @@ impl ConcurrentModel for SyncMapModel {
                     p.prefill = params::int_param(spec, name, v, 0, MAX_KEYS as i64)? as u8
                 }
                 "ops" => p.ops = params::names_param(spec, name, v, OP_NAMES)?,
+                "history" => p.history = params::history_param(spec, name, v)?,
                 _ => return Err(params::unknown_param(spec, "syncmap", name, v, PARAMS)),
             }
         }
@@ -310,6 +316,11 @@ pub const PARAMS: &[ParamDef] = &[
         name: "ops",
         default: "[\"load\", \"store\", \"load_or_store\", \"load_and_delete\", \"delete\"]",
         description: "operations: load, store, load_or_store, load_and_delete, delete, range",
+    },
+    ParamDef {
+        name: "history",
+        default: "\"events\"",
+        description: "what states keep for linearizable: \"events\" (every invoke and return; counterexamples print them) or \"frontier\" (only the linearizations still possible: fewer states, same verdicts)",
     },
 ];
 

@@ -68,11 +68,9 @@ pub fn state_text(s: &SmState) -> String {
             }
         }
     }
-    if !s.history.is_empty() {
-        out.push_str(&format!(
-            "\nhistory: {}",
-            concurrent::history_text(&s.history)
-        ));
+    if let Some(h) = s.history.text() {
+        out.push('\n');
+        out.push_str(&h);
     }
     out
 }

@@ -2,7 +2,8 @@
 //! counter and locals, the ghost state for the properties, the state, the parameters and the
 //! actions.
 
-use crate::framework::concurrent::{Event, MapOp, MapRet};
+use crate::framework::concurrent::{MapOp, MapRet};
+use crate::framework::history::{History, HistoryMode};
 
 /// Keys k1..k3 at indices 0..2.
 pub const MAX_KEYS: usize = 3;
@@ -167,7 +168,7 @@ pub struct SmState {
     pub mu: Option<u8>,
     pub entries: Vec<P>,
     pub gs: Vec<SG>,
-    pub history: Vec<Event>,
+    pub history: History,
     pub ghost: SmGhost,
 }
 
@@ -182,6 +183,8 @@ pub struct SyncMapParams {
     pub prefill: u8,
     /// Bits: load, store, load_or_store, load_and_delete, delete, range.
     pub ops: u32,
+    /// What the state keeps for `linearizable` (framework::history).
+    pub history: HistoryMode,
 }
 
 pub const OP_NAMES: &[&str] = &[
@@ -202,6 +205,7 @@ impl Default for SyncMapParams {
             values: 1,
             prefill: 0,
             ops: 0b11111,
+            history: HistoryMode::Events,
         }
     }
 }

@@ -8,7 +8,7 @@ use super::state::{
 };
 use super::symmetry::canonicalize;
 use super::SyncMapModel;
-use crate::framework::concurrent::{self, Event, MapOp, MapRet};
+use crate::framework::concurrent::{MapOp, MapRet};
 use crate::framework::log::{note, Log};
 
 fn kidx(op: &MapOp) -> usize {
@@ -612,7 +612,7 @@ impl SyncMapModel {
     }
 
     fn invoke(&self, s: &mut SmState, g: u8, m: &MapOp, c: &mut SCur) {
-        s.history.push(Event::Invoke(g, *m));
+        s.history.invoke(g, *m);
         let k = kidx(m);
         if m.writes() {
             s.ghost.settled[k] = 0;
@@ -638,7 +638,7 @@ impl SyncMapModel {
     }
 
     fn ret(&self, s: &mut SmState, g: u8, m: &MapOp, c: &SCur, ret: MapRet) {
-        if !concurrent::record_return(&mut s.history, &self.init_map(), g, ret) {
+        if !s.history.ret(&self.init_map(), g, ret) {
             s.ghost.not_linearizable = true;
         }
         let k = kidx(m);

@@ -55,7 +55,7 @@ pub fn representative(s: &SmState) -> SmState {
     let perm = concurrent::canonical_permutation(&s.gs, |_| 0, |g| *g);
     let mut r = s.clone();
     r.gs = concurrent::permute(&s.gs, &perm);
-    r.history = s.history.iter().map(|e| e.renamed(&perm)).collect();
+    r.history = s.history.renamed(&perm);
     r.mu = s.mu.map(|g| perm[g as usize]);
     canonicalize(&mut r);
     r

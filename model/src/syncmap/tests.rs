@@ -55,7 +55,7 @@ fn a_completed_store_of_a_new_key_is_seen_by_a_later_load_through_dirty() {
         "{log:?}"
     );
     assert_eq!(
-        s.history.last(),
+        s.history.last_event(),
         Some(&Event::Return(1, MapRet::Value(Some(1))))
     );
     assert!(!s.ghost.s24_missed && !s.ghost.not_linearizable);
@@ -73,7 +73,7 @@ fn a_load_that_ignores_dirty_is_caught_by_s24_and_linearizability() {
     s.read.amended = false;
     run(&m, &mut s, 1, SOp::Map(MapOp::Load(1)));
     assert_eq!(
-        s.history.last(),
+        s.history.last_event(),
         Some(&Event::Return(1, MapRet::Value(None)))
     );
     assert!(s.ghost.s24_missed);
@@ -110,7 +110,7 @@ fn load_or_store_on_a_live_key_returns_the_old_value_and_stores_nothing() {
     let mut s = m.init_states().remove(0);
     run(&m, &mut s, 0, SOp::Map(MapOp::LoadOrStore(1, 2)));
     assert_eq!(
-        s.history.last(),
+        s.history.last_event(),
         Some(&Event::Return(0, MapRet::Actual(1, true)))
     );
     assert_eq!(SyncMapModel::content(&s)[0], 1);
