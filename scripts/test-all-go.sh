@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test-all-go.sh [all|ci] [OPS_PER_VERSION] [NTRACES]: for every Go toolchain of
-# scripts/go-versions.txt (all, or the CI pair: Go 1.19 and the newest with the classic
+# scripts/go-versions.txt (all, or the CI ones: Go 1.19, the newest toolchain and the newest with the classic
 # map), records fresh traces with real Go and replays them on the port and on the model,
 # then prints a table: Go version x (port, model) x traces.
 #

@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-go.sh
-# The CI toolchains (Go 1.19 and the newest with the classic map): tests/claims_versions.rs
-# decides the claims on both, and test-go-versions.sh records with both.
+# The CI toolchains (Go 1.19, the newest with the classic map, the newest): tests/claims_versions.rs
+# decides the claims on each, and test-go-versions.sh records with them.
 scripts/install-go-versions.sh ci >/dev/null
 if [ -x scripts/install-browser.sh ]; then
     scripts/install-browser.sh

@@ -212,7 +212,7 @@ mod tests {
         assert_eq!(v(&format!("go{}", t125[0])), t125);
         assert_eq!(v("1.19,1.25,1.19").len(), 2);
         assert_eq!(v("all").len(), toolchains().len());
-        assert_eq!(v("ci").len(), 2);
+        assert_eq!(v("ci").len(), 3);
         let e = select("1.20").unwrap_err();
         assert!(
             e.contains("unknown Go version `1.20`") && e.contains("1.19."),

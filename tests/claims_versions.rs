@@ -1,8 +1,9 @@
-//! `gomap claims --go`: the claims decided per Go toolchain, on the CI pair of
-//! scripts/go-versions.txt (Go 1.19 and the newest toolchain with the classic map, whose
-//! default map is Swiss tables and whose sync.Map is a HashTrieMap).
+//! `gomap claims --go`: the claims decided per Go toolchain, on the CI toolchains of
+//! scripts/go-versions.txt: Go 1.19, the newest toolchain with the classic map (whose
+//! default map is Swiss tables and whose sync.Map is a HashTrieMap) and the newest toolchain
+//! (Swiss tables only).
 //!
-//! One run of `gomap claims --go ci --json` decides both; the test checks that claims whose
+//! One run of `gomap claims --go ci --json` decides all three; the test checks that claims whose
 //! premise changed between the two get each its own verdict from its own evidence (the hmap
 //! model and Go 1.19's source on one side, the swiss model, the HashTrieMap's source and Go
 //! programs built with the newer toolchain on the other), and that the CI columns of the
@@ -101,11 +102,17 @@ fn ci_toolchains_decide_version_dependent_claims_from_their_own_evidence() {
     let ci = ci();
     assert_eq!(
         ci.len(),
-        2,
-        "scripts/go-versions.txt marks two CI toolchains"
+        3,
+        "scripts/go-versions.txt marks three CI toolchains"
     );
-    let (old, new) = (&ci[0], &ci[1]);
+    let (old, new, newest) = (&ci[0], &ci[1], &ci[2]);
     assert!(old.starts_with("1.19."), "{old}");
+    let all_versions = gomap_impl::goversion::toolchains();
+    assert_eq!(
+        Some(newest),
+        all_versions.last().map(|t| &t.version),
+        "the newest toolchain is a CI one"
+    );
 
     let t0 = std::time::Instant::now();
     let out = gomap(&["claims", "--go", "ci", "--json"]);
@@ -117,22 +124,24 @@ fn ci_toolchains_decide_version_dependent_claims_from_their_own_evidence() {
     eprintln!("gomap claims --go ci: {:.1?}", t0.elapsed());
     let all: Value = serde_json::from_slice(&out.stdout).unwrap();
     let all = all.as_array().unwrap();
-    assert_eq!(all.len(), 2);
+    assert_eq!(all.len(), 3);
     let by_version = |v: &str| -> &Value {
         all.iter()
             .find(|x| x["go"] == v)
             .unwrap_or_else(|| panic!("no rows for Go {v}"))
     };
-    let (a, b) = (by_version(old), by_version(new));
+    let (a, b, c) = (by_version(old), by_version(new), by_version(newest));
     // What each toolchain's source builds, read from the source.
     assert_eq!(
         (a["map"].as_str(), a["syncmap"].as_str()),
         (Some("classic"), Some("read-dirty"))
     );
-    assert_eq!(
-        (b["map"].as_str(), b["syncmap"].as_str()),
-        (Some("swiss"), Some("hashtrie"))
-    );
+    for x in [b, c] {
+        assert_eq!(
+            (x["map"].as_str(), x["syncmap"].as_str()),
+            (Some("swiss"), Some("hashtrie"))
+        );
+    }
     let row = |x: &Value, id: &str| -> Value {
         x["claims"]
             .as_array()
@@ -158,9 +167,9 @@ fn ci_toolchains_decide_version_dependent_claims_from_their_own_evidence() {
         ("S23", "false", "true"),
     ] {
         assert_eq!(
-            (verdict(a, id), verdict(b, id)),
-            (v_old.to_string(), v_new.to_string()),
-            "{id} on Go {old} and {new}"
+            (verdict(a, id), verdict(b, id), verdict(c, id)),
+            (v_old.to_string(), v_new.to_string(), v_new.to_string()),
+            "{id} on Go {old}, {new} and {newest}"
         );
     }
     // The classic map's claims are decided by the hmap model and Go 1.19's source; on Swiss
@@ -195,19 +204,22 @@ fn ci_toolchains_decide_version_dependent_claims_from_their_own_evidence() {
     assert!(ops(a).contains(&"LoadOrStore".to_string()), "{:?}", ops(a));
     assert!(!ops(a).contains(&"Swap".to_string()), "Go 1.19 has no Swap");
     for op in ["Swap", "CompareAndSwap", "CompareAndDelete", "Clear"] {
-        assert!(
-            ops(b).contains(&op.to_string()),
-            "B1 on Go {new}: {op} in {:?}",
-            ops(b)
-        );
+        for (v, x) in [(new, b), (newest, c)] {
+            assert!(
+                ops(x).contains(&op.to_string()),
+                "B1 on Go {v}: {op} in {:?}",
+                ops(x)
+            );
+        }
     }
+    assert_eq!(verdict(c, "B1"), "true");
     assert_eq!(
         (verdict(a, "B2"), verdict(b, "B2")),
         ("false".into(), "false".into())
     );
     assert!(text(b, "B2").contains("hash-trie"));
     // The race detector of each toolchain ran the seed's order-cache programs.
-    for x in [a, b] {
+    for x in [a, b, c] {
         assert!(text(x, "S4").contains("WARNING: DATA RACE reported"));
         assert!(text(x, "S6").contains("readers copying under RLock: no race reported"));
         assert!(text(x, "S26").contains("WARNING: DATA RACE reported"));
@@ -218,7 +230,7 @@ fn ci_toolchains_decide_version_dependent_claims_from_their_own_evidence() {
 
     // The committed table's CI columns are this run's verdicts.
     let table = committed_table();
-    for (v, x) in [(old, a), (new, b)] {
+    for (v, x) in [(old, a), (new, b), (newest, c)] {
         for r in x["claims"].as_array().unwrap() {
             let id = r["id"].as_str().unwrap();
             let cell = table

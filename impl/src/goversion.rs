@@ -199,15 +199,16 @@ mod tests {
     }
 
     #[test]
-    fn toolchains_list_one_ci_pair() {
+    fn toolchains_mark_go119_the_newest_classic_and_the_newest_for_ci() {
         let t = toolchains();
         assert!(t.iter().any(|t| t.version.starts_with("1.19.") && t.ci));
-        assert_eq!(t.iter().filter(|t| t.ci).count(), 2);
+        assert_eq!(t.iter().filter(|t| t.ci).count(), 3);
         let newest_classic = t.iter().rev().find(|t| t.map != MapImpl::Swiss).unwrap();
         assert!(
             newest_classic.ci,
-            "the newest classic-map toolchain is the CI one"
+            "the newest classic-map toolchain is a CI one"
         );
+        assert!(t.last().unwrap().ci, "the newest toolchain is a CI one");
     }
 
     #[test]
