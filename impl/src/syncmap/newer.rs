@@ -9,6 +9,10 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
     // ---- Swap, CompareAndSwap, CompareAndDelete (Go 1.20) -------------------------------
 
     /// `Swap` swaps the value for a key and returns the previous value if any.
+    ///
+    /// Its locked slow path is Go 1.19 `Store`'s again, with swapLocked for storeLocked:
+    /// Go 1.20's sync/map.go writes it out twice (Store then calls Swap), and the port keeps
+    /// Go's two copies so that each stays step for step with the Go it follows.
     pub fn swap(&self, key: K, value: V) -> Option<V> {
         let new = Self::new_p(value);
         let read = self.load_read();
