@@ -12,19 +12,8 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Instant;
 
-/// The key sequence shared with the Go side: splitmix64 outputs from `seed`.
-pub fn splitmix64_keys(seed: u64, n: usize) -> Vec<u64> {
-    let mut x = seed;
-    (0..n)
-        .map(|_| {
-            x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = x;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
-        })
-        .collect()
-}
+mod keys;
+use keys::splitmix64_keys;
 
 /// The port's default hash function (Go's portable memhash64, same `hashkey[0]`) as a
 /// `BuildHasher`, with a fixed seed (the port draws `hash0` per map).

@@ -15,6 +15,7 @@
 //! - [`trace`]: the delta-v1 trace format of `map[uint64]uint64` runs of Go 1.19, its
 //!   decoder, and `replay_on_port`, which drives a `GoMap` op by op and compares the whole
 //!   state after each one.
+//! - [`violation`]: `InvariantViolation`, what both ports' invariant checks report.
 
 pub mod goversion;
 pub mod hash;
@@ -24,6 +25,7 @@ pub mod sizeclasses;
 pub mod swiss;
 pub mod syncmap;
 pub mod trace;
+pub mod violation;
 
 pub use goversion::GoVersion;
 pub use hash::{GoHashKey, GoMemHasher, MapHasher, RandomSource, WyRand};

@@ -425,6 +425,20 @@ pub fn table_json(all: &[VersionRows]) -> String {
     serde_json::to_string_pretty(&v).unwrap_or_default()
 }
 
+/// A Markdown table's header: `head` (its leading columns) and a column per version, then
+/// `rule` (the leading columns' separators) and one per version, then a newline.
+fn version_columns(head: &str, rule: &str, versions: &[&str]) -> String {
+    let mut t = head.to_string();
+    for v in versions {
+        t += &format!(" {v} |");
+    }
+    t += rule;
+    for _ in versions {
+        t += "---|";
+    }
+    t + "\n"
+}
+
 /// The claim x version table in Markdown (docs/claims-by-version.md): the verdicts, then for
 /// each claim whose verdict is not the same on every version, each version's why and
 /// evidence.
@@ -450,15 +464,7 @@ pub fn table_markdown(all: &[VersionRows]) -> String {
             sync_words(v.syncmap)
         );
     }
-    t += "\n| id | claim |";
-    for v in &versions {
-        t += &format!(" {v} |");
-    }
-    t += "\n|---|---|";
-    for _ in &versions {
-        t += "---|";
-    }
-    t += "\n";
+    t += &version_columns("\n| id | claim |", "\n|---|---|", &versions);
     let Some(first) = all.first() else {
         return t;
     };
@@ -513,15 +519,8 @@ pub fn table_markdown(all: &[VersionRows]) -> String {
     if !races.is_empty() {
         t += "\n## The seed's order-cache programs under the race detector\n\n";
         t += "tests/go-oracle/claims/race built with `-race` by each toolchain (the evidence of S4, S6,\n";
-        t += "S25, S26): `race` is a WARNING: DATA RACE report.\n\n| claim: program |";
-        for v in &versions {
-            t += &format!(" {v} |");
-        }
-        t += "\n|---|";
-        for _ in &versions {
-            t += "---|";
-        }
-        t += "\n";
+        t += "S25, S26): `race` is a WARNING: DATA RACE report.\n";
+        t += &version_columns("\n| claim: program |", "\n|---|", &versions);
         for (k, cells) in &races {
             t += &format!("| {} | {} |\n", cell(k), cells.join(" | "));
         }

@@ -32,6 +32,41 @@ const (
 	evacuatedEmpty = 4
 )
 
+// hmapHead mirrors runtime.hmap up to nevacuate, the same in every classic-map
+// release (runtime/map.go; runtime/map_noswiss.go from Go 1.24 on). 40 bytes on
+// amd64. hmap (layout_hmap_go119.go, layout_hmap_go124.go) embeds it: its fields
+// lie in place and are promoted.
+type hmapHead struct {
+	count      int
+	flags      uint8
+	B          uint8
+	noverflow  uint16
+	hash0      uint32
+	buckets    unsafe.Pointer
+	oldbuckets unsafe.Pointer
+	nevacuate  uintptr
+}
+
+// hiterHead mirrors runtime.hiter up to checkBucket, the same in every
+// classic-map release (reflect.hiter mirrors it as well). 12 words = 96 bytes.
+type hiterHead struct {
+	key         unsafe.Pointer
+	elem        unsafe.Pointer
+	t           unsafe.Pointer
+	h           unsafe.Pointer
+	buckets     unsafe.Pointer
+	bptr        unsafe.Pointer
+	overflow    unsafe.Pointer
+	oldoverflow unsafe.Pointer
+	startBucket uintptr
+	offset      uint8
+	wrapped     bool
+	B           uint8
+	i           uint8
+	bucket      uintptr
+	checkBucket uintptr
+}
+
 // mapextra mirrors runtime.mapextra (runtime/map.go).
 type mapextra struct {
 	overflow     unsafe.Pointer // *[]*bmap

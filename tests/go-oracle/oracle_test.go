@@ -118,17 +118,11 @@ func TestClearMapIsMapclear(t *testing.T) {
 	}
 }
 
-// TestClearRecycledOverflowYieldsTwice: an iterator that stands in a
-// preallocated overflow bucket when the map is cleared keeps walking that
-// bucket, which makeBucketArray has zeroed and newoverflow hands out again to
-// another bucket's chain. It yields the new entries there, and yields them
-// again when it reaches that bucket's chain: real Go behaviour (all classic-map
-// versions), which the recorder records (recycledByClear) instead of stopping.
-func TestClearRecycledOverflowYieldsTwice(t *testing.T) {
-	checkLayouts()
+// bucketKeys returns keysFor: keysFor(b, n, seed) gives n keys, none given
+// before, that hash to bucket b of a B=4 map under seed.
+func bucketKeys() func(b uint64, n int, seed uint32) []uint64 {
 	next := uint64(1)
-	// keysFor returns n fresh keys that hash to bucket b of a B=4 map under seed.
-	keysFor := func(b uint64, n int, seed uint32) []uint64 {
+	return func(b uint64, n int, seed uint32) []uint64 {
 		var ks []uint64
 		for ; len(ks) < n; next++ {
 			if hashKey(next, seed)&15 == b {
@@ -137,6 +131,31 @@ func TestClearRecycledOverflowYieldsTwice(t *testing.T) {
 		}
 		return ks
 	}
+}
+
+// iterateTo starts an iterator over theMap and advances it until it stands in
+// bucket p; it returns the iterator and its hiter.
+func iterateTo(t *testing.T, p unsafe.Pointer) (*reflect.MapIter, *hiter) {
+	t.Helper()
+	it := reflect.ValueOf(theMap).MapRange()
+	hi := &(*mapIter)(unsafe.Pointer(it)).hiter
+	for hi.bptr != p {
+		if !it.Next() {
+			t.Fatalf("iterator ended before reaching the overflow bucket")
+		}
+	}
+	return it, hi
+}
+
+// TestClearRecycledOverflowYieldsTwice: an iterator that stands in a
+// preallocated overflow bucket when the map is cleared keeps walking that
+// bucket, which makeBucketArray has zeroed and newoverflow hands out again to
+// another bucket's chain. It yields the new entries there, and yields them
+// again when it reaches that bucket's chain: real Go behaviour (all classic-map
+// versions), which the recorder records (recycledByClear) instead of stopping.
+func TestClearRecycledOverflowYieldsTwice(t *testing.T) {
+	checkLayouts()
+	keysFor := bucketKeys()
 	for attempt := 0; attempt < 50; attempt++ {
 		theMap = make(map[uint64]uint64, 60) // B=4, 2 preallocated overflow buckets
 		h := curHmap()
@@ -151,14 +170,8 @@ func TestClearRecycledOverflowYieldsTwice(t *testing.T) {
 		if unsafe.Pointer(bucketAt(h.buckets, 3).overflow) != p0 {
 			t.Fatalf("bucket 3's overflow is not the first preallocated bucket")
 		}
-		it := reflect.ValueOf(theMap).MapRange()
-		hi := &(*mapIter)(unsafe.Pointer(it)).hiter
+		it, hi := iterateTo(t, p0)
 		yielded := map[uint64]int{}
-		for hi.bptr != p0 {
-			if !it.Next() {
-				t.Fatalf("iterator ended before reaching the overflow bucket")
-			}
-		}
 		// the buckets still ahead of the iterator, after bucket 3's chain
 		start := uint64(hi.startBucket)
 		if start == 4 {
@@ -203,16 +216,7 @@ func TestClearRecycledOverflowYieldsTwice(t *testing.T) {
 // chain, then (bucket 15 done) wraps around to bucket 0 and walks it again.
 func TestClearSentinelOverflowYieldsTwice(t *testing.T) {
 	checkLayouts()
-	next := uint64(1)
-	keysFor := func(b uint64, n int, seed uint32) []uint64 {
-		var ks []uint64
-		for ; len(ks) < n; next++ {
-			if hashKey(next, seed)&15 == b {
-				ks = append(ks, next)
-			}
-		}
-		return ks
-	}
+	keysFor := bucketKeys()
 	for attempt := 0; attempt < 50; attempt++ {
 		theMap = make(map[uint64]uint64, 60)
 		h := curHmap()
@@ -227,13 +231,7 @@ func TestClearSentinelOverflowYieldsTwice(t *testing.T) {
 		if unsafe.Pointer(bucketAt(h.buckets, 15).overflow) != last {
 			t.Fatalf("bucket 15's overflow is not the last preallocated bucket")
 		}
-		it := reflect.ValueOf(theMap).MapRange()
-		hi := &(*mapIter)(unsafe.Pointer(it)).hiter
-		for hi.bptr != last {
-			if !it.Next() {
-				t.Fatalf("iterator ended before reaching the overflow bucket")
-			}
-		}
+		it, hi := iterateTo(t, last)
 		if hi.startBucket == 0 {
 			continue // bucket 0 is behind the iterator: try another random start
 		}

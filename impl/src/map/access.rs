@@ -12,18 +12,10 @@
 //!   `EMPTY_REST` and does not hash when B == 0; `mapaccessK` compares the tophash first
 //!   and stops at `EMPTY_REST`, and a key the hasher cannot hash is absent.
 
-use std::fmt;
-
-use super::{bucket_mask, is_empty, tophash, GoMap, EMPTY_REST, HASH_WRITING};
+use super::{bucket_mask, is_empty, tophash, GoMap, MapElem, MapKey, EMPTY_REST, HASH_WRITING};
 use crate::hash::{MapHasher, RandomSource};
 
-impl<K, V, H, R> GoMap<K, V, H, R>
-where
-    K: Copy + Eq + Default + std::hash::Hash + fmt::Debug,
-    V: Copy + Default + fmt::Debug,
-    H: MapHasher<K>,
-    R: RandomSource,
-{
+impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> {
     /// `v, ok := m[key]` (`mapaccess2_fast64`).
     pub fn mapaccess2(&self, key: &K) -> Option<V> {
         if self.count == 0 {

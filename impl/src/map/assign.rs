@@ -14,21 +14,13 @@
 //! - A growth starts (`hashGrow`) only when none is in progress and `count + 1` is over
 //!   the load factor or there are too many overflow buckets; the assign then starts over.
 
-use std::fmt;
-
 use super::{
-    bucket_mask, is_empty, too_many_overflow_buckets, tophash, BmapPtr, GoMap, EMPTY_REST,
-    HASH_WRITING,
+    bucket_mask, is_empty, too_many_overflow_buckets, tophash, BmapPtr, GoMap, MapElem, MapKey,
+    EMPTY_REST, HASH_WRITING,
 };
 use crate::hash::{MapHasher, RandomSource};
 
-impl<K, V, H, R> GoMap<K, V, H, R>
-where
-    K: Copy + Eq + Default + std::hash::Hash + fmt::Debug,
-    V: Copy + Default + fmt::Debug,
-    H: MapHasher<K>,
-    R: RandomSource,
-{
+impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> {
     /// `m[key] = elem` (`mapassign_fast64` plus the caller's store through the returned
     /// elem pointer).
     ///

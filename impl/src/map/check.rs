@@ -14,8 +14,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    bucket_mask, is_empty, tophash, Arena, ArrayId, BmapPtr, GoMap, EMPTY_REST, EVACUATED_EMPTY,
-    EVACUATED_X, MIN_TOP_HASH,
+    bucket_mask, is_empty, tophash, Arena, ArrayId, BmapPtr, GoMap, MapElem, MapKey, EMPTY_REST,
+    EVACUATED_EMPTY, EVACUATED_X, MIN_TOP_HASH,
 };
 use crate::hash::{MapHasher, RandomSource};
 
@@ -104,22 +104,8 @@ impl fmt::Display for Invariant {
     }
 }
 
-/// A violated invariant, with where and what.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InvariantViolation {
-    /// Which invariant.
-    pub invariant: Invariant,
-    /// The offending place and values.
-    pub detail: String,
-}
-
-impl fmt::Display for InvariantViolation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invariant {} violated: {}", self.invariant, self.detail)
-    }
-}
-
-impl std::error::Error for InvariantViolation {}
+/// A violated invariant of the classic map, with where and what.
+pub type InvariantViolation = crate::violation::InvariantViolation<Invariant>;
 
 /// A borrowed bucket array of a [`GoMap`]: its main buckets, each with its chain.
 #[derive(Clone, Copy, Debug)]
@@ -186,13 +172,7 @@ impl<K: Copy + Default, V: Copy + Default> Arena<K, V> {
     }
 }
 
-impl<K, V, H, R> GoMap<K, V, H, R>
-where
-    K: Copy + Eq + Default + std::hash::Hash + fmt::Debug,
-    V: Copy + Default + fmt::Debug,
-    H: MapHasher<K>,
-    R: RandomSource,
-{
+impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> {
     /// A borrowed view of `h.buckets` (`old == false`) or `h.oldbuckets` (`old == true`),
     /// for comparing bucket memory without copying it.
     pub fn array_view(&self, old: bool) -> Option<ArrayView<'_, K, V>> {

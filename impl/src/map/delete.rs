@@ -12,21 +12,13 @@
 //!   does, keeps B and zeroes the same bucket array, and drops `oldbuckets`, `nevacuate`
 //!   and `noverflow`.
 
-use std::fmt;
-
 use super::{
-    bucket_mask, is_empty, ArrayId, Fault, GoMap, EMPTY_ONE, EMPTY_REST, HASH_WRITING,
-    SAME_SIZE_GROW,
+    bucket_mask, is_empty, ArrayId, Fault, GoMap, MapElem, MapKey, EMPTY_ONE, EMPTY_REST,
+    HASH_WRITING, SAME_SIZE_GROW,
 };
 use crate::hash::{MapHasher, RandomSource};
 
-impl<K, V, H, R> GoMap<K, V, H, R>
-where
-    K: Copy + Eq + Default + std::hash::Hash + fmt::Debug,
-    V: Copy + Default + fmt::Debug,
-    H: MapHasher<K>,
-    R: RandomSource,
-{
+impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> {
     /// `delete(m, key)` (`mapdelete_fast64`).
     pub fn mapdelete(&mut self, key: &K) {
         if self.count == 0 {

@@ -13,21 +13,13 @@
 //!   `SAME_SIZE_GROW` is cleared. `hashGrow` turns the `ITERATOR` flag into
 //!   `OLD_ITERATOR`.
 
-use std::fmt;
-
 use super::{
-    is_empty, BmapPtr, Fault, GoMap, EVACUATED_EMPTY, EVACUATED_X, ITERATOR, MIN_TOP_HASH,
-    OLD_ITERATOR, SAME_SIZE_GROW,
+    is_empty, BmapPtr, Fault, GoMap, MapElem, MapKey, EVACUATED_EMPTY, EVACUATED_X, ITERATOR,
+    MIN_TOP_HASH, OLD_ITERATOR, SAME_SIZE_GROW,
 };
 use crate::hash::{MapHasher, RandomSource};
 
-impl<K, V, H, R> GoMap<K, V, H, R>
-where
-    K: Copy + Eq + Default + std::hash::Hash + fmt::Debug,
-    V: Copy + Default + fmt::Debug,
-    H: MapHasher<K>,
-    R: RandomSource,
-{
+impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> {
     /// `hashGrow`: start growing, to 2^(B+1) buckets when over the load factor, else to a
     /// same-size array (too many overflow buckets). Evacuation happens later, in grow_work.
     pub(super) fn hash_grow(&mut self) {

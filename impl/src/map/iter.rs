@@ -20,11 +20,9 @@
 //!   (tests/go_versions.rs has traces of real Go doing so).
 //! - The iterator of an empty map draws no random start, sets no flag and yields nothing.
 
-use std::fmt;
-
 use super::{
-    bucket_mask, bucket_shift, is_empty, ArrayId, BmapPtr, Fault, GoMap, EVACUATED_EMPTY,
-    EVACUATED_X, EVACUATED_Y, HASH_WRITING, ITERATOR, OLD_ITERATOR,
+    bucket_mask, bucket_shift, is_empty, ArrayId, BmapPtr, Fault, GoMap, MapElem, MapKey,
+    EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, HASH_WRITING, ITERATOR, OLD_ITERATOR,
 };
 use crate::hash::{MapHasher, RandomSource};
 
@@ -67,13 +65,7 @@ pub(super) struct IterSlot<K, V> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IterId(pub usize);
 
-impl<K, V, H, R> GoMap<K, V, H, R>
-where
-    K: Copy + Eq + Default + std::hash::Hash + fmt::Debug,
-    V: Copy + Default + fmt::Debug,
-    H: MapHasher<K>,
-    R: RandomSource,
-{
+impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> {
     /// `mapiterinit` followed by the first `mapiternext`, as Go runs it: a `range`
     /// loop calls mapiterinit, which itself advances to the first element. That element
     /// is kept and handed out by the first [`GoMap::iter_next`] without another advance;

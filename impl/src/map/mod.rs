@@ -375,6 +375,15 @@ impl<K: Copy + Default, V: Copy + Default> Arena<K, V> {
     }
 }
 
+/// What the ports ask of a key type: a comparable plain value, as Go's `uint64` keys are.
+/// Every such type is one.
+pub trait MapKey: Copy + Eq + Default + std::hash::Hash + fmt::Debug {}
+impl<T: Copy + Eq + Default + std::hash::Hash + fmt::Debug> MapKey for T {}
+
+/// What the ports ask of an elem type: a plain value. Every such type is one.
+pub trait MapElem: Copy + Default + fmt::Debug {}
+impl<T: Copy + Default + fmt::Debug> MapElem for T {}
+
 /// Go 1.19's `hmap` with its bucket memory. See the module documentation.
 #[derive(Clone, Debug)]
 pub struct GoMap<K, V, H = GoMemHasher, R = WyRand> {
@@ -429,13 +438,7 @@ where
     }
 }
 
-impl<K, V, H, R> GoMap<K, V, H, R>
-where
-    K: Copy + Eq + Default + std::hash::Hash + fmt::Debug,
-    V: Copy + Default + fmt::Debug,
-    H: MapHasher<K>,
-    R: RandomSource,
-{
+impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> {
     /// `makemap(t, hint, nil)`: hash0 from the random source, the smallest B with
     /// `!overLoadFactor(hint, B)`, and the bucket array allocated now only if B > 0.
     ///

@@ -52,6 +52,7 @@ use serde::{Deserialize, Serialize};
 use super::group::{align_up_pow2, h2, CtrlGroup, CTRL_EMPTY};
 use super::hash::{GoMemHasher124, SwissHasher, SwissRandom};
 use crate::hash::WyRand;
+use crate::map::{MapElem, MapKey};
 
 mod check;
 mod fast64;
@@ -191,13 +192,7 @@ where
     }
 }
 
-impl<K, V, H, R> SwissMap<K, V, H, R>
-where
-    K: Copy + Eq + Hash + Default + fmt::Debug,
-    V: Copy + PartialEq + Default + fmt::Debug,
-    H: SwissHasher<K>,
-    R: SwissRandom,
-{
+impl<K: MapKey, V: MapElem + PartialEq, H: SwissHasher<K>, R: SwissRandom> SwissMap<K, V, H, R> {
     fn blank(hasher: H, rand: R) -> Self {
         SwissMap {
             used: 0,
@@ -685,12 +680,8 @@ where
     }
 }
 
-impl<K, V, H, R> fmt::Debug for SwissMap<K, V, H, R>
-where
-    K: Copy + Eq + Hash + Default + fmt::Debug,
-    V: Copy + PartialEq + Default + fmt::Debug,
-    H: SwissHasher<K>,
-    R: SwissRandom,
+impl<K: MapKey, V: MapElem + PartialEq, H: SwissHasher<K>, R: SwissRandom> fmt::Debug
+    for SwissMap<K, V, H, R>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SwissMap")

@@ -9,6 +9,11 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
     // ---- Swap, CompareAndSwap, CompareAndDelete (Go 1.20) -------------------------------
 
     /// `Swap` swaps the value for a key and returns the previous value if any.
+    ///
+    /// Its locked slow path is Go 1.19 `Store`'s again, with swapLocked for storeLocked: Go
+    /// repeats it across releases (Go 1.19's Store has it; Go 1.20 moved it into Swap, which
+    /// Store then calls). The port keeps both copies so that `store` stays step for step
+    /// with Go 1.19 and `swap` with Go 1.20.
     pub fn swap(&self, key: K, value: V) -> Option<V> {
         let new = Self::new_p(value);
         let read = self.load_read();

@@ -1,10 +1,26 @@
 //! Parsing a spec's `[params]` and `[expect]` sections: integers in range, lists of names,
-//! unknown parameters and properties, each error naming the file, line and field.
+//! unknown parameters and properties, each error naming the file, line and field; and the
+//! parameter descriptions several models share.
 
 use super::concurrent::PropDef;
 use super::info::{Kind, ParamDef};
 use super::spec::{ParamValue, Spec, SpecError, Strategy, Verdict};
 use stateright::Model;
+
+/// `goroutines` for the models whose goroutines each choose their operations (rwmutex,
+/// syncmap).
+pub const GOROUTINES: ParamDef = ParamDef {
+    name: "goroutines",
+    default: "2",
+    description: "goroutines, each choosing its operations from ops (1..=3)",
+};
+
+/// `ops_per_goroutine` for the same models.
+pub const OPS_PER_GOROUTINE: ParamDef = ParamDef {
+    name: "ops_per_goroutine",
+    default: "2",
+    description: "operations each goroutine performs (1..=3)",
+};
 
 /// An integer parameter in `min..=max`.
 pub fn int_param(

@@ -391,46 +391,11 @@ pub fn hmap_model(spec: &Spec) -> Result<HmapModel, SpecError> {
             "values" => p.values = int_param(spec, name, v, 1, 8)? as u64,
             "hash_bits" => p.hash_bits = int_param(spec, name, v, 0, 8)? as u32,
             "tophash_values" => p.tophash_values = int_param(spec, name, v, 1, 4)? as u32,
-            "bucket_cnt" => {
-                let n = int_param(spec, name, v, 0, i64::MAX)?;
-                if n == 0 || n > 8 || (n & (n - 1)) != 0 {
-                    return Err(spec.error(
-                        Some(v.line),
-                        Some(&field),
-                        format!(
-                            "bucket_cnt must be a power of two between 1 and 8 (Go: 8), got {n}"
-                        ),
-                    ));
-                }
-                p.geo.bucket_cnt = n as usize;
-            }
+            "bucket_cnt" => geometry_param(spec, name, v, &mut p.geo)?,
             "load_factor" => {
                 lf_line = Some(v.line);
-                let parsed = match &v.value {
-                    toml::Value::String(s) => s.split_once('/').and_then(|(a, b)| {
-                        Some((
-                            a.trim().parse::<usize>().ok()?,
-                            b.trim().parse::<usize>().ok()?,
-                        ))
-                    }),
-                    _ => None,
-                };
-                match parsed {
-                    Some((n, d)) if n > 0 && d > 0 => {
-                        p.geo.load_factor_num = n;
-                        p.geo.load_factor_den = d;
-                    }
-                    _ => {
-                        return Err(spec.error(
-                            Some(v.line),
-                            Some(&field),
-                            format!(
-                                "expected \"N/D\" with N, D > 0 (Go: \"13/2\"), got {}",
-                                v.value
-                            ),
-                        ))
-                    }
-                }
+                // A denominator above 2^15 is refused after the other checks.
+                load_factor_param(spec, name, v, usize::MAX, &mut p.geo)?
             }
             "max_ops" => p.max_ops = int_param(spec, name, v, 1, 250)? as u8,
             "max_iters" => p.max_iters = int_param(spec, name, v, 0, 3)? as u8,
@@ -601,26 +566,37 @@ pub fn hmap_model(spec: &Spec) -> Result<HmapModel, SpecError> {
     Ok(model)
 }
 
-/// bucket_cnt and load_factor as the hmap model parses them.
+/// bucket_cnt and load_factor as the hmap model parses them (a load factor's denominator
+/// at most 2^15).
 pub fn geometry_param(
     spec: &Spec,
     name: &str,
     v: &ParamValue,
     geo: &mut Geometry,
 ) -> Result<(), SpecError> {
-    let field = format!("params.{name}");
     if name == "bucket_cnt" {
         let n = int_param(spec, name, v, 0, i64::MAX)?;
         if n == 0 || n > 8 || (n & (n - 1)) != 0 {
             return Err(spec.error(
                 Some(v.line),
-                Some(&field),
+                Some(&format!("params.{name}")),
                 format!("bucket_cnt must be a power of two between 1 and 8 (Go: 8), got {n}"),
             ));
         }
         geo.bucket_cnt = n as usize;
         return Ok(());
     }
+    load_factor_param(spec, name, v, 1 << 15, geo)
+}
+
+/// A load factor "N/D" with N > 0 and 0 < D <= `max_den`.
+fn load_factor_param(
+    spec: &Spec,
+    name: &str,
+    v: &ParamValue,
+    max_den: usize,
+    geo: &mut Geometry,
+) -> Result<(), SpecError> {
     let parsed = match &v.value {
         toml::Value::String(s) => s.split_once('/').and_then(|(a, b)| {
             Some((
@@ -631,14 +607,14 @@ pub fn geometry_param(
         _ => None,
     };
     match parsed {
-        Some((n, d)) if n > 0 && d > 0 && d <= 1 << 15 => {
+        Some((n, d)) if n > 0 && d > 0 && d <= max_den => {
             geo.load_factor_num = n;
             geo.load_factor_den = d;
             Ok(())
         }
         _ => Err(spec.error(
             Some(v.line),
-            Some(&field),
+            Some(&format!("params.{name}")),
             format!(
                 "expected \"N/D\" with N, D > 0 (Go: \"13/2\"), got {}",
                 v.value

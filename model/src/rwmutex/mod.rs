@@ -66,15 +66,7 @@ pub struct RwModel {
 impl RwModel {
     pub fn new(params: RwParams, names: Option<&[String]>) -> Self {
         // The unsync model enumerates the hash assignments the same way.
-        let u = unsync::UnsyncModel::new(
-            unsync::UnsyncParams {
-                geo: params.geo,
-                keys: params.keys,
-                hash_bits: params.hash_bits,
-                ..unsync::UnsyncParams::default()
-            },
-            Some(&[][..]),
-        );
+        let u = unsync::UnsyncModel::new(map_params(&params), Some(&[][..]));
         RwModel {
             steps: Steps::new(params.geo),
             assignments: u.assignments,
@@ -177,6 +169,21 @@ impl Model for RwModel {
     }
 }
 
+/// The same map as the unsync model's parameters: rwmutex takes its map parameters, their
+/// parsing and checks, and its hash assignments from there.
+fn map_params(p: &RwParams) -> unsync::UnsyncParams {
+    unsync::UnsyncParams {
+        geo: p.geo,
+        goroutines: p.goroutines,
+        ops_per_goroutine: p.ops_per_goroutine,
+        keys: p.keys,
+        values: p.values,
+        hash_bits: p.hash_bits,
+        hint: p.hint,
+        ..unsync::UnsyncParams::default()
+    }
+}
+
 impl ConcurrentModel for RwModel {
     const MODEL: &'static str = "rwmutex";
     const DESCRIPTION: &'static str = "the plain Go 1.19 map behind a sync.RWMutex (readerCount/readerWait, writer preference), map operations at the unsync model's steps, linearizability (sync/rwmutex.go)";
@@ -184,50 +191,32 @@ impl ConcurrentModel for RwModel {
     const PROPERTIES: &'static [concurrent::PropDef<Self>] = PROPERTIES;
     type Params = RwParams;
 
+    /// The map's parameters are the unsync model's, parsed and checked there; `ops` names
+    /// the operations this model has.
     fn parse_params(spec: &Spec) -> Result<RwParams, SpecError> {
-        let mut p = RwParams::default();
+        let mut u = map_params(&RwParams::default());
+        let mut ops = RwParams::default().ops;
         for (name, v) in &spec.params {
             match name.as_str() {
-                "goroutines" => p.goroutines = params::int_param(spec, name, v, 1, 3)? as u8,
-                "ops_per_goroutine" => {
-                    p.ops_per_goroutine = params::int_param(spec, name, v, 1, 3)? as u8
-                }
-                "keys" => p.keys = params::int_param(spec, name, v, 1, 4)? as u8,
-                "values" => p.values = params::int_param(spec, name, v, 1, 3)? as u8,
-                "hash_bits" => p.hash_bits = params::int_param(spec, name, v, 0, 3)? as u32,
-                "hint" => p.hint = params::int_param(spec, name, v, 0, 64)? as usize,
-                "bucket_cnt" | "load_factor" => {
-                    crate::hmap::geometry_param(spec, name, v, &mut p.geo)?
-                }
-                "ops" => {
-                    p.ops = params::names_param(spec, name, v, &["assign", "delete", "access"])?
+                "ops" => ops = params::names_param(spec, name, v, &["assign", "delete", "access"])?,
+                _ if PARAMS.iter().any(|d| d.name == name) => {
+                    unsync::params::param(spec, name, v, &mut u)?;
                 }
                 "history" => p.history = params::history_param(spec, name, v)?,
                 _ => return Err(params::unknown_param(spec, "rwmutex", name, v, PARAMS)),
             }
         }
-        if p.keys as u64 > 1 << p.hash_bits {
-            return Err(spec.error(
-                spec.params.get("keys").map(|v| v.line),
-                Some("params.keys"),
-                format!(
-                    "{} keys cannot have distinct hashes in a domain of {} (2^hash_bits)",
-                    p.keys,
-                    1u32 << p.hash_bits
-                ),
-            ));
-        }
-        if p.geo.load_factor_num > p.geo.bucket_cnt * p.geo.load_factor_den {
-            return Err(spec.error(
-                spec.params.get("load_factor").map(|v| v.line),
-                Some("params.load_factor"),
-                format!(
-                    "load factor {}/{} exceeds bucket_cnt {}: a same-size grow could re-trigger forever (Go: 13/2 <= 8)",
-                    p.geo.load_factor_num, p.geo.load_factor_den, p.geo.bucket_cnt
-                ),
-            ));
-        }
-        Ok(p)
+        unsync::params::check(spec, &mut u)?;
+        Ok(RwParams {
+            geo: u.geo,
+            goroutines: u.goroutines,
+            ops_per_goroutine: u.ops_per_goroutine,
+            keys: u.keys,
+            values: u.values,
+            hash_bits: u.hash_bits,
+            hint: u.hint,
+            ops,
+        })
     }
     fn with_params(p: RwParams, names: Option<&[String]>) -> Self {
         RwModel::new(p, names)
@@ -252,47 +241,14 @@ impl ConcurrentModel for RwModel {
 // ---- the model's entry: parameters --------------------------------------------------------
 
 pub const PARAMS: &[ParamDef] = &[
-    ParamDef {
-        name: "goroutines",
-        default: "2",
-        description: "goroutines, each choosing its operations from ops (1..=3)",
-    },
-    ParamDef {
-        name: "ops_per_goroutine",
-        default: "2",
-        description: "operations each goroutine performs (1..=3)",
-    },
-    ParamDef {
-        name: "keys",
-        default: "2",
-        description: "keys k1..kN (1..=4)",
-    },
-    ParamDef {
-        name: "values",
-        default: "1",
-        description: "elems v1..vN assigned (1..=3)",
-    },
-    ParamDef {
-        name: "hash_bits",
-        default: "1",
-        description:
-            "low hash bits that vary (0..=3); every injective assignment is an initial state",
-    },
-    ParamDef {
-        name: "bucket_cnt",
-        default: "1",
-        description: "slots per bmap, a power of two <= 8 (Go: 8)",
-    },
-    ParamDef {
-        name: "load_factor",
-        default: "\"1/2\"",
-        description: "loadFactorNum/loadFactorDen as \"N/D\" (Go: \"13/2\")",
-    },
-    ParamDef {
-        name: "hint",
-        default: "0",
-        description: "makemap's size hint",
-    },
+    params::GOROUTINES,
+    params::OPS_PER_GOROUTINE,
+    unsync::params::KEYS,
+    unsync::params::VALUES,
+    unsync::params::HASH_BITS,
+    unsync::params::BUCKET_CNT,
+    unsync::params::LOAD_FACTOR,
+    unsync::params::HINT,
     ParamDef {
         name: "ops",
         default: "[\"assign\", \"delete\", \"access\"]",

@@ -287,16 +287,8 @@ impl ConcurrentModel for SyncMapModel {
 // ---- the model's entry: parameters --------------------------------------------------------
 
 pub const PARAMS: &[ParamDef] = &[
-    ParamDef {
-        name: "goroutines",
-        default: "2",
-        description: "goroutines, each choosing its operations from ops (1..=3)",
-    },
-    ParamDef {
-        name: "ops_per_goroutine",
-        default: "2",
-        description: "operations each goroutine performs (1..=3)",
-    },
+    params::GOROUTINES,
+    params::OPS_PER_GOROUTINE,
     ParamDef {
         name: "keys",
         default: "2",

@@ -38,6 +38,25 @@ fn swiss_growth(c: &mut Ctx) -> Res<(bool, Vec<String>, Vec<String>)> {
     Ok((all, ev, vec![spec_cmd(SWISS_GROWTH)]))
 }
 
+/// A claim on a Swiss-table map that the swiss growth spec decides: `verdict`, said by
+/// `text`, when the spec settles it, else not decided. With `grow_lines`, Go's lines of
+/// table.grow are evidence too.
+fn swiss_growth_claim(
+    c: &mut Ctx,
+    grow_lines: bool,
+    verdict: ClaimVerdict,
+    text: &str,
+) -> Res<Decided> {
+    let (all, mut ev, rerun) = swiss_growth(c)?;
+    if grow_lines {
+        ev.extend(swiss_grow_lines(c)?);
+    }
+    if !all {
+        return Ok((ClaimVerdict::NotDecided, "not decided: Swiss-table map: the swiss model's growth spec does not settle it for this version".into(), ev, rerun));
+    }
+    Ok((verdict, text.into(), ev, rerun))
+}
+
 /// The source lines showing that a Swiss grow copies every entry and then replaces the
 /// table, inside table.grow.
 fn swiss_grow_lines(c: &Ctx) -> Res<Vec<String>> {
@@ -52,17 +71,12 @@ fn swiss_grow_lines(c: &Ctx) -> Res<Vec<String>> {
 
 pub(crate) fn s14(c: &mut Ctx) -> Res<Decided> {
     if c.go.swiss() {
-        let (all, mut ev, rerun) = swiss_growth(c)?;
-        ev.extend(swiss_grow_lines(c)?);
-        if !all {
-            return Ok((ClaimVerdict::NotDecided, "not decided: Swiss-table map: the swiss model's growth spec does not settle it for this version".into(), ev, rerun));
-        }
-        return Ok((
+        return swiss_growth_claim(
+            c,
+            true,
             ClaimVerdict::False,
-            "Swiss tables have no incremental growth: a grow copies every live entry into the new table and replaces the old one inside the one assign that needed room, so a lookup only ever reads the current table; there is no old bucket to fall back to.".into(),
-            ev,
-            rerun,
-        ));
+            "Swiss tables have no incremental growth: a grow copies every live entry into the new table and replaces the old one inside the one assign that needed room, so a lookup only ever reads the current table; there is no old bucket to fall back to.",
+        );
     }
     let mut r = spec_claim(
         c,
@@ -83,17 +97,12 @@ pub(crate) fn s14(c: &mut Ctx) -> Res<Decided> {
 
 pub(crate) fn s15(c: &mut Ctx) -> Res<Decided> {
     if c.go.swiss() {
-        let (all, mut ev, rerun) = swiss_growth(c)?;
-        ev.extend(swiss_grow_lines(c)?);
-        if !all {
-            return Ok((ClaimVerdict::NotDecided, "not decided: Swiss-table map: the swiss model's growth spec does not settle it for this version".into(), ev, rerun));
-        }
-        return Ok((
+        return swiss_growth_claim(
+            c,
+            true,
             ClaimVerdict::NotApplicable,
-            "not applicable: no incremental growth, so no writes happen during one: a Swiss table is rehashed whole (every live entry copied, the table replaced) inside the one assign that needed room.".into(),
-            ev,
-            rerun,
-        ));
+            "not applicable: no incremental growth, so no writes happen during one: a Swiss table is rehashed whole (every live entry copied, the table replaced) inside the one assign that needed room.",
+        );
     }
     spec_claim(
         c,
@@ -106,16 +115,12 @@ pub(crate) fn s15(c: &mut Ctx) -> Res<Decided> {
 
 pub(crate) fn s16(c: &mut Ctx) -> Res<Decided> {
     if c.go.swiss() {
-        let (all, ev, rerun) = swiss_growth(c)?;
-        if !all {
-            return Ok((ClaimVerdict::NotDecided, "not decided: Swiss-table map: the swiss model's growth spec does not settle it for this version".into(), ev, rerun));
-        }
-        return Ok((
+        return swiss_growth_claim(
+            c,
+            false,
             ClaimVerdict::False,
-            "No read sees a half-done grow: across growToTable, grow and split every lookup returned what a plain map would, because each grow copies all live entries at once inside one write.".into(),
-            ev,
-            rerun,
-        ));
+            "No read sees a half-done grow: across growToTable, grow and split every lookup returned what a plain map would, because each grow copies all live entries at once inside one write.",
+        );
     }
     spec_claim(
         c,

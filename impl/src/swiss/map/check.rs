@@ -16,7 +16,8 @@ use std::hash::Hash;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    depth_to_shift, DirPtr, Group, GroupsId, SwissMap, TableId, MAX_AVG_GROUP_LOAD, SLOTS,
+    depth_to_shift, DirPtr, Group, GroupsId, MapElem, MapKey, SwissMap, TableId,
+    MAX_AVG_GROUP_LOAD, SLOTS,
 };
 use crate::swiss::group::{h1, h2, ProbeSeq, CTRL_DELETED, CTRL_EMPTY};
 use crate::swiss::hash::{SwissHasher, SwissRandom};
@@ -158,22 +159,8 @@ impl fmt::Display for Invariant {
     }
 }
 
-/// A failed invariant and what was found.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InvariantViolation {
-    /// Which invariant.
-    pub invariant: Invariant,
-    /// What was found.
-    pub detail: String,
-}
-
-impl fmt::Display for InvariantViolation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invariant {} violated: {}", self.invariant, self.detail)
-    }
-}
-
-impl std::error::Error for InvariantViolation {}
+/// A violated invariant of the Swiss-table map, and what was found.
+pub type InvariantViolation = crate::violation::InvariantViolation<Invariant>;
 
 /// The per-group byte checks `check_table` shares with the small-map check.
 type GroupCheck<'a, K, V> = dyn Fn(&Group<K, V>, &str) -> Result<(), InvariantViolation> + 'a;
@@ -182,13 +169,7 @@ fn violation(invariant: Invariant, detail: String) -> Result<(), InvariantViolat
     Err(InvariantViolation { invariant, detail })
 }
 
-impl<K, V, H, R> SwissMap<K, V, H, R>
-where
-    K: Copy + Eq + Hash + Default + fmt::Debug,
-    V: Copy + PartialEq + Default + fmt::Debug,
-    H: SwissHasher<K>,
-    R: SwissRandom,
-{
+impl<K: MapKey, V: MapElem + PartialEq, H: SwissHasher<K>, R: SwissRandom> SwissMap<K, V, H, R> {
     /// Breaks one field so that tests can see `check_invariants` fail.
     #[cfg(test)]
     pub(crate) fn corrupt_for_test(&mut self, what: &str) {

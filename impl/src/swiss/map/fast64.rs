@@ -16,20 +16,11 @@
 //!   does not consume `growthLeft`. With `growthLeft == 0` the table is rehashed and the
 //!   insert starts over in the table the directory now selects.
 
-use std::fmt;
-use std::hash::Hash;
-
-use super::{DirPtr, GroupReference, SwissMap, SLOTS};
+use super::{DirPtr, GroupReference, MapElem, MapKey, SwissMap, SLOTS};
 use crate::swiss::group::{h1, h2, ProbeSeq, CTRL_DELETED};
 use crate::swiss::hash::{SwissHasher, SwissRandom};
 
-impl<K, V, H, R> SwissMap<K, V, H, R>
-where
-    K: Copy + Eq + Hash + Default + fmt::Debug,
-    V: Copy + PartialEq + Default + fmt::Debug,
-    H: SwissHasher<K>,
-    R: SwissRandom,
-{
+impl<K: MapKey, V: MapElem + PartialEq, H: SwissHasher<K>, R: SwissRandom> SwissMap<K, V, H, R> {
     /// `runtime_mapaccess2_fast64`: `v, ok := m[key]`.
     pub fn get(&self, key: &K) -> Option<V> {
         if self.used == 0 {

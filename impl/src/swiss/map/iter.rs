@@ -13,13 +13,11 @@
 //! - When the directory grew since the last `Next`, `dirIdx` and `dirOffset` shift left by
 //!   the number of doublings; each table is visited once, from its first directory index.
 
-use std::fmt;
-use std::hash::Hash;
-
 use serde::{Deserialize, Serialize};
 
 use super::{
-    DirPtr, GroupReference, GroupsId, IterId, SwissMap, TableId, SLOTS, SWISS_MAP_GROUP_SLOTS_BITS,
+    DirPtr, GroupReference, GroupsId, IterId, MapElem, MapKey, SwissMap, TableId, SLOTS,
+    SWISS_MAP_GROUP_SLOTS_BITS,
 };
 use crate::swiss::group::{Bitset, CTRL_EMPTY};
 use crate::swiss::hash::{SwissHasher, SwissRandom};
@@ -62,13 +60,7 @@ pub struct IterSnapshot {
     pub entry_idx: u64,
 }
 
-impl<K, V, H, R> SwissMap<K, V, H, R>
-where
-    K: Copy + Eq + Hash + Default + fmt::Debug,
-    V: Copy + PartialEq + Default + fmt::Debug,
-    H: SwissHasher<K>,
-    R: SwissRandom,
-{
+impl<K: MapKey, V: MapElem + PartialEq, H: SwissHasher<K>, R: SwissRandom> SwissMap<K, V, H, R> {
     /// `mapiterinit` without its first `mapiternext`: `Iter.Init`. Draws `entryOffset`
     /// and `dirOffset` only when the map is non-empty.
     pub fn iter_init(&mut self) -> IterId {

@@ -19,23 +19,14 @@
 //!   pass through it); otherwise the slot is empty again and `growthLeft` grows back. The
 //!   elem is always zeroed, the key stays (pointer-free key).
 
-use std::fmt;
-use std::hash::Hash;
-
 use super::{
-    local_depth_mask, GroupsId, GroupsReference, SwissMap, Table, TableId, MAX_AVG_GROUP_LOAD,
-    SLOTS,
+    local_depth_mask, GroupsId, GroupsReference, MapElem, MapKey, SwissMap, Table, TableId,
+    MAX_AVG_GROUP_LOAD, SLOTS,
 };
 use crate::swiss::group::{align_up_pow2, h1, h2, ProbeSeq, CTRL_DELETED, CTRL_EMPTY};
 use crate::swiss::hash::{SwissHasher, SwissRandom};
 
-impl<K, V, H, R> SwissMap<K, V, H, R>
-where
-    K: Copy + Eq + Hash + Default + fmt::Debug,
-    V: Copy + PartialEq + Default + fmt::Debug,
-    H: SwissHasher<K>,
-    R: SwissRandom,
-{
+impl<K: MapKey, V: MapElem + PartialEq, H: SwissHasher<K>, R: SwissRandom> SwissMap<K, V, H, R> {
     /// `newTable`.
     pub(super) fn new_table(&mut self, capacity: u64, index: i64, local_depth: u8) -> TableId {
         let mut capacity = capacity.max(SLOTS as u64);
