@@ -1,6 +1,7 @@
-//! gomap-impl: a faithful Rust port of Go 1.19's runtime map (runtime/map.go and
-//! runtime/map_fast64.go), with introspection and a replayer for traces recorded from
-//! real Go 1.19.
+//! gomap-impl: faithful Rust ports of Go's runtime maps, the classic map of Go 1.19 to 1.25
+//! (runtime/map.go and runtime/map_fast64.go, with each release's differences as a
+//! parameter) and the Swiss-table map of Go 1.24 (internal/runtime/maps), and of sync.Map,
+//! with introspection and replayers for traces recorded from real Go.
 //!
 //! - [`map`]: `GoMap<K, V>`, Go's hmap/bmap layout and algorithms, step by step with Go's
 //!   names, plus `snapshot()` and `check_invariants()`.
@@ -9,10 +10,12 @@
 //! - [`hash`]: the pluggable hasher and random source, with Go-like defaults.
 //! - [`sizeclasses`]: Go's allocator size classes (`roundupsize`), which decide how many
 //!   overflow buckets `makeBucketArray` preallocates.
+//! - [`swiss`]: `SwissMap`, Go 1.24's Swiss-table map (directory, tables, groups, control
+//!   words), with its own trace format (swiss-v1) and replayer.
 //! - [`syncmap`]: `SyncMap<K, V>`, Go 1.19's sync.Map (+ Go 1.20's Swap/CompareAndSwap/
 //!   CompareAndDelete) on arc-swap, and the recorded-history linearizability check.
 //! - [`ordercache`]: the seed postmortem's order-cache protocols on the port.
-//! - [`trace`]: the delta-v1 trace format of `map[uint64]uint64` runs of Go 1.19, its
+//! - [`trace`]: the delta-v1 trace format of `map[uint64]uint64` runs of the classic map, its
 //!   decoder, and `replay_on_port`, which drives a `GoMap` op by op and compares the whole
 //!   state after each one.
 //! - [`violation`]: `InvariantViolation`, what both ports' invariant checks report.

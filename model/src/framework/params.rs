@@ -22,6 +22,13 @@ pub const OPS_PER_GOROUTINE: ParamDef = ParamDef {
     description: "operations each goroutine performs (1..=3)",
 };
 
+/// `history` for the models that check linearizability (rwmutex, syncmap).
+pub const HISTORY: ParamDef = ParamDef {
+    name: "history",
+    default: "\"events\"",
+    description: "what states keep for linearizable: \"events\" (every invoke and return; counterexamples print them) or \"frontier\" (only the linearizations still possible: fewer states, same verdicts)",
+};
+
 /// An integer parameter in `min..=max`.
 pub fn int_param(
     spec: &Spec,

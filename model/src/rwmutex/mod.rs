@@ -196,13 +196,14 @@ impl ConcurrentModel for RwModel {
     fn parse_params(spec: &Spec) -> Result<RwParams, SpecError> {
         let mut u = map_params(&RwParams::default());
         let mut ops = RwParams::default().ops;
+        let mut history = RwParams::default().history;
         for (name, v) in &spec.params {
             match name.as_str() {
                 "ops" => ops = params::names_param(spec, name, v, &["assign", "delete", "access"])?,
+                "history" => history = params::history_param(spec, name, v)?,
                 _ if PARAMS.iter().any(|d| d.name == name) => {
                     unsync::params::param(spec, name, v, &mut u)?;
                 }
-                "history" => p.history = params::history_param(spec, name, v)?,
                 _ => return Err(params::unknown_param(spec, "rwmutex", name, v, PARAMS)),
             }
         }
@@ -216,6 +217,7 @@ impl ConcurrentModel for RwModel {
             hash_bits: u.hash_bits,
             hint: u.hint,
             ops,
+            history,
         })
     }
     fn with_params(p: RwParams, names: Option<&[String]>) -> Self {
@@ -254,11 +256,7 @@ pub const PARAMS: &[ParamDef] = &[
         default: "[\"assign\", \"delete\", \"access\"]",
         description: "assign and delete take Lock, access takes RLock",
     },
-    ParamDef {
-        name: "history",
-        default: "\"events\"",
-        description: "what states keep for linearizable: \"events\" (every invoke and return; counterexamples print them) or \"frontier\" (only the linearizations still possible: fewer states, same verdicts)",
-    },
+    params::HISTORY,
 ];
 
 #[cfg(test)]

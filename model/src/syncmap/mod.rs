@@ -309,11 +309,7 @@ pub const PARAMS: &[ParamDef] = &[
         default: "[\"load\", \"store\", \"load_or_store\", \"load_and_delete\", \"delete\"]",
         description: "operations: load, store, load_or_store, load_and_delete, delete, range",
     },
-    ParamDef {
-        name: "history",
-        default: "\"events\"",
-        description: "what states keep for linearizable: \"events\" (every invoke and return; counterexamples print them) or \"frontier\" (only the linearizations still possible: fewer states, same verdicts)",
-    },
+    params::HISTORY,
 ];
 
 #[cfg(test)]
