@@ -30,7 +30,7 @@ echo "== Go programs of the seed claims (tests/go-oracle/claims; gomap claims ru
 (cd tests/go-oracle/claims && /usr/lib/go-1.19/bin/go vet ./...)
 (cd tests/go-oracle/claims && GOTOOLCHAIN=local "$(../../../scripts/go-path.sh 1.25)" vet ./...)
 
-echo "== Go toolchains: fresh traces of Go 1.19 and the newest classic-map Go, replayed (docs/go-versions.md)"
+echo "== Go toolchains: fresh traces of Go 1.19 and the newest classic-map Go, replayed; sync.Map histories of those and the newest Go (docs/go-versions.md)"
 scripts/test-go-versions.sh ci
 (cd tests/go-oracle/syncmap-history && /usr/lib/go-1.19/bin/go vet ./...)
 

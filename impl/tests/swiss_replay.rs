@@ -196,32 +196,6 @@ fn traces_of_other_go_versions_are_refused() {
     assert!(e.to_string().contains("go1.26"), "{e}");
 }
 
-/// Where a later Go's map departs from the 1.24 port: replays every trace of
-/// `SWISS_OTHER_GO_DIR` (recorded with `go-oracle-swiss -any-version` built by another Go)
-/// and prints the first mismatch of each. Run with
-/// `SWISS_OTHER_GO_DIR=DIR cargo test -p gomap-impl --test swiss_replay -- --ignored`.
-#[test]
-#[ignore = "needs SWISS_OTHER_GO_DIR with traces of another Go version"]
-fn other_go_versions_report_where_they_depart() {
-    let dir = std::env::var("SWISS_OTHER_GO_DIR").expect("SWISS_OTHER_GO_DIR");
-    let files = jsonl_in(Path::new(&dir));
-    assert!(!files.is_empty(), "no traces in {dir}");
-    for f in files {
-        let text = std::fs::read_to_string(&f).expect("readable");
-        let t = gomap_impl::swiss::parse_swiss_trace_str_any_version(&text)
-            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
-        match replay_swiss_trace(&t) {
-            Ok(r) => println!(
-                "{} ({}): replays like 1.24: {} ops",
-                f.display(),
-                t.header.go,
-                r.ops
-            ),
-            Err(m) => println!("{} ({}): departs at {m}", f.display(), t.header.go),
-        }
-    }
-}
-
 /// The default hasher is Go 1.24's `memhash64Fallback`: vectors from real Go
 /// (`tests/go-oracle-swiss/cmd/hashvectors`, run with `GODEBUG=cpu.aes=off`) with the
 /// process' `hashkey`, computed by the map type's `Hasher`.
