@@ -14,6 +14,8 @@
 //!   legend entries, violated properties).
 //! - [`hashfns`]: hash functions as initial states (every injective assignment of hashes to
 //!   keys, or a fixed sample).
+//! - [`iter_ghost`]: what the map models (hmap, swiss) record per iterator for the iteration
+//!   properties, and the checks on a yield.
 //! - [`concurrent`]: what the concurrent models share: property definitions, the sequential
 //!   map their histories are checked against, the event log, goroutine symmetry.
 //! - [`history`]: what a concurrent model's state keeps for linearizability: every event, or
@@ -29,6 +31,7 @@ pub mod concurrent_model;
 pub mod hashfns;
 pub mod history;
 pub mod info;
+pub mod iter_ghost;
 pub mod kind;
 pub mod log;
 pub mod params;

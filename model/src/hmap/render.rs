@@ -17,7 +17,8 @@
 
 use super::state::*;
 use super::HmapModel;
-use crate::framework::svg::{self as draw, esc, iter_color, key_set};
+use crate::framework::iter_ghost::abs_text;
+use crate::framework::svg::{self as draw, esc, iter_color};
 use std::fmt::Write;
 
 fn flags_text(flags: u8) -> String {
@@ -253,7 +254,7 @@ pub fn debug_text(s: &HmapState) -> String {
     for it in &s.iters {
         let _ = write!(
             out,
-            "\nit{}: buckets=array {} it.B={} bptr={} startBucket={} offset={} bucket={} i={}{}{} yielded={} yielded_live={} stable={}",
+            "\nit{}: buckets=array {} it.B={} bptr={} startBucket={} offset={} bucket={} i={}{}{} {}",
             it.id,
             it.buckets,
             it.b,
@@ -273,25 +274,15 @@ pub fn debug_text(s: &HmapState) -> String {
                 Some(c) => format!(" checkBucket={c}"),
                 None => String::new(),
             },
-            key_set(it.ghost.yielded),
-            key_set(it.ghost.yielded_live),
-            key_set(it.ghost.stable),
+            it.ghost,
         );
     }
-    let abs: Vec<String> = s
-        .ghost
-        .abs
-        .iter()
-        .enumerate()
-        .filter(|(_, &v)| v != 0)
-        .map(|(k, v)| format!("k{k}=v{v}"))
-        .collect();
     let _ = write!(
         out,
         "\nops={} next_iter_id={} ghost: abstract map {{{}}} violations={:#x} events={:#x} grow_works={}",
         s.ops,
         s.next_iter_id,
-        abs.join(", "),
+        abs_text(&s.ghost.abs),
         s.ghost.violations,
         s.ghost.events,
         s.ghost.grow_works

@@ -228,17 +228,8 @@ pub struct Hiter {
     pub ghost: IterGhost,
 }
 
-/// Ghost state of one iterator, over key bits (key k is bit k-1). Kept only when a selected
-/// property needs it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Default)]
-pub struct IterGhost {
-    /// Keys yielded so far.
-    pub yielded: u64,
-    /// Keys yielded and not deleted since they were yielded.
-    pub yielded_live: u64,
-    /// Keys present when the iteration started and never deleted since.
-    pub stable: u64,
-}
+/// Ghost state of one iterator (framework::iter_ghost, shared with the other map model).
+pub use crate::framework::iter_ghost::IterGhost;
 
 /// Ghost state: what the properties need beyond Go's own fields. Fields are only kept when a
 /// selected property reads them, so that they do not multiply the state space needlessly.

@@ -113,13 +113,8 @@ pub struct Iter {
     pub ghost: IterGhost,
 }
 
-/// Ghost state of one iterator over key bits (key k is bit k-1).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Default)]
-pub struct IterGhost {
-    pub yielded: u64,
-    pub yielded_live: u64,
-    pub stable: u64,
-}
+/// Ghost state of one iterator (framework::iter_ghost, shared with the other map model).
+pub use crate::framework::iter_ghost::IterGhost;
 
 /// Ghost state: the abstract map and what the last transition did.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Default)]

@@ -108,8 +108,7 @@ impl Machine {
         }
         if self.track.iters {
             for it in &mut s.iters {
-                it.ghost.yielded_live = 0;
-                it.ghost.stable = 0;
+                it.ghost.on_clear();
             }
         }
         Ok(())

@@ -121,10 +121,8 @@ impl Machine {
             }
         }
         if self.track.iters {
-            let kb = key_bit(key);
             for it in &mut s.iters {
-                it.ghost.yielded_live &= !kb;
-                it.ghost.stable &= !kb;
+                it.ghost.on_delete(key);
             }
         }
         if s.h.count == 0 {

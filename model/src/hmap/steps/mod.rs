@@ -280,13 +280,7 @@ pub struct Machine {
     pub go: GoRelease,
 }
 
-fn key_bit(key: u64) -> u64 {
-    if (1..=64).contains(&key) {
-        1u64 << (key - 1)
-    } else {
-        0
-    }
-}
+use crate::framework::iter_ghost::key_bit;
 
 /// Where a slot is: (array, chain, depth, slot).
 pub type SlotPos = (ArrayId, usize, usize, usize);

@@ -27,7 +27,7 @@
 
 use super::state::*;
 use super::SwissModel;
-use crate::framework::svg::key_set;
+use crate::framework::iter_ghost::abs_text;
 
 mod svg;
 use std::collections::BTreeMap;
@@ -377,7 +377,7 @@ pub fn debug_text(s: &SwissState) -> String {
     for it in &s.iters {
         let _ = write!(
             out,
-            "\nit{}: entryOffset={} dirOffset={} dirIdx={} entryIdx={} tab={} small={} globalDepth={} clearSeq={} yielded={} yielded_live={} stable={}",
+            "\nit{}: entryOffset={} dirOffset={} dirIdx={} entryIdx={} tab={} small={} globalDepth={} clearSeq={} {}",
             it.id,
             it.entry_offset,
             it.dir_offset,
@@ -387,23 +387,13 @@ pub fn debug_text(s: &SwissState) -> String {
             it.small.map_or("nil".to_string(), |g| format!("group {g}")),
             it.global_depth,
             it.clear_seq,
-            key_set(it.ghost.yielded),
-            key_set(it.ghost.yielded_live),
-            key_set(it.ghost.stable),
+            it.ghost,
         );
     }
-    let abs: Vec<String> = s
-        .ghost
-        .abs
-        .iter()
-        .enumerate()
-        .filter(|(_, &v)| v != 0)
-        .map(|(k, v)| format!("k{k}=v{v}"))
-        .collect();
     let _ = write!(
         out,
         "\nghost: abstract map {{{}}} (keys 1..{}) violations={:#x} events={:#x}",
-        abs.join(", "),
+        abs_text(&s.ghost.abs),
         s.ghost.abs.len().saturating_sub(1),
         s.ghost.violations,
         s.ghost.events

@@ -23,10 +23,8 @@ impl Machine {
             self.table_delete(s, tid, hash, key, log)
         };
         if deleted {
-            let kb = key_bit(key);
             for it in &mut s.iters {
-                it.ghost.yielded_live &= !kb;
-                it.ghost.stable &= !kb;
+                it.ghost.on_delete(key);
             }
         }
         s.m.used == 0
@@ -165,8 +163,7 @@ impl Machine {
             s.ghost.events |= ev::CLEAR_DURING_ITERATION;
         }
         for it in &mut s.iters {
-            it.ghost.yielded_live = 0;
-            it.ghost.stable = 0;
+            it.ghost.on_clear();
         }
         s.ghost.events |= ev::CLEAR;
     }

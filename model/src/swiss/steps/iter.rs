@@ -261,29 +261,20 @@ impl Machine {
         match out {
             None => {
                 let it = s.iters.remove(idx);
-                if self.track_iters && it.ghost.stable & !it.ghost.yielded != 0 {
+                if self.track_iters && it.ghost.missed_stable() {
                     s.ghost.violations |= viol::ITER_INCOMPLETE;
                 }
                 log.note(|| format!("it{id}: iteration over"));
             }
             Some((k, e)) => {
                 if self.track_iters {
-                    let kb = key_bit(k);
-                    let g = &mut it.ghost;
-                    if g.yielded & kb != 0 {
-                        s.ghost.violations |= viol::ITER_KEY_TWICE;
-                    }
-                    if g.yielded_live & kb != 0 {
-                        s.ghost.violations |= viol::ITER_ENTRY_TWICE;
-                    }
-                    g.yielded |= kb;
-                    g.yielded_live |= kb;
-                    let cur = s.ghost.abs.get(k as usize).copied().unwrap_or(0);
-                    if cur == 0 {
-                        s.ghost.violations |= viol::ITER_DELETED_KEY;
-                    } else if cur != e {
-                        s.ghost.violations |= viol::ITER_STALE_VALUE;
-                    }
+                    let f = it.ghost.on_yield(k, e, &s.ghost.abs);
+                    s.ghost.violations |= f.bits(
+                        viol::ITER_KEY_TWICE,
+                        viol::ITER_ENTRY_TWICE,
+                        viol::ITER_DELETED_KEY,
+                        viol::ITER_STALE_VALUE,
+                    );
                 }
                 log.note(|| {
                     format!(

@@ -80,14 +80,7 @@ pub mod ev {
     pub const DELETE_LEFT_EMPTY_IN_TABLE: u32 = 1 << 16;
 }
 
-/// Bit of key k in the ghost key sets.
-pub fn key_bit(k: u64) -> u64 {
-    if (1..=64).contains(&k) {
-        1u64 << (k - 1)
-    } else {
-        0
-    }
-}
+pub use crate::framework::iter_ghost::key_bit;
 
 /// The Go functions, with the model's geometry.
 #[derive(Clone, Debug)]
