@@ -260,15 +260,7 @@ impl ModelReplayer<'_> {
         expected: impl std::fmt::Display,
         actual: impl std::fmt::Display,
     ) -> ReplayMismatch {
-        ReplayMismatch {
-            file: self.trace.source.clone(),
-            op_index: op.i,
-            line: op.line,
-            op: op.op.name().to_string(),
-            field: field.into(),
-            expected: expected.to_string(),
-            actual: actual.to_string(),
-        }
+        ReplayMismatch::at(self.trace, op, field, expected, actual)
     }
 
     fn step_error(&self, op: &TraceOp, e: StepError) -> ReplayMismatch {

@@ -63,6 +63,28 @@ pub struct ReplayMismatch {
     pub actual: String,
 }
 
+impl ReplayMismatch {
+    /// The difference at `op` of `trace` (a port or a model replaying it): `field` has
+    /// `expected` in the trace and `actual` in the replayer.
+    pub fn at(
+        trace: &Trace,
+        op: &TraceOp,
+        field: impl Into<String>,
+        expected: impl fmt::Display,
+        actual: impl fmt::Display,
+    ) -> ReplayMismatch {
+        ReplayMismatch {
+            file: trace.source.clone(),
+            op_index: op.i,
+            line: op.line,
+            op: op.op.name().to_string(),
+            field: field.into(),
+            expected: expected.to_string(),
+            actual: actual.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for ReplayMismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -239,15 +261,7 @@ impl<'t> Replayer<'t> {
         expected: impl fmt::Display,
         actual: impl fmt::Display,
     ) -> ReplayMismatch {
-        ReplayMismatch {
-            file: self.trace.source.clone(),
-            op_index: op.i,
-            line: op.line,
-            op: op.op.name().to_string(),
-            field: field.into(),
-            expected: expected.to_string(),
-            actual: actual.to_string(),
-        }
+        ReplayMismatch::at(self.trace, op, field, expected, actual)
     }
 
     fn learn_hash(&self, op: &TraceOp, key: u64, hash: u64) -> Result<(), ReplayMismatch> {
