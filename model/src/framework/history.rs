@@ -126,6 +126,19 @@ impl std::hash::Hash for Frontier {
     }
 }
 
+/// Per-goroutine slots with goroutine `g` moved to `perm[g]` (goroutines past `perm` keep
+/// nothing: a model has only `perm.len()` of them).
+fn renamed_slots<T: Copy>(
+    v: &[Option<T>; MAX_GOROUTINES],
+    perm: &[u8],
+) -> [Option<T>; MAX_GOROUTINES] {
+    let mut out = [None; MAX_GOROUTINES];
+    for (old, x) in v.iter().enumerate().take(perm.len()) {
+        out[perm[old] as usize] = *x;
+    }
+    out
+}
+
 impl Frontier {
     fn new(init: &SeqMap) -> Frontier {
         let mut map = [0u8; MAX_KEYS + 1];
@@ -181,23 +194,13 @@ impl Frontier {
     }
 
     fn renamed(&self, perm: &[u8]) -> Frontier {
-        let rename = |v: &[Option<MapRet>; MAX_GOROUTINES]| {
-            let mut out = [None; MAX_GOROUTINES];
-            for (old, x) in v.iter().enumerate().take(perm.len()) {
-                out[perm[old] as usize] = *x;
-            }
-            out
-        };
-        let mut pending = [None; MAX_GOROUTINES];
-        for (old, x) in self.pending.iter().enumerate().take(perm.len()) {
-            pending[perm[old] as usize] = *x;
-        }
+        let pending = renamed_slots(&self.pending, perm);
         let mut configs: Vec<Config> = self
             .configs
             .iter()
             .map(|c| Config {
                 map: c.map,
-                done: rename(&c.done),
+                done: renamed_slots(&c.done, perm),
             })
             .collect();
         configs.sort_unstable();
@@ -365,22 +368,10 @@ mod tests {
         out
     }
 
-    /// Runs a history through the frontier, event by event, and returns whether each
-    /// return kept it linearizable.
-    fn frontier_verdicts(init: &SeqMap, gs: u8, h: &[Event]) -> Vec<bool> {
-        let mut f = History::new(HistoryMode::Frontier, gs as usize, init);
-        let mut v = Vec::new();
-        for e in h {
-            match *e {
-                Event::Invoke(g, op) => f.invoke(g, op),
-                Event::Return(g, r) => v.push(f.ret(init, g, r)),
-            }
-        }
-        v
-    }
-
-    fn events_verdicts(init: &SeqMap, gs: u8, h: &[Event]) -> Vec<bool> {
-        let mut f = History::new(HistoryMode::Events, gs as usize, init);
+    /// Runs a history through a [`History`] of `mode`, event by event, and returns whether
+    /// each return kept it linearizable.
+    fn verdicts(mode: HistoryMode, init: &SeqMap, gs: u8, h: &[Event]) -> Vec<bool> {
+        let mut f = History::new(mode, gs as usize, init);
         let mut v = Vec::new();
         for e in h {
             match *e {
@@ -415,8 +406,8 @@ mod tests {
         for init in [SeqMap::default(), SeqMap(vec![0, 1])] {
             for gs in 1..=3u8 {
                 for h in histories(gs, &ops, &rets) {
-                    let a = frontier_verdicts(&init, gs, &h);
-                    let b = events_verdicts(&init, gs, &h);
+                    let a = verdicts(HistoryMode::Frontier, &init, gs, &h);
+                    let b = verdicts(HistoryMode::Events, &init, gs, &h);
                     assert_eq!(a, b, "history {h:?} from {init:?}");
                     checked += 1;
                     not_lin += usize::from(b.contains(&false));
@@ -442,10 +433,16 @@ mod tests {
             Event::Invoke(2, MapOp::Load(2)),
             Event::Return(2, MapRet::Value(None)),
         ];
-        assert_eq!(frontier_verdicts(&init, 3, &h), vec![true, false]);
+        assert_eq!(
+            verdicts(HistoryMode::Frontier, &init, 3, &h),
+            vec![true, false]
+        );
         let perm = [2u8, 0, 1];
         let renamed: Vec<Event> = h.iter().map(|e| e.renamed(&perm)).collect();
-        assert_eq!(frontier_verdicts(&init, 3, &renamed), vec![true, false]);
+        assert_eq!(
+            verdicts(HistoryMode::Frontier, &init, 3, &renamed),
+            vec![true, false]
+        );
         // Renaming a frontier is renaming its history.
         let mut a = History::new(HistoryMode::Frontier, 3, &init);
         let mut b = History::new(HistoryMode::Frontier, 3, &init);

@@ -76,24 +76,24 @@ pub struct SyncMapModel {
     pub params: SyncMapParams,
     pub selected: Vec<usize>,
     pub exhaustive: bool,
+    /// The map the goroutines start from (prefill), which histories are checked against;
+    /// built once, as every return reads it.
+    init: SeqMap,
 }
 
 impl SyncMapModel {
     pub fn new(params: SyncMapParams, names: Option<&[String]>) -> Self {
+        let mut m = vec![0u8; params.keys as usize + 1];
+        m.iter_mut()
+            .skip(1)
+            .take(params.prefill as usize)
+            .for_each(|v| *v = 1);
         SyncMapModel {
             params,
             selected: concurrent::select(PROPERTIES, names),
             exhaustive: true,
+            init: SeqMap(m),
         }
-    }
-
-    fn init_map(&self) -> SeqMap {
-        let mut m = vec![0u8; self.params.keys as usize + 1];
-        m.iter_mut()
-            .skip(1)
-            .take(self.params.prefill as usize)
-            .for_each(|v| *v = 1);
-        SeqMap(m)
     }
 
     fn choices(&self) -> Vec<SOp> {
@@ -143,7 +143,7 @@ impl Model for SyncMapModel {
             history: History::new(
                 self.params.history,
                 self.params.goroutines as usize,
-                &self.init_map(),
+                &self.init,
             ),
             ghost: SmGhost::default(),
         };

@@ -638,7 +638,7 @@ impl SyncMapModel {
     }
 
     fn ret(&self, s: &mut SmState, g: u8, m: &MapOp, c: &SCur, ret: MapRet) {
-        if !s.history.ret(&self.init_map(), g, ret) {
+        if !s.history.ret(&self.init, g, ret) {
             s.ghost.not_linearizable = true;
         }
         let k = kidx(m);
