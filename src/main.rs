@@ -1,6 +1,11 @@
 //! `gomap`: check specs of Go 1.19's map against their expected verdicts, list the models,
 //! replay real Go traces on the port.
 
+/// The checker allocates and frees a state per transition; mimalloc does that faster than
+/// glibc's malloc (see docs/performance-checker.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod bench_cmd;
 mod check_cmd;
 mod claims_cmd;
