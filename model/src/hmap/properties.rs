@@ -66,8 +66,23 @@ impl crate::framework::concurrent::PropertyDef<HmapModel> for PropDef {
 /// Live entries (tophash >= minTopHash) reachable by lookups: those of the new array, and of
 /// old buckets not yet evacuated. Each is (array, chain, key, tophash).
 pub fn live_entries(m: &Machine, s: &HmapState) -> Vec<(ArrayId, usize, u64, u8)> {
-    let bc = m.geo.bucket_cnt;
     let mut out = Vec::new();
+    for_each_live(m, s, |e| {
+        out.push(e);
+        true
+    });
+    out
+}
+
+/// Calls `f` on every live entry [`live_entries`] lists, in the same order, without
+/// allocating (the properties run on every state); stops as soon as `f` returns false and
+/// then returns false.
+pub fn for_each_live(
+    m: &Machine,
+    s: &HmapState,
+    mut f: impl FnMut((ArrayId, usize, u64, u8)) -> bool,
+) -> bool {
+    let bc = m.geo.bucket_cnt;
     let mut scan = |arr: ArrayId, only_unevacuated: bool| {
         for (c, chain) in s.array(arr).iter().enumerate() {
             if only_unevacuated && chain[0].evacuated() {
@@ -75,34 +90,62 @@ pub fn live_entries(m: &Machine, s: &HmapState) -> Vec<(ArrayId, usize, u64, u8)
             }
             for bm in chain {
                 for i in 0..bc {
-                    if bm.tophash[i] >= MIN_TOP_HASH {
-                        out.push((arr, c, bm.keys[i], bm.tophash[i]));
+                    if bm.tophash[i] >= MIN_TOP_HASH && !f((arr, c, bm.keys[i], bm.tophash[i])) {
+                        return false;
                     }
                 }
             }
         }
+        true
     };
-    if let Some(b) = s.h.buckets {
-        scan(b, false);
-    }
-    if let Some(o) = s.h.oldbuckets {
-        scan(o, true);
-    }
-    out
+    s.h.buckets.is_none_or(|b| scan(b, false)) && s.h.oldbuckets.is_none_or(|o| scan(o, true))
 }
 
-fn count_matches_live_entries(m: &HmapModel, s: &HmapState) -> bool {
-    live_entries(&m.machine, s).len() == s.h.count
+/// The number of live entries ([`live_entries`]'s length).
+pub fn live_count(m: &Machine, s: &HmapState) -> usize {
+    let mut n = 0;
+    for_each_live(m, s, |_| {
+        n += 1;
+        true
+    });
+    n
 }
 
-fn no_duplicate_live_key(m: &HmapModel, s: &HmapState) -> bool {
-    let mut keys: Vec<u64> = live_entries(&m.machine, s).iter().map(|e| e.2).collect();
+/// No key is live in two cells. Small maps (every spec's) are checked in a buffer on the
+/// stack; larger ones in a sorted vector.
+pub fn no_duplicate_live(m: &Machine, s: &HmapState) -> bool {
+    let mut buf = [0u64; 32];
+    let mut n = 0;
+    let fits = for_each_live(m, s, |e| {
+        if n < buf.len() {
+            buf[n] = e.2;
+            n += 1;
+            true
+        } else {
+            false
+        }
+    });
+    let mut keys: Vec<u64>;
+    let keys: &mut [u64] = if fits {
+        &mut buf[..n]
+    } else {
+        keys = live_entries(m, s).iter().map(|e| e.2).collect();
+        &mut keys
+    };
     keys.sort_unstable();
     keys.windows(2).all(|w| w[0] != w[1])
 }
 
+fn count_matches_live_entries(m: &HmapModel, s: &HmapState) -> bool {
+    live_count(&m.machine, s) == s.h.count
+}
+
+fn no_duplicate_live_key(m: &HmapModel, s: &HmapState) -> bool {
+    no_duplicate_live(&m.machine, s)
+}
+
 fn entries_in_home_bucket(m: &HmapModel, s: &HmapState) -> bool {
-    live_entries(&m.machine, s).iter().all(|&(arr, c, k, top)| {
+    for_each_live(&m.machine, s, |(arr, c, k, top)| {
         let Some(&hash) = s.hashes.get(&k) else {
             return false;
         };

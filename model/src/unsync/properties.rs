@@ -5,7 +5,7 @@ use super::state::*;
 use super::steps::{FAULT_OLDBUCKETS, THROW_ITER_WRITE, THROW_READ_WRITE, THROW_WRITES};
 use super::UnsyncModel;
 use crate::framework::concurrent::{prop, PropDef};
-use crate::hmap::properties::live_entries;
+use crate::hmap::properties::{live_count, no_duplicate_live};
 
 fn racy_execution_detected(m: &UnsyncModel, s: &UnsyncState) -> bool {
     !(m.all_done(s) && s.ghost.raced)
@@ -27,19 +27,14 @@ fn no_duplicate_key(m: &UnsyncModel, s: &UnsyncState) -> bool {
     if s.gs.iter().any(|g| g.cur.is_some()) {
         return true;
     }
-    let mut keys: Vec<u64> = live_entries(&m.steps.machine, &s.m)
-        .iter()
-        .map(|e| e.2)
-        .collect();
-    keys.sort_unstable();
-    keys.windows(2).all(|w| w[0] != w[1])
+    no_duplicate_live(&m.steps.machine, &s.m)
 }
 
 fn count_matches_live_entries(m: &UnsyncModel, s: &UnsyncState) -> bool {
     if s.gs.iter().any(|g| g.cur.is_some()) {
         return true;
     }
-    live_entries(&m.steps.machine, &s.m).len() == s.m.h.count
+    live_count(&m.steps.machine, &s.m) == s.m.h.count
 }
 
 fn no_torn_read(_: &UnsyncModel, s: &UnsyncState) -> bool {
