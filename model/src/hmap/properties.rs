@@ -160,7 +160,7 @@ fn entries_in_home_bucket(m: &HmapModel, s: &HmapState) -> bool {
 
 fn nothing_live_after_empty_rest(m: &HmapModel, s: &HmapState) -> bool {
     let bc = m.params.geo.bucket_cnt;
-    let chain_ok = |chain: &Chain| {
+    let chain_ok = |chain: &ChainRef| {
         let mut rest = false;
         for bm in chain {
             for i in 0..bc {

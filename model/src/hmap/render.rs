@@ -361,7 +361,7 @@ impl Role {
 type CellPos = std::collections::BTreeMap<(ArrayId, usize, usize, usize), (f64, f64)>;
 
 fn array_width(arr: &BucketArray, bc: usize) -> f64 {
-    let longest = arr.iter().map(Vec::len).max().unwrap_or(1).max(1) as f64;
+    let longest = arr.iter().map(|c| c.len()).max().unwrap_or(1).max(1) as f64;
     LABEL_W + longest * bc as f64 * CELL_W + (longest - 1.0) * CHAIN_GAP
 }
 

@@ -97,8 +97,62 @@ impl Bmap {
 /// A main bucket followed by its overflow buckets.
 pub type Chain = Vec<Bmap>;
 
+/// A chain shared between the bucket arrays (of this and other states) that have it
+/// unchanged: cloning an array copies one pointer per chain, and writing through `DerefMut`
+/// (`arr[c][d].tophash[i] = ..`, `arr[c].push(..)`) copies the one chain written if another
+/// array shares it. Equality and hashing are those of the contents.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct ChainRef(Arc<Chain>);
+
+impl std::ops::Deref for ChainRef {
+    type Target = Chain;
+    fn deref(&self) -> &Chain {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ChainRef {
+    fn deref_mut(&mut self) -> &mut Chain {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+impl From<Chain> for ChainRef {
+    fn from(c: Chain) -> Self {
+        ChainRef(Arc::new(c))
+    }
+}
+
+impl<'a> IntoIterator for &'a ChainRef {
+    type Item = &'a Bmap;
+    type IntoIter = std::slice::Iter<'a, Bmap>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut ChainRef {
+    type Item = &'a mut Bmap;
+    type IntoIter = std::slice::IterMut<'a, Bmap>;
+    fn into_iter(self) -> Self::IntoIter {
+        Arc::make_mut(&mut self.0).iter_mut()
+    }
+}
+
+impl std::fmt::Debug for ChainRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Serialize for ChainRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
 /// A bucket array: 2^B chains.
-pub type BucketArray = Vec<Chain>;
+pub type BucketArray = Vec<ChainRef>;
 
 /// Index of a bucket array in [`HmapState::arrays`].
 pub type ArrayId = u8;

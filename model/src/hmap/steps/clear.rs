@@ -147,7 +147,7 @@ impl Machine {
                 Some(m) => m.2,
                 None => {
                     let tail: Chain = s.array(arr)[p.chain as usize][p.depth as usize..].to_vec();
-                    s.arrays.push(vec![tail]);
+                    s.arrays.push(vec![tail.into()]);
                     let id = (s.arrays.len() - 1) as ArrayId;
                     moved.push((p.chain, p.depth, id));
                     id

@@ -35,7 +35,7 @@ impl Steps {
             Pc::Newobject => {
                 // Deviation from Go: none in the order; newobject's bmap is fresh memory, so
                 // allocating it here (not in the load step) is invisible to others.
-                m.arrays.push(vec![vec![Bmap::default()]]);
+                m.arrays.push(vec![vec![Bmap::default()].into()]);
                 m.h.buckets = Some((m.arrays.len() - 1) as ArrayId);
                 note(log, || "h.buckets = newobject(t.bucket)".into());
                 g.pc = Pc::Again;
@@ -197,7 +197,7 @@ impl Steps {
             let c = &mut m.arrays[arr as usize][chain as usize];
             let orphans: Vec<Bmap> = c.drain(depth + 1..).collect();
             let to = m.arrays.len() as ArrayId;
-            m.arrays.push(vec![orphans]);
+            m.arrays.push(vec![orphans.into()]);
             let u = Unlink {
                 array: arr,
                 chain,
