@@ -50,6 +50,11 @@ pub const PARAMS: &[ParamDef] = &[
         default: "[\"assign\"]",
         description: "operations goroutines choose from: assign, delete, access, iterate",
     },
+    ParamDef {
+        name: "max_preemptions",
+        default: "(none: every interleaving)",
+        description: "explore only the executions with at most this many preemptions (a step of another goroutine while the one that stepped last is inside an operation) (0..=8); verdicts hold within the bound",
+    },
 ];
 
 // The plain map's parameters, in the tables of both `unsync` and `rwmutex`.
@@ -135,6 +140,9 @@ pub fn param(
         "hash_bits" => p.hash_bits = params::int_param(spec, name, v, 0, 3)? as u32,
         "hint" => p.hint = params::int_param(spec, name, v, 0, 64)? as usize,
         "initial" => p.initial = params::int_param(spec, name, v, 0, 8)? as u8,
+        "max_preemptions" => {
+            p.max_preemptions = Some(params::int_param(spec, name, v, 0, 8)? as u8)
+        }
         "hash_pattern" => {
             let toml::Value::Array(items) = &v.value else {
                 return Err(spec.error(

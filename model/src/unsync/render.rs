@@ -77,5 +77,12 @@ pub(super) fn state_text(s: &UnsyncState, bucket_cnt: usize) -> String {
     if let Some((g, msg)) = s.ghost.thrown {
         out.push_str(&format!("\nfatal error: {msg} (in g{})", g + 1));
     }
+    if let Some(l) = s.sched.last {
+        out.push_str(&format!(
+            "\npreemptions: {} (g{} stepped last)",
+            s.sched.preemptions,
+            l + 1
+        ));
+    }
     out
 }

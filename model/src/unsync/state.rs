@@ -40,6 +40,9 @@ pub struct UnsyncParams {
     /// `gomap observe` runs on real goroutines.
     pub programs: Option<Vec<Vec<UOp>>>,
     pub ops: UOps,
+    /// At most this many preemptions per execution (see [`Sched`]); None: every
+    /// interleaving.
+    pub max_preemptions: Option<u8>,
     /// Test-only: a defect put back on purpose (see [`InjectedDefect`]). No spec parameter
     /// sets it; `InjectedDefect::None` (the default) is the model.
     #[doc(hidden)]
@@ -71,6 +74,7 @@ impl Default for UnsyncParams {
                 access: false,
                 iterate: false,
             },
+            max_preemptions: None,
             injected_defect: InjectedDefect::None,
         }
     }
@@ -118,12 +122,28 @@ pub enum ORes {
     Range(Vec<(u64, u64)>),
 }
 
+/// What a preemption-bounded search (`max_preemptions`) keeps: the goroutine that took the
+/// last step and the preemptions so far. A preemption is a step of one goroutine while the
+/// goroutine that took the last step is inside an operation and could go on. Always the
+/// default (and so no part of the state's identity) without `max_preemptions`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct Sched {
+    pub last: Option<u8>,
+    pub preemptions: u8,
+}
+
 /// The whole state.
 #[derive(Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct UnsyncState {
     pub m: HmapState,
     pub gs: Vec<G>,
     pub ghost: UGhost,
+    #[serde(skip_serializing_if = "is_unbounded")]
+    pub sched: Sched,
+}
+
+fn is_unbounded(s: &Sched) -> bool {
+    *s == Sched::default()
 }
 
 /// An action: a goroutine starts an operation (taking its first step) or takes its next

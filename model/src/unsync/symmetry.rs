@@ -78,7 +78,14 @@ fn g_arrays(g: &GMap) -> Vec<ArrayId> {
 /// (= goroutine indices) and the thrower renamed to match; arrays renumbered.
 pub fn representative(s: &UnsyncState) -> UnsyncState {
     {
-        let perm = concurrent::canonical_permutation(&s.gs, |i| u8::from(s.gs[i].reader), |g| *g);
+        // Sorted by each goroutine, then by whether it stepped last (only ever set with
+        // `max_preemptions`), so that the goroutine a bound lets go on is named canonically.
+        let keyed: Vec<(G, bool)> =
+            s.gs.iter()
+                .enumerate()
+                .map(|(i, g)| (*g, s.sched.last == Some(i as u8)))
+                .collect();
+        let perm = concurrent::canonical_permutation(&keyed, |i| u8::from(s.gs[i].reader), |k| *k);
         let mut r = s.clone();
         r.gs = concurrent::permute(&s.gs, &perm);
         for it in &mut r.m.iters {
@@ -87,6 +94,9 @@ pub fn representative(s: &UnsyncState) -> UnsyncState {
         r.m.iters.sort_by_key(|it| it.id);
         if let Some((g, msg)) = r.ghost.thrown {
             r.ghost.thrown = Some((perm[g as usize], msg));
+        }
+        if let Some(l) = r.sched.last {
+            r.sched.last = Some(perm[l as usize]);
         }
         let mut refs: Vec<&mut GMap> = r.gs.iter_mut().filter_map(|g| g.cur.as_mut()).collect();
         canonicalize(&mut r.m, &mut refs);

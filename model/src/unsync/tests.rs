@@ -196,3 +196,112 @@ fn invalid_parameters_name_the_line_and_field() {
     let e = from_spec(&spec("threads = 4")).unwrap_err();
     assert!(e.message.contains("unknown parameter"), "{e}");
 }
+
+/// Every state (without the scheduling bookkeeping) reachable with at most `bound`
+/// preemptions, or with every interleaving for None.
+fn reachable(m: &UnsyncModel, bound: Option<u8>) -> std::collections::HashSet<UnsyncState> {
+    let mut m = m.clone();
+    m.params.max_preemptions = bound;
+    let mut seen = std::collections::HashSet::new();
+    let mut projected = std::collections::HashSet::new();
+    let mut todo = m.init_states();
+    let mut actions = Vec::new();
+    while let Some(s) = todo.pop() {
+        if !seen.insert(s.clone()) {
+            continue;
+        }
+        projected.insert(UnsyncState {
+            sched: Sched::default(),
+            ..s.clone()
+        });
+        m.actions(&s, &mut actions);
+        for a in actions.drain(..) {
+            todo.extend(m.next_state(&s, a));
+        }
+    }
+    projected
+}
+
+#[test]
+fn a_preemption_bound_explores_a_growing_subset_that_reaches_every_state() {
+    // Two goroutines, one assign or delete each, over two keys.
+    let m = model(
+        2,
+        1,
+        UOps {
+            assign: true,
+            delete: true,
+            access: false,
+            iterate: false,
+        },
+    );
+    let all = reachable(&m, None);
+    let mut last = reachable(&m, Some(0));
+    // Without preemptions, operations never overlap: no race, no throw.
+    assert!(last
+        .iter()
+        .all(|s| !s.ghost.raced && s.ghost.thrown.is_none()));
+    let mut full_at = None;
+    for k in 1..=8 {
+        let next = reachable(&m, Some(k));
+        assert!(
+            last.is_subset(&next),
+            "bound {k} lost a state of bound {}",
+            k - 1
+        );
+        assert!(
+            next.is_subset(&all),
+            "bound {k} reached a state no interleaving does"
+        );
+        last = next;
+        if last.len() == all.len() {
+            full_at = Some(k);
+            break;
+        }
+    }
+    let k = full_at.expect("some bound up to 8 reaches every state");
+    assert!(k >= 2, "one preemption already reaches every state ({k})");
+}
+
+#[test]
+fn with_the_bound_used_up_only_the_goroutine_inside_its_operation_steps() {
+    let mut m = model(2, 1, ALL);
+    m.params.max_preemptions = Some(1);
+    let mut s = m.init_states().remove(0);
+    let a = UOp::Assign { key: 1, elem: 1 };
+    m.apply(&mut s, &UAction::Start { g: 0, op: a }, &mut Log::default());
+    let mut acts = Vec::new();
+    m.actions(&s, &mut acts);
+    assert!(acts
+        .iter()
+        .any(|a| matches!(a, UAction::Start { g: 1, .. })));
+    // g2 preempts g1 (the one preemption allowed) and is inside mapassign too.
+    let a2 = UOp::Assign { key: 2, elem: 1 };
+    m.apply(
+        &mut s,
+        &UAction::Start { g: 1, op: a2 },
+        &mut Log::default(),
+    );
+    assert!(s.gs[0].cur.is_some() && s.gs[1].cur.is_some());
+    assert_eq!(s.sched.preemptions, 1);
+    acts.clear();
+    m.actions(&s, &mut acts);
+    assert!(!acts.is_empty());
+    assert!(
+        acts.iter().all(|a| matches!(a, UAction::Step { g: 1, .. })),
+        "{acts:?}"
+    );
+}
+
+#[test]
+fn max_preemptions_is_checked_and_off_by_default() {
+    assert_eq!(
+        from_spec(&spec("keys = 2")).unwrap().params.max_preemptions,
+        None
+    );
+    let m = from_spec(&spec("max_preemptions = 2")).unwrap();
+    assert_eq!(m.params.max_preemptions, Some(2));
+    let e = from_spec(&spec("max_preemptions = 9")).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("params.max_preemptions"));
+    assert!(e.message.contains("out of range"), "{e}");
+}
