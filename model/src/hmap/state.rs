@@ -447,45 +447,83 @@ impl Serialize for Arena {
 
 /// A hash function, key -> hash: a map shared by every state that has it, so that cloning a
 /// state does not copy it. Reads go through `Deref` to the map; [`HashFn::insert`] copies it
-/// first if it is shared. Equality and hashing are those of the map's contents.
-#[derive(Clone, Default, PartialEq, Eq, Hash)]
-pub struct HashFn(Arc<BTreeMap<u64, u64>>);
+/// first if it is shared. Equality is that of the map's contents; hashing feeds one word, a
+/// digest of the contents kept up to date by `insert` (a sum over the entries, so that an
+/// insert updates it without rereading the map).
+#[derive(Clone, Default)]
+pub struct HashFn(Arc<HashFnInner>);
+
+#[derive(Clone, Default)]
+struct HashFnInner {
+    map: BTreeMap<u64, u64>,
+    digest: u64,
+}
+
+/// One entry's share of a [`HashFn`]'s digest.
+fn entry_digest(k: u64, v: u64) -> u64 {
+    let h = mix(0x452821e6_38d01377, k, v);
+    folded_multiply(h, 0x2d35_8dcc_aa6c_78a5) ^ h
+}
 
 impl HashFn {
     /// Sets the hash of `key`, returning the previous one (as `BTreeMap::insert`).
     pub fn insert(&mut self, key: u64, hash: u64) -> Option<u64> {
-        Arc::make_mut(&mut self.0).insert(key, hash)
+        let inner = Arc::make_mut(&mut self.0);
+        let old = inner.map.insert(key, hash);
+        if let Some(o) = old {
+            inner.digest = inner.digest.wrapping_sub(entry_digest(key, o));
+        }
+        inner.digest = inner.digest.wrapping_add(entry_digest(key, hash));
+        old
+    }
+}
+
+impl PartialEq for HashFn {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+            || (self.0.digest == other.0.digest && self.0.map == other.0.map)
+    }
+}
+
+impl Eq for HashFn {}
+
+impl std::hash::Hash for HashFn {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.0.digest);
     }
 }
 
 impl std::ops::Deref for HashFn {
     type Target = BTreeMap<u64, u64>;
     fn deref(&self) -> &BTreeMap<u64, u64> {
-        &self.0
+        &self.0.map
     }
 }
 
 impl From<BTreeMap<u64, u64>> for HashFn {
-    fn from(m: BTreeMap<u64, u64>) -> Self {
-        HashFn(Arc::new(m))
+    fn from(map: BTreeMap<u64, u64>) -> Self {
+        let digest = map
+            .iter()
+            .fold(0u64, |d, (&k, &v)| d.wrapping_add(entry_digest(k, v)));
+        HashFn(Arc::new(HashFnInner { map, digest }))
     }
 }
 
 impl PartialEq<BTreeMap<u64, u64>> for HashFn {
     fn eq(&self, other: &BTreeMap<u64, u64>) -> bool {
-        *self.0 == *other
+        self.0.map == *other
     }
 }
 
 impl std::fmt::Debug for HashFn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        self.0.map.fmt(f)
     }
 }
 
 impl Serialize for HashFn {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
+        self.0.map.serialize(s)
     }
 }
 
