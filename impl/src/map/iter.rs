@@ -22,7 +22,7 @@
 
 use super::{
     bucket_mask, bucket_shift, is_empty, ArrayId, BmapPtr, Fault, GoMap, MapElem, MapKey,
-    EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, HASH_WRITING, ITERATOR, OLD_ITERATOR,
+    BUCKET_CNT_MAX, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, HASH_WRITING, ITERATOR, OLD_ITERATOR,
 };
 use crate::hash::{MapHasher, RandomSource};
 
@@ -30,7 +30,7 @@ use crate::hash::{MapHasher, RandomSource};
 const NO_CHECK: usize = usize::MAX;
 
 /// `hiter`: the iteration state of one open iterator.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 struct Hiter {
     /// `it.h != nil`: false when mapiterinit found an empty map.
     started: bool,
@@ -144,7 +144,7 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
             }
             return first;
         }
-        let mut it = slot.it.clone();
+        let mut it = slot.it;
         let r = self.mapiternext(&mut it);
         let slot = &mut self.iters[id.0];
         slot.it = it;
@@ -217,15 +217,18 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
                     nb
                 }
             };
+            let bm = self.arena.bm(bb);
             while i < cnt {
-                let offi = (i + it.offset) & (cnt - 1);
-                let th = self.arena.th(bb, offi);
+                // (cnt <= BUCKET_CNT_MAX, so the second mask changes nothing but lets the
+                // compiler drop the bounds checks.)
+                let offi = (i + it.offset) & (cnt - 1) & (BUCKET_CNT_MAX - 1);
+                let th = bm.tophash[offi];
                 if is_empty(th) || th == EVACUATED_EMPTY {
                     i += 1;
                     continue;
                 }
-                let k = self.arena.key(bb, offi);
-                let e = self.arena.elem(bb, offi);
+                let k = bm.keys[offi];
+                let e = bm.elems[offi];
                 if check_bucket != NO_CHECK && !self.same_size_grow() {
                     // Special case: iterator was started during a grow to a larger size
                     // and the grow is not done yet. We're iterating through the old
@@ -265,7 +268,7 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
                 it.check_bucket = check_bucket;
                 return Some(result);
             }
-            b = self.arena.ovf(bb);
+            b = bm.overflow;
             i = 0;
         }
     }
