@@ -21,8 +21,9 @@
 //! - The iterator of an empty map draws no random start, sets no flag and yields nothing.
 
 use super::{
-    bucket_mask, bucket_shift, is_empty, ArrayId, BmapPtr, Fault, GoMap, MapElem, MapKey,
-    BUCKET_CNT_MAX, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, HASH_WRITING, ITERATOR, OLD_ITERATOR,
+    bucket_mask, bucket_shift, ArrayId, BmapPtr, Fault, GoMap, MapElem, MapKey, BUCKET_CNT_MAX,
+    EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, HASH_WRITING, ITERATOR,
+    OLD_ITERATOR,
 };
 use crate::hash::{MapHasher, RandomSource};
 
@@ -130,6 +131,7 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
     ///
     /// # Panics
     /// If `id` was not returned by this map's `iter_init`.
+    #[inline]
     pub fn iter_next(&mut self, id: IterId) -> Option<(K, V)> {
         let slot = self
             .iters
@@ -144,13 +146,15 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
             }
             return first;
         }
-        let mut it = slot.it;
-        let r = self.mapiternext(&mut it);
-        let slot = &mut self.iters[id.0];
-        slot.it = it;
+        // The iterator advances in place: the slots are set aside while mapiternext reads
+        // the map (a panic in it, which only a broken map can cause, drops them).
+        let mut iters = std::mem::take(&mut self.iters);
+        let slot = &mut iters[id.0];
+        let r = self.mapiternext(&mut slot.it);
         if r.is_none() {
             slot.done = true;
         }
+        self.iters = iters;
         r
     }
 
@@ -162,6 +166,15 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
 
     /// `mapiternext`: advance `it` to the next element and return it (key and elem copied
     /// at once, as a `range` loop does), or None at the end.
+    ///
+    /// Go's loop is [`GoMap::mapiternext_loop`]. This runs the same loop first for the
+    /// common case, specialised to it: the map is not in a grow the iterator started in
+    /// (so each new bucket is `it.buckets`' and there is no check bucket), no `mapclear`
+    /// since `mapiterinit` and no injected fault, and the slot to yield holds golden data.
+    /// At the first slot whose entry must be looked up again (evacuated), or if the case
+    /// does not hold, the general loop goes on from the same bucket, bmap and slot, so
+    /// every step is Go's.
+    #[inline(always)]
     fn mapiternext(&self, it: &mut Hiter) -> Option<(K, V)> {
         if !it.started {
             return None;
@@ -169,7 +182,65 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
         if self.flags & HASH_WRITING != 0 {
             panic!("concurrent map iteration and map write");
         }
-        let cnt = self.bucket_cnt();
+        if it.check_bucket != NO_CHECK
+            || (self.growing() && it.b == self.b)
+            || it.clear_seq != self.clear_seq
+            || !self.faults.is_empty()
+        {
+            return self.mapiternext_loop(it);
+        }
+        let cnt = self.bucket_cnt().min(BUCKET_CNT_MAX);
+        let it_buckets = it.buckets.expect("started iterator has buckets");
+        let mut bucket = it.bucket;
+        let mut b = it.bptr;
+        let mut i = it.i;
+        loop {
+            let bb = match b {
+                Some(bb) => bb,
+                None => {
+                    if bucket == it.start_bucket && it.wrapped {
+                        // end of iteration
+                        return None;
+                    }
+                    let nb = self.arena.bucket(it_buckets, bucket);
+                    bucket += 1;
+                    if bucket == bucket_shift(it.b) {
+                        bucket = 0;
+                        it.wrapped = true;
+                    }
+                    i = 0;
+                    b = Some(nb);
+                    nb
+                }
+            };
+            let bm = self.arena.bm(bb);
+            let cand = visit_mask(&bm.tophash, it.offset, cnt) & (u32::MAX << i);
+            if cand != 0 {
+                let i = cand.trailing_zeros() as usize;
+                let offi = (i + it.offset) & (cnt - 1) & (BUCKET_CNT_MAX - 1);
+                let th = bm.tophash[offi];
+                it.bucket = bucket;
+                it.bptr = b;
+                it.check_bucket = NO_CHECK;
+                if th == EVACUATED_X || th == EVACUATED_Y {
+                    // To be looked up again: the general loop does that, from this slot.
+                    it.i = i;
+                    return self.mapiternext_loop(it);
+                }
+                // This is the golden data, we can return it.
+                it.i = i + 1;
+                return Some((bm.keys[offi], bm.elems[offi]));
+            }
+            b = bm.overflow;
+            i = 0;
+        }
+    }
+
+    /// The loop of Go's `mapiternext` (after its `hashWriting` check), from `it`'s bucket
+    /// and slot.
+    #[inline(never)]
+    fn mapiternext_loop(&self, it: &mut Hiter) -> Option<(K, V)> {
+        let cnt = self.bucket_cnt().min(BUCKET_CNT_MAX);
         let it_buckets = it.buckets.expect("started iterator has buckets");
         let mut bucket = it.bucket;
         let mut b = it.bptr;
@@ -192,10 +263,7 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
                         // (i.e. the old bucket hasn't been evacuated) then we need to
                         // iterate through the old bucket and only return the ones that
                         // will be migrated to this bucket.
-                        let oldbucket = bucket & self.oldbucketmask();
-                        let ob = self
-                            .arena
-                            .bucket(self.oldbuckets.expect("growing"), oldbucket);
+                        let ob = self.iter_oldbucket(bucket);
                         if !self.arena.evacuated(ob) {
                             check_bucket = bucket;
                             nb = ob;
@@ -218,15 +286,18 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
                 }
             };
             let bm = self.arena.bm(bb);
-            while i < cnt {
+            // Go's loop `for ; i < bucketCnt; i++` skips the slots that are empty or
+            // evacuatedEmpty one at a time; here they are skipped at once: `cand` has bit p
+            // set for each position p >= i (slot (p + offset) & (bucketCnt-1)) holding
+            // anything else, and the loop visits those positions in increasing order.
+            let mut cand = visit_mask(&bm.tophash, it.offset, cnt) & (u32::MAX << i);
+            while cand != 0 {
+                let i = cand.trailing_zeros() as usize;
+                cand &= cand - 1;
                 // (cnt <= BUCKET_CNT_MAX, so the second mask changes nothing but lets the
                 // compiler drop the bounds checks.)
                 let offi = (i + it.offset) & (cnt - 1) & (BUCKET_CNT_MAX - 1);
                 let th = bm.tophash[offi];
-                if is_empty(th) || th == EVACUATED_EMPTY {
-                    i += 1;
-                    continue;
-                }
                 let k = bm.keys[offi];
                 let e = bm.elems[offi];
                 if check_bucket != NO_CHECK && !self.same_size_grow() {
@@ -235,9 +306,7 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
                     // bucket, skipping any keys that will go to the other new bucket.
                     // Deviation from Go: keys are reflexive, so Go's `k != k` (NaN) branch,
                     // which decides by the low bit of tophash, is absent.
-                    let hash = self.hasher.hash(&k, self.hash0);
-                    if hash as usize & bucket_mask(it.b) != check_bucket {
-                        i += 1;
+                    if self.iter_hash(&k) as usize & bucket_mask(it.b) != check_bucket {
                         continue;
                     }
                 }
@@ -254,11 +323,8 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
                     // data for this key is now somewhere else: check the current table.
                     // This handles the key having been deleted, updated, or deleted and
                     // reinserted.
-                    match self.mapaccess_k(&k) {
-                        None => {
-                            i += 1;
-                            continue; // key has been deleted
-                        }
+                    match self.iter_relookup(&k) {
+                        None => continue, // key has been deleted
                         Some(kv) => result = kv,
                     }
                 }
@@ -272,4 +338,54 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
             i = 0;
         }
     }
+}
+
+// The rare steps of mapiternext, out of line so that the common path (golden data in
+// `it.buckets`) stays short: only a grow or a mapclear since mapiterinit reaches them.
+impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> {
+    /// `t.hasher(k, uintptr(h.hash0))`, for the check bucket test.
+    #[cold]
+    #[inline(never)]
+    fn iter_hash(&self, k: &K) -> u64 {
+        self.hasher.hash(k, self.hash0)
+    }
+
+    /// `mapaccessK(t, h, k)`, the re-lookup of an entry that may have changed.
+    #[cold]
+    #[inline(never)]
+    fn iter_relookup(&self, k: &K) -> Option<(K, V)> {
+        self.mapaccess_k(k)
+    }
+
+    /// `(*bmap)(add(h.oldbuckets, oldbucket*uintptr(t.bucketsize)))` with
+    /// `oldbucket := bucket & it.h.oldbucketmask()`.
+    #[cold]
+    #[inline(never)]
+    fn iter_oldbucket(&self, bucket: usize) -> BmapPtr {
+        let oldbucket = bucket & self.oldbucketmask();
+        self.arena
+            .bucket(self.oldbuckets.expect("growing"), oldbucket)
+    }
+}
+
+/// The positions of a bmap that `mapiternext`'s inner loop does not skip straight away
+/// (tophash neither empty nor `EVACUATED_EMPTY`), as bits: bit p for the slot at position p
+/// of an iteration that starts at slot `offset`, i.e. slot `(p + offset) & (cnt - 1)`.
+#[inline]
+fn visit_mask(tophash: &[u8; BUCKET_CNT_MAX], offset: usize, cnt: usize) -> u32 {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    /// The high bit of each byte of `y` that is not 0.
+    fn nonzero(y: u64) -> u64 {
+        (((y & LO7) + LO7) | y) & HI
+    }
+    const _: () = assert!(EMPTY_REST == 0 && EMPTY_ONE == 1 && EVACUATED_EMPTY == 4);
+    let x = u64::from_le_bytes(*tophash);
+    // th > EMPTY_ONE (th & !1 != 0) and th != EVACUATED_EMPTY, one byte per slot.
+    let visit = nonzero(x & 0xfefe_fefe_fefe_fefe) & nonzero(x ^ 0x0404_0404_0404_0404);
+    // Gather the bytes' high bits: bit j for slot j.
+    let m = (((visit >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56) as u32;
+    let used = (1u32 << cnt) - 1;
+    let m = m & used;
+    ((m >> offset) | (m << (cnt - offset))) & used
 }

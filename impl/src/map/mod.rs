@@ -288,6 +288,7 @@ struct BmapPtr {
 }
 
 impl BmapPtr {
+    #[inline]
     fn new(store: usize, idx: usize) -> Self {
         BmapPtr {
             store: NonZeroU32::new(u32::try_from(store).expect("< 2^32 allocations"))
@@ -297,6 +298,7 @@ impl BmapPtr {
     }
 
     /// The bmap right after this one in the same allocation (`add(b, uintptr(t.bucketsize))`).
+    #[inline]
     fn next(self) -> Self {
         BmapPtr {
             store: self.store,
@@ -393,6 +395,7 @@ impl<K: Copy + Default, V: Copy + Default> Arena<K, V> {
     }
 
     /// `add(array, i*bucketsize)`.
+    #[inline]
     fn bucket(&self, a: ArrayId, i: usize) -> BmapPtr {
         BmapPtr::new(a.0, i)
     }
