@@ -231,9 +231,7 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
         let viol = |invariant, detail: String| Err(InvariantViolation { invariant, detail });
 
         // oldbuckets_only_while_growing
-        let nold = self
-            .oldbuckets
-            .map_or(0, |a| self.arena.nbuckets(a));
+        let nold = self.oldbuckets.map_or(0, |a| self.arena.nbuckets(a));
         if self.oldbuckets.is_some() != (self.nevacuate < nold) {
             return viol(
                 Invariant::OldbucketsOnlyWhileGrowing,

@@ -21,11 +21,11 @@
 //! - The iterator of an empty map draws no random start, sets no flag and yields nothing.
 
 use super::{
-    bucket_mask, bucket_shift, ArrayId, BmapPtr, Fault, GoMap, MapElem, MapKey, BUCKET_CNT_MAX,
-    EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, HASH_WRITING, ITERATOR,
-    OLD_ITERATOR,
+    bucket_mask, bucket_shift, ArrayId, Bmap, BmapPtr, Fault, GoMap, MapElem, MapKey,
+    BUCKET_CNT_MAX, EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, HASH_WRITING,
+    ITERATOR, OLD_ITERATOR,
 };
-use crate::hash::{MapHasher, RandomSource};
+use crate::hash::{GoMemHasher, MapHasher, RandomSource, WyRand};
 
 /// `noCheck`: sentinel bucket id for iterator checks.
 const NO_CHECK: usize = usize::MAX;
@@ -73,6 +73,29 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
     /// each later `iter_next` performs one mapiternext. When the map is empty, Go returns
     /// before drawing a random start or setting flags, and the iterator is done.
     pub fn iter_init(&mut self) -> IterId {
+        let mut it = self.mapiterinit();
+        let id = IterId(self.iters.len());
+        if !it.started {
+            self.iters.push(IterSlot {
+                it,
+                first: Some(None),
+                done: false,
+            });
+            return id;
+        }
+        let first = self.mapiternext(&mut it);
+        self.iters.push(IterSlot {
+            it,
+            first: Some(first),
+            done: false,
+        });
+        id
+    }
+
+    /// `mapiterinit` up to (not including) its call of `mapiternext`: the snapshot of the
+    /// bucket state, the random start and the flags. An empty map gives an iterator that
+    /// is not started (`it.h == nil`): no draw, no flag.
+    fn mapiterinit(&mut self) -> Hiter {
         let mut it = Hiter {
             started: false,
             buckets: None,
@@ -86,14 +109,8 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
             check_bucket: 0,
             clear_seq: 0,
         };
-        let id = IterId(self.iters.len());
         if self.count == 0 {
-            self.iters.push(IterSlot {
-                it,
-                first: Some(None),
-                done: false,
-            });
-            return id;
+            return it;
         }
         it.started = true;
         // grab snapshot of bucket state
@@ -115,14 +132,33 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
         if self.flags & (ITERATOR | OLD_ITERATOR) != ITERATOR | OLD_ITERATOR {
             self.flags |= ITERATOR | OLD_ITERATOR;
         }
+        it
+    }
 
-        let first = self.mapiternext(&mut it);
-        self.iters.push(IterSlot {
+    /// `for k, v := range m` with no write to `m` in the loop body: `mapiterinit` (the
+    /// same random draw and flags as [`GoMap::iter_init`]), then one `mapiternext` per
+    /// [`Iterator::next`], yielding exactly what `iter_init`/`iter_next` yield when
+    /// nothing writes in between. The borrow rules out writes, so nothing is kept in the
+    /// map for this iterator (no [`IterId`]) and it allocates nothing.
+    pub fn range(&mut self) -> Range<'_, K, V, H, R> {
+        let it = self.mapiterinit();
+        let map: &Self = self;
+        if it.started && map.flags & HASH_WRITING != 0 {
+            panic!("concurrent map iteration and map write");
+        }
+        // The specialised path (see Range): nothing can change these while borrowed.
+        let fast = it.started
+            && !(map.growing() && it.b == map.b)
+            && it.clear_seq == map.clear_seq
+            && map.faults.is_empty();
+        Range {
+            map,
             it,
-            first: Some(first),
-            done: false,
-        });
-        id
+            fast,
+            cur: None,
+            mask: 0,
+            done: !it.started,
+        }
     }
 
     /// The next element of iterator `id` (see [`GoMap::iter_init`]); `None` once done.
@@ -336,6 +372,92 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
             }
             b = bm.overflow;
             i = 0;
+        }
+    }
+}
+
+/// A `range` loop over a [`GoMap`] that nothing writes during the loop: see
+/// [`GoMap::range`].
+///
+/// When the map is not in a grow the iterator started in, has not been cleared since and
+/// has no injected fault (all fixed for the iterator's life, as the map is borrowed),
+/// Go's `mapiternext` loop reduces to: visit each bmap of `it.buckets` from the start
+/// bucket around, each chain in overflow order, each bmap's non-empty slots from the
+/// offset, yielding golden data and looking up again what is evacuated. `next` runs that
+/// loop directly, keeping the current bmap and its slots still to visit between calls
+/// (they cannot change). Otherwise every `next` is Go's whole `mapiternext`.
+pub struct Range<'a, K, V, H = GoMemHasher, R = WyRand> {
+    map: &'a GoMap<K, V, H, R>,
+    it: Hiter,
+    /// The reduced loop applies.
+    fast: bool,
+    /// Reduced loop: the current bmap (`it.bptr`), None before the first one and between
+    /// chains.
+    cur: Option<&'a Bmap<K, V>>,
+    /// Reduced loop: the positions of `cur` still to visit (see `visit_mask`).
+    mask: u32,
+    done: bool,
+}
+
+impl<'a, K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> Iterator
+    for Range<'a, K, V, H, R>
+{
+    type Item = (K, V);
+
+    #[inline]
+    fn next(&mut self) -> Option<(K, V)> {
+        if self.done {
+            return None;
+        }
+        if !self.fast {
+            let r = self.map.mapiternext(&mut self.it);
+            self.done = r.is_none();
+            return r;
+        }
+        let map = self.map;
+        let it = &mut self.it;
+        let cnt = map.bucket_cnt().min(BUCKET_CNT_MAX);
+        loop {
+            if let Some(bm) = self.cur {
+                if self.mask != 0 {
+                    let i = self.mask.trailing_zeros() as usize;
+                    self.mask &= self.mask - 1;
+                    let offi = (i + it.offset) & (cnt - 1) & (BUCKET_CNT_MAX - 1);
+                    let th = bm.tophash[offi];
+                    let (k, e) = (bm.keys[offi], bm.elems[offi]);
+                    if th != EVACUATED_X && th != EVACUATED_Y {
+                        // This is the golden data, we can return it.
+                        return Some((k, e));
+                    }
+                    // The golden data for this key is now somewhere else: check the
+                    // current table.
+                    match map.iter_relookup(&k) {
+                        None => continue, // key has been deleted
+                        Some(kv) => return Some(kv),
+                    }
+                }
+                self.cur = bm.overflow.map(|o| map.arena.bm(o));
+            }
+            let bm = match self.cur {
+                Some(bm) => bm,
+                None => {
+                    if it.bucket == it.start_bucket && it.wrapped {
+                        // end of iteration
+                        self.done = true;
+                        return None;
+                    }
+                    let it_buckets = it.buckets.expect("started iterator has buckets");
+                    let bm = map.arena.bm(map.arena.bucket(it_buckets, it.bucket));
+                    it.bucket += 1;
+                    if it.bucket == bucket_shift(it.b) {
+                        it.bucket = 0;
+                        it.wrapped = true;
+                    }
+                    self.cur = Some(bm);
+                    bm
+                }
+            };
+            self.mask = visit_mask(&bm.tophash, it.offset, cnt);
         }
     }
 }

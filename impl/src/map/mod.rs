@@ -97,8 +97,8 @@ mod iter;
 pub use check::{
     ArrayView, BmapSnapshot, BmapView, Chain, HmapSnapshot, Invariant, InvariantViolation,
 };
-pub use iter::IterId;
 use iter::IterSlot;
+pub use iter::{IterId, Range};
 
 /// Tophash state: this cell is empty, and there are no more non-empty cells at higher
 /// indexes or overflows.
