@@ -1,7 +1,16 @@
 //! Iteration of Go 1.19's map (runtime/map.go; iteration has no `_fast64` variant):
 //! `hiter`, `mapiterinit` with its first `mapiternext` ([`GoMap::iter_init`]), then one
 //! `mapiternext` per [`GoMap::iter_next`]; from Go 1.24, the `clearSeq` check of
-//! `mapiternext`.
+//! `mapiternext`. [`GoMap::range`] is a `range` loop whose body does not write to the
+//! map: the same `mapiterinit` and `mapiternext` steps, as a borrowing [`Iterator`].
+//!
+//! # Speed without other steps
+//! Go's loop is `mapiternext_loop`. `mapiternext` and [`Range`] run it specialised to the
+//! common case first (no grow the iterator started in, no `mapclear` since `mapiterinit`,
+//! golden data) and hand over to it, at the same bucket, bmap and slot, for anything
+//! else. Both skip a bmap's empty and evacuatedEmpty slots with a bit mask
+//! (`visit_mask`) where Go tests them one by one; the slots visited, and their order, are
+//! the same.
 //!
 //! # Invariants
 //! - An iterator walks the bucket array it saw at `mapiterinit` (kept by the arena even

@@ -25,7 +25,7 @@
 //! - `delete.rs`: `mapdelete_fast64` (with its `emptyRest` propagation), `mapclear`.
 //! - `grow.rs`: `hashGrow`, `growWork`, `bucketEvacuated`, `evacuate_fast64`,
 //!   `advanceEvacuationMark`.
-//! - `iter.rs`: `hiter`, `mapiterinit`, `mapiternext`.
+//! - `iter.rs`: `hiter`, `mapiterinit`, `mapiternext`, and [`Range`] (a `range` loop).
 //! - `check.rs`: the snapshots and views the trace replay compares, and
 //!   [`GoMap::check_invariants`].
 //! - `tests.rs`: unit tests in the manner of Go's runtime/map_test.go.
@@ -312,8 +312,10 @@ impl BmapPtr {
 pub struct ArrayId(usize);
 
 /// One bmap, laid out as Go's `bmap` of `map[uint64]uint64`: tophash, keys, elems and the
-/// overflow pointer side by side. Only the first `bucket_cnt` slots are used.
+/// overflow pointer side by side, in this order (144 bytes for `u64` keys and elems). Only
+/// the first `bucket_cnt` slots are used.
 #[derive(Clone, Copy, Debug)]
+#[repr(C)]
 struct Bmap<K, V> {
     tophash: [u8; BUCKET_CNT_MAX],
     keys: [K; BUCKET_CNT_MAX],

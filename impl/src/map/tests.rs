@@ -643,3 +643,12 @@ fn random_runs_catch_an_iterator_that_skips_the_re_lookup_of_evacuated_entries()
         "stale values from evacuated entries must be noticed"
     );
 }
+
+#[test]
+fn a_bmap_of_u64_keys_and_elems_has_go_size() {
+    assert_eq!(
+        std::mem::size_of::<Bmap<u64, u64>>(),
+        MapParams::go().bucket_size
+    );
+    assert_eq!(std::mem::size_of::<Option<BmapPtr>>(), 8);
+}
