@@ -89,10 +89,10 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
                 // touches the destinations' chains), so the end state is Go's.
                 let src = *self.arena.bm(bb);
                 let mut marks = src.tophash;
-                for i in 0..cnt {
-                    let top = src.tophash[i];
+                for (i, mark) in marks[..cnt].iter_mut().enumerate() {
+                    let top = *mark;
                     if is_empty(top) {
-                        marks[i] = EVACUATED_EMPTY;
+                        *mark = EVACUATED_EMPTY;
                         continue;
                     }
                     if top < MIN_TOP_HASH {
@@ -112,7 +112,7 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
                             use_y ^= 1;
                         }
                     }
-                    marks[i] = EVACUATED_X + use_y as u8;
+                    *mark = EVACUATED_X + use_y as u8;
                     if xy[use_y].1 == cnt {
                         let nb = self.newoverflow(xy[use_y].0);
                         xy[use_y] = (nb, 0);
