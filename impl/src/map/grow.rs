@@ -84,9 +84,11 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
             let same_size = self.same_size_grow();
             let wrong_half = self.fault(Fault::EvacuateWrongHalf);
             while let Some(bb) = b {
-                // The source bmap, copied once; its tophash marks are written back when the
-                // loop is done with it. Nothing in between reads them (newoverflow only
-                // touches the destinations' chains), so the end state is Go's.
+                // The source bmap, copied once.
+                // Deviation from Go: its evacuation marks are written back when the loop is
+                // done with the bmap, not slot by slot. Nothing reads them in between
+                // (newoverflow only touches the destinations' chains), so the state after
+                // evacuate is Go's.
                 let src = *self.arena.bm(bb);
                 let mut marks = src.tophash;
                 for (i, mark) in marks[..cnt].iter_mut().enumerate() {

@@ -149,6 +149,10 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
     /// [`Iterator::next`], yielding exactly what `iter_init`/`iter_next` yield when
     /// nothing writes in between. The borrow rules out writes, so nothing is kept in the
     /// map for this iterator (no [`IterId`]) and it allocates nothing.
+    ///
+    /// Deviation from Go: `mapiterinit`'s own first `mapiternext` runs at the first
+    /// `next` instead; the map cannot change in between, so it finds the same element.
+    /// The iterator flags and the random draw happen here, as in Go.
     pub fn range(&mut self) -> Range<'_, K, V, H, R> {
         let it = self.mapiterinit();
         let map: &Self = self;
