@@ -12,7 +12,10 @@
 //!   `EMPTY_REST` and does not hash when B == 0; `mapaccessK` compares the tophash first
 //!   and stops at `EMPTY_REST`, and a key the hasher cannot hash is absent.
 
-use super::{bucket_mask, is_empty, tophash, GoMap, MapElem, MapKey, EMPTY_REST, HASH_WRITING};
+use super::{
+    bucket_mask, is_empty, tophash, GoMap, MapElem, MapKey, BUCKET_CNT_MAX, EMPTY_REST,
+    HASH_WRITING,
+};
 use crate::hash::{MapHasher, RandomSource};
 
 impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> {
@@ -44,13 +47,15 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
                 }
             }
         }
+        let cnt = self.bucket_cnt().min(BUCKET_CNT_MAX);
         while let Some(bb) = b {
-            for i in 0..self.bucket_cnt() {
-                if self.arena.key(bb, i) == *key && !is_empty(self.arena.th(bb, i)) {
-                    return Some(self.arena.elem(bb, i));
+            let bm = self.arena.bm(bb);
+            for i in 0..cnt {
+                if bm.keys[i] == *key && !is_empty(bm.tophash[i]) {
+                    return Some(bm.elems[i]);
                 }
             }
-            b = self.arena.ovf(bb);
+            b = bm.overflow;
         }
         None
     }
@@ -90,20 +95,22 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
         }
         let top = tophash(hash);
         let mut cur = Some(b);
+        let cnt = self.bucket_cnt().min(BUCKET_CNT_MAX);
         while let Some(b) = cur {
-            for i in 0..self.bucket_cnt() {
-                let th = self.arena.th(b, i);
+            let bm = self.arena.bm(b);
+            for i in 0..cnt {
+                let th = bm.tophash[i];
                 if th != top {
                     if th == EMPTY_REST {
                         return None; // break bucketloop
                     }
                     continue;
                 }
-                if self.arena.key(b, i) == *key {
-                    return Some((self.arena.key(b, i), self.arena.elem(b, i)));
+                if bm.keys[i] == *key {
+                    return Some((bm.keys[i], bm.elems[i]));
                 }
             }
-            cur = self.arena.ovf(b);
+            cur = bm.overflow;
         }
         None
     }

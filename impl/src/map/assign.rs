@@ -16,7 +16,7 @@
 
 use super::{
     bucket_mask, is_empty, too_many_overflow_buckets, tophash, BmapPtr, GoMap, MapElem, MapKey,
-    EMPTY_REST, HASH_WRITING,
+    BUCKET_CNT_MAX, EMPTY_REST, HASH_WRITING,
 };
 use crate::hash::{MapHasher, RandomSource};
 
@@ -38,7 +38,7 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
         if self.buckets.is_none() {
             self.buckets = Some(self.arena.new_array(1, 1)); // newobject(t.bucket)
         }
-        let cnt = self.bucket_cnt();
+        let cnt = self.bucket_cnt().min(BUCKET_CNT_MAX);
 
         let (insertb, inserti) = 'again: loop {
             let bucket = hash as usize & bucket_mask(self.b);
@@ -51,8 +51,9 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
             let mut insert: Option<(BmapPtr, usize)> = None;
 
             'bucketloop: loop {
+                let bm = self.arena.bm(b);
                 for i in 0..cnt {
-                    let th = self.arena.th(b, i);
+                    let th = bm.tophash[i];
                     if is_empty(th) {
                         if insert.is_none() {
                             insert = Some((b, i));
@@ -62,13 +63,13 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
                         }
                         continue;
                     }
-                    if self.arena.key(b, i) != key {
+                    if bm.keys[i] != key {
                         continue;
                     }
                     // Already have a mapping for key: update it in place (goto done).
                     break 'again (b, i);
                 }
-                match self.arena.ovf(b) {
+                match bm.overflow {
                     None => break,
                     Some(ovf) => b = ovf,
                 }
@@ -93,17 +94,15 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
                     (self.newoverflow(b), 0)
                 }
             };
-            self.arena
-                .set_th(insertb, inserti & (cnt - 1), tophash(hash));
-            let s = self.arena.slot(insertb, inserti);
-            self.arena.keys[s] = key; // store new key at insert position
+            let bm = self.arena.bm_mut(insertb);
+            bm.tophash[inserti & (cnt - 1)] = tophash(hash);
+            bm.keys[inserti] = key; // store new key at insert position
             self.count += 1;
             break (insertb, inserti);
         };
 
         // done:
-        let s = self.arena.slot(insertb, inserti);
-        self.arena.elems[s] = elem;
+        self.arena.bm_mut(insertb).elems[inserti] = elem;
         if self.flags & HASH_WRITING == 0 {
             panic!("concurrent map writes");
         }

@@ -128,7 +128,7 @@ pub struct BmapView<'a, K, V> {
 impl<'a, K: Copy + Default, V: Copy + Default> ArrayView<'a, K, V> {
     /// Number of main buckets (chains).
     pub fn len(&self) -> usize {
-        self.arena.arrays[self.array.0].nbuckets
+        self.arena.nbuckets(self.array)
     }
 
     /// Whether the array has no buckets (never, for a Go map).
@@ -148,12 +148,12 @@ impl<'a, K: Copy + Default, V: Copy + Default> ArrayView<'a, K, V> {
             .chain(arena.bucket(self.array, idx))
             .into_iter()
             .map(|p| {
-                let s = arena.slot(p, 0);
+                let bm = arena.bm(p);
                 let n = arena.bucket_cnt;
                 BmapView {
-                    tophash: &arena.tophash[s..s + n],
-                    keys: &arena.keys[s..s + n],
-                    elems: &arena.elems[s..s + n],
+                    tophash: &bm.tophash[..n],
+                    keys: &bm.keys[..n],
+                    elems: &bm.elems[..n],
                 }
             })
             .collect()
@@ -162,12 +162,12 @@ impl<'a, K: Copy + Default, V: Copy + Default> ArrayView<'a, K, V> {
 
 impl<K: Copy + Default, V: Copy + Default> Arena<K, V> {
     fn bmap_snapshot(&self, b: BmapPtr) -> BmapSnapshot<K, V> {
-        let s = self.slot(b, 0);
+        let bm = self.bm(b);
         let n = self.bucket_cnt;
         BmapSnapshot {
-            tophash: self.tophash[s..s + n].to_vec(),
-            keys: self.keys[s..s + n].to_vec(),
-            elems: self.elems[s..s + n].to_vec(),
+            tophash: bm.tophash[..n].to_vec(),
+            keys: bm.keys[..n].to_vec(),
+            elems: bm.elems[..n].to_vec(),
         }
     }
 }
@@ -184,7 +184,7 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
     }
 
     fn array_snapshot(&self, a: ArrayId) -> Vec<Chain<K, V>> {
-        let n = self.arena.arrays[a.0].nbuckets;
+        let n = self.arena.nbuckets(a);
         (0..n)
             .map(|i| {
                 self.arena
@@ -213,7 +213,7 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
 
     /// Calls `f(chain index, position in chain, bmap)` for every bmap of array `a`.
     fn for_each_bmap(&self, a: ArrayId, mut f: impl FnMut(usize, usize, BmapPtr)) {
-        for idx in 0..self.arena.arrays[a.0].nbuckets {
+        for idx in 0..self.arena.nbuckets(a) {
             for (j, p) in self
                 .arena
                 .chain(self.arena.bucket(a, idx))
@@ -231,9 +231,7 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
         let viol = |invariant, detail: String| Err(InvariantViolation { invariant, detail });
 
         // oldbuckets_only_while_growing
-        let nold = self
-            .oldbuckets
-            .map_or(0, |a| self.arena.arrays[a.0].nbuckets);
+        let nold = self.oldbuckets.map_or(0, |a| self.arena.nbuckets(a));
         if self.oldbuckets.is_some() != (self.nevacuate < nold) {
             return viol(
                 Invariant::OldbucketsOnlyWhileGrowing,

@@ -44,14 +44,13 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
                 if *key != self.arena.key(b, i) || is_empty(self.arena.th(b, i)) {
                     continue;
                 }
-                let s = self.arena.slot(b, i);
                 // Only clear key if there are pointers in it.
                 // Deviation from Go: the port treats K as pointer-free (as uint64 is), so it
                 // never clears keys; Go would for key types with pointers.
                 if self.fault(Fault::ClearKeyOnDelete) {
-                    self.arena.keys[s] = K::default();
+                    self.arena.bm_mut(b).keys[i] = K::default();
                 }
-                self.arena.elems[s] = V::default(); // memclrNoHeapPointers
+                self.arena.bm_mut(b).elems[i] = V::default(); // memclrNoHeapPointers
                 self.arena.set_th(b, i, EMPTY_ONE);
                 // If the bucket now ends in a bunch of emptyOne states,
                 // change those to emptyRest states.

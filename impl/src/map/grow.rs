@@ -81,19 +81,28 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
                 // Only calculate y pointers if we're growing bigger.
                 xy[1] = (self.arena.bucket(new, oldbucket + newbit), 0);
             }
+            let same_size = self.same_size_grow();
+            let wrong_half = self.fault(Fault::EvacuateWrongHalf);
             while let Some(bb) = b {
-                for i in 0..cnt {
-                    let top = self.arena.th(bb, i);
+                // The source bmap, copied once.
+                // Deviation from Go: its evacuation marks are written back when the loop is
+                // done with the bmap, not slot by slot. Nothing reads them in between
+                // (newoverflow only touches the destinations' chains), so the state after
+                // evacuate is Go's.
+                let src = *self.arena.bm(bb);
+                let mut marks = src.tophash;
+                for (i, mark) in marks[..cnt].iter_mut().enumerate() {
+                    let top = *mark;
                     if is_empty(top) {
-                        self.arena.set_th(bb, i, EVACUATED_EMPTY);
+                        *mark = EVACUATED_EMPTY;
                         continue;
                     }
                     if top < MIN_TOP_HASH {
                         panic!("bad map state");
                     }
-                    let k = self.arena.key(bb, i);
+                    let k = src.keys[i];
                     let mut use_y = 0usize;
-                    if !self.same_size_grow() {
+                    if !same_size {
                         // Compute hash to make our evacuation decision (whether we need
                         // to send this key/elem to bucket x or bucket y).
                         // Deviation from Go: no `k != k` (NaN) branch; keys are reflexive.
@@ -101,23 +110,25 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
                         if hash as usize & newbit != 0 {
                             use_y = 1;
                         }
-                        if self.fault(Fault::EvacuateWrongHalf) {
+                        if wrong_half {
                             use_y ^= 1;
                         }
                     }
-                    self.arena.set_th(bb, i, EVACUATED_X + use_y as u8);
+                    *mark = EVACUATED_X + use_y as u8;
                     if xy[use_y].1 == cnt {
                         let nb = self.newoverflow(xy[use_y].0);
                         xy[use_y] = (nb, 0);
                     }
                     let (db, di) = xy[use_y];
-                    self.arena.set_th(db, di & (cnt - 1), top);
-                    let (src, dst) = (self.arena.slot(bb, i), self.arena.slot(db, di));
-                    self.arena.keys[dst] = self.arena.keys[src];
-                    self.arena.elems[dst] = self.arena.elems[src];
+                    let dst = self.arena.bm_mut(db);
+                    dst.tophash[di & (cnt - 1)] = top;
+                    dst.keys[di] = k;
+                    dst.elems[di] = src.elems[i];
                     xy[use_y].1 += 1;
                 }
-                b = self.arena.ovf(bb);
+                let bm = self.arena.bm_mut(bb);
+                bm.tophash = marks;
+                b = bm.overflow;
             }
             // Go clears old key/elem memory here only when the bucket type has pointers
             // and no oldIterator is set; map[uint64]uint64 has none, so nothing happens.

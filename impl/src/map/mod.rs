@@ -25,7 +25,7 @@
 //! - `delete.rs`: `mapdelete_fast64` (with its `emptyRest` propagation), `mapclear`.
 //! - `grow.rs`: `hashGrow`, `growWork`, `bucketEvacuated`, `evacuate_fast64`,
 //!   `advanceEvacuationMark`.
-//! - `iter.rs`: `hiter`, `mapiterinit`, `mapiternext`.
+//! - `iter.rs`: `hiter`, `mapiterinit`, `mapiternext`, and [`Range`] (a `range` loop).
 //! - `check.rs`: the snapshots and views the trace replay compares, and
 //!   [`GoMap::check_invariants`].
 //! - `tests.rs`: unit tests in the manner of Go's runtime/map_test.go.
@@ -36,18 +36,23 @@
 //! use each other.
 //!
 //! # Layout
-//! Bucket memory lives in an arena of bmaps that is never freed, so that bucket arrays
+//! Bucket memory is an arena of allocations that are never freed, so that bucket arrays
 //! keep their identity: an iterator holds the array that was `h.buckets` at
-//! `mapiterinit`, which may later be neither `buckets` nor `oldbuckets`.
+//! `mapiterinit`, which may later be neither `buckets` nor `oldbuckets`. Each bucket array
+//! is one allocation of its final size, made once by `makeBucketArray` (as Go's
+//! `newarray`) and never moved; the overflow buckets `newoverflow` allocates one by one
+//! (Go's `newobject`) share one pool allocation. A bmap pointer is (allocation, index).
 //!
 //! ```text
-//!  arena:  [ array A: b0 b1 .. b(2^B-1) | prealloc p0 .. pn ] [ ovf ] [ array B ... ] ...
+//!  arena:  [ unused ] [ pool: ovf ovf .. ] [ array A: b0 .. b(2^B-1) | prealloc p0 .. pn ] [ array B ... ] ...
 //!  bmap:   tophash[bucketCnt]  keys[bucketCnt]  elems[bucketCnt]  overflow -> bmap | nil
 //! ```
-//! The last preallocated overflow bucket's `overflow` points at the array's first bucket
-//! (Go's sentinel) until `newoverflow` hands it out. Deviation from Go: nothing is ever
-//! freed (`mapextra.overflow`/`oldoverflow` only exist to keep overflow buckets alive for
-//! Go's GC and are not modelled).
+//! A bmap has Go's layout for `map[uint64]uint64` (tophash, keys, elems, overflow side by
+//! side); with a scaled-down `bucketCnt` (below 8) only the first `bucketCnt` slots are
+//! used. The last preallocated overflow bucket's `overflow` points at the array's first
+//! bucket (Go's sentinel) until `newoverflow` hands it out. Deviation from Go: nothing is
+//! ever freed (`mapextra.overflow`/`oldoverflow` only exist to keep overflow buckets alive
+//! for Go's GC and are not modelled).
 //!
 //! # Parameters
 //! `bucketCnt` (a power of two <= 8) and the load factor `num/den` are parameters
@@ -74,6 +79,7 @@
 //! API makes the "concurrent map writes" throws unreachable.
 
 use std::fmt;
+use std::num::NonZeroU32;
 
 use serde::{Deserialize, Serialize};
 
@@ -91,8 +97,8 @@ mod iter;
 pub use check::{
     ArrayView, BmapSnapshot, BmapView, Chain, HmapSnapshot, Invariant, InvariantViolation,
 };
-pub use iter::IterId;
 use iter::IterSlot;
+pub use iter::{IterId, Range};
 
 /// Tophash state: this cell is empty, and there are no more non-empty cells at higher
 /// indexes or overflows.
@@ -269,100 +275,171 @@ pub enum Fault {
     IterNoRelookup,
 }
 
-/// Index of a bmap in the arena (Go: a `*bmap`).
+/// The most slots a bmap can have (`bucketCnt` of Go; [`MapParams::bucket_cnt`] is at most
+/// this).
+const BUCKET_CNT_MAX: usize = 8;
+
+/// Address of a bmap (Go: a `*bmap`): the allocation ([`Store`]) it lives in and its index
+/// there. Stores never move their bmaps' identities, whatever else is allocated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-struct BmapPtr(usize);
+struct BmapPtr {
+    store: NonZeroU32,
+    idx: u32,
+}
+
+impl BmapPtr {
+    #[inline]
+    fn new(store: usize, idx: usize) -> Self {
+        BmapPtr {
+            store: NonZeroU32::new(u32::try_from(store).expect("< 2^32 allocations"))
+                .expect("store 0 is never addressed"),
+            idx: u32::try_from(idx).expect("< 2^32 bmaps in one allocation"),
+        }
+    }
+
+    /// The bmap right after this one in the same allocation (`add(b, uintptr(t.bucketsize))`).
+    #[inline]
+    fn next(self) -> Self {
+        BmapPtr {
+            store: self.store,
+            idx: self.idx + 1,
+        }
+    }
+}
 
 /// Identity of a bucket array (Go: the `unsafe.Pointer` in `h.buckets`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ArrayId(usize);
 
+/// One bmap, laid out as Go's `bmap` of `map[uint64]uint64`: tophash, keys, elems and the
+/// overflow pointer side by side, in this order (144 bytes for `u64` keys and elems). Only
+/// the first `bucket_cnt` slots are used.
 #[derive(Clone, Copy, Debug)]
-struct ArrayInfo {
-    /// First bmap of the array.
-    first: usize,
-    /// Number of main buckets (1 << B at allocation).
+#[repr(C)]
+struct Bmap<K, V> {
+    tophash: [u8; BUCKET_CNT_MAX],
+    keys: [K; BUCKET_CNT_MAX],
+    elems: [V; BUCKET_CNT_MAX],
+    overflow: Option<BmapPtr>,
+}
+
+impl<K: Copy + Default, V: Copy + Default> Bmap<K, V> {
+    /// A zeroed bmap (what `newarray` / `newobject` return).
+    fn zeroed() -> Self {
+        Bmap {
+            tophash: [0; BUCKET_CNT_MAX],
+            keys: [K::default(); BUCKET_CNT_MAX],
+            elems: [V::default(); BUCKET_CNT_MAX],
+            overflow: None,
+        }
+    }
+}
+
+/// One allocation of bmaps: a bucket array (`nbuckets` main buckets, then the preallocated
+/// overflow buckets), or the pool of overflow buckets `newoverflow` allocates one by one.
+#[derive(Clone, Debug)]
+struct Store<K, V> {
+    bmaps: Vec<Bmap<K, V>>,
+    /// Number of main buckets (1 << B at allocation); 0 for the overflow pool.
     nbuckets: usize,
 }
 
-/// Bucket memory, as flat vectors indexed by bmap and slot.
+/// Index of the store that holds the overflow buckets allocated one by one.
+const POOL: usize = 1;
+
+/// Bucket memory: one [`Store`] per bucket array, which is allocated once at its final size
+/// and never moves or grows (so a growth copies nothing but the entries it evacuates),
+/// plus one pool store for single overflow buckets. Store 0 is unused, so that a
+/// [`BmapPtr`] is never 0 and `Option<BmapPtr>` costs no more than a pointer.
 #[derive(Clone, Debug)]
 struct Arena<K, V> {
     bucket_cnt: usize,
-    tophash: Vec<u8>,
-    keys: Vec<K>,
-    elems: Vec<V>,
-    overflow: Vec<Option<BmapPtr>>,
-    arrays: Vec<ArrayInfo>,
+    stores: Vec<Store<K, V>>,
 }
 
 impl<K: Copy + Default, V: Copy + Default> Arena<K, V> {
     fn new(bucket_cnt: usize) -> Self {
+        debug_assert!(bucket_cnt <= BUCKET_CNT_MAX);
+        let empty = || Store {
+            bmaps: Vec::new(),
+            nbuckets: 0,
+        };
         Arena {
             bucket_cnt,
-            tophash: Vec::new(),
-            keys: Vec::new(),
-            elems: Vec::new(),
-            overflow: Vec::new(),
-            arrays: Vec::new(),
+            stores: vec![empty(), empty()],
         }
     }
 
-    /// Allocates `n` zeroed bmaps in a row and returns the first.
-    fn alloc(&mut self, n: usize) -> BmapPtr {
-        let first = self.overflow.len();
-        let slots = n * self.bucket_cnt;
-        self.tophash.resize(self.tophash.len() + slots, 0);
-        self.keys.resize(self.keys.len() + slots, K::default());
-        self.elems.resize(self.elems.len() + slots, V::default());
-        self.overflow.resize(first + n, None);
-        BmapPtr(first)
+    /// `newobject(t.bucket)`: one zeroed overflow bmap.
+    fn alloc_one(&mut self) -> BmapPtr {
+        let pool = &mut self.stores[POOL].bmaps;
+        pool.push(Bmap::zeroed());
+        BmapPtr::new(POOL, pool.len() - 1)
     }
 
     /// `newarray(t.bucket, n)` with the first `nbuckets` being the main buckets.
     fn new_array(&mut self, total: usize, nbuckets: usize) -> ArrayId {
-        let first = self.alloc(total);
-        self.arrays.push(ArrayInfo {
-            first: first.0,
+        self.stores.push(Store {
+            bmaps: vec![Bmap::zeroed(); total],
             nbuckets,
         });
-        ArrayId(self.arrays.len() - 1)
+        ArrayId(self.stores.len() - 1)
+    }
+
+    /// The bmaps of array `a`, main and preallocated overflow buckets.
+    fn array_mut(&mut self, a: ArrayId) -> &mut [Bmap<K, V>] {
+        &mut self.stores[a.0].bmaps
+    }
+
+    /// Number of main buckets of array `a`.
+    fn nbuckets(&self, a: ArrayId) -> usize {
+        self.stores[a.0].nbuckets
     }
 
     /// `add(array, i*bucketsize)`.
+    #[inline]
     fn bucket(&self, a: ArrayId, i: usize) -> BmapPtr {
-        BmapPtr(self.arrays[a.0].first + i)
+        BmapPtr::new(a.0, i)
     }
 
-    fn slot(&self, b: BmapPtr, i: usize) -> usize {
-        b.0 * self.bucket_cnt + i
+    #[inline]
+    fn bm(&self, b: BmapPtr) -> &Bmap<K, V> {
+        &self.stores[b.store.get() as usize].bmaps[b.idx as usize]
     }
 
+    #[inline]
+    fn bm_mut(&mut self, b: BmapPtr) -> &mut Bmap<K, V> {
+        &mut self.stores[b.store.get() as usize].bmaps[b.idx as usize]
+    }
+
+    #[inline]
     fn th(&self, b: BmapPtr, i: usize) -> u8 {
-        self.tophash[self.slot(b, i)]
+        self.bm(b).tophash[i]
     }
 
+    #[inline]
     fn set_th(&mut self, b: BmapPtr, i: usize, v: u8) {
-        let s = self.slot(b, i);
-        self.tophash[s] = v;
+        self.bm_mut(b).tophash[i] = v;
     }
 
+    #[inline]
     fn key(&self, b: BmapPtr, i: usize) -> K {
-        self.keys[self.slot(b, i)]
+        self.bm(b).keys[i]
     }
 
-    fn elem(&self, b: BmapPtr, i: usize) -> V {
-        self.elems[self.slot(b, i)]
-    }
-
+    #[inline]
     fn ovf(&self, b: BmapPtr) -> Option<BmapPtr> {
-        self.overflow[b.0]
+        self.bm(b).overflow
+    }
+
+    fn set_ovf(&mut self, b: BmapPtr, o: Option<BmapPtr>) {
+        self.bm_mut(b).overflow = o;
     }
 
     /// `evacuated(b)`: the bucket's tophash[0] is one of the EVACUATED_* states.
+    #[inline]
     fn evacuated(&self, b: BmapPtr) -> bool {
-        let h = self.th(b, 0);
-        h > EMPTY_ONE && h < MIN_TOP_HASH
+        evacuated(self.bm(b))
     }
 
     fn chain(&self, mut b: BmapPtr) -> Vec<BmapPtr> {
@@ -373,6 +450,13 @@ impl<K: Copy + Default, V: Copy + Default> Arena<K, V> {
         }
         out
     }
+}
+
+/// `evacuated(b)` of one bmap.
+#[inline]
+fn evacuated<K, V>(b: &Bmap<K, V>) -> bool {
+    let h = b.tophash[0];
+    h > EMPTY_ONE && h < MIN_TOP_HASH
 }
 
 /// What the ports ask of a key type: a comparable plain value, as Go's `uint64` keys are.
@@ -444,7 +528,15 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
     ///
     /// Deviation from Go: the hint is a `usize` (Go's `int` may be negative, which
     /// makemap treats like 0, as it does here for hints whose memory exceeds maxAlloc).
+    ///
+    /// # Panics
+    /// If `params.bucket_cnt` is not a power of two in 1..=8 (see [`MapParams::new`]).
     pub fn makemap(params: MapParams, hint: usize, hasher: H, rand: R) -> Self {
+        assert!(
+            params.bucket_cnt.is_power_of_two() && params.bucket_cnt <= BUCKET_CNT_MAX,
+            "gomap: bucket_cnt = {}, want a power of two in 1..=8",
+            params.bucket_cnt
+        );
         let mut hint = hint;
         match hint.checked_mul(params.bucket_size) {
             Some(mem) if mem <= MAX_ALLOC => {}
@@ -612,17 +704,7 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
             None => self.arena.new_array(nbuckets, base),
             Some(a) => {
                 // memclr of the whole previous allocation (same b, same size).
-                let first = self.arena.arrays[a.0].first;
-                let cnt = self.bucket_cnt();
-                for p in first..first + nbuckets {
-                    self.arena.overflow[p] = None;
-                    for i in 0..cnt {
-                        let s = p * cnt + i;
-                        self.arena.tophash[s] = 0;
-                        self.arena.keys[s] = K::default();
-                        self.arena.elems[s] = V::default();
-                    }
-                }
+                self.arena.array_mut(a)[..nbuckets].fill(Bmap::zeroed());
                 a
             }
         };
@@ -634,7 +716,7 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
             next_overflow = Some(self.arena.bucket(buckets, base));
             let last = self.arena.bucket(buckets, nbuckets - 1);
             let first = self.arena.bucket(buckets, 0);
-            self.arena.overflow[last.0] = Some(first);
+            self.arena.set_ovf(last, Some(first));
         }
         (buckets, next_overflow)
     }
@@ -659,19 +741,19 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
             ovf = next;
             if self.arena.ovf(ovf).is_none() {
                 // Not at the end of the preallocated overflow buckets. Bump the pointer.
-                self.next_overflow = Some(BmapPtr(ovf.0 + 1));
+                self.next_overflow = Some(ovf.next());
             } else {
                 // The last preallocated overflow bucket: reset its sentinel.
-                self.arena.overflow[ovf.0] = None;
+                self.arena.set_ovf(ovf, None);
                 self.next_overflow = None;
             }
         } else {
-            ovf = self.arena.alloc(1); // newobject(t.bucket)
+            ovf = self.arena.alloc_one(); // newobject(t.bucket)
         }
         self.incrnoverflow();
         // Deviation from Go: `h.createOverflow(); *h.extra.overflow = append(..., ovf)`
         // keeps pointer-free overflow buckets alive for the GC; the arena never frees.
-        self.arena.overflow[b.0] = Some(ovf);
+        self.arena.set_ovf(b, Some(ovf));
         ovf
     }
 
@@ -683,7 +765,7 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
         };
         let mut n = 1;
         while self.arena.ovf(p).is_none() {
-            p = BmapPtr(p.0 + 1);
+            p = p.next();
             n += 1;
         }
         n

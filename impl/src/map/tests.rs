@@ -528,6 +528,9 @@ fn lockstep_run(params: MapParams, seed: u64, ops: usize, keys: u64, faults: &[F
             panic!("seed {seed} step {step}: {v}");
         }
         assert_eq!(m.len(), model.len());
+        if step % 5 == 0 {
+            range_matches_iter_next(&m, &format!("seed {seed} step {step}"));
+        }
     }
     for (id, mut c) in iters {
         while let Some((k, v)) = m.iter_next(id) {
@@ -542,6 +545,50 @@ fn lockstep_run(params: MapParams, seed: u64, ops: usize, keys: u64, faults: &[F
         assert!(all.insert(k, v).is_none());
     }
     assert_eq!(all, model);
+}
+
+/// `range()` on a copy of `m` yields what `iter_init`/`iter_next` yield on another copy,
+/// and leaves the same map behind (flags, random draws, buckets).
+fn range_matches_iter_next(m: &GoMap<u64, u64>, at: &str) {
+    let mut a = m.clone();
+    let mut b = m.clone();
+    let got: Vec<(u64, u64)> = a.range().collect();
+    let id = b.iter_init();
+    let mut want = Vec::new();
+    while let Some(kv) = b.iter_next(id) {
+        want.push(kv);
+    }
+    assert_eq!(got, want, "{at}: range() and iter_next differ");
+    assert_eq!(a.flags(), b.flags(), "{at}: flags");
+    assert_eq!(a.snapshot(), b.snapshot(), "{at}: state");
+    assert_eq!(
+        a.random_source().fastrand(),
+        b.random_source().fastrand(),
+        "{at}: random draws"
+    );
+}
+
+#[test]
+fn range_yields_what_iter_next_yields_in_and_out_of_growth() {
+    for p in [MapParams::go(), MapParams::new(2, 3, 2).unwrap()] {
+        let mut m: GoMap<u64, u64> =
+            GoMap::makemap(p, 0, GoMemHasher::with_seed(7), WyRand::new(7));
+        let mut grew_mid = false;
+        for k in 0..3000u64 {
+            m.mapassign(k.wrapping_mul(0x9e37_79b9_7f4a_7c15), k);
+            if k % 3 == 0 {
+                m.mapdelete(&(k / 2).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            }
+            grew_mid |= m.growing();
+            range_matches_iter_next(&m, &format!("{p:?} after key {k}"));
+        }
+        assert!(grew_mid, "some states are mid-growth");
+        m.mapclear();
+        range_matches_iter_next(&m, "after mapclear");
+    }
+    let mut empty: GoMap<u64, u64> = GoMap::new();
+    assert_eq!(empty.range().next(), None);
+    assert_eq!(empty.flags(), 0);
 }
 
 #[test]
@@ -595,4 +642,13 @@ fn random_runs_catch_an_iterator_that_skips_the_re_lookup_of_evacuated_entries()
         caught,
         "stale values from evacuated entries must be noticed"
     );
+}
+
+#[test]
+fn a_bmap_of_u64_keys_and_elems_has_go_size() {
+    assert_eq!(
+        std::mem::size_of::<Bmap<u64, u64>>(),
+        MapParams::go().bucket_size
+    );
+    assert_eq!(std::mem::size_of::<Option<BmapPtr>>(), 8);
 }
