@@ -3,6 +3,7 @@
 //! [`SpecModel`](crate::framework::info::SpecModel).
 
 use crate::framework::check::{RunOptions, SpecResult};
+use crate::framework::cost::ModelCost;
 use crate::framework::info::{ModelEntry, ModelInfo};
 use crate::framework::spec::{Spec, SpecError};
 
@@ -51,4 +52,11 @@ pub fn run_spec(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError>
     let entry = entry(spec)?;
     (entry.validate)(spec)?;
     (entry.run)(spec, opts)
+}
+
+/// Times a parsed spec's model apart from the checker over a sample of about `n` states.
+pub fn model_cost(spec: &Spec, n: usize) -> Result<ModelCost, SpecError> {
+    let entry = entry(spec)?;
+    (entry.validate)(spec)?;
+    (entry.cost)(spec, n)
 }
