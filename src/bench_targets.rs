@@ -261,6 +261,15 @@ fn pct(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
 }
 
+/// `lo-hi` of percentages, or one if they are equal as printed.
+fn pct_range(lo: f64, hi: f64) -> String {
+    if pct(lo) == pct(hi) {
+        pct(lo)
+    } else {
+        format!("{}-{}", pct(lo), pct(hi))
+    }
+}
+
 /// Sets a target's status, value, distance from its rows' worst value.
 fn decide(t: &mut Target, status: Status, value: Option<f64>) {
     t.status = status;
@@ -327,7 +336,11 @@ struct ThroughputRow {
     representative_ns: Option<f64>,
     /// Every property per state, ns (sample).
     properties_ns: Option<f64>,
-    /// Share of the search's time that is the model's step, representative and properties.
+    /// The run's CPU time over its wall time: the cores it had.
+    cores: Option<f64>,
+    /// Unique states per CPU-second.
+    states_per_cpu_sec: Option<f64>,
+    /// Share of the search's CPU time that is the model's step, representative and properties.
     model_share: Option<f64>,
     /// Share that is hashing states.
     hash_share: Option<f64>,
@@ -352,6 +365,8 @@ fn throughput_row(spec: &Spec, config: &str, r: Result<Measure, String>) -> Thro
         hash_ns: None,
         representative_ns: None,
         properties_ns: None,
+        cores: None,
+        states_per_cpu_sec: None,
         model_share: None,
         hash_share: None,
         checker_share: None,
@@ -372,12 +387,19 @@ fn throughput_row(spec: &Spec, config: &str, r: Result<Measure, String>) -> Thro
     if m.unique_states > 0 {
         row.transitions_per_state = Some(m.total_states as f64 / m.unique_states as f64);
     }
+    let cpu = m.cpu_seconds.filter(|c| *c > 0.0);
+    if let Some(c) = cpu {
+        row.cores = (m.seconds > 0.0).then(|| c / m.seconds);
+        row.states_per_cpu_sec = Some(m.unique_states as f64 / c);
+    }
     if let Some(c) = &m.cost {
         row.step_ns = Some(c.step_ns);
         row.hash_ns = Some(c.hash_ns);
-        row.representative_ns = Some(c.representative_ns);
+        row.representative_ns = spec.symmetry.then_some(c.representative_ns);
         row.properties_ns = Some(c.properties_ns);
-        let search_ns = m.seconds * 1e9;
+        // The search's CPU time (wall time where it cannot be read): on a shared machine a
+        // run does not have its core all the time.
+        let search_ns = cpu.unwrap_or(m.seconds) * 1e9;
         if search_ns > 0.0 {
             let total = m.total_states as f64;
             let unique = m.unique_states as f64;
@@ -485,6 +507,12 @@ fn throughput(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
             w.config,
             thousands(w.states_per_sec.unwrap_or(0.0))
         );
+        if let (Some(k), Some(r)) = (w.cores, w.states_per_cpu_sec) {
+            c += &format!(
+                " on {k:.2} cores (CPU time over wall time; {} unique states per CPU-second)",
+                thousands(r)
+            );
+        }
         if let Some(tp) = w.transitions_per_state {
             c += &format!(
                 ", {tp:.2} transitions per unique state ({} transitions/s)",
@@ -493,18 +521,21 @@ fn throughput(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
         }
         if let (Some(m), Some(h), Some(k)) = (w.model_share, w.hash_share, w.checker_share) {
             c += &format!(
-                "; of its search time, the model's steps and properties {} ({:.0} ns per transition, {:.0} ns of properties per state), hashing states {} ({:.0} ns each), the checker's own work (visited set, {}, paths, allocation) the remaining {}",
+                "; of its CPU time, the model's steps and properties {} ({:.0} ns per transition, {:.0} ns of properties per state), hashing states {} ({:.0} ns each), the checker's own work (visited set, {}, paths, allocation) the remaining {}",
                 pct(m),
                 w.step_ns.unwrap_or(0.0) + w.representative_ns.unwrap_or(0.0),
                 w.properties_ns.unwrap_or(0.0),
                 pct(h),
                 w.hash_ns.unwrap_or(0.0),
                 if w.config.starts_with("bfs") { "queue" } else { "stack" },
-                pct(k)
+                pct(k.max(0.0))
             );
+            if k < 0.0 {
+                c += " (the sample's states cost more than the search's average: deep states are over-represented in random walks)";
+            }
         }
         c += &format!(
-            ". Model figures: each piece timed alone over about {sample} states reached by random walks, times the run's transitions and states, over its search time"
+            ". Model figures: each piece timed alone over about {sample} states reached by random walks, times the run's transitions and states, over its CPU time"
         );
         t.cause = c;
     }
@@ -662,9 +693,8 @@ fn memory(specs: &[Spec], runs: &mut Runs, quick: bool) -> Result<Target, String
         let lo = shares.iter().cloned().fold(f64::INFINITY, f64::min);
         let hi = shares.iter().cloned().fold(0.0, f64::max);
         c += &format!(
-            "; on the BFS rows the queue is {}-{} of the peak growth (BFS bytes/state minus DFS bytes/state of the same spec in this run, over BFS's)",
-            pct(lo),
-            pct(hi)
+            "; on the BFS rows the queue is {} of the peak growth (BFS bytes/state minus DFS bytes/state of the same spec in this run, over BFS's)",
+            pct_range(lo, hi)
         );
     }
     let dfs: Vec<f64> = measured
