@@ -81,7 +81,10 @@ fn targets(args: &BenchArgs) -> ExitCode {
         TARGETS_BUDGET
     });
     if budget == 0 {
-        return crate::fail(crate::EXIT_BAD_INPUT, "--budget must be at least 1 (seconds)");
+        return crate::fail(
+            crate::EXIT_BAD_INPUT,
+            "--budget must be at least 1 (seconds)",
+        );
     }
     let opts = bench_targets::Options {
         quick: args.quick,

@@ -37,7 +37,10 @@ pub const CAPACITY_SPECS: &[(&str, &str)] = &[
         "unsync",
         "specs/slow/unsync-three-goroutines-two-ops-two-keys.toml",
     ),
-    ("rwmutex", "specs/rwmutex-three-goroutines-two-ops-two-keys.toml"),
+    (
+        "rwmutex",
+        "specs/rwmutex-three-goroutines-two-ops-two-keys.toml",
+    ),
 ];
 
 /// Unique states per second the hmap specs must reach on one core.
@@ -241,7 +244,8 @@ fn rate(m: &Measure) -> f64 {
 }
 
 fn bytes_per_state(m: &Measure) -> Option<f64> {
-    (m.unique_states > 0).then(|| m.peak_rss.saturating_sub(m.base_rss) as f64 / m.unique_states as f64)
+    (m.unique_states > 0)
+        .then(|| m.peak_rss.saturating_sub(m.base_rss) as f64 / m.unique_states as f64)
 }
 
 /// `n` with thousands separators.
@@ -457,7 +461,11 @@ fn throughput(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
     if quick {
         chosen.truncate(1);
     }
-    let sample = if quick { COST_SAMPLE_QUICK } else { COST_SAMPLE };
+    let sample = if quick {
+        COST_SAMPLE_QUICK
+    } else {
+        COST_SAMPLE
+    };
     let extras = ChildExtras {
         cost_sample: Some(sample),
         max_memory_mb: None,
@@ -491,11 +499,18 @@ fn throughput(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
             rows.len(),
             thousands(lo),
             thousands(hi),
-            if quick { " (quick: the smallest spec only)" } else { "" },
+            if quick {
+                " (quick: the smallest spec only)"
+            } else {
+                ""
+            },
             if skipped.is_empty() {
                 String::new()
             } else {
-                format!("; BFS not run on {} (symmetry: DFS only)", skipped.join(", "))
+                format!(
+                    "; BFS not run on {} (symmetry: DFS only)",
+                    skipped.join(", ")
+                )
             }
         )
     };
@@ -571,7 +586,9 @@ fn memory(specs: &[Spec], runs: &mut Runs, quick: bool) -> Result<Target, String
         "new/baseline",
         Better::Lower,
     );
-    t.command = "gomap bench SPEC (B/state column) against bench/baseline.toml, or gomap bench --targets".into();
+    t.command =
+        "gomap bench SPEC (B/state column) against bench/baseline.toml, or gomap bench --targets"
+            .into();
     let mut rows = Vec::new();
     let mut dfs_bps: Vec<(String, f64)> = Vec::new();
     for b in &base.row {
@@ -602,7 +619,12 @@ fn memory(specs: &[Spec], runs: &mut Runs, quick: bool) -> Result<Target, String
             rows.push(row);
             continue;
         }
-        if quick && !runs.done.iter().any(|(p, c, _)| *p == spec.path && *c == b.config) {
+        if quick
+            && !runs
+                .done
+                .iter()
+                .any(|(p, c, _)| *p == spec.path && *c == b.config)
+        {
             row.note = Some("quick: not run".into());
             rows.push(row);
             continue;
@@ -654,13 +676,23 @@ fn memory(specs: &[Spec], runs: &mut Runs, quick: bool) -> Result<Target, String
             }
         }
     }
-    let measured: Vec<&MemoryRow> = rows.iter().filter(|r| r.status != Status::NotMeasured).collect();
+    let measured: Vec<&MemoryRow> = rows
+        .iter()
+        .filter(|r| r.status != Status::NotMeasured)
+        .collect();
     let status = Status::of_rows(measured.iter().map(|r| r.status));
     let worst = measured
         .iter()
         .filter(|r| r.ratio.is_some())
         .max_by(|a, b| a.ratio.partial_cmp(&b.ratio).unwrap());
-    let not_comparable = rows.iter().filter(|r| r.note.as_deref().is_some_and(|n| n.starts_with("not comparable"))).count();
+    let not_comparable = rows
+        .iter()
+        .filter(|r| {
+            r.note
+                .as_deref()
+                .is_some_and(|n| n.starts_with("not comparable"))
+        })
+        .count();
     t.measured = format!(
         "{} of {} baseline rows measured and comparable ({} not comparable: state space changed); new/baseline {}",
         measured.len(),
@@ -686,7 +718,10 @@ fn memory(specs: &[Spec], runs: &mut Runs, quick: bool) -> Result<Target, String
             w.baseline_bytes_per_state
         );
         if let Some(q) = w.queue_share {
-            c += &format!(", of which the queue {} (BFS minus DFS on the same spec)", pct(q));
+            c += &format!(
+                ", of which the queue {} (BFS minus DFS on the same spec)",
+                pct(q)
+            );
         }
     }
     if !shares.is_empty() {
@@ -757,7 +792,11 @@ fn scaling(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
         let (c1, c2) = (config_name(s.strategy, 1), config_name(s.strategy, 2));
         let a = runs.get(s, c1, ChildExtras::default());
         let b = runs.get(s, c2, ChildExtras::default());
-        let cores = |m: &Measure| m.cpu_seconds.filter(|_| m.seconds > 0.0).map(|c| c / m.seconds);
+        let cores = |m: &Measure| {
+            m.cpu_seconds
+                .filter(|_| m.seconds > 0.0)
+                .map(|c| c / m.seconds)
+        };
         let per_cpu = |m: &Measure| {
             m.cpu_seconds
                 .filter(|c| *c > 0.0)
@@ -765,7 +804,12 @@ fn scaling(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
         };
         let mut row = ScalingRow {
             spec: s.name.clone(),
-            strategy: if s.strategy == Strategy::Bfs { "bfs" } else { "dfs" }.into(),
+            strategy: if s.strategy == Strategy::Bfs {
+                "bfs"
+            } else {
+                "dfs"
+            }
+            .into(),
             status: Status::NotMeasured,
             one_thread_states_per_sec: None,
             two_threads_states_per_sec: None,
@@ -963,14 +1007,27 @@ fn capacity(name: &str, path: &str, runs: &mut Runs, quick: bool) -> Target {
         } else if peak > CAPACITY_MIB as f64 {
             t.status = Status::NotMet;
             t.value = Some(m.seconds);
-            t.distance = Some(format!("{:.2}x over the memory", peak / CAPACITY_MIB as f64));
+            t.distance = Some(format!(
+                "{:.2}x over the memory",
+                peak / CAPACITY_MIB as f64
+            ));
             t.cause = format!("peak {peak:.0} MiB: {rate_text}");
         } else {
-            decide(&mut t, if m.seconds <= CAPACITY_SECS as f64 { Status::Met } else { Status::NotMet }, Some(m.seconds));
+            decide(
+                &mut t,
+                if m.seconds <= CAPACITY_SECS as f64 {
+                    Status::Met
+                } else {
+                    Status::NotMet
+                },
+                Some(m.seconds),
+            );
             t.cause = format!("{rate_text}, peak {peak:.0} MiB of {CAPACITY_MIB}");
         }
     } else if budget < CAPACITY_SECS
-        && m.stopped_by.as_deref().is_some_and(|w| w.starts_with("timeout"))
+        && m.stopped_by
+            .as_deref()
+            .is_some_and(|w| w.starts_with("timeout"))
     {
         t.status = Status::NotMeasured;
         t.cause = format!(
@@ -1014,7 +1071,10 @@ fn main_job(opts: &Options, failed: &mut bool) -> Target {
         return t;
     }
     if opts.progress {
-        eprintln!("bench --targets: gomap check {} ...", opts.specs_dir.display());
+        eprintln!(
+            "bench --targets: gomap check {} ...",
+            opts.specs_dir.display()
+        );
     }
     let exe = match std::env::current_exe() {
         Ok(e) => e,
@@ -1064,7 +1124,15 @@ fn main_job(opts: &Options, failed: &mut bool) -> Target {
         pct(if wall > 0.0 { sum / wall } else { 0.0 })
     );
     if out.status.code() == Some(0) {
-        decide(&mut t, if wall <= MAIN_JOB_SECS { Status::Met } else { Status::NotMet }, Some(wall));
+        decide(
+            &mut t,
+            if wall <= MAIN_JOB_SECS {
+                Status::Met
+            } else {
+                Status::NotMet
+            },
+            Some(wall),
+        );
     } else {
         t.status = Status::NotMet;
         t.value = Some(wall);
@@ -1102,7 +1170,9 @@ pub fn parse_port_rows(text: &str) -> Result<Vec<PortRow>, String> {
         let f: Vec<&str> = line.split('\t').collect();
         let bad = |why: &str| format!("line {}: {why}: {line:?}", i + 1);
         if f.len() != 6 {
-            return Err(bad("expected 6 tab-separated fields (table op size port go unit)"));
+            return Err(bad(
+                "expected 6 tab-separated fields (table op size port go unit)",
+            ));
         }
         let num = |s: &str| {
             s.parse::<f64>()
@@ -1138,7 +1208,9 @@ fn port(opts: &Options, failed: &mut bool) -> Target {
         "port/go",
         Better::Lower,
     );
-    t.command = "scripts/bench-port.sh (writes target/bench-port/rows.tsv), then gomap bench --targets".into();
+    t.command =
+        "scripts/bench-port.sh (writes target/bench-port/rows.tsv), then gomap bench --targets"
+            .into();
     let text = match std::fs::read_to_string(&opts.port_rows) {
         Ok(s) => s,
         Err(_) => {
@@ -1182,7 +1254,11 @@ fn port(opts: &Options, failed: &mut bool) -> Target {
     );
     decide(
         &mut t,
-        if slower.is_empty() { Status::Met } else { Status::NotMet },
+        if slower.is_empty() {
+            Status::Met
+        } else {
+            Status::NotMet
+        },
         Some(worst.slowdown),
     );
     if !slower.is_empty() {
@@ -1209,7 +1285,8 @@ pub fn report(opts: &Options) -> Result<(Report, bool), String> {
             opts.specs_dir.display()
         ));
     }
-    let paths = collect_spec_paths(std::slice::from_ref(&opts.specs_dir)).map_err(|e| e.to_string())?;
+    let paths =
+        collect_spec_paths(std::slice::from_ref(&opts.specs_dir)).map_err(|e| e.to_string())?;
     let specs: Vec<Spec> = paths
         .iter()
         .map(|p| Spec::load(p).map_err(|e| e.to_string()))
@@ -1260,7 +1337,11 @@ pub fn text(r: &Report) -> String {
     out += &format!(
         "{met} of {} targets met{}",
         r.targets.len(),
-        if r.quick { " (quick run: small budgets, a subset)" } else { "" }
+        if r.quick {
+            " (quick run: small budgets, a subset)"
+        } else {
+            ""
+        }
     );
     out
 }

@@ -26,7 +26,7 @@ pub mod text;
 /// in this module, so that a move of theirs is a change of these lines.
 pub mod checker {
     pub use gomap_model::framework::check::{RunOptions, SpecResult};
-    pub use gomap_model::framework::spec::{collect_spec_paths, Spec, Strategy, Verdict};
     pub use gomap_model::framework::cost::ModelCost;
+    pub use gomap_model::framework::spec::{collect_spec_paths, Spec, Strategy, Verdict};
     pub use gomap_model::registry::{model_cost, models, run_spec};
 }

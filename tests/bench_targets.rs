@@ -58,7 +58,10 @@ fn positive_numbers(target: &str, v: &Value) {
                     assert!(n.is_finite() && n >= -1.0, "{target}: {k} = {n}");
                     continue;
                 }
-                assert!(n > 0.0, "{target}: row field {k} = {n} is not positive: {v}");
+                assert!(
+                    n > 0.0,
+                    "{target}: row field {k} = {n} is not positive: {v}"
+                );
             }
         }
     }
@@ -121,7 +124,10 @@ fn well_formed(r: &Value) {
                 }
             }
             _ => {
-                assert!(t["distance"].is_null(), "{id}: not measured with a distance");
+                assert!(
+                    t["distance"].is_null(),
+                    "{id}: not measured with a distance"
+                );
             }
         }
         for row in t["rows"].as_array().expect("rows array") {
@@ -159,7 +165,10 @@ fn quick_report_on_the_repository_specs() {
     assert_eq!(rows.len(), 2, "{t}");
     for row in rows {
         assert!(row["states_per_sec"].as_f64().is_some(), "{row}");
-        assert!(row["transitions_per_state"].as_f64().unwrap() >= 1.0, "{row}");
+        assert!(
+            row["transitions_per_state"].as_f64().unwrap() >= 1.0,
+            "{row}"
+        );
         assert!(row["model_share"].as_f64().is_some(), "{row}");
         assert!(row["step_ns"].as_f64().is_some(), "{row}");
     }
@@ -172,7 +181,10 @@ fn quick_report_on_the_repository_specs() {
         .iter()
         .any(|row| row["ratio"].as_f64().is_some()));
     let s = target(&r, "two-threads");
-    assert!(s["rows"].as_array().unwrap()[0]["ratio"].as_f64().is_some(), "{s}");
+    assert!(
+        s["rows"].as_array().unwrap()[0]["ratio"].as_f64().is_some(),
+        "{s}"
+    );
 
     // Capacity specs: a missing one is "not met: spec missing".
     for (name, path) in CAPACITY_SPECS {
@@ -206,7 +218,13 @@ fn nothing_to_measure_is_reported_not_invented() {
         root.join("none.tsv").to_str().unwrap(),
     ]);
     well_formed(&r);
-    for id in ["hmap-throughput", "memory", "two-threads", "main-job", "port"] {
+    for id in [
+        "hmap-throughput",
+        "memory",
+        "two-threads",
+        "main-job",
+        "port",
+    ] {
         assert_eq!(target(&r, id)["status"], "not measured", "{id}");
     }
     for (name, _) in CAPACITY_SPECS {

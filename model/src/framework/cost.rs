@@ -15,7 +15,6 @@
 
 use super::check::Checkable;
 use serde::{Deserialize, Serialize};
-use std::hash::{BuildHasher, Hash, Hasher};
 use std::time::Instant;
 
 /// The model's costs, in nanoseconds.
@@ -90,11 +89,7 @@ fn sample<M: Checkable>(model: &M, n: usize, seed: u64) -> Vec<M::State> {
 /// The model's costs over a sample of about `n` states (see the module's comment).
 pub fn model_cost<M: Checkable>(model: &M, n: usize, symmetry: bool, seed: u64) -> ModelCost {
     let states = sample(model, n, seed);
-    let representative = if symmetry {
-        model.symmetry_fn()
-    } else {
-        None
-    };
+    let representative = if symmetry { model.symmetry_fn() } else { None };
     let mut actions = Vec::new();
     let mut succ = Vec::new();
     let t = Instant::now();
@@ -114,9 +109,7 @@ pub fn model_cost<M: Checkable>(model: &M, n: usize, symmetry: bool, seed: u64) 
     let t = Instant::now();
     let mut sink = 0u64;
     for s in &succ {
-        let mut h = build.build_hasher();
-        s.hash(&mut h);
-        sink ^= h.finish();
+        sink ^= build.hash_one(s);
     }
     let hash = t.elapsed().as_secs_f64();
     std::hint::black_box(sink);
