@@ -515,6 +515,10 @@ fn throughput(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
         )
     };
     decide(&mut t, status, worst.and_then(|r| r.states_per_sec));
+    if t.status == Status::NotMet && t.distance.is_none() {
+        let n = rows.iter().filter(|r| r.ok == Some(false)).count();
+        t.distance = Some(format!("verdicts or pinned count differ on {n} runs"));
+    }
     if let Some(w) = worst {
         let mut c = format!(
             "slowest run {} {}: {} unique states/s",
