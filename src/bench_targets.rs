@@ -554,7 +554,7 @@ fn throughput(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
             }
         }
         c += &format!(
-            ". Model figures: each piece timed alone over about {sample} states reached by random walks, times the run's transitions and states, over its CPU time"
+            ". Model figures: each piece timed alone, in thread CPU time, over about {sample} states reached by random walks, times the run's transitions and states, over its CPU time"
         );
         t.cause = c;
     }

@@ -12,10 +12,23 @@
 //!   per transition;
 //! - `properties`: every property's condition on the state, per state (stateright evaluates
 //!   them once per state it expands).
+//!
+//! Each piece is timed in the thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), so that a core
+//! shared with other processes does not make the model look slower than it is.
 
 use super::check::Checkable;
 use serde::{Deserialize, Serialize};
-use std::time::Instant;
+
+/// This thread's CPU time, seconds.
+fn thread_cpu() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
+}
 
 /// The model's costs, in nanoseconds.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -92,7 +105,7 @@ pub fn model_cost<M: Checkable>(model: &M, n: usize, symmetry: bool, seed: u64) 
     let representative = if symmetry { model.symmetry_fn() } else { None };
     let mut actions = Vec::new();
     let mut succ = Vec::new();
-    let t = Instant::now();
+    let t = thread_cpu();
     for s in &states {
         actions.clear();
         model.actions(s, &mut actions);
@@ -102,35 +115,35 @@ pub fn model_cost<M: Checkable>(model: &M, n: usize, symmetry: bool, seed: u64) 
             }
         }
     }
-    let step = t.elapsed().as_secs_f64();
+    let step = thread_cpu() - t;
 
     // The fingerprint's hasher: stateright's is ahash with fixed seeds.
     let build = ahash::RandomState::with_seeds(1, 2, 3, 4);
-    let t = Instant::now();
+    let t = thread_cpu();
     let mut sink = 0u64;
     for s in &succ {
         sink ^= build.hash_one(s);
     }
-    let hash = t.elapsed().as_secs_f64();
+    let hash = thread_cpu() - t;
     std::hint::black_box(sink);
 
-    let t = Instant::now();
+    let t = thread_cpu();
     if let Some(f) = representative {
         for s in &succ {
             std::hint::black_box(f(s));
         }
     }
-    let repr = t.elapsed().as_secs_f64();
+    let repr = thread_cpu() - t;
 
     let props = model.properties();
-    let t = Instant::now();
+    let t = thread_cpu();
     let mut held = 0usize;
     for s in &states {
         for p in &props {
             held += usize::from((p.condition)(model, s));
         }
     }
-    let properties = t.elapsed().as_secs_f64();
+    let properties = thread_cpu() - t;
     std::hint::black_box(held);
 
     let per = |secs: f64, n: usize| {
