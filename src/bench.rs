@@ -1,10 +1,11 @@
 //! The checker's throughput and memory per spec (`gomap bench`).
 //!
-//! Each configuration (BFS with 1 thread, BFS with 2 threads, DFS with 1 thread) runs in a
-//! child process of its own (`gomap bench --child ...`, which calls [`measure`]), so that
-//! its peak resident memory (`VmHWM` in `/proc/self/status`) is its own: bytes per state are
-//! the growth of the peak over the resident memory just before the search, divided by the
-//! unique states.
+//! Each configuration (BFS with 1 thread, BFS with 2 threads, DFS with 1 thread; DFS with 2
+//! threads on request) runs in a child process of its own (`gomap bench --child ...`, which
+//! calls [`measure`]; [`measure_with`] adds a memory limit and the model's costs timed apart,
+//! for `gomap bench --targets`), so that its peak resident memory (`VmHWM` in
+//! `/proc/self/status`) is its own: bytes per state are the growth of the peak over the
+//! resident memory just before the search, divided by the unique states.
 //!
 //! Configurations a spec cannot use are skipped: simulation specs (random walks have no
 //! state count to compare), and BFS for symmetry specs (stateright ignores symmetry under
