@@ -9,6 +9,10 @@
 #
 # Every figure in one run is measured in that run, one side after the other; compare the
 # ratios, not absolute numbers across runs (the machine is shared and noisy).
+#
+# Besides the tables it writes target/bench-port/rows.tsv, the rows that have a Go figure
+# (table, op or load, keys or threads, port, go, unit: ns/key or Mops/s), which
+# `gomap bench --targets` reads for its "no row slower than Go" target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -42,6 +46,9 @@ crit() { # group impl n
         awk -v n="$3" '{ printf "%.3f", $1 / n }'
 }
 
+ROWS=$OUT/rows.tsv.new
+printf '# table\top\tsize\tport\tgo\tunit\n' >"$ROWS"
+
 echo
 echo "GoMap<u64,u64> (ns per key; ratios < 1 mean the port is faster)"
 printf '%-8s %8s %9s %9s %9s %9s %9s\n' op keys port std go port/std port/go
@@ -53,6 +60,7 @@ for n in $sizes; do
         g=$(awk -v op="$op" -v n="$n" '$1=="map" && $2==op && $3==n {print $4}' "$OUT/go.txt")
         awk -v op="$op" -v n="$n" -v p="$p" -v s="$s" -v g="$g" \
             'BEGIN { printf "%-8s %8d %9.2f %9.2f %9.2f %9.2f %9.2f\n", op, n, p, s, g, p/s, p/g }'
+        printf 'map\t%s\t%s\t%s\t%s\tns/key\n' "$op" "$n" "$p" "$g" >>"$ROWS"
     done
 done
 
@@ -61,12 +69,13 @@ echo "SyncMap<u64,u64>, 1024 keys (Mops/s over all threads; ratios > 1 mean the 
 printf '%-12s %7s %8s %8s %8s %8s %9s %9s %9s\n' load threads port go rwlock dashmap port/go port/rw port/dash
 for load in read-mostly mixed; do
     for t in 1 2; do
-        awk -v load="$load" -v t="$t" '
+        awk -v load="$load" -v t="$t" -v rows="$ROWS" '
             FILENAME ~ /go.txt$/ && $1=="syncmap" && $2==load && $3==t { g=$4 }
             FILENAME ~ /syncmap.txt$/ && $1=="syncmap" && $3==load && $4==t { r[$2]=$5 }
             END { printf "%-12s %7d %8.2f %8.2f %8.2f %8.2f %9.2f %9.2f %9.2f\n", load, t,
                   r["port"]/1e6, g/1e6, r["rwlock"]/1e6, r["dashmap"]/1e6,
-                  r["port"]/g, r["port"]/r["rwlock"], r["port"]/r["dashmap"] }' \
+                  r["port"]/g, r["port"]/r["rwlock"], r["port"]/r["dashmap"]
+                  printf "syncmap\t%s\t%d\t%.4f\t%.4f\tMops/s\n", load, t, r["port"]/1e6, g/1e6 >>rows }' \
             "$OUT/go.txt" "$OUT/syncmap.txt"
     done
 done
@@ -81,5 +90,6 @@ for t in 2 3; do
             END { printf "%-8d %4d %10.0f %10.0f\n", t, o, r["check"], r["campaign"] }' "$OUT/history.txt"
     done
 done
+mv "$ROWS" "$OUT/rows.tsv"
 echo
-echo "raw outputs: $OUT/"
+echo "raw outputs: $OUT/ (rows.tsv: the rows with a Go figure, for gomap bench --targets)"

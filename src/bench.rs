@@ -1,10 +1,11 @@
 //! The checker's throughput and memory per spec (`gomap bench`).
 //!
-//! Each configuration (BFS with 1 thread, BFS with 2 threads, DFS with 1 thread) runs in a
-//! child process of its own (`gomap bench --child ...`, which calls [`measure`]), so that
-//! its peak resident memory (`VmHWM` in `/proc/self/status`) is its own: bytes per state are
-//! the growth of the peak over the resident memory just before the search, divided by the
-//! unique states.
+//! Each configuration (BFS with 1 thread, BFS with 2 threads, DFS with 1 thread; DFS with 2
+//! threads on request) runs in a child process of its own (`gomap bench --child ...`, which
+//! calls [`measure`]; [`measure_with`] adds a memory limit and the model's costs timed apart,
+//! for `gomap bench --targets`), so that its peak resident memory (`VmHWM` in
+//! `/proc/self/status`) is its own: bytes per state are the growth of the peak over the
+//! resident memory just before the search, divided by the unique states.
 //!
 //! Configurations a spec cannot use are skipped: simulation specs (random walks have no
 //! state count to compare), and BFS for symmetry specs (stateright ignores symmetry under
@@ -12,7 +13,9 @@
 //! (`--budget`, 20 s by default): a run stopped by it is reported as capped, with the
 //! throughput of the part it searched.
 
-use crate::checker::{collect_spec_paths, run_spec, RunOptions, Spec, Strategy};
+use crate::checker::{
+    collect_spec_paths, model_cost, run_spec, ModelCost, RunOptions, Spec, Strategy,
+};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,9 +27,14 @@ pub struct Config {
     pub threads: usize,
 }
 
-/// The configuration named `bfs1`, `bfs2` or `dfs`.
+/// The configuration named `bfs1`, `bfs2`, `dfs` or `dfs2` (DFS with 2 threads, which
+/// `gomap bench --targets` uses for the 2-thread scaling of DFS specs).
 pub fn config_of(name: &str) -> Option<Config> {
     match name {
+        "dfs2" => Some(Config {
+            strategy: "dfs",
+            threads: 2,
+        }),
         "bfs1" => Some(Config {
             strategy: "bfs",
             threads: 1,
@@ -58,6 +66,12 @@ pub struct Measure {
     pub base_rss: u64,
     /// Peak resident memory of the process, bytes.
     pub peak_rss: u64,
+    /// CPU time (user + system) of the process during the search, seconds.
+    #[serde(default)]
+    pub cpu_seconds: Option<f64>,
+    /// The model's own work timed apart from the checker (`--cost N`), after the search.
+    #[serde(default)]
+    pub cost: Option<ModelCost>,
 }
 
 /// One row of the report.
@@ -100,9 +114,39 @@ fn proc_status_kib(field: &str) -> u64 {
         * 1024
 }
 
+/// User + system CPU time of this process, seconds.
+fn cpu_seconds() -> Option<f64> {
+    // SAFETY: getrusage writes into the zeroed struct it is given.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } != 0 {
+        return None;
+    }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Some(secs(ru.ru_utime) + secs(ru.ru_stime))
+}
+
+/// What a child run is asked for besides the configuration and the budget.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ChildExtras {
+    /// Time the model apart from the checker over a sample of this many states.
+    pub cost_sample: Option<usize>,
+    /// The search's memory limit, MiB (default: the spec's, else half the machine).
+    pub max_memory_mb: Option<u64>,
+}
+
 /// Runs configuration `cfg` of the spec at `path` in this process, with at most `budget`
 /// seconds of search, and measures it (what `gomap bench --child` prints).
 pub fn measure(path: &Path, cfg: Config, budget: u64) -> Result<Measure, String> {
+    measure_with(path, cfg, budget, ChildExtras::default())
+}
+
+/// [`measure`], with a memory limit and the model's costs timed after the search if asked.
+pub fn measure_with(
+    path: &Path,
+    cfg: Config,
+    budget: u64,
+    extras: ChildExtras,
+) -> Result<Measure, String> {
     let mut spec = Spec::load(path).map_err(|e| e.to_string())?;
     spec.strategy = if cfg.strategy == "bfs" {
         Strategy::Bfs
@@ -115,10 +159,21 @@ pub fn measure(path: &Path, cfg: Config, budget: u64) -> Result<Measure, String>
         progress: None,
         threads: Some(cfg.threads),
         shorten: false,
-        max_memory_mb: None,
+        max_memory_mb: extras.max_memory_mb,
     };
     let base_rss = proc_status_kib("VmRSS:");
+    let cpu_before = cpu_seconds();
     let r = run_spec(&spec, &opts).map_err(|e| e.to_string())?;
+    let cpu = match (cpu_before, cpu_seconds()) {
+        (Some(a), Some(b)) => Some(b - a),
+        _ => None,
+    };
+    // Read before the cost sample, which allocates too.
+    let peak_rss = proc_status_kib("VmHWM:");
+    let cost = match extras.cost_sample {
+        Some(n) => Some(model_cost(&spec, n).map_err(|e| e.to_string())?),
+        None => None,
+    };
     Ok(Measure {
         unique_states: r.unique_states,
         total_states: r.total_states,
@@ -128,24 +183,40 @@ pub fn measure(path: &Path, cfg: Config, budget: u64) -> Result<Measure, String>
         stopped_by: r.stopped_by,
         ok: r.ok,
         base_rss,
-        peak_rss: proc_status_kib("VmHWM:"),
+        peak_rss,
+        cpu_seconds: cpu,
+        cost,
     })
 }
 
 /// Measures configuration `name` of the spec at `path` in a child process: this executable
 /// run as `gomap bench --child --budget B --configs NAME PATH`.
 fn run_child(path: &Path, name: &str, budget: u64) -> Result<Measure, String> {
+    run_child_with(path, name, budget, ChildExtras::default())
+}
+
+/// [`run_child`] with `--cost N` and `--max-memory MB` when `extras` asks for them.
+pub fn run_child_with(
+    path: &Path,
+    name: &str,
+    budget: u64,
+    extras: ChildExtras,
+) -> Result<Measure, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let out = Command::new(exe)
-        .arg("bench")
+    let mut cmd = Command::new(exe);
+    cmd.arg("bench")
         .arg("--child")
         .arg("--budget")
         .arg(budget.to_string())
         .arg("--configs")
-        .arg(name)
-        .arg(path)
-        .output()
-        .map_err(|e| e.to_string())?;
+        .arg(name);
+    if let Some(n) = extras.cost_sample {
+        cmd.arg("--cost").arg(n.to_string());
+    }
+    if let Some(mb) = extras.max_memory_mb {
+        cmd.arg("--max-memory").arg(mb.to_string());
+    }
+    let out = cmd.arg(path).output().map_err(|e| e.to_string())?;
     if !out.status.success() {
         return Err(format!(
             "child failed ({}): {}",
@@ -163,7 +234,7 @@ pub fn parse_configs(names: &[String]) -> Result<Vec<(String, Config)>, String> 
         .map(|c| match config_of(c) {
             Some(cfg) => Ok((c.clone(), cfg)),
             None => Err(format!(
-                "unknown configuration `{c}` (expected bfs1, bfs2 or dfs)"
+                "unknown configuration `{c}` (expected bfs1, bfs2, dfs or dfs2)"
             )),
         })
         .collect()

@@ -2,6 +2,7 @@
 //! - [`claims`]: the verdicts on the seed postmortem's claims, and the table's shapes;
 //! - [`replay`]: Go 1.19 traces replayed on the port or the model;
 //! - [`bench`]: the checker measured per spec;
+//! - [`bench_targets`]: the checker-capacity issue's targets measured in one run;
 //! - [`conformance`]: the port's snapshots as the model's flat states;
 //! - [`text`]: error messages made safe to print;
 //! - [`observe`]: scenarios for real goroutines and the outcomes real Go produced;
@@ -10,6 +11,7 @@
 //! - [`syncmap_history`]: sync.Map histories of real Go checked for linearizability.
 
 pub mod bench;
+pub mod bench_targets;
 pub mod claims;
 pub mod conformance;
 pub mod gotoolchain;
@@ -24,6 +26,7 @@ pub mod text;
 /// in this module, so that a move of theirs is a change of these lines.
 pub mod checker {
     pub use gomap_model::framework::check::{RunOptions, SpecResult};
+    pub use gomap_model::framework::cost::ModelCost;
     pub use gomap_model::framework::spec::{collect_spec_paths, Spec, Strategy, Verdict};
-    pub use gomap_model::registry::{models, run_spec};
+    pub use gomap_model::registry::{model_cost, models, run_spec};
 }

@@ -68,7 +68,8 @@ enum Command {
     /// snapshots; exits 1 on a non-linearizable history.
     SyncmapHistory(syncmap_history_cmd::SyncmapHistoryArgs),
     /// Measure the checker per spec: states/s and peak memory with BFS on 1 and 2 threads and
-    /// DFS, each in a child process.
+    /// DFS, each in a child process; --targets: every target of the checker-capacity issue,
+    /// met or its distance and measured cause.
     Bench(bench_cmd::BenchArgs),
     /// Run a spec's scenario on real goroutines (Go 1.19) and check that every outcome real
     /// Go produced is one the model reaches; print which outcome classes real Go produced.

@@ -3,6 +3,7 @@
 //! [`SpecModel`](crate::framework::info::SpecModel).
 
 use crate::framework::check::{RunOptions, SpecResult};
+use crate::framework::cost::ModelCost;
 use crate::framework::info::{ModelEntry, ModelInfo};
 use crate::framework::spec::{Spec, SpecError};
 
@@ -51,4 +52,47 @@ pub fn run_spec(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError>
     let entry = entry(spec)?;
     (entry.validate)(spec)?;
     (entry.run)(spec, opts)
+}
+
+/// Times a parsed spec's model apart from the checker over a sample of about `n` states.
+pub fn model_cost(spec: &Spec, n: usize) -> Result<ModelCost, SpecError> {
+    let entry = entry(spec)?;
+    (entry.validate)(spec)?;
+    (entry.cost)(spec, n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn spec(src: &str) -> Spec {
+        Spec::parse(Path::new("t.toml"), src).unwrap()
+    }
+
+    #[test]
+    fn model_cost_samples_and_times_each_piece() {
+        let s = spec(
+            "model = \"hmap\"\n[params]\nkeys = 2\nmax_ops = 3\n[expect]\ncount_matches_live_entries = \"holds\"\n",
+        );
+        let c = model_cost(&s, 500).unwrap();
+        assert_eq!(c.sample_states, 500);
+        assert!(c.sample_transitions > 0);
+        assert!(c.step_ns > 0.0 && c.hash_ns > 0.0 && c.properties_ns > 0.0);
+        assert_eq!(c.representative_ns, 0.0, "no symmetry, no representative");
+        // The sample is seeded: the same states, so the same transitions.
+        assert_eq!(
+            model_cost(&s, 500).unwrap().sample_transitions,
+            c.sample_transitions
+        );
+
+        let sym = spec(
+            "model = \"rwmutex\"\n[params]\ngoroutines = 2\n[search]\nstrategy = \"dfs\"\nsymmetry = true\n[expect]\nno_throw = \"holds\"\n",
+        );
+        let c = model_cost(&sym, 200).unwrap();
+        assert!(
+            c.sample_transitions > 0 && c.representative_ns > 0.0,
+            "{c:?}"
+        );
+    }
 }

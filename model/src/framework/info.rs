@@ -4,6 +4,7 @@
 //! knows the registry.
 
 use super::check::{run_model, Checkable, RunOptions, SpecResult};
+use super::cost::{model_cost, ModelCost};
 use super::spec::{Spec, SpecError};
 use serde::Serialize;
 
@@ -50,6 +51,13 @@ pub trait SpecModel: Checkable + Sized {
         check_initial_memory(spec, &model, opts.memory_limit_mb(spec))?;
         Ok(run_model(spec, model, opts))
     }
+    /// Times the model's own work (steps, hashing, symmetry, properties) over a sample of
+    /// about `n` states reached by random walks ([`super::cost`]).
+    fn cost(spec: &Spec, n: usize) -> Result<ModelCost, SpecError> {
+        let model = Self::from_spec(spec)?;
+        check_initial_memory(spec, &model, RunOptions::default().memory_limit_mb(spec))?;
+        Ok(model_cost(&model, n, spec.symmetry, spec.seed))
+    }
     /// Serves stateright's explorer (blocks).
     fn explore(spec: &Spec, addr: std::net::SocketAddr) -> Result<(), SpecError> {
         let mut model = Self::from_spec(spec)?;
@@ -92,6 +100,8 @@ pub struct ModelEntry {
     /// Checks the spec's parameters and property names without running anything.
     pub validate: fn(&Spec) -> Result<(), SpecError>,
     pub run: fn(&Spec, &RunOptions) -> Result<SpecResult, SpecError>,
+    /// Times the spec's model apart from the checker over a sample of about n states.
+    pub cost: fn(&Spec, usize) -> Result<ModelCost, SpecError>,
     /// Serves stateright's explorer for the spec's model (blocks).
     pub explore: fn(&Spec, std::net::SocketAddr) -> Result<(), SpecError>,
 }
@@ -104,6 +114,7 @@ impl ModelEntry {
             info: M::info,
             validate: |spec| M::from_spec(spec).map(|_| ()),
             run: M::run,
+            cost: M::cost,
             explore: M::explore,
         }
     }

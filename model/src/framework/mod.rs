@@ -7,6 +7,8 @@
 //!   run and explore it): [`info::SpecModel`] and [`info::ModelEntry`].
 //! - [`check`]: the runner: a stateright search per spec, verdicts against the expected ones,
 //!   shortest counterexamples in Go's terms.
+//! - [`cost`]: what a model's own work costs per transition, timed apart from the checker
+//!   (`gomap bench --targets`).
 //! - [`kind`]: `always` or `sometimes`.
 //! - [`log`]: the log of Go's inner steps a transition writes for counterexamples.
 //! - [`params`]: parsing a spec's parameters and expected property names.
@@ -28,6 +30,7 @@ pub mod bounded;
 pub mod check;
 pub mod concurrent;
 pub mod concurrent_model;
+pub mod cost;
 pub mod hashfns;
 pub mod history;
 pub mod info;

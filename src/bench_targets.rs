@@ -1,0 +1,1405 @@
+//! `gomap bench --targets`: every target of the checker-capacity issue measured in one run,
+//! each reported as met, not met (with its distance and its measured cause) or not measured
+//! (with the command that measures it).
+//!
+//! Every search runs in a child process (`gomap bench --child`, [`crate::bench`]), one after
+//! the other. The targets:
+//! - `hmap-throughput`: DFS and BFS on one thread, every pinned hmap spec over 10^5 states
+//!   (found by reading the specs), >= 10^6 unique states/s with the pinned count and verdicts;
+//!   cause: transitions per unique state, and the share of the search's time that is the
+//!   model's own work, timed apart over a sample of states ([`crate::checker::ModelCost`]);
+//! - `memory`: bytes per state (peak memory growth / unique states, `VmHWM`) at most a quarter
+//!   of the committed baseline (`bench/baseline.toml`); cause: for BFS, the share of the peak
+//!   that is the queue (BFS minus DFS on the same spec);
+//! - `two-threads`: 2 threads >= 1.7x the states/s of 1 on every spec over 10^6 states, each
+//!   in its own strategy; cause: the cores each run had (CPU time / wall time) and the states
+//!   per CPU-second;
+//! - `capacity-*`: each spec of [`CAPACITY_SPECS`] complete within 600 s and 16 GiB;
+//! - `main-job`: the wall time of `gomap check specs/`, run as a child;
+//! - `port`: the rows `scripts/bench-port.sh` wrote (`target/bench-port/rows.tsv`), none
+//!   slower than Go.
+
+use crate::bench::{self, ChildExtras, Measure};
+use crate::checker::{collect_spec_paths, Spec, Strategy};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// The capacity specs of the issue: (name, path from the repository root). A missing file is
+/// reported as "spec missing" (not met).
+pub const CAPACITY_SPECS: &[(&str, &str)] = &[
+    (
+        "syncmap",
+        "specs/slow/syncmap-three-goroutines-two-ops-two-keys.toml",
+    ),
+    (
+        "unsync",
+        "specs/slow/unsync-three-goroutines-two-ops-two-keys.toml",
+    ),
+    (
+        "rwmutex",
+        "specs/rwmutex-three-goroutines-two-ops-two-keys.toml",
+    ),
+];
+
+/// Unique states per second the hmap specs must reach on one core.
+pub const THROUGHPUT_GOAL: f64 = 1e6;
+/// Pinned unique states above which an hmap spec is held to [`THROUGHPUT_GOAL`].
+pub const THROUGHPUT_MIN_STATES: usize = 100_000;
+/// Two threads' states/s over one thread's.
+pub const SCALING_GOAL: f64 = 1.7;
+/// Pinned unique states above which a spec is held to [`SCALING_GOAL`].
+pub const SCALING_MIN_STATES: usize = 1_000_000;
+/// New bytes per state over the baseline's.
+pub const MEMORY_GOAL: f64 = 0.25;
+/// Seconds and MiB a capacity spec may take.
+pub const CAPACITY_SECS: u64 = 600;
+pub const CAPACITY_MIB: u64 = 16 * 1024;
+/// Seconds the main job (`gomap check specs/`) may take.
+pub const MAIN_JOB_SECS: f64 = 180.0;
+/// The port's time over Go's on its slowest row.
+pub const PORT_GOAL: f64 = 1.0;
+/// Where `scripts/bench-port.sh` writes its rows.
+pub const PORT_ROWS: &str = "target/bench-port/rows.tsv";
+/// States sampled to time the model apart from the checker.
+const COST_SAMPLE: usize = 20_000;
+const COST_SAMPLE_QUICK: usize = 2_000;
+
+/// The baseline of bytes per state, compiled in.
+const BASELINE: &str = include_str!("../bench/baseline.toml");
+
+#[derive(Debug, Deserialize)]
+pub struct Baseline {
+    pub source: String,
+    pub row: Vec<BaselineRow>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct BaselineRow {
+    pub spec: String,
+    pub config: String,
+    pub unique_states: usize,
+    pub bytes_per_state: f64,
+}
+
+/// The committed baseline of bytes per state.
+pub fn baseline() -> Result<Baseline, String> {
+    toml::from_str(BASELINE).map_err(|e| format!("bench/baseline.toml: {e}"))
+}
+
+/// A target's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Status {
+    #[serde(rename = "met")]
+    Met,
+    #[serde(rename = "not met")]
+    NotMet,
+    #[serde(rename = "not measured")]
+    NotMeasured,
+}
+
+impl Status {
+    pub fn text(self) -> &'static str {
+        match self {
+            Status::Met => "met",
+            Status::NotMet => "not met",
+            Status::NotMeasured => "not measured",
+        }
+    }
+    /// The status of a target made of rows: not met if a row is not met, else not measured
+    /// if a row is not measured (or there is none), else met.
+    fn of_rows(rows: impl IntoIterator<Item = Status>) -> Status {
+        let mut any = false;
+        let mut unmeasured = false;
+        for s in rows {
+            any = true;
+            match s {
+                Status::NotMet => return Status::NotMet,
+                Status::NotMeasured => unmeasured = true,
+                Status::Met => {}
+            }
+        }
+        if !any || unmeasured {
+            Status::NotMeasured
+        } else {
+            Status::Met
+        }
+    }
+}
+
+/// Whether a bigger value is better.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Better {
+    Higher,
+    Lower,
+}
+
+impl Better {
+    /// How far `value` is from `goal`, as a factor > 1, when it misses it.
+    pub fn shortfall(self, value: f64, goal: f64) -> Option<f64> {
+        match self {
+            Better::Higher if value < goal && value > 0.0 => Some(goal / value),
+            Better::Lower if value > goal && goal > 0.0 => Some(value / goal),
+            _ => None,
+        }
+    }
+    pub fn meets(self, value: f64, goal: f64) -> bool {
+        match self {
+            Better::Higher => value >= goal,
+            Better::Lower => value <= goal,
+        }
+    }
+}
+
+/// One target of the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Target {
+    pub id: String,
+    pub name: String,
+    /// The target, as the issue states it.
+    pub target: String,
+    pub status: Status,
+    /// What was measured, in a sentence.
+    pub measured: String,
+    /// The deciding value (the worst row), when measured.
+    pub value: Option<f64>,
+    pub goal: f64,
+    pub unit: String,
+    pub better: Better,
+    /// How far from the goal, when not met (e.g. "2.40x short").
+    pub distance: Option<String>,
+    /// The same as a factor > 1, when it is one.
+    pub distance_factor: Option<f64>,
+    /// The measured cause (and what each figure in it is).
+    pub cause: String,
+    /// The command that measures this target alone.
+    pub command: String,
+    /// The rows the value is the worst of.
+    pub rows: serde_json::Value,
+}
+
+/// The whole report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub quick: bool,
+    pub budget_secs: u64,
+    pub targets: Vec<Target>,
+}
+
+/// Options of a run.
+pub struct Options {
+    pub quick: bool,
+    /// Seconds each search may take (capacity searches: at most [`CAPACITY_SECS`]).
+    pub budget: u64,
+    /// The specs folder (its *.toml files, as `gomap check` reads it).
+    pub specs_dir: PathBuf,
+    /// The rows of `scripts/bench-port.sh`.
+    pub port_rows: PathBuf,
+    /// Print a line on stderr before each search.
+    pub progress: bool,
+}
+
+/// The runs of one report, by (spec path, config): each configuration of a spec runs once and
+/// every target that needs it reads it.
+struct Runs<'a> {
+    opts: &'a Options,
+    done: Vec<(PathBuf, String, Result<Measure, String>)>,
+    failed: bool,
+}
+
+impl Runs<'_> {
+    fn get(&mut self, spec: &Spec, config: &str, extras: ChildExtras) -> Result<Measure, String> {
+        if let Some((_, _, r)) = self
+            .done
+            .iter()
+            .find(|(p, c, _)| *p == spec.path && c == config)
+        {
+            return r.clone();
+        }
+        let budget = match extras.max_memory_mb {
+            Some(_) => self.opts.budget.min(CAPACITY_SECS),
+            None => self.opts.budget,
+        };
+        if self.opts.progress {
+            eprintln!("bench --targets: {} {config} ...", spec.name);
+        }
+        let r = bench::run_child_with(&spec.path, config, budget, extras);
+        if r.is_err() {
+            self.failed = true;
+        }
+        self.done
+            .push((spec.path.clone(), config.to_string(), r.clone()));
+        r
+    }
+}
+
+fn pinned(spec: &Spec) -> Option<usize> {
+    spec.unique_states.map(|(n, _)| n)
+}
+
+fn rate(m: &Measure) -> f64 {
+    m.states_per_sec
+}
+
+fn bytes_per_state(m: &Measure) -> Option<f64> {
+    (m.unique_states > 0)
+        .then(|| m.peak_rss.saturating_sub(m.base_rss) as f64 / m.unique_states as f64)
+}
+
+/// `n` with thousands separators.
+fn thousands(n: f64) -> String {
+    let s = format!("{:.0}", n.max(0.0));
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.0}%", x * 100.0)
+}
+
+/// `lo-hi` of percentages, or one if they are equal as printed.
+fn pct_range(lo: f64, hi: f64) -> String {
+    if pct(lo) == pct(hi) {
+        pct(lo)
+    } else {
+        format!("{}-{}", pct(lo), pct(hi))
+    }
+}
+
+/// Sets a target's status, value, distance from its rows' worst value.
+fn decide(t: &mut Target, status: Status, value: Option<f64>) {
+    t.status = status;
+    t.value = value;
+    if status == Status::NotMet {
+        if let Some(f) = value.and_then(|v| t.better.shortfall(v, t.goal)) {
+            t.distance_factor = Some(f);
+            t.distance = Some(match t.better {
+                Better::Higher => format!("{f:.2}x short"),
+                Better::Lower => format!("{f:.2}x over"),
+            });
+        }
+    }
+}
+
+fn target(id: &str, name: &str, goal_text: &str, goal: f64, unit: &str, better: Better) -> Target {
+    Target {
+        id: id.into(),
+        name: name.into(),
+        target: goal_text.into(),
+        status: Status::NotMeasured,
+        measured: String::new(),
+        value: None,
+        goal,
+        unit: unit.into(),
+        better,
+        distance: None,
+        distance_factor: None,
+        cause: String::new(),
+        command: String::new(),
+        rows: serde_json::Value::Array(vec![]),
+    }
+}
+
+/// The name of a 1- or 2-thread configuration in `strategy`.
+fn config_name(strategy: Strategy, threads: usize) -> &'static str {
+    match (strategy, threads) {
+        (Strategy::Bfs, 1) => "bfs1",
+        (Strategy::Bfs, _) => "bfs2",
+        (_, 1) => "dfs",
+        _ => "dfs2",
+    }
+}
+
+#[derive(Serialize)]
+struct ThroughputRow {
+    spec: String,
+    config: String,
+    status: Status,
+    unique_states: Option<usize>,
+    pinned_states: Option<usize>,
+    seconds: Option<f64>,
+    states_per_sec: Option<f64>,
+    complete: Option<bool>,
+    /// Verdicts and pinned count as expected.
+    ok: Option<bool>,
+    /// Generated states (transitions) per unique state.
+    transitions_per_state: Option<f64>,
+    /// Model's `actions` + `next_state` per transition, ns (sample).
+    step_ns: Option<f64>,
+    /// Hashing a successor (fingerprint), ns (sample).
+    hash_ns: Option<f64>,
+    /// Symmetry representative per transition, ns (sample).
+    representative_ns: Option<f64>,
+    /// Every property per state, ns (sample).
+    properties_ns: Option<f64>,
+    /// The run's CPU time over its wall time: the cores it had.
+    cores: Option<f64>,
+    /// Unique states per CPU-second.
+    states_per_cpu_sec: Option<f64>,
+    /// Share of the search's CPU time that is the model's step, representative and properties.
+    model_share: Option<f64>,
+    /// Share that is hashing states.
+    hash_share: Option<f64>,
+    /// The rest: the checker's visited set, queue or stack, paths, allocation.
+    checker_share: Option<f64>,
+    note: Option<String>,
+}
+
+fn throughput_row(spec: &Spec, config: &str, r: Result<Measure, String>) -> ThroughputRow {
+    let mut row = ThroughputRow {
+        spec: spec.name.clone(),
+        config: config.into(),
+        status: Status::NotMeasured,
+        unique_states: None,
+        pinned_states: pinned(spec),
+        seconds: None,
+        states_per_sec: None,
+        complete: None,
+        ok: None,
+        transitions_per_state: None,
+        step_ns: None,
+        hash_ns: None,
+        representative_ns: None,
+        properties_ns: None,
+        cores: None,
+        states_per_cpu_sec: None,
+        model_share: None,
+        hash_share: None,
+        checker_share: None,
+        note: None,
+    };
+    let m = match r {
+        Ok(m) => m,
+        Err(e) => {
+            row.note = Some(e);
+            return row;
+        }
+    };
+    row.unique_states = Some(m.unique_states);
+    row.seconds = Some(m.seconds);
+    row.states_per_sec = Some(rate(&m));
+    row.complete = Some(m.complete);
+    row.ok = Some(m.ok);
+    if m.unique_states > 0 {
+        row.transitions_per_state = Some(m.total_states as f64 / m.unique_states as f64);
+    }
+    let cpu = m.cpu_seconds.filter(|c| *c > 0.0);
+    if let Some(c) = cpu {
+        row.cores = (m.seconds > 0.0).then(|| c / m.seconds);
+        row.states_per_cpu_sec = Some(m.unique_states as f64 / c);
+    }
+    if let Some(c) = &m.cost {
+        row.step_ns = Some(c.step_ns);
+        row.hash_ns = Some(c.hash_ns);
+        row.representative_ns = spec.symmetry.then_some(c.representative_ns);
+        row.properties_ns = Some(c.properties_ns);
+        // The search's CPU time (wall time where it cannot be read): on a shared machine a
+        // run does not have its core all the time.
+        let search_ns = cpu.unwrap_or(m.seconds) * 1e9;
+        if search_ns > 0.0 {
+            let total = m.total_states as f64;
+            let unique = m.unique_states as f64;
+            let model = (c.step_ns + c.representative_ns) * total + c.properties_ns * unique;
+            // With symmetry, stateright hashes the representative and, for a new state,
+            // the state itself.
+            let hashes = total + if spec.symmetry { unique } else { 0.0 };
+            let hash = c.hash_ns * hashes;
+            row.model_share = Some(model / search_ns);
+            row.hash_share = Some(hash / search_ns);
+            row.checker_share = Some(1.0 - (model + hash) / search_ns);
+        }
+    }
+    let fast = rate(&m) >= THROUGHPUT_GOAL;
+    row.status = if m.complete && !m.ok {
+        row.note = Some("verdicts or pinned count differ".into());
+        Status::NotMet
+    } else if !fast {
+        if !m.complete {
+            row.note = m.stopped_by.as_ref().map(|w| format!("capped: {w}"));
+        }
+        Status::NotMet
+    } else if m.complete {
+        Status::Met
+    } else {
+        row.note = Some(format!(
+            "capped ({}) before the count and verdicts could be compared",
+            m.stopped_by.as_deref().unwrap_or("?")
+        ));
+        Status::NotMeasured
+    };
+    row
+}
+
+fn throughput(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
+    let mut t = target(
+        "hmap-throughput",
+        "hmap throughput",
+        ">= 10^6 unique states/s on one core with DFS and with BFS, on every pinned hmap spec over 10^5 states; same state counts and verdicts",
+        THROUGHPUT_GOAL,
+        "states/s",
+        Better::Higher,
+    );
+    t.command = "gomap bench --configs dfs,bfs1 specs/<each hmap spec over 10^5 states>.toml (or gomap bench --targets)".into();
+    let mut chosen: Vec<&Spec> = specs
+        .iter()
+        .filter(|s| {
+            s.model == "hmap"
+                && s.strategy != Strategy::Simulation
+                && pinned(s).is_some_and(|n| n > THROUGHPUT_MIN_STATES)
+        })
+        .collect();
+    chosen.sort_by_key(|s| pinned(s));
+    let all = chosen.len();
+    if quick {
+        chosen.truncate(1);
+    }
+    let sample = if quick {
+        COST_SAMPLE_QUICK
+    } else {
+        COST_SAMPLE
+    };
+    let extras = ChildExtras {
+        cost_sample: Some(sample),
+        max_memory_mb: None,
+    };
+    let mut rows = Vec::new();
+    let mut skipped = Vec::new();
+    for s in &chosen {
+        for config in ["dfs", "bfs1"] {
+            if config == "bfs1" && s.symmetry {
+                // stateright ignores symmetry under BFS: it would search the unreduced space.
+                skipped.push(s.name.clone());
+                continue;
+            }
+            rows.push(throughput_row(s, config, runs.get(s, config, extras)));
+        }
+    }
+    let status = Status::of_rows(rows.iter().map(|r| r.status));
+    let worst = rows
+        .iter()
+        .filter(|r| r.states_per_sec.is_some())
+        .min_by(|a, b| a.states_per_sec.partial_cmp(&b.states_per_sec).unwrap());
+    let rates: Vec<f64> = rows.iter().filter_map(|r| r.states_per_sec).collect();
+    let lo = rates.iter().cloned().fold(f64::INFINITY, f64::min);
+    let hi = rates.iter().cloned().fold(0.0, f64::max);
+    t.measured = if rows.is_empty() {
+        "no pinned hmap spec over 10^5 states found".into()
+    } else {
+        format!(
+            "{} of {all} hmap specs over 10^5 states, {} runs: {}-{} unique states/s{}{}",
+            chosen.len(),
+            rows.len(),
+            thousands(lo),
+            thousands(hi),
+            if quick {
+                " (quick: the smallest spec only)"
+            } else {
+                ""
+            },
+            if skipped.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; BFS not run on {} (symmetry: DFS only)",
+                    skipped.join(", ")
+                )
+            }
+        )
+    };
+    decide(&mut t, status, worst.and_then(|r| r.states_per_sec));
+    if t.status == Status::NotMet && t.distance.is_none() {
+        let n = rows.iter().filter(|r| r.ok == Some(false)).count();
+        t.distance = Some(format!("verdicts or pinned count differ on {n} runs"));
+    }
+    if let Some(w) = worst {
+        let mut c = format!(
+            "slowest run {} {}: {} unique states/s",
+            w.spec,
+            w.config,
+            thousands(w.states_per_sec.unwrap_or(0.0))
+        );
+        if let (Some(k), Some(r)) = (w.cores, w.states_per_cpu_sec) {
+            c += &format!(
+                " on {k:.2} cores (CPU time over wall time; {} unique states per CPU-second)",
+                thousands(r)
+            );
+        }
+        if let Some(tp) = w.transitions_per_state {
+            c += &format!(
+                ", {tp:.2} transitions per unique state ({} transitions/s)",
+                thousands(w.states_per_sec.unwrap_or(0.0) * tp)
+            );
+        }
+        if let (Some(m), Some(h), Some(k)) = (w.model_share, w.hash_share, w.checker_share) {
+            c += &format!(
+                "; of its CPU time, the model's steps and properties {} ({:.0} ns per transition, {:.0} ns of properties per state), hashing states {} ({:.0} ns each), the checker's own work (visited set, {}, paths, allocation) the remaining {}",
+                pct(m),
+                w.step_ns.unwrap_or(0.0) + w.representative_ns.unwrap_or(0.0),
+                w.properties_ns.unwrap_or(0.0),
+                pct(h),
+                w.hash_ns.unwrap_or(0.0),
+                if w.config.starts_with("bfs") { "queue" } else { "stack" },
+                pct(k.max(0.0))
+            );
+            if k < 0.0 {
+                c += " (the sample's states cost more than the search's average: deep states are over-represented in random walks)";
+            }
+        }
+        c += &format!(
+            ". Model figures: each piece timed alone, in thread CPU time, over about {sample} states reached by random walks, times the run's transitions and states, over its CPU time"
+        );
+        t.cause = c;
+    }
+    t.rows = serde_json::to_value(&rows).unwrap_or_default();
+    t
+}
+
+#[derive(Serialize)]
+struct MemoryRow {
+    spec: String,
+    config: String,
+    status: Status,
+    baseline_bytes_per_state: f64,
+    baseline_states: usize,
+    unique_states: Option<usize>,
+    bytes_per_state: Option<f64>,
+    /// Measured over baseline.
+    ratio: Option<f64>,
+    peak_mib: Option<f64>,
+    /// BFS rows: the share of the peak growth that is the queue (BFS minus DFS bytes per
+    /// state, on the same spec in this run, over BFS's).
+    queue_share: Option<f64>,
+    note: Option<String>,
+}
+
+fn memory(specs: &[Spec], runs: &mut Runs, quick: bool) -> Result<Target, String> {
+    let base = baseline()?;
+    let mut t = target(
+        "memory",
+        "bytes per state",
+        "bytes per state (visited set + queue, by VmHWM) at most a quarter of today's (bench/baseline.toml)",
+        MEMORY_GOAL,
+        "new/baseline",
+        Better::Lower,
+    );
+    t.command =
+        "gomap bench SPEC (B/state column) against bench/baseline.toml, or gomap bench --targets"
+            .into();
+    let mut rows = Vec::new();
+    let mut dfs_bps: Vec<(String, f64)> = Vec::new();
+    for b in &base.row {
+        let mut row = MemoryRow {
+            spec: b.spec.clone(),
+            config: b.config.clone(),
+            status: Status::NotMeasured,
+            baseline_bytes_per_state: b.bytes_per_state,
+            baseline_states: b.unique_states,
+            unique_states: None,
+            bytes_per_state: None,
+            ratio: None,
+            peak_mib: None,
+            queue_share: None,
+            note: None,
+        };
+        let Some(spec) = specs.iter().find(|s| s.name == b.spec) else {
+            row.note = Some("spec no longer in specs/".into());
+            rows.push(row);
+            continue;
+        };
+        if pinned(spec) != Some(b.unique_states) {
+            row.note = Some(format!(
+                "not comparable: the state space changed (pinned {}, baseline {})",
+                pinned(spec).map(|n| n.to_string()).unwrap_or("none".into()),
+                b.unique_states
+            ));
+            rows.push(row);
+            continue;
+        }
+        if quick
+            && !runs
+                .done
+                .iter()
+                .any(|(p, c, _)| *p == spec.path && *c == b.config)
+        {
+            row.note = Some("quick: not run".into());
+            rows.push(row);
+            continue;
+        }
+        let extras = ChildExtras::default();
+        // A run the throughput target made (with a cost sample) is the same search.
+        let r = match runs
+            .done
+            .iter()
+            .find(|(p, c, _)| *p == spec.path && *c == b.config)
+        {
+            Some((_, _, r)) => r.clone(),
+            None => runs.get(spec, &b.config, extras),
+        };
+        match r {
+            Err(e) => row.note = Some(e),
+            Ok(m) => {
+                row.unique_states = Some(m.unique_states);
+                row.peak_mib = Some(m.peak_rss as f64 / (1024.0 * 1024.0));
+                row.bytes_per_state = bytes_per_state(&m);
+                row.ratio = row.bytes_per_state.map(|x| x / b.bytes_per_state);
+                if b.config == "dfs" {
+                    if let Some(x) = row.bytes_per_state {
+                        dfs_bps.push((b.spec.clone(), x));
+                    }
+                }
+                row.status = if !m.complete {
+                    row.note = Some(format!(
+                        "capped ({}): not comparable",
+                        m.stopped_by.as_deref().unwrap_or("?")
+                    ));
+                    Status::NotMeasured
+                } else if row.ratio.is_some_and(|r| r <= MEMORY_GOAL) {
+                    Status::Met
+                } else {
+                    Status::NotMet
+                };
+            }
+        }
+        rows.push(row);
+    }
+    for row in rows.iter_mut().filter(|r| r.config.starts_with("bfs")) {
+        if let (Some(b), Some((_, d))) = (
+            row.bytes_per_state,
+            dfs_bps.iter().find(|(s, _)| *s == row.spec),
+        ) {
+            if b > 0.0 {
+                row.queue_share = Some(((b - d) / b).max(0.0));
+            }
+        }
+    }
+    let measured: Vec<&MemoryRow> = rows
+        .iter()
+        .filter(|r| r.status != Status::NotMeasured)
+        .collect();
+    let status = Status::of_rows(measured.iter().map(|r| r.status));
+    let worst = measured
+        .iter()
+        .filter(|r| r.ratio.is_some())
+        .max_by(|a, b| a.ratio.partial_cmp(&b.ratio).unwrap());
+    let not_comparable = rows
+        .iter()
+        .filter(|r| {
+            r.note
+                .as_deref()
+                .is_some_and(|n| n.starts_with("not comparable"))
+        })
+        .count();
+    t.measured = format!(
+        "{} of {} baseline rows measured and comparable ({} not comparable: state space changed); new/baseline {}",
+        measured.len(),
+        rows.len(),
+        not_comparable,
+        match (
+            measured.iter().filter_map(|r| r.ratio).fold(f64::INFINITY, f64::min),
+            worst.and_then(|w| w.ratio)
+        ) {
+            (lo, Some(hi)) => format!("{lo:.2}-{hi:.2}"),
+            _ => "-".into(),
+        }
+    );
+    decide(&mut t, status, worst.and_then(|w| w.ratio));
+    let shares: Vec<f64> = measured.iter().filter_map(|r| r.queue_share).collect();
+    let mut c = String::new();
+    if let Some(w) = worst {
+        c += &format!(
+            "worst {} {}: {:.0} bytes/state against {:.0}",
+            w.spec,
+            w.config,
+            w.bytes_per_state.unwrap_or(0.0),
+            w.baseline_bytes_per_state
+        );
+        if let Some(q) = w.queue_share {
+            c += &format!(
+                ", of which the queue {} (BFS minus DFS on the same spec)",
+                pct(q)
+            );
+        }
+    }
+    if !shares.is_empty() {
+        let lo = shares.iter().cloned().fold(f64::INFINITY, f64::min);
+        let hi = shares.iter().cloned().fold(0.0, f64::max);
+        c += &format!(
+            "; on the BFS rows the queue is {} of the peak growth (BFS bytes/state minus DFS bytes/state of the same spec in this run, over BFS's)",
+            pct_range(lo, hi)
+        );
+    }
+    let dfs: Vec<f64> = measured
+        .iter()
+        .filter(|r| r.config == "dfs")
+        .filter_map(|r| r.bytes_per_state)
+        .collect();
+    if !dfs.is_empty() {
+        c += &format!(
+            "; DFS (visited set + stack) {:.0}-{:.0} bytes/state",
+            dfs.iter().cloned().fold(f64::INFINITY, f64::min),
+            dfs.iter().cloned().fold(0.0, f64::max)
+        );
+    }
+    t.cause = c;
+    t.rows = serde_json::to_value(&rows).unwrap_or_default();
+    Ok(t)
+}
+
+#[derive(Serialize)]
+struct ScalingRow {
+    spec: String,
+    strategy: String,
+    status: Status,
+    one_thread_states_per_sec: Option<f64>,
+    two_threads_states_per_sec: Option<f64>,
+    ratio: Option<f64>,
+    /// CPU time over wall time of each run: the cores it had.
+    one_thread_cores: Option<f64>,
+    two_threads_cores: Option<f64>,
+    /// Unique states per CPU-second of each run.
+    one_thread_states_per_cpu_sec: Option<f64>,
+    two_threads_states_per_cpu_sec: Option<f64>,
+    note: Option<String>,
+}
+
+fn scaling(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
+    let mut t = target(
+        "two-threads",
+        "2 threads vs 1",
+        "2 threads >= 1.7x the throughput of 1 on every spec over 10^6 states",
+        SCALING_GOAL,
+        "x",
+        Better::Higher,
+    );
+    t.command = "gomap bench --configs bfs1,bfs2 SPEC (BFS specs) or --configs dfs,dfs2 SPEC (DFS specs), or gomap bench --targets".into();
+    let mut chosen: Vec<&Spec> = specs
+        .iter()
+        .filter(|s| {
+            s.strategy != Strategy::Simulation && pinned(s).is_some_and(|n| n > SCALING_MIN_STATES)
+        })
+        .collect();
+    chosen.sort_by_key(|s| pinned(s));
+    let all = chosen.len();
+    if quick {
+        chosen.truncate(1);
+    }
+    let mut rows = Vec::new();
+    for s in &chosen {
+        let (c1, c2) = (config_name(s.strategy, 1), config_name(s.strategy, 2));
+        let a = runs.get(s, c1, ChildExtras::default());
+        let b = runs.get(s, c2, ChildExtras::default());
+        let cores = |m: &Measure| {
+            m.cpu_seconds
+                .filter(|_| m.seconds > 0.0)
+                .map(|c| c / m.seconds)
+        };
+        let per_cpu = |m: &Measure| {
+            m.cpu_seconds
+                .filter(|c| *c > 0.0)
+                .map(|c| m.unique_states as f64 / c)
+        };
+        let mut row = ScalingRow {
+            spec: s.name.clone(),
+            strategy: if s.strategy == Strategy::Bfs {
+                "bfs"
+            } else {
+                "dfs"
+            }
+            .into(),
+            status: Status::NotMeasured,
+            one_thread_states_per_sec: None,
+            two_threads_states_per_sec: None,
+            ratio: None,
+            one_thread_cores: None,
+            two_threads_cores: None,
+            one_thread_states_per_cpu_sec: None,
+            two_threads_states_per_cpu_sec: None,
+            note: None,
+        };
+        match (a, b) {
+            (Ok(a), Ok(b)) => {
+                row.one_thread_states_per_sec = Some(rate(&a));
+                row.two_threads_states_per_sec = Some(rate(&b));
+                row.one_thread_cores = cores(&a);
+                row.two_threads_cores = cores(&b);
+                row.one_thread_states_per_cpu_sec = per_cpu(&a);
+                row.two_threads_states_per_cpu_sec = per_cpu(&b);
+                if !a.complete || !b.complete {
+                    row.note = Some("capped: rates of the part searched".into());
+                }
+                if rate(&a) > 0.0 {
+                    let r = rate(&b) / rate(&a);
+                    row.ratio = Some(r);
+                    row.status = if r >= SCALING_GOAL {
+                        Status::Met
+                    } else {
+                        Status::NotMet
+                    };
+                }
+            }
+            (Err(e), _) | (_, Err(e)) => row.note = Some(e),
+        }
+        rows.push(row);
+    }
+    let status = Status::of_rows(rows.iter().map(|r| r.status));
+    let worst = rows
+        .iter()
+        .filter(|r| r.ratio.is_some())
+        .min_by(|a, b| a.ratio.partial_cmp(&b.ratio).unwrap());
+    let ratios: Vec<f64> = rows.iter().filter_map(|r| r.ratio).collect();
+    t.measured = if rows.is_empty() {
+        "no pinned spec over 10^6 states found".into()
+    } else {
+        format!(
+            "{} of {all} specs over 10^6 states, each in its own strategy: 2 threads / 1 thread {:.2}-{:.2}x{}",
+            chosen.len(),
+            ratios.iter().cloned().fold(f64::INFINITY, f64::min),
+            ratios.iter().cloned().fold(0.0, f64::max),
+            if quick { " (quick: the smallest spec only)" } else { "" }
+        )
+    };
+    decide(&mut t, status, worst.and_then(|w| w.ratio));
+    if let Some(w) = worst {
+        let f = |x: Option<f64>| x.map(|v| format!("{v:.2}")).unwrap_or("?".into());
+        let g = |x: Option<f64>| x.map(thousands).unwrap_or("?".into());
+        t.cause = format!(
+            "worst {} ({}): 1 thread {} states/s on {} cores, 2 threads {} states/s on {} cores; unique states per CPU-second {} with 1 thread and {} with 2. Cores = the run's CPU time (getrusage) over its wall time: below 2 with 2 threads, the second thread did not have a core of its own; fewer states per CPU-second with 2 threads is the cost of sharing the visited set and the queue",
+            w.spec,
+            w.strategy,
+            g(w.one_thread_states_per_sec),
+            f(w.one_thread_cores),
+            g(w.two_threads_states_per_sec),
+            f(w.two_threads_cores),
+            g(w.one_thread_states_per_cpu_sec),
+            g(w.two_threads_states_per_cpu_sec),
+        );
+    }
+    t.rows = serde_json::to_value(&rows).unwrap_or_default();
+    t
+}
+
+#[derive(Serialize)]
+struct CapacityRow {
+    spec: String,
+    path: String,
+    config: Option<String>,
+    unique_states: Option<usize>,
+    seconds: Option<f64>,
+    complete: Option<bool>,
+    ok: Option<bool>,
+    peak_mib: Option<f64>,
+    states_per_sec: Option<f64>,
+    bytes_per_state: Option<f64>,
+    stopped_by: Option<String>,
+    note: Option<String>,
+}
+
+fn capacity(name: &str, path: &str, runs: &mut Runs, quick: bool) -> Target {
+    let mut t = target(
+        &format!("capacity-{name}"),
+        &format!("capacity: {name}"),
+        &format!("{name} with 3 goroutines x 2 ops over 2 keys and all its operations complete and exhaustive within {CAPACITY_SECS} s and {} GiB", CAPACITY_MIB / 1024),
+        CAPACITY_SECS as f64,
+        "s",
+        Better::Lower,
+    );
+    t.command = format!("gomap bench --budget {CAPACITY_SECS} --configs dfs {path}");
+    let mut row = CapacityRow {
+        spec: name.into(),
+        path: path.into(),
+        config: None,
+        unique_states: None,
+        seconds: None,
+        complete: None,
+        ok: None,
+        peak_mib: None,
+        states_per_sec: None,
+        bytes_per_state: None,
+        stopped_by: None,
+        note: None,
+    };
+    // The capacity paths are from the repository root, as the specs folder is.
+    let file = runs
+        .opts
+        .specs_dir
+        .parent()
+        .map(|root| root.join(path))
+        .unwrap_or_else(|| PathBuf::from(path));
+    if !file.is_file() {
+        t.status = Status::NotMet;
+        t.measured = format!("spec missing: {path}");
+        t.distance = Some("spec missing".into());
+        t.cause = format!("{path} does not exist, so nothing was checked");
+        row.note = Some("spec missing".into());
+        t.rows = serde_json::to_value(vec![row]).unwrap_or_default();
+        return t;
+    }
+    let spec = match Spec::load(&file) {
+        Ok(s) => s,
+        Err(e) => {
+            t.measured = format!("cannot load {path}");
+            t.cause = e.to_string();
+            row.note = Some(e.to_string());
+            runs.failed = true;
+            t.rows = serde_json::to_value(vec![row]).unwrap_or_default();
+            return t;
+        }
+    };
+    if quick && pinned(&spec).is_none_or(|n| n > SCALING_MIN_STATES) {
+        t.measured = "quick: not run (pinned over 10^6 states, or not pinned)".into();
+        row.note = Some("quick: not run".into());
+        t.rows = serde_json::to_value(vec![row]).unwrap_or_default();
+        return t;
+    }
+    let config = config_name(spec.strategy, spec.threads.min(2));
+    row.config = Some(config.into());
+    let budget = runs.opts.budget.min(CAPACITY_SECS);
+    let r = runs.get(
+        &spec,
+        config,
+        ChildExtras {
+            cost_sample: None,
+            max_memory_mb: Some(CAPACITY_MIB),
+        },
+    );
+    let m = match r {
+        Ok(m) => m,
+        Err(e) => {
+            t.measured = "the search failed".into();
+            t.cause = e.clone();
+            row.note = Some(e);
+            t.rows = serde_json::to_value(vec![row]).unwrap_or_default();
+            return t;
+        }
+    };
+    let peak = m.peak_rss as f64 / (1024.0 * 1024.0);
+    row.unique_states = Some(m.unique_states);
+    row.seconds = Some(m.seconds);
+    row.complete = Some(m.complete);
+    row.ok = Some(m.ok);
+    row.peak_mib = Some(peak);
+    row.states_per_sec = Some(rate(&m));
+    row.bytes_per_state = bytes_per_state(&m);
+    row.stopped_by = m.stopped_by.clone();
+    t.measured = format!(
+        "{} unique states in {:.1} s, peak {:.0} MiB ({}, {})",
+        thousands(m.unique_states as f64),
+        m.seconds,
+        peak,
+        config,
+        if m.complete { "complete" } else { "incomplete" }
+    );
+    let rate_text = format!(
+        "{} unique states/s, {:.0} bytes/state",
+        thousands(rate(&m)),
+        row.bytes_per_state.unwrap_or(0.0)
+    );
+    if m.complete {
+        if !m.ok {
+            t.status = Status::NotMet;
+            t.value = Some(m.seconds);
+            t.distance = Some("verdicts or pinned count differ".into());
+            t.cause = "the search completed but a verdict or the pinned count differs from the spec's [expect] (gomap check shows which)".into();
+        } else if peak > CAPACITY_MIB as f64 {
+            t.status = Status::NotMet;
+            t.value = Some(m.seconds);
+            t.distance = Some(format!(
+                "{:.2}x over the memory",
+                peak / CAPACITY_MIB as f64
+            ));
+            t.cause = format!("peak {peak:.0} MiB: {rate_text}");
+        } else {
+            decide(
+                &mut t,
+                if m.seconds <= CAPACITY_SECS as f64 {
+                    Status::Met
+                } else {
+                    Status::NotMet
+                },
+                Some(m.seconds),
+            );
+            t.cause = format!("{rate_text}, peak {peak:.0} MiB of {CAPACITY_MIB}");
+        }
+    } else if budget < CAPACITY_SECS
+        && m.stopped_by
+            .as_deref()
+            .is_some_and(|w| w.starts_with("timeout"))
+    {
+        t.status = Status::NotMeasured;
+        t.cause = format!(
+            "stopped by --budget {budget} s, under the target's {CAPACITY_SECS} s: {rate_text}"
+        );
+    } else {
+        t.status = Status::NotMet;
+        t.value = Some(m.seconds);
+        t.distance = Some(format!(
+            "incomplete: stopped by {} after {} unique states",
+            m.stopped_by.as_deref().unwrap_or("a limit"),
+            thousands(m.unique_states as f64)
+        ));
+        t.cause = format!(
+            "{rate_text} while it ran; peak {peak:.0} MiB: the space is bigger than this rate covers in {CAPACITY_SECS} s, or than {} GiB holds",
+            CAPACITY_MIB / 1024
+        );
+    }
+    t.rows = serde_json::to_value(vec![row]).unwrap_or_default();
+    t
+}
+
+#[derive(Serialize)]
+struct MainJobSpec {
+    spec: String,
+    seconds: f64,
+}
+
+fn main_job(opts: &Options, failed: &mut bool) -> Target {
+    let mut t = target(
+        "main-job",
+        "main job",
+        "`cargo run --release -- check specs/` stays under 3 minutes after the build",
+        MAIN_JOB_SECS,
+        "s",
+        Better::Lower,
+    );
+    t.command = format!("time gomap check {}", opts.specs_dir.display());
+    if opts.quick {
+        t.measured = "quick: not run".into();
+        return t;
+    }
+    if opts.progress {
+        eprintln!(
+            "bench --targets: gomap check {} ...",
+            opts.specs_dir.display()
+        );
+    }
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            t.cause = e.to_string();
+            *failed = true;
+            return t;
+        }
+    };
+    let start = Instant::now();
+    let out = Command::new(exe)
+        .args(["check", "--json", "-q"])
+        .arg(&opts.specs_dir)
+        .output();
+    let wall = start.elapsed().as_secs_f64();
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => {
+            t.cause = e.to_string();
+            *failed = true;
+            return t;
+        }
+    };
+    let results: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let mut specs: Vec<MainJobSpec> = results
+        .iter()
+        .map(|r| MainJobSpec {
+            spec: r["spec"].as_str().unwrap_or("?").to_string(),
+            seconds: r["seconds"].as_f64().unwrap_or(0.0),
+        })
+        .collect();
+    specs.sort_by(|a, b| b.seconds.partial_cmp(&a.seconds).unwrap());
+    let sum: f64 = specs.iter().map(|s| s.seconds).sum();
+    t.measured = format!(
+        "wall time of `gomap check {}` run as a child: {wall:.1} s ({} specs; sum of their search times {sum:.1} s)",
+        opts.specs_dir.display(),
+        specs.len()
+    );
+    let top: Vec<String> = specs
+        .iter()
+        .take(3)
+        .map(|s| format!("{} {:.1} s", s.spec, s.seconds))
+        .collect();
+    t.cause = format!(
+        "slowest specs: {}; {} of the wall time is the sum of the searches (the rest: loading, counterexample shortening, output)",
+        top.join(", "),
+        pct(if wall > 0.0 { sum / wall } else { 0.0 })
+    );
+    if out.status.code() == Some(0) {
+        decide(
+            &mut t,
+            if wall <= MAIN_JOB_SECS {
+                Status::Met
+            } else {
+                Status::NotMet
+            },
+            Some(wall),
+        );
+    } else {
+        t.status = Status::NotMet;
+        t.value = Some(wall);
+        t.distance = Some(format!(
+            "the job fails ({}): a verdict or pinned count differs",
+            out.status
+        ));
+    }
+    t.rows = serde_json::to_value(specs).unwrap_or_default();
+    t
+}
+
+/// One row of `scripts/bench-port.sh` (`rows.tsv`).
+#[derive(Clone, Debug, Serialize)]
+pub struct PortRow {
+    pub table: String,
+    pub op: String,
+    pub size: String,
+    pub port: f64,
+    pub go: f64,
+    /// `ns/key` (lower is better) or `Mops/s` (higher is better).
+    pub unit: String,
+    /// The port's time over Go's (ns/key: port/go; Mops/s: go/port): > 1 is slower.
+    pub slowdown: f64,
+}
+
+/// Parses `rows.tsv`: `table op size port go unit`, tab-separated, `#` comments.
+pub fn parse_port_rows(text: &str) -> Result<Vec<PortRow>, String> {
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        let bad = |why: &str| format!("line {}: {why}: {line:?}", i + 1);
+        if f.len() != 6 {
+            return Err(bad(
+                "expected 6 tab-separated fields (table op size port go unit)",
+            ));
+        }
+        let num = |s: &str| {
+            s.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite() && *x > 0.0)
+                .ok_or_else(|| bad(&format!("`{s}` is not a positive number")))
+        };
+        let (port, go) = (num(f[3])?, num(f[4])?);
+        let slowdown = match f[5] {
+            "ns/key" => port / go,
+            "Mops/s" => go / port,
+            u => return Err(bad(&format!("unknown unit `{u}` (ns/key or Mops/s)"))),
+        };
+        rows.push(PortRow {
+            table: f[0].into(),
+            op: f[1].into(),
+            size: f[2].into(),
+            port,
+            go,
+            unit: f[5].into(),
+            slowdown,
+        });
+    }
+    Ok(rows)
+}
+
+fn port(opts: &Options, failed: &mut bool) -> Target {
+    let mut t = target(
+        "port",
+        "port vs Go",
+        "scripts/bench-port.sh: no row of the port slower than Go 1.19's map or sync.Map",
+        PORT_GOAL,
+        "port/go",
+        Better::Lower,
+    );
+    t.command =
+        "scripts/bench-port.sh (writes target/bench-port/rows.tsv), then gomap bench --targets"
+            .into();
+    let text = match std::fs::read_to_string(&opts.port_rows) {
+        Ok(s) => s,
+        Err(_) => {
+            t.measured = format!(
+                "not measured in this run: no {} (run scripts/bench-port.sh, about 5 minutes)",
+                opts.port_rows.display()
+            );
+            return t;
+        }
+    };
+    let rows = match parse_port_rows(&text) {
+        Ok(r) if !r.is_empty() => r,
+        Ok(_) => {
+            t.measured = format!("{} has no rows", opts.port_rows.display());
+            return t;
+        }
+        Err(e) => {
+            t.measured = format!("{}: {e}", opts.port_rows.display());
+            *failed = true;
+            return t;
+        }
+    };
+    let age = std::fs::metadata(&opts.port_rows)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|m| m.elapsed().ok())
+        .map(|d| format!("{:.1} h", d.as_secs_f64() / 3600.0))
+        .unwrap_or("?".into());
+    let slower: Vec<&PortRow> = rows.iter().filter(|r| r.slowdown > PORT_GOAL).collect();
+    let worst = rows
+        .iter()
+        .max_by(|a, b| a.slowdown.partial_cmp(&b.slowdown).unwrap())
+        .unwrap();
+    t.measured = format!(
+        "{} rows of {} (written {age} ago by scripts/bench-port.sh): {} slower than Go; port/go {:.2}-{:.2}",
+        rows.len(),
+        opts.port_rows.display(),
+        slower.len(),
+        rows.iter().map(|r| r.slowdown).fold(f64::INFINITY, f64::min),
+        worst.slowdown
+    );
+    decide(
+        &mut t,
+        if slower.is_empty() {
+            Status::Met
+        } else {
+            Status::NotMet
+        },
+        Some(worst.slowdown),
+    );
+    if !slower.is_empty() {
+        let list: Vec<String> = slower
+            .iter()
+            .map(|r| format!("{} {} {} {:.2}x", r.table, r.op, r.size, r.slowdown))
+            .collect();
+        t.cause = format!(
+            "rows slower than Go (the port's time over Go's, from the same bench-port run): {}",
+            list.join(", ")
+        );
+    }
+    t.rows = serde_json::to_value(&rows).unwrap_or_default();
+    t
+}
+
+/// Measures every target. The error is for what stops the report (no specs folder, a spec
+/// that does not load, a bad baseline); a search that fails is a row's note and sets the
+/// second value.
+pub fn report(opts: &Options) -> Result<(Report, bool), String> {
+    if !opts.specs_dir.is_dir() {
+        return Err(format!(
+            "{}: no specs folder here (run from the repository root, or pass --specs DIR)",
+            opts.specs_dir.display()
+        ));
+    }
+    let paths =
+        collect_spec_paths(std::slice::from_ref(&opts.specs_dir)).map_err(|e| e.to_string())?;
+    let specs: Vec<Spec> = paths
+        .iter()
+        .map(|p| Spec::load(p).map_err(|e| e.to_string()))
+        .collect::<Result<_, _>>()?;
+    let mut runs = Runs {
+        opts,
+        done: Vec::new(),
+        failed: false,
+    };
+    let mut targets = vec![throughput(&specs, &mut runs, opts.quick)];
+    targets.push(memory(&specs, &mut runs, opts.quick)?);
+    targets.push(scaling(&specs, &mut runs, opts.quick));
+    for (name, path) in CAPACITY_SPECS {
+        targets.push(capacity(name, path, &mut runs, opts.quick));
+    }
+    let mut failed = runs.failed;
+    targets.push(main_job(opts, &mut failed));
+    targets.push(port(opts, &mut failed));
+    Ok((
+        Report {
+            quick: opts.quick,
+            budget_secs: opts.budget,
+            targets,
+        },
+        failed,
+    ))
+}
+
+/// The report as text.
+pub fn text(r: &Report) -> String {
+    let mut out = String::new();
+    for t in &r.targets {
+        out += &format!("[{}] {}: {}\n", t.status.text(), t.name, t.target);
+        if !t.measured.is_empty() {
+            out += &format!("    measured: {}\n", t.measured);
+        }
+        if let Some(d) = &t.distance {
+            out += &format!("    distance: {d}\n");
+        }
+        if !t.cause.is_empty() {
+            out += &format!("    cause: {}\n", t.cause);
+        }
+        if t.status == Status::NotMeasured {
+            out += &format!("    to measure: {}\n", t.command);
+        }
+    }
+    let met = r.targets.iter().filter(|t| t.status == Status::Met).count();
+    out += &format!(
+        "{met} of {} targets met{}",
+        r.targets.len(),
+        if r.quick {
+            " (quick run: small budgets, a subset)"
+        } else {
+            ""
+        }
+    );
+    out
+}
+
+/// `path` relative to the current folder, as given.
+pub fn default_specs_dir() -> PathBuf {
+    Path::new("specs").to_path_buf()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_baseline_parses_and_names_its_source() {
+        let b = baseline().unwrap();
+        assert!(b.source.contains("2026-11-25"));
+        assert!(b.row.len() > 20);
+        assert!(b.row.iter().all(|r| r.bytes_per_state > 0.0
+            && r.unique_states > 0
+            && bench::config_of(&r.config).is_some()));
+    }
+
+    #[test]
+    fn port_rows_parse_and_reject() {
+        let rows = parse_port_rows(
+            "# table\top\tsize\tport\tgo\tunit\nmap\titerate\t1024\t5.0\t2.0\tns/key\nsyncmap\tread-mostly\t1\t10\t20\tMops/s\n",
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert!((rows[0].slowdown - 2.5).abs() < 1e-9);
+        assert!((rows[1].slowdown - 2.0).abs() < 1e-9);
+        assert!(parse_port_rows("map\tx\t1\t1\tns/key\n").is_err());
+        assert!(parse_port_rows("map\tx\t1\t0\t1\tns/key\n").is_err());
+        assert!(parse_port_rows("map\tx\t1\t1\t1\tms\n").is_err());
+    }
+
+    #[test]
+    fn status_of_rows() {
+        use Status::*;
+        assert_eq!(Status::of_rows([Met, Met]), Met);
+        assert_eq!(Status::of_rows([Met, NotMeasured]), NotMeasured);
+        assert_eq!(Status::of_rows([NotMeasured, NotMet]), NotMet);
+        assert_eq!(Status::of_rows([]), NotMeasured);
+    }
+
+    #[test]
+    fn distance_is_the_shortfall() {
+        let mut t = target("x", "x", "x", 1e6, "states/s", Better::Higher);
+        decide(&mut t, Status::NotMet, Some(4e5));
+        assert_eq!(t.distance.as_deref(), Some("2.50x short"));
+        let mut t = target("x", "x", "x", 0.25, "", Better::Lower);
+        decide(&mut t, Status::NotMet, Some(1.0));
+        assert_eq!(t.distance.as_deref(), Some("4.00x over"));
+        assert_eq!(thousands(1234567.4), "1,234,567");
+    }
+}
