@@ -1050,8 +1050,82 @@ fn capacity(name: &str, path: &str, runs: &mut Runs, quick: bool) -> Target {
             CAPACITY_MIB / 1024
         );
     }
+    if let Some(k) = spec.params.get("max_preemptions") {
+        if t.status == Status::Met {
+            bounded_scope(&mut t, &mut row, &spec, &k.value.to_string(), runs, quick);
+        }
+    }
     t.rows = serde_json::to_value(vec![row]).unwrap_or_default();
     t
+}
+
+/// A capacity spec that met its time and memory with `max_preemptions` is exhaustive only
+/// within its preemption bound, so the target (every interleaving) is not met. The cause
+/// is measured: the same spec without the bound, run for the capacity's time and memory
+/// (a copy of the spec without `max_preemptions` and its pin, in the temporary folder).
+fn bounded_scope(
+    t: &mut Target,
+    row: &mut CapacityRow,
+    spec: &Spec,
+    k: &str,
+    runs: &mut Runs,
+    quick: bool,
+) {
+    t.status = Status::NotMet;
+    t.distance = Some(format!("exhaustive only within max_preemptions = {k}"));
+    row.note = Some(format!("preemption-bounded (max_preemptions = {k})"));
+    let bounded = std::mem::take(&mut t.cause);
+    if quick {
+        t.cause = format!("{bounded}; the unbounded search is not run with --quick");
+        return;
+    }
+    let probe = std::fs::read_to_string(&spec.path).map(|text| {
+        text.lines()
+            .filter(|l| {
+                let l = l.trim_start();
+                !l.starts_with("max_preemptions") && !l.starts_with("unique_states")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    let dir = std::env::temp_dir();
+    let path = dir.join(format!(
+        "gomap-unbounded-{}-{}.toml",
+        spec.name,
+        std::process::id()
+    ));
+    let unbounded = probe
+        .map_err(|e| e.to_string())
+        .and_then(|text| {
+            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            std::fs::write(&path, text + "\n").map_err(|e| e.to_string())?;
+            Spec::load(&path).map_err(|e| e.to_string())
+        })
+        .and_then(|u| {
+            runs.get(
+                &u,
+                config_name(u.strategy, u.threads.min(2)),
+                ChildExtras {
+                    cost_sample: None,
+                    max_memory_mb: Some(CAPACITY_MIB),
+                },
+            )
+        });
+    t.cause = match unbounded {
+        Ok(m) if m.complete => format!(
+            "{bounded}; without the bound: {} unique states in {:.1} s (complete)",
+            thousands(m.unique_states as f64),
+            m.seconds
+        ),
+        Ok(m) => format!(
+            "{bounded}; every interleaving does not fit: without the bound the search stopped by {} after {} unique states ({} states/s, peak {:.0} MiB)",
+            m.stopped_by.as_deref().unwrap_or("a limit"),
+            thousands(m.unique_states as f64),
+            thousands(rate(&m)),
+            m.peak_rss as f64 / (1024.0 * 1024.0)
+        ),
+        Err(e) => format!("{bounded}; the unbounded search failed: {e}"),
+    };
 }
 
 #[derive(Serialize)]
