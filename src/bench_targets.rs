@@ -1111,6 +1111,8 @@ fn bounded_scope(
                 },
             )
         });
+    // The copy served its run; a failed removal leaves only a small file behind.
+    let _ = std::fs::remove_file(&path);
     t.cause = match unbounded {
         Ok(m) if m.complete => format!(
             "{bounded}; without the bound: {} unique states in {:.1} s (complete)",
