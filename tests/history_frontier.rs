@@ -97,33 +97,3 @@ fn a_bad_history_value_names_the_file_line_and_field() {
     );
     assert!(err.contains("\"events\", \"frontier\""), "{err}");
 }
-
-/// The capacity question for sync.Map (three goroutines, two operations each from all six,
-/// two keys) is answered exhaustively: every verdict as expected and the pinned count. It
-/// sits in specs/slow/ to keep `gomap check specs/` short; about a minute on one core.
-#[test]
-fn the_syncmap_capacity_spec_completes_with_its_pinned_count() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("specs/slow/syncmap-three-goroutines-two-ops-two-keys.toml");
-    let spec = Spec::load(&path).unwrap();
-    let r = run_spec(
-        &spec,
-        &RunOptions {
-            // One thread: the count of a symmetry-reduced DFS is pinned for one thread.
-            threads: Some(1),
-            shorten: false,
-            ..RunOptions::default()
-        },
-    )
-    .unwrap();
-    assert!(r.complete, "stopped by {:?}", r.stopped_by);
-    for p in &r.properties {
-        assert!(
-            p.ok,
-            "{}: expected {} got {}",
-            p.name, p.expected, p.verdict
-        );
-    }
-    assert_eq!(Some(r.unique_states), r.expected_unique_states);
-    assert!(r.unique_states > 5_000_000, "{}", r.unique_states);
-}
