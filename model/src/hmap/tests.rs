@@ -467,6 +467,37 @@ fn drain_keys(m: &Machine, s: &mut HmapState) -> (Vec<u64>, bool) {
     }
 }
 
+/// mapiterinit at `start_bucket` (offset 0) and mapiternext until `n` keys are yielded:
+/// those keys, in order.
+fn iterate_first(
+    m: &Machine,
+    s: &mut HmapState,
+    start_bucket: u16,
+    n: usize,
+    name: &str,
+) -> Vec<u64> {
+    let init = HmapAction::IterInit {
+        start_bucket,
+        offset: 0,
+    };
+    let mut yielded = vec![];
+    if let Outcome::Yield {
+        kv: Some((k, _)), ..
+    } = step(m, s, init)
+    {
+        yielded.push(k);
+    }
+    while yielded.len() < n {
+        match step(m, s, HmapAction::IterNext { iter: 0 }) {
+            Outcome::Yield {
+                kv: Some((k, _)), ..
+            } => yielded.push(k),
+            out => panic!("{name}: {out:?}"),
+        }
+    }
+    yielded
+}
+
 /// `clear(m)` with the hash function `new` of the new hash0.
 fn clear_with(m: &Machine, s: &mut HmapState, new: &BTreeMap<u64, u64>) {
     let a = HmapAction::Clear { reseed: Some(1) };
@@ -503,25 +534,7 @@ fn mapclear_zeroes_a_preallocated_overflow_bucket_and_newoverflow_hands_it_out_u
         let chain3 = &s.array(arr)[3];
         assert_eq!(chain3.len(), 2, "{name}");
         assert_eq!(chain3[1].prealloc_slot, Some(0), "{name}: p0");
-        let init = HmapAction::IterInit {
-            start_bucket: 0,
-            offset: 0,
-        };
-        let mut yielded = vec![];
-        if let Outcome::Yield {
-            kv: Some((k, _)), ..
-        } = step(&m, &mut s, init)
-        {
-            yielded.push(k);
-        }
-        while yielded.len() < 9 {
-            match step(&m, &mut s, HmapAction::IterNext { iter: 0 }) {
-                Outcome::Yield {
-                    kv: Some((k, _)), ..
-                } => yielded.push(k),
-                out => panic!("{name}: {out:?}"),
-            }
-        }
+        let yielded = iterate_first(&m, &mut s, 0, 9, name);
         assert_eq!(yielded, (1..=9).collect::<Vec<_>>(), "{name}");
         let p0 = BucketPtr {
             array: arr,
@@ -592,25 +605,7 @@ fn mapclear_sets_the_last_preallocated_overflow_buckets_sentinel_under_the_itera
             Some(1),
             "{name}: the last"
         );
-        let init = HmapAction::IterInit {
-            start_bucket: 1,
-            offset: 0,
-        };
-        let mut yielded = vec![];
-        if let Outcome::Yield {
-            kv: Some((k, _)), ..
-        } = step(&m, &mut s, init)
-        {
-            yielded.push(k);
-        }
-        while yielded.len() < 18 {
-            match step(&m, &mut s, HmapAction::IterNext { iter: 0 }) {
-                Outcome::Yield {
-                    kv: Some((k, _)), ..
-                } => yielded.push(k),
-                out => panic!("{name}: {out:?}"),
-            }
-        }
+        let yielded = iterate_first(&m, &mut s, 1, 18, name);
         assert_eq!(yielded, (1..=18).collect::<Vec<_>>(), "{name}");
 
         let after: BTreeMap<u64, u64> = [(20, b4_hash(20, 0))].into_iter().collect();
