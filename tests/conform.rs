@@ -104,8 +104,9 @@ fn correct_order_cache_protocols_pass() {
 
 #[test]
 fn buggy_order_cache_protocols_are_caught() {
-    // seed: the first update of an order is lost. No race is needed, so one thread shows it the same way in
-    // every run: the first update returns and the read after it still sees Status 0.
+    // seed: the first update of an order is lost. No race is needed, so one thread shows it
+    // the same way in every run: the first update returns and the read after it still sees
+    // Status 0.
     let out = caught(&[
         "conform",
         "ordercache",
