@@ -60,7 +60,7 @@ pub mod conform;
 pub mod history;
 mod newer;
 
-use arc_swap::{ArcSwap, ArcSwapOption};
+use arc_swap::{ArcSwap, ArcSwapOption, Guard};
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
@@ -163,8 +163,9 @@ struct Entry<V> {
     p: ArcSwapOption<Slot<V>>,
 }
 
-/// `map[any]*entry`.
-type EntryMap<K, V> = HashMap<K, Arc<Entry<V>>>;
+/// `map[any]*entry`. Hashed with ahash's per-process random keys, as Go's map hashes with
+/// aeshash and a per-process random seed; the hash function is not observable.
+type EntryMap<K, V> = HashMap<K, Arc<Entry<V>>, ahash::RandomState>;
 
 /// `readOnly`: immutable once stored in `read`.
 struct ReadOnly<K, V> {
@@ -216,7 +217,7 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
                 misses: 0,
             }),
             read: ArcSwap::from_pointee(ReadOnly {
-                m: Arc::new(HashMap::new()),
+                m: Arc::new(EntryMap::default()),
                 amended: false,
             }),
             expunged: Arc::new(Slot::Expunged),
@@ -242,10 +243,11 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
 
     // ---- the steps ----------------------------------------------------------------------
 
-    /// `m.read.Load().(readOnly)`.
-    fn load_read(&self) -> Arc<ReadOnly<K, V>> {
+    /// `m.read.Load().(readOnly)`. A guard, not a new reference: loading touches no
+    /// reference count that other threads' loads also write (Go's GC needs none either).
+    fn load_read(&self) -> Guard<Arc<ReadOnly<K, V>>> {
         self.hooks.before(Step::LoadRead);
-        self.read.load_full()
+        self.read.load()
     }
 
     /// `m.read.Store(r)`.
@@ -303,10 +305,10 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
         })
     }
 
-    /// `atomic.LoadPointer(&e.p)`.
-    fn load_p(&self, e: &Entry<V>) -> P<V> {
+    /// `atomic.LoadPointer(&e.p)`. A guard, as for `read` (see [`Self::load_read`]).
+    fn load_p(&self, e: &Entry<V>) -> Guard<P<V>> {
         self.hooks.before(Step::LoadEntry);
-        e.p.load_full()
+        e.p.load()
     }
 
     /// `atomic.CompareAndSwapPointer(&e.p, old, new)`: whether it swapped. `old` is held by
@@ -329,9 +331,10 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
     /// `Load` returns the value stored in the map for a key, or None if no value is present.
     pub fn load(&self, key: &K) -> Option<V> {
         let read = self.load_read();
-        let mut e = read.m.get(key).cloned();
+        let e = read.m.get(key);
         if e.is_none() && read.amended {
             let mut locked = self.lock();
+            let mut e = None;
             if self.faulty(Fault::LoadSkipsRecheck) {
                 if let Some(dirty) = &locked.dirty {
                     e = dirty.get(key).cloned();
@@ -350,8 +353,10 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
                 }
             }
             self.unlock(locked);
+            return e.and_then(|e| self.entry_load(&e));
         }
-        e.and_then(|e| self.entry_load(&e))
+        // The entry is borrowed from `read.m`, which the guard keeps alive.
+        e.and_then(|e| self.entry_load(e))
     }
 
     // ---- Store (Go 1.19) ----------------------------------------------------------------
@@ -537,12 +542,13 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
     pub fn range(&self, mut f: impl FnMut(&K, &V) -> bool) {
         // We need to be able to iterate over all of the keys that were already present at
         // the start of the call. If read.amended is false, read.m satisfies that.
-        let mut read = self.load_read();
+        // Held for the whole walk, which calls `f`: a reference, not a guard.
+        let mut read = Guard::into_inner(self.load_read());
         if read.amended && !self.faulty(Fault::RangeSkipsPromotion) {
             // dirty contains keys not in read.m. Range is O(N) anyway, so it amortizes a
             // copy of the map: promote the dirty copy immediately.
             let mut locked = self.lock();
-            read = self.load_read();
+            read = Guard::into_inner(self.load_read());
             if read.amended {
                 let promoted = Arc::new(ReadOnly {
                     m: Arc::new(locked.dirty.take().unwrap_or_default()),
@@ -590,7 +596,7 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
             return;
         }
         let read = self.load_read();
-        let mut dirty = HashMap::with_capacity(read.m.len());
+        let mut dirty = EntryMap::with_capacity_and_hasher(read.m.len(), Default::default());
         for (k, e) in read.m.iter() {
             if !self.try_expunge_locked(e) {
                 dirty.insert(k.clone(), e.clone());

@@ -181,7 +181,7 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
         let read = self.load_read();
         if !read.m.is_empty() || read.amended {
             self.store_read(ReadOnly {
-                m: Arc::new(HashMap::new()),
+                m: Arc::new(EntryMap::default()),
                 amended: false,
             });
         }
