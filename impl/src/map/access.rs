@@ -50,10 +50,15 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
         let cnt = self.bucket_cnt().min(BUCKET_CNT_MAX);
         while let Some(bb) = b {
             let bm = self.arena.bm(bb);
-            for i in 0..cnt {
-                if bm.keys[i] == *key && !is_empty(bm.tophash[i]) {
-                    return Some(bm.elems[i]);
-                }
+            // Go's bucketCnt is a constant; with Go's geometry the loop has a constant bound
+            // too, which the compiler unrolls. Same slots, same order.
+            let found = if cnt == BUCKET_CNT_MAX {
+                (0..BUCKET_CNT_MAX).find(|&i| bm.keys[i] == *key && !is_empty(bm.tophash[i]))
+            } else {
+                (0..cnt).find(|&i| bm.keys[i] == *key && !is_empty(bm.tophash[i]))
+            };
+            if let Some(i) = found {
+                return Some(bm.elems[i]);
             }
             b = bm.overflow;
         }
