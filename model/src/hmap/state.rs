@@ -335,25 +335,42 @@ fn mix(h: u64, a: u64, b: u64) -> u64 {
 }
 
 /// A digest of an array's contents (chain lengths, every tophash, key and elem slot, which
-/// overflow bmaps are preallocated): deterministic, the same in every thread and run.
+/// overflow bmaps are preallocated): deterministic, the same in every thread and run. A slot
+/// whose key and elem are both zero adds nothing, and every other slot is mixed in with its
+/// index, so a scaled-down bmap (slots past `bucket_cnt` are always zero) costs one multiply
+/// per slot it uses.
 fn digest_array(a: &BucketArray) -> u64 {
     let mut h = mix(0x243f_6a88_85a3_08d3, a.len() as u64, 0);
     for chain in a {
         h = mix(h, chain.len() as u64, 0);
         for bm in chain {
-            h = mix(h, u64::from_le_bytes(bm.tophash), 0);
-            for i in (0..MAX_BUCKET_CNT).step_by(2) {
-                h = mix(h, bm.keys[i], bm.keys[i + 1]);
-            }
-            for i in (0..MAX_BUCKET_CNT).step_by(2) {
-                h = mix(h, bm.elems[i], bm.elems[i + 1]);
-            }
-            if let Some(slot) = bm.prealloc_slot {
-                h = mix(h, u64::from(slot) + 1, 1);
+            let pre = bm.prealloc_slot.map_or(0, |slot| u64::from(slot) + 1);
+            h = mix(h, u64::from_le_bytes(bm.tophash), pre);
+            for ((&k, &e), &salt) in bm.keys.iter().zip(&bm.elems).zip(&SLOT_SALT) {
+                if k | e != 0 {
+                    h = mix(h ^ salt, k, e);
+                }
             }
         }
     }
     folded_multiply(h, 0x2d35_8dcc_aa6c_78a5) ^ h
+}
+
+/// What [`digest_array`] mixes into the running digest before slot i's key and elem.
+const SLOT_SALT: [u64; MAX_BUCKET_CNT] = [
+    0x9e37_79b9_7f4a_7c15,
+    0x3c6e_f372_fe94_f82a,
+    0xdaa6_6d2c_7ddf_743f,
+    0x78dd_e6e5_fd29_f054,
+    0x1715_609f_7c74_6c69,
+    0xb54c_da59_fbbe_e87e,
+    0x5384_5413_7b09_6493,
+    0xf1bb_cdcd_fa53_e0a8,
+];
+
+/// `Option<u8>`/`Option<u16>` as one small integer: 0 for None, the value + 1 otherwise.
+fn opt_code<T: Into<u64> + Copy>(o: Option<T>) -> u64 {
+    o.map_or(0, |v| v.into() + 1)
 }
 
 impl PartialEq for ArrayNode {
@@ -551,7 +568,7 @@ impl std::hash::Hash for SymCtx {
 
 /// The whole model state. Its `Debug` (in render.rs) is the readable text of `debug_text`
 /// (the explorer shows states by their `{:#?}`).
-#[derive(Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct HmapState {
     pub h: Hmap,
     /// The bucket arrays, each shared between the states that have it unchanged (a state's
@@ -570,6 +587,71 @@ pub struct HmapState {
     /// Key symmetry (not part of the state's identity).
     #[serde(skip)]
     pub sym: SymCtx,
+}
+
+/// The state's fingerprint input: every field `PartialEq` compares, small ones packed into
+/// words, folded into one digest with [`mix`] (two words per multiply) and written as one
+/// `u64`, instead of one hasher call per field.
+impl std::hash::Hash for HmapState {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let m = &self.h;
+        let mut d = mix(0x1319_8a2e_0370_7344, m.count as u64, m.nevacuate as u64);
+        d = mix(
+            d,
+            u64::from(m.flags)
+                | u64::from(m.b) << 8
+                | u64::from(m.noverflow) << 16
+                | u64::from(m.hash0) << 32,
+            opt_code(m.buckets)
+                | opt_code(m.oldbuckets) << 16
+                | u64::from(self.ops) << 32
+                | u64::from(self.next_iter_id) << 40,
+        );
+        d = mix(d, m.prealloc_left as u64, m.clear_seq);
+        d = mix(d, self.arrays.len() as u64, self.hashes.0.digest);
+        for n in &self.arrays.0 {
+            d = mix(d, n.digest(), 0);
+        }
+        let g = &self.ghost;
+        d = mix(
+            d,
+            g.violations,
+            u64::from(g.events) | u64::from(g.grow_works) << 32,
+        );
+        d = mix(d, g.abs.len() as u64, self.iters.len() as u64);
+        for pair in g.abs.chunks(2) {
+            d = mix(d, pair[0], pair.get(1).copied().unwrap_or(0));
+        }
+        for it in &self.iters {
+            let bptr = match it.bptr {
+                None => 0,
+                Some(Bptr::Bmap(p)) => {
+                    1 | u64::from(p.array) << 8
+                        | u64::from(p.chain) << 16
+                        | u64::from(p.depth) << 32
+                }
+                Some(Bptr::FreeOverflow { array, slot }) => {
+                    2 | u64::from(array) << 8 | u64::from(slot) << 16
+                }
+            };
+            d = mix(
+                d,
+                u64::from(it.id)
+                    | u64::from(it.buckets) << 8
+                    | u64::from(it.b) << 16
+                    | u64::from(it.offset) << 24
+                    | u64::from(it.wrapped) << 32
+                    | u64::from(it.i) << 40,
+                u64::from(it.start_bucket)
+                    | u64::from(it.bucket) << 16
+                    | opt_code(it.check_bucket) << 32,
+            );
+            d = mix(d, bptr, it.clear_seq);
+            d = mix(d, it.ghost.yielded, it.ghost.yielded_live);
+            d = mix(d, it.ghost.stable, 0);
+        }
+        state.write_u64(folded_multiply(d, 0x2d35_8dcc_aa6c_78a5) ^ d);
+    }
 }
 
 impl HmapState {
