@@ -13,7 +13,7 @@
 //!   and stops at `EMPTY_REST`, and a key the hasher cannot hash is absent.
 
 use super::{
-    bucket_mask, is_empty, tophash, GoMap, MapElem, MapKey, BUCKET_CNT_MAX, EMPTY_REST,
+    bucket_mask, first_slot, is_empty, tophash, GoMap, MapElem, MapKey, BUCKET_CNT_MAX, EMPTY_REST,
     HASH_WRITING,
 };
 use crate::hash::{MapHasher, RandomSource};
@@ -50,14 +50,7 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
         let cnt = self.bucket_cnt().min(BUCKET_CNT_MAX);
         while let Some(bb) = b {
             let bm = self.arena.bm(bb);
-            // Go's bucketCnt is a constant; with Go's geometry the loop has a constant bound
-            // too, which the compiler unrolls. Same slots, same order.
-            let found = if cnt == BUCKET_CNT_MAX {
-                (0..BUCKET_CNT_MAX).find(|&i| bm.keys[i] == *key && !is_empty(bm.tophash[i]))
-            } else {
-                (0..cnt).find(|&i| bm.keys[i] == *key && !is_empty(bm.tophash[i]))
-            };
-            if let Some(i) = found {
+            if let Some(i) = first_slot(cnt, |i| bm.keys[i] == *key && !is_empty(bm.tophash[i])) {
                 return Some(bm.elems[i]);
             }
             b = bm.overflow;

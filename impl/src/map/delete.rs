@@ -13,7 +13,7 @@
 //!   and `noverflow`.
 
 use super::{
-    bucket_mask, is_empty, ArrayId, Fault, GoMap, MapElem, MapKey, BUCKET_CNT_MAX, EMPTY_ONE,
+    bucket_mask, first_slot, is_empty, ArrayId, Fault, GoMap, MapElem, MapKey, EMPTY_ONE,
     EMPTY_REST, HASH_WRITING, SAME_SIZE_GROW,
 };
 use crate::hash::{MapHasher, RandomSource};
@@ -40,16 +40,8 @@ impl<K: MapKey, V: MapElem, H: MapHasher<K>, R: RandomSource> GoMap<K, V, H, R> 
         let b_orig = self.arena.bucket(self.buckets.expect("count > 0"), bucket);
         let mut cur = Some(b_orig);
         'search: while let Some(mut b) = cur {
-            // The first slot holding the key, as Go's loop finds it; with Go's geometry the
-            // bound is the constant bucketCnt, as in Go, which the compiler unrolls.
             let bm = self.arena.bm(b);
-            let holds_key = |i: usize| *key == bm.keys[i] && !is_empty(bm.tophash[i]);
-            let found = if cnt == BUCKET_CNT_MAX {
-                (0..BUCKET_CNT_MAX).find(|&i| holds_key(i))
-            } else {
-                (0..cnt).find(|&i| holds_key(i))
-            };
-            if let Some(i) = found {
+            if let Some(i) = first_slot(cnt, |i| *key == bm.keys[i] && !is_empty(bm.tophash[i])) {
                 // Only clear key if there are pointers in it.
                 // Deviation from Go: the port treats K as pointer-free (as uint64 is), so it
                 // never clears keys; Go would for key types with pointers.

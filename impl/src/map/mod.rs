@@ -279,6 +279,18 @@ pub enum Fault {
 /// this).
 const BUCKET_CNT_MAX: usize = 8;
 
+/// The first of a bmap's slots `0..cnt` for which `holds` is true, in Go's order. With Go's
+/// geometry (`cnt` = bucketCnt) the scan has the constant bound Go's fast64 loops have,
+/// which the compiler unrolls; scaled-down maps scan their `cnt` slots.
+#[inline(always)]
+fn first_slot(cnt: usize, holds: impl Fn(usize) -> bool) -> Option<usize> {
+    if cnt == BUCKET_CNT_MAX {
+        (0..BUCKET_CNT_MAX).find(|&i| holds(i))
+    } else {
+        (0..cnt).find(|&i| holds(i))
+    }
+}
+
 /// Address of a bmap (Go: a `*bmap`): the allocation ([`Store`]) it lives in and its index
 /// there. Stores never move their bmaps' identities, whatever else is allocated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
