@@ -239,6 +239,31 @@ fn pinned(spec: &Spec) -> Option<usize> {
     spec.unique_states.map(|(n, _)| n)
 }
 
+/// The specs a per-spec target measures: searched exhaustively (not simulated), pinned at
+/// more than `min_states` unique states, and `also`; smallest first, only the smallest with
+/// `quick`. Also returns how many qualify in all.
+fn qualifying(
+    specs: &[Spec],
+    min_states: usize,
+    quick: bool,
+    also: impl Fn(&Spec) -> bool,
+) -> (Vec<&Spec>, usize) {
+    let mut chosen: Vec<&Spec> = specs
+        .iter()
+        .filter(|s| {
+            s.strategy != Strategy::Simulation
+                && pinned(s).is_some_and(|n| n > min_states)
+                && also(s)
+        })
+        .collect();
+    chosen.sort_by_key(|s| pinned(s));
+    let all = chosen.len();
+    if quick {
+        chosen.truncate(1);
+    }
+    (chosen, all)
+}
+
 fn rate(m: &Measure) -> f64 {
     m.states_per_sec
 }
@@ -448,19 +473,7 @@ fn throughput(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
         Better::Higher,
     );
     t.command = "gomap bench --configs dfs,bfs1 specs/<each hmap spec over 10^5 states>.toml (or gomap bench --targets)".into();
-    let mut chosen: Vec<&Spec> = specs
-        .iter()
-        .filter(|s| {
-            s.model == "hmap"
-                && s.strategy != Strategy::Simulation
-                && pinned(s).is_some_and(|n| n > THROUGHPUT_MIN_STATES)
-        })
-        .collect();
-    chosen.sort_by_key(|s| pinned(s));
-    let all = chosen.len();
-    if quick {
-        chosen.truncate(1);
-    }
+    let (chosen, all) = qualifying(specs, THROUGHPUT_MIN_STATES, quick, |s| s.model == "hmap");
     let sample = if quick {
         COST_SAMPLE_QUICK
     } else {
@@ -780,17 +793,7 @@ fn scaling(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
         Better::Higher,
     );
     t.command = "gomap bench --configs bfs1,bfs2 SPEC (BFS specs) or --configs dfs,dfs2 SPEC (DFS specs), or gomap bench --targets".into();
-    let mut chosen: Vec<&Spec> = specs
-        .iter()
-        .filter(|s| {
-            s.strategy != Strategy::Simulation && pinned(s).is_some_and(|n| n > SCALING_MIN_STATES)
-        })
-        .collect();
-    chosen.sort_by_key(|s| pinned(s));
-    let all = chosen.len();
-    if quick {
-        chosen.truncate(1);
-    }
+    let (chosen, all) = qualifying(specs, SCALING_MIN_STATES, quick, |_| true);
     let mut rows = Vec::new();
     for s in &chosen {
         let (c1, c2) = (config_name(s.strategy, 1), config_name(s.strategy, 2));
