@@ -274,20 +274,21 @@ pub fn op_text(op: &MapOp) -> String {
     }
 }
 
-/// Sorts goroutines into a canonical order within each group of interchangeable ones (same
-/// `group`), by `key`. Returns `perm` with `perm[old] = new` index.
-pub fn canonical_permutation<G, K: Ord>(
-    gs: &[G],
+/// Sorts `n` goroutines into a canonical order within each group of interchangeable ones
+/// (same `group`), by `key` (both given a goroutine's index). Returns `perm` with
+/// `perm[old] = new` index.
+pub fn canonical_permutation<K: Ord>(
+    n: usize,
     group: impl Fn(usize) -> u8,
-    key: impl Fn(&G) -> K,
+    key: impl Fn(usize) -> K,
 ) -> Vec<u8> {
-    let mut idx: Vec<usize> = (0..gs.len()).collect();
+    let mut idx: Vec<usize> = (0..n).collect();
     idx.sort_by(|&a, &b| {
         group(a)
             .cmp(&group(b))
             .then_with(|| {
                 if group(a) == group(b) {
-                    key(&gs[a]).cmp(&key(&gs[b]))
+                    key(a).cmp(&key(b))
                 } else {
                     std::cmp::Ordering::Equal
                 }
@@ -296,7 +297,7 @@ pub fn canonical_permutation<G, K: Ord>(
     });
     // Goroutines keep their group's slots: groups are contiguous and sorted by group, so
     // position i in `idx` is slot i.
-    let mut perm = vec![0u8; gs.len()];
+    let mut perm = vec![0u8; n];
     for (new, &old) in idx.iter().enumerate() {
         perm[old] = new as u8;
     }
@@ -351,7 +352,7 @@ mod tests {
     #[test]
     fn canonical_permutation_sorts_within_groups_only() {
         let gs = [3, 1, 2, 0];
-        let perm = canonical_permutation(&gs, |i| if i < 3 { 0 } else { 1 }, |g| *g);
+        let perm = canonical_permutation(gs.len(), |i| if i < 3 { 0 } else { 1 }, |i| gs[i]);
         assert_eq!(permute(&gs, &perm), vec![1, 2, 3, 0]);
     }
 }

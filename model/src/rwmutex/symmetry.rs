@@ -8,7 +8,7 @@ use crate::unsync::{self, GMap};
 /// The representative of a state's symmetry class: goroutines sorted, the history, w's
 /// holder and the thrower renamed, arrays renumbered.
 pub fn representative(s: &RwState) -> RwState {
-    let perm = concurrent::canonical_permutation(&s.gs, |_| 0, |g| *g);
+    let perm = concurrent::canonical_permutation(s.gs.len(), |_| 0, |i| &s.gs[i]);
     let mut r = s.clone();
     r.gs = concurrent::permute(&s.gs, &perm);
     r.history = s.history.renamed(&perm);

@@ -52,7 +52,7 @@ pub fn canonicalize(s: &mut SmState) {
 /// The representative of a state's symmetry class: goroutines sorted by progress and
 /// locals; the history, mu's holder and entries renamed to match.
 pub fn representative(s: &SmState) -> SmState {
-    let perm = concurrent::canonical_permutation(&s.gs, |_| 0, |g| *g);
+    let perm = concurrent::canonical_permutation(s.gs.len(), |_| 0, |i| &s.gs[i]);
     let mut r = s.clone();
     r.gs = concurrent::permute(&s.gs, &perm);
     r.history = s.history.renamed(&perm);

@@ -80,12 +80,11 @@ pub fn representative(s: &UnsyncState) -> UnsyncState {
     {
         // Sorted by each goroutine, then by whether it stepped last (only ever set with
         // `max_preemptions`), so that the goroutine a bound lets go on is named canonically.
-        let keyed: Vec<(G, bool)> =
-            s.gs.iter()
-                .enumerate()
-                .map(|(i, g)| (*g, s.sched.last == Some(i as u8)))
-                .collect();
-        let perm = concurrent::canonical_permutation(&keyed, |i| u8::from(s.gs[i].reader), |k| *k);
+        let perm = concurrent::canonical_permutation(
+            s.gs.len(),
+            |i| u8::from(s.gs[i].reader),
+            |i| (&s.gs[i], s.sched.last == Some(i as u8)),
+        );
         let mut r = s.clone();
         r.gs = concurrent::permute(&s.gs, &perm);
         for it in &mut r.m.iters {
