@@ -12,11 +12,17 @@ use gomap_model::framework::spec::{Spec, Verdict};
 use gomap_model::registry::run_spec;
 use std::path::PathBuf;
 
+fn slow_spec(name: &str) -> Spec {
+    Spec::load(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("specs/slow")
+            .join(name),
+    )
+    .unwrap()
+}
+
 fn run(name: &str) -> SpecResult {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("specs/slow")
-        .join(name);
-    let spec = Spec::load(&path).unwrap();
+    let spec = slow_spec(name);
     let r = run_spec(
         &spec,
         &RunOptions {
@@ -69,11 +75,7 @@ fn the_two_preemption_spec_completes_and_finds_everything_one_preemption_finds()
     }
     // Every property the one-preemption spec expects, two preemptions decide the same way
     // or find it.
-    let one = Spec::load(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("specs/slow/unsync-three-goroutines-two-ops-two-keys-one-preemption.toml"),
-    )
-    .unwrap();
+    let one = slow_spec("unsync-three-goroutines-two-ops-two-keys-one-preemption.toml");
     let mut compared = 0;
     for e in &one.expect {
         if let Some(q) = two.properties.iter().find(|q| q.name == e.property) {
