@@ -54,6 +54,10 @@ pub trait ConcurrentModel:
     fn symmetry() -> Option<Representative<Self::State>> {
         None
     }
+    /// Told whether the search uses [`ConcurrentModel::symmetry`] (the spec's
+    /// `search.symmetry`), for a model whose states carry what their representative needs
+    /// only then.
+    fn set_symmetry(&mut self, _on: bool) {}
 
     /// stateright's `next_state`: the state after `a`, nothing logged.
     fn next(&self, s: &Self::State, a: &Self::Action) -> Self::State {
@@ -113,6 +117,7 @@ impl<M: ConcurrentModel> SpecModel for M {
             ));
         }
         let mut m = M::with_params(p, Some(&names));
+        m.set_symmetry(spec.symmetry);
         m.set_exhaustive(spec.strategy != Strategy::Simulation);
         Ok(m)
     }

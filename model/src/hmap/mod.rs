@@ -213,16 +213,7 @@ impl Model for HmapModel {
 
     fn init_states(&self) -> Vec<HmapState> {
         let sym = if self.key_symmetry {
-            let index = self
-                .assignments
-                .iter()
-                .enumerate()
-                .map(|(h0, a)| (a.values().copied().collect::<Vec<u64>>(), h0 as u32))
-                .collect();
-            SymCtx(Some(std::sync::Arc::new(KeySymmetry {
-                index,
-                hash_fns: self.hash_fns.clone(),
-            })))
+            symmetry::key_symmetry_ctx(&self.assignments, &self.hash_fns)
         } else {
             SymCtx::default()
         };

@@ -14,7 +14,8 @@
 
 use super::state::*;
 
-fn permute_bits(bits: u64, new_of: &[u64]) -> u64 {
+/// A set of keys as bits (bit k-1 for key k), renamed by `new_of`.
+pub fn permute_bits(bits: u64, new_of: &[u64]) -> u64 {
     let mut out = 0u64;
     for (old, &new) in new_of.iter().enumerate().skip(1) {
         if bits & (1u64 << (old - 1)) != 0 {
@@ -24,22 +25,36 @@ fn permute_bits(bits: u64, new_of: &[u64]) -> u64 {
     out
 }
 
-/// The representative of `s` under key renaming (`s` itself when the model has no key
-/// symmetry or the keys are already in hash order).
-pub fn representative(s: &HmapState) -> HmapState {
-    let Some(ctx) = s.sym.0.as_ref() else {
-        return s.clone();
-    };
+/// The renaming that puts a state's keys in hash order (see the module's header).
+pub struct KeyRenaming {
+    /// Key k's new name is `new_of[k]` (index 0 unused: 0 is no key).
+    pub new_of: Vec<u64>,
+    /// The hashes of the new keys 1..=n, in order: the renamed hash function.
+    sorted: Vec<u64>,
+}
+
+impl KeyRenaming {
+    /// Key `k` renamed (0, no key, stays 0; a key outside 1..=n keeps its name).
+    pub fn key(&self, k: u64) -> u64 {
+        if k == 0 {
+            0
+        } else {
+            self.new_of.get(k as usize).copied().unwrap_or(k)
+        }
+    }
+}
+
+/// The renaming to apply to `s`: None when the state has no key symmetry, its keys are not
+/// 1..=n, or they are in hash order already.
+pub fn key_renaming(s: &HmapState) -> Option<KeyRenaming> {
+    s.sym.0.as_ref()?;
     let n = s.hashes.len();
     // Keys are 1..=n; new_of[k] is k's new name: the rank of its hash.
     let mut by_hash: Vec<(u64, u64)> = s.hashes.iter().map(|(&k, &h)| (h, k)).collect();
     by_hash.sort_unstable();
     let mut new_of = vec![0u64; n + 1];
     for (rank, &(_, k)) in by_hash.iter().enumerate() {
-        match new_of.get_mut(k as usize) {
-            Some(slot) => *slot = rank as u64 + 1,
-            None => return s.clone(), // keys are not 1..=n: not a checker state
-        }
+        *new_of.get_mut(k as usize)? = rank as u64 + 1; // keys are not 1..=n: not a checker state
     }
     if new_of
         .iter()
@@ -47,43 +62,73 @@ pub fn representative(s: &HmapState) -> HmapState {
         .skip(1)
         .all(|(k, &v)| v == k as u64)
     {
-        return s.clone();
+        return None;
     }
-    let rename = |k: u64| -> u64 {
-        if k == 0 {
-            0
-        } else {
-            new_of.get(k as usize).copied().unwrap_or(k)
-        }
-    };
-    let mut t = s.clone();
+    Some(KeyRenaming {
+        new_of,
+        sorted: by_hash.iter().map(|&(h, _)| h).collect(),
+    })
+}
+
+/// Renames the keys of `t` by `r`: in every cell (live or stale), in the hash function
+/// (whose hash0 becomes that of the renamed assignment), in the abstract map and in the
+/// iterators' ghost key sets.
+pub fn rename_keys(t: &mut HmapState, r: &KeyRenaming) {
     for a in 0..t.arrays.len() {
         let arr = t.array_mut(a as ArrayId);
         for chain in arr.iter_mut() {
             for bm in chain.iter_mut() {
                 for k in bm.keys.iter_mut() {
-                    *k = rename(*k);
+                    *k = r.key(*k);
                 }
             }
         }
     }
-    let sorted: Vec<u64> = by_hash.iter().map(|&(h, _)| h).collect();
-    if let Some(&h0) = ctx.index.get(&sorted) {
-        t.h.hash0 = h0;
-        t.hashes = ctx.hash_fns[h0 as usize].clone();
+    let ctx = t.sym.0.clone();
+    if let Some(ctx) = ctx {
+        if let Some(&h0) = ctx.index.get(&r.sorted) {
+            t.h.hash0 = h0;
+            t.hashes = ctx.hash_fns[h0 as usize].clone();
+        }
     }
-    if !s.ghost.abs.is_empty() {
-        let mut abs = vec![0; s.ghost.abs.len()];
-        for (k, &v) in s.ghost.abs.iter().enumerate().skip(1) {
-            abs[rename(k as u64) as usize] = v;
+    if !t.ghost.abs.is_empty() {
+        let mut abs = vec![0; t.ghost.abs.len()];
+        for (k, &v) in t.ghost.abs.iter().enumerate().skip(1) {
+            abs[r.key(k as u64) as usize] = v;
         }
         t.ghost.abs = abs;
     }
     for it in &mut t.iters {
-        it.ghost.yielded = permute_bits(it.ghost.yielded, &new_of);
-        it.ghost.yielded_live = permute_bits(it.ghost.yielded_live, &new_of);
-        it.ghost.stable = permute_bits(it.ghost.stable, &new_of);
+        it.ghost.yielded = permute_bits(it.ghost.yielded, &r.new_of);
+        it.ghost.yielded_live = permute_bits(it.ghost.yielded_live, &r.new_of);
+        it.ghost.stable = permute_bits(it.ghost.stable, &r.new_of);
     }
     t.arrays.seal();
+}
+
+/// The representative of `s` under key renaming (`s` itself when the model has no key
+/// symmetry or the keys are already in hash order).
+pub fn representative(s: &HmapState) -> HmapState {
+    let mut t = s.clone();
+    if let Some(r) = key_renaming(s) {
+        rename_keys(&mut t, &r);
+    }
     t
+}
+
+/// The context [`key_renaming`] needs, for the states of a model whose initial states are
+/// one per assignment of `hash_fns` (every injective assignment of hashes to keys 1..=n).
+pub fn key_symmetry_ctx(
+    assignments: &[std::collections::BTreeMap<u64, u64>],
+    hash_fns: &[HashFn],
+) -> SymCtx {
+    let index = assignments
+        .iter()
+        .enumerate()
+        .map(|(h0, a)| (a.values().copied().collect::<Vec<u64>>(), h0 as u32))
+        .collect();
+    SymCtx(Some(std::sync::Arc::new(KeySymmetry {
+        index,
+        hash_fns: hash_fns.to_vec(),
+    })))
 }

@@ -33,7 +33,9 @@
 //! whole program dies. Hashes come from the hmap model's hash assignments (one initial state
 //! per assignment). Each goroutine performs up to `ops_per_goroutine` operations, choosing
 //! each one (and its key and elem) nondeterministically; goroutines with the same choices
-//! are interchangeable (symmetry reduction sorts them).
+//! are interchangeable (symmetry reduction sorts them), and so are keys when every goroutine
+//! may choose every key with every assignment of hashes (symmetry reduction renames them
+//! into hash order; see `symmetry`).
 //!
 //! Preemption bounding (`max_preemptions = k`, off by default): the search keeps only the
 //! executions in which at most k times a goroutine steps while the goroutine that stepped
@@ -95,6 +97,9 @@ pub struct UnsyncModel {
     /// Keep every operation's result in the state (`gomap observe` compares them with real
     /// Go's); off for the specs, whose state counts it would change.
     pub record_results: bool,
+    /// The search reduces by symmetry: the states carry the key symmetry's context when the
+    /// keys are interchangeable (see [`UnsyncModel::keys_interchangeable`]).
+    pub symmetry: bool,
 }
 
 impl UnsyncModel {
@@ -149,7 +154,18 @@ impl UnsyncModel {
             selected: concurrent::select(PROPERTIES, names),
             exhaustive: true,
             record_results: false,
+            symmetry: false,
         }
+    }
+
+    /// Whether renaming keys maps executions to executions with the same verdicts: every
+    /// goroutine chooses among the same operations on every key, every injective assignment
+    /// of hashes to keys is an initial state (and a reseed's choice), no property names a
+    /// particular key, and the state keeps no results (which hold keys). Fixed programs, a
+    /// hash pattern and initial keys single keys out.
+    pub fn keys_interchangeable(&self) -> bool {
+        let p = &self.params;
+        p.programs.is_none() && p.hash_pattern.is_none() && p.initial == 0 && !self.record_results
     }
 
     /// makemap(hint) and the initial keys, assigned in order by one goroutine (the hmap
@@ -329,11 +345,19 @@ impl Model for UnsyncModel {
 
     fn init_states(&self) -> Vec<UnsyncState> {
         let n = (self.params.goroutines + self.params.readers) as usize;
+        let sym = if self.symmetry && self.keys_interchangeable() {
+            crate::hmap::symmetry::key_symmetry_ctx(&self.assignments, &self.hash_fns)
+        } else {
+            SymCtx::default()
+        };
         self.assignments
             .iter()
             .enumerate()
             .map(|(h0, hashes)| UnsyncState {
-                m: self.initial_map(h0, hashes),
+                m: HmapState {
+                    sym: sym.clone(),
+                    ..self.initial_map(h0, hashes)
+                },
                 gs: (0..n)
                     .map(|i| G {
                         reader: i >= self.params.goroutines as usize,
@@ -464,6 +488,9 @@ impl ConcurrentModel for UnsyncModel {
     }
     fn symmetry() -> Option<fn(&UnsyncState) -> UnsyncState> {
         Some(representative)
+    }
+    fn set_symmetry(&mut self, on: bool) {
+        self.symmetry = on;
     }
 }
 

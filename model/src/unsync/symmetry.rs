@@ -1,11 +1,17 @@
 //! Symmetry of the `unsync` model: bucket arrays are renumbered canonically
-//! ([`canonicalize`], also used by the rwmutex model) and goroutines with the same role are
-//! interchangeable ([`representative`] sorts them).
+//! ([`canonicalize`], also used by the rwmutex model), keys are interchangeable when the
+//! model lets every goroutine choose every key ([`UnsyncModel::keys_interchangeable`]: the
+//! representative renames them into hash order, as the hmap model's does, also in the
+//! goroutines' operations, the key an evacuation is moving and the ghost's key sets), and goroutines with the same role are
+//! interchangeable ([`representative`] sorts them, after the keys are renamed).
+//!
+//! [`UnsyncModel::keys_interchangeable`]: super::UnsyncModel::keys_interchangeable
 
 use super::state::*;
-use super::steps::GMap;
+use super::steps::{GMap, UOp};
 use crate::framework::concurrent;
 use crate::hmap::state::*;
+use crate::hmap::symmetry::{key_renaming, permute_bits, rename_keys, KeyRenaming};
 
 /// Drops bucket arrays nothing refers to (neither the header, an iterator nor a goroutine's
 /// pointer) and numbers the rest canonically: buckets, oldbuckets, iterators, goroutines.
@@ -73,10 +79,42 @@ fn g_arrays(g: &GMap) -> Vec<ArrayId> {
     v
 }
 
-/// The representative of a state's symmetry class: the goroutines of each group (full
+/// An operation with its key renamed.
+fn rename_op(op: UOp, r: &KeyRenaming) -> UOp {
+    let k = |key: u8| r.key(u64::from(key)) as u8;
+    match op {
+        UOp::Assign { key, elem } => UOp::Assign { key: k(key), elem },
+        UOp::Delete { key } => UOp::Delete { key: k(key) },
+        UOp::Access { key } => UOp::Access { key: k(key) },
+        UOp::Range => UOp::Range,
+    }
+}
+
+/// The representative of a state's symmetry class: keys renamed into hash order (when the
+/// state carries the key symmetry's context); then the goroutines of each group (full
 /// goroutines, readers) sorted by their progress, registers and operation; iterator ids
 /// (= goroutine indices) and the thrower renamed to match; arrays renumbered.
 pub fn representative(s: &UnsyncState) -> UnsyncState {
+    let renamed;
+    let s = match key_renaming(&s.m) {
+        None => s,
+        Some(r) => {
+            let mut t = s.clone();
+            rename_keys(&mut t.m, &r);
+            for g in &mut t.gs {
+                if let Some(c) = &mut g.cur {
+                    c.op = rename_op(c.op, &r);
+                    if let Some(e) = &mut c.evac {
+                        e.key = r.key(e.key);
+                    }
+                }
+            }
+            t.ghost.assigned = permute_bits(u64::from(t.ghost.assigned), &r.new_of) as u8;
+            t.ghost.deleted = permute_bits(u64::from(t.ghost.deleted), &r.new_of) as u8;
+            renamed = t;
+            &renamed
+        }
+    };
     {
         // Sorted by each goroutine, then by whether it stepped last (only ever set with
         // `max_preemptions`), so that the goroutine a bound lets go on is named canonically.

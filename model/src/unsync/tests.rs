@@ -305,3 +305,97 @@ fn max_preemptions_is_checked_and_off_by_default() {
     assert_eq!(e.field.as_deref(), Some("params.max_preemptions"));
     assert!(e.message.contains("out of range"), "{e}");
 }
+
+/// `a` with keys 1 and 2 swapped (and a reseed's choice of hash function with them: the
+/// model's two assignments are each other's swap).
+fn swap_keys(a: &UAction) -> UAction {
+    let k = |key: u8| match key {
+        1 => 2,
+        2 => 1,
+        k => k,
+    };
+    let op = |op: UOp| match op {
+        UOp::Assign { key, elem } => UOp::Assign { key: k(key), elem },
+        UOp::Delete { key } => UOp::Delete { key: k(key) },
+        UOp::Access { key } => UOp::Access { key: k(key) },
+        UOp::Range => UOp::Range,
+    };
+    match *a {
+        UAction::Start { g, op: o } => UAction::Start { g, op: op(o) },
+        UAction::Step {
+            g,
+            op: o,
+            pc,
+            choice,
+        } => UAction::Step {
+            g,
+            op: op(o),
+            pc,
+            choice: if pc == Pc::Reseed { 1 - choice } else { choice },
+        },
+    }
+}
+
+#[test]
+fn key_renamed_executions_have_one_representative() {
+    // Two keys with both hash functions: every execution from the first assignment has a
+    // twin from the second, each action with its keys swapped. Walk both together over
+    // every reachable state: the twin's actions are enabled, and both states have the same
+    // representative, which is its own.
+    let mut m = model(2, 1, ALL);
+    m.symmetry = true;
+    assert!(m.keys_interchangeable());
+    let init = m.init_states();
+    assert_eq!(init.len(), 2);
+    assert_eq!(representative(&init[0]), representative(&init[1]));
+    let mut seen = std::collections::HashSet::new();
+    let mut reps = std::collections::HashSet::new();
+    let mut all = std::collections::HashSet::new();
+    let mut renamed = 0;
+    let mut todo = vec![(init[0].clone(), init[1].clone())];
+    let (mut acts, mut twin_acts) = (Vec::new(), Vec::new());
+    while let Some((s, t)) = todo.pop() {
+        if !seen.insert(s.clone()) {
+            continue;
+        }
+        all.insert(s.clone());
+        all.insert(t.clone());
+        let r = representative(&s);
+        assert_eq!(r, representative(&t), "twins, from {s:?}");
+        assert_eq!(representative(&r), r, "idempotent");
+        renamed += usize::from(r.m.hashes != s.m.hashes);
+        reps.insert(r);
+        m.actions(&s, &mut acts);
+        m.actions(&t, &mut twin_acts);
+        assert_eq!(acts.len(), twin_acts.len());
+        for a in acts.drain(..) {
+            let b = swap_keys(&a);
+            assert!(twin_acts.contains(&b), "{b:?} enabled in the twin");
+            if let (Some(x), Some(y)) = (m.next_state(&s, a), m.next_state(&t, b)) {
+                todo.push((x, y));
+            }
+        }
+        twin_acts.clear();
+    }
+    // Some states are renamed, some are their own representative. No class of goroutine
+    // symmetry is its own twin (their hash functions differ), so adding key symmetry folds
+    // the reachable states onto exactly half as many representatives.
+    assert!(renamed > 0 && renamed < seen.len());
+    let goroutines_only: std::collections::HashSet<UnsyncState> = all
+        .iter()
+        .map(|x| {
+            let mut x = x.clone();
+            x.m.sym = SymCtx::default();
+            representative(&x)
+        })
+        .collect();
+    let with_keys: std::collections::HashSet<UnsyncState> =
+        all.iter().map(representative).collect();
+    assert_eq!(with_keys.len(), reps.len());
+    assert_eq!(with_keys.len() * 2, goroutines_only.len());
+
+    // Without the spec's symmetry the states carry no key context: nothing is renamed.
+    let plain = model(2, 1, ALL);
+    let s = plain.init_states().remove(1);
+    assert_eq!(representative(&s).m.hashes, s.m.hashes);
+}
