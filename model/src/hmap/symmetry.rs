@@ -74,12 +74,23 @@ pub fn key_renaming(s: &HmapState) -> Option<KeyRenaming> {
 /// (whose hash0 becomes that of the renamed assignment), in the abstract map and in the
 /// iterators' ghost key sets.
 pub fn rename_keys(t: &mut HmapState, r: &KeyRenaming) {
+    // Only the arrays and chains that hold a renamed key are written: the others stay shared
+    // with the states they came from (and keep their digests).
+    let renames = |chain: &Chain| {
+        chain
+            .iter()
+            .any(|bm| bm.keys.iter().any(|&k| k != 0 && r.key(k) != k))
+    };
     for a in 0..t.arrays.len() {
-        let arr = t.array_mut(a as ArrayId);
-        for chain in arr.iter_mut() {
-            for bm in chain.iter_mut() {
-                for k in bm.keys.iter_mut() {
-                    *k = r.key(*k);
+        if !t.arrays[a].iter().any(|c| renames(c)) {
+            continue;
+        }
+        for chain in t.array_mut(a as ArrayId).iter_mut() {
+            if renames(chain) {
+                for bm in chain.iter_mut() {
+                    for k in bm.keys.iter_mut() {
+                        *k = r.key(*k);
+                    }
                 }
             }
         }
