@@ -329,7 +329,7 @@ fn folded_multiply(a: u64, b: u64) -> u64 {
 }
 
 /// Folds two words into a running digest, 16 bytes per multiply (ahash's update).
-fn mix(h: u64, a: u64, b: u64) -> u64 {
+pub(crate) fn mix(h: u64, a: u64, b: u64) -> u64 {
     let combined = folded_multiply(a ^ 0x1319_8a2e_0370_7344, b ^ 0xa409_3822_299f_31d0);
     (h.wrapping_add(0x082e_fa98_ec4e_6c89) ^ combined).rotate_left(23)
 }

@@ -243,8 +243,9 @@ pub struct Grow {
     pub b: u8,
 }
 
-/// A goroutine's operation in progress and its registers (Go's locals).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+/// A goroutine's operation in progress and its registers (Go's locals). Hashed by hand
+/// (below), as a fixed number of packed words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct GMap {
     pub op: UOp,
     pub pc: Pc,
@@ -294,6 +295,88 @@ impl Unlink {
                 i: s.i,
             };
         }
+    }
+}
+
+/// An optional slot as one word (41 bits): 0 for None.
+fn slot_code(s: Option<Slot>) -> u64 {
+    s.map_or(0, |s| {
+        1 | u64::from(s.array) << 1
+            | u64::from(s.chain) << 9
+            | u64::from(s.depth) << 25
+            | u64::from(s.i) << 33
+    })
+}
+
+/// An evacuation destination `(bucket, bmap depth, slot)` as 32 bits.
+fn xy_code((b, d, i): (u16, u8, u8)) -> u64 {
+    u64::from(b) | u64::from(d) << 16 | u64::from(i) << 24
+}
+
+/// Every field, packed without loss into eleven words (zero words for the `None`s), folded
+/// two words per multiply into one digest (as the hmap state's fingerprint is) and written
+/// as one `u64`. The derived `Hash` made one hasher call per field, and the fingerprint of
+/// an unsync state hashes every goroutine's registers.
+impl std::hash::Hash for GMap {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let op = match self.op {
+            UOp::Assign { key, elem } => 1 | u64::from(key) << 8 | u64::from(elem) << 16,
+            UOp::Delete { key } => 2 | u64::from(key) << 8,
+            UOp::Access { key } => 3 | u64::from(key) << 8,
+            UOp::Range => 4,
+        };
+        let grow = self.grow.map_or(0, |g| {
+            1 | u64::from(g.bigger) << 1
+                | g.old.map_or(0, |o| u64::from(o) + 1) << 9
+                | u64::from(g.new) << 18
+                | u64::from(g.flags) << 26
+                | u64::from(g.b) << 34
+        });
+        let unlinked = self.unlinked.map_or(0, |u| {
+            1 | u64::from(u.array) << 1
+                | u64::from(u.chain) << 9
+                | u64::from(u.depth) << 25
+                | u64::from(u.to) << 33
+        });
+        let (e0, e1, e2, e3) = self.evac.map_or((0, 0, 0, 0), |e| {
+            (
+                1 | u64::from(e.second) << 1
+                    | u64::from(e.oldbucket) << 2
+                    | u64::from(e.newbit) << 18
+                    | u64::from(e.old) << 34
+                    | u64::from(e.new) << 42
+                    | u64::from(e.d) << 50,
+                u64::from(e.i)
+                    | u64::from(e.top) << 8
+                    | u64::from(e.use_y) << 16
+                    | xy_code(e.xy[0]) << 24,
+                xy_code(e.xy[1]),
+                e.key,
+            )
+        });
+        let w = [
+            op | (self.pc as u64) << 24
+                | u64::from(self.flags) << 32
+                | u64::from(self.b) << 40
+                | u64::from(self.found) << 48
+                | u64::from(self.prealloc) << 49,
+            self.count as u64,
+            self.hash,
+            slot_code(self.at) | u64::from(self.bucket) << 48,
+            slot_code(self.slot),
+            grow,
+            unlinked,
+            e0,
+            e1,
+            e2,
+            e3,
+        ];
+        // Two words per multiply (the hmap state's digest), one u64 to the hasher.
+        let mut d = 0x243f_6a88_85a3_08d3;
+        for pair in w.chunks(2) {
+            d = crate::hmap::state::mix(d, pair[0], pair.get(1).copied().unwrap_or(0));
+        }
+        state.write_u64(d);
     }
 }
 
