@@ -1,9 +1,10 @@
 //! Symmetry of the `unsync` model: bucket arrays are renumbered canonically
-//! ([`canonicalize`], also used by the rwmutex model), keys are interchangeable when the
-//! model lets every goroutine choose every key ([`UnsyncModel::keys_interchangeable`]: the
-//! representative renames them into hash order, as the hmap model's does, also in the
-//! goroutines' operations, the key an evacuation is moving and the ghost's key sets), and goroutines with the same role are
-//! interchangeable ([`representative`] sorts them, after the keys are renamed).
+//! ([`canonicalize`], also used by the rwmutex model); keys are interchangeable when the
+//! model lets every goroutine choose every key ([`UnsyncModel::keys_interchangeable`]), and
+//! the representative renames them into hash order as the hmap model's does, also in the
+//! goroutines' operations, the key an evacuation is moving and the ghost's key sets; and
+//! goroutines with the same role are interchangeable ([`representative`] sorts them, after
+//! the keys are renamed).
 //!
 //! [`UnsyncModel::keys_interchangeable`]: super::UnsyncModel::keys_interchangeable
 
