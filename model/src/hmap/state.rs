@@ -329,9 +329,17 @@ fn folded_multiply(a: u64, b: u64) -> u64 {
 }
 
 /// Folds two words into a running digest, 16 bytes per multiply (ahash's update).
-pub(crate) fn mix(h: u64, a: u64, b: u64) -> u64 {
+fn mix(h: u64, a: u64, b: u64) -> u64 {
     let combined = folded_multiply(a ^ 0x1319_8a2e_0370_7344, b ^ 0xa409_3822_299f_31d0);
     (h.wrapping_add(0x082e_fa98_ec4e_6c89) ^ combined).rotate_left(23)
+}
+
+/// Folds `words` into a running digest, two words per multiply (a zero pads an odd count).
+pub(crate) fn mix_words(mut h: u64, words: &[u64]) -> u64 {
+    for pair in words.chunks(2) {
+        h = mix(h, pair[0], pair.get(1).copied().unwrap_or(0));
+    }
+    h
 }
 
 /// A digest of an array's contents (chain lengths, every tophash, key and elem slot, which
@@ -619,9 +627,7 @@ impl std::hash::Hash for HmapState {
             u64::from(g.events) | u64::from(g.grow_works) << 32,
         );
         d = mix(d, g.abs.len() as u64, self.iters.len() as u64);
-        for pair in g.abs.chunks(2) {
-            d = mix(d, pair[0], pair.get(1).copied().unwrap_or(0));
-        }
+        d = mix_words(d, &g.abs);
         for it in &self.iters {
             let bptr = match it.bptr {
                 None => 0,

@@ -82,10 +82,10 @@ pub fn rename_keys(t: &mut HmapState, r: &KeyRenaming) {
             .any(|bm| bm.keys.iter().any(|&k| k != 0 && r.key(k) != k))
     };
     for a in 0..t.arrays.len() {
-        if !t.arrays[a].iter().any(|c| renames(c)) {
+        let Some(first) = t.arrays[a].iter().position(|c| renames(c)) else {
             continue;
-        }
-        for chain in t.array_mut(a as ArrayId).iter_mut() {
+        };
+        for chain in t.array_mut(a as ArrayId).iter_mut().skip(first) {
             if renames(chain) {
                 for bm in chain.iter_mut() {
                     for k in bm.keys.iter_mut() {
@@ -95,8 +95,7 @@ pub fn rename_keys(t: &mut HmapState, r: &KeyRenaming) {
             }
         }
     }
-    let ctx = t.sym.0.clone();
-    if let Some(ctx) = ctx {
+    if let Some(ctx) = &t.sym.0 {
         if let Some(&h0) = ctx.index.get(&r.sorted) {
             t.h.hash0 = h0;
             t.hashes = ctx.hash_fns[h0 as usize].clone();

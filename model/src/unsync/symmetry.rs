@@ -96,48 +96,39 @@ fn rename_op(op: UOp, r: &KeyRenaming) -> UOp {
 /// goroutines, readers) sorted by their progress, registers and operation; iterator ids
 /// (= goroutine indices) and the thrower renamed to match; arrays renumbered.
 pub fn representative(s: &UnsyncState) -> UnsyncState {
-    let renamed;
-    let s = match key_renaming(&s.m) {
-        None => s,
-        Some(r) => {
-            let mut t = s.clone();
-            rename_keys(&mut t.m, &r);
-            for g in &mut t.gs {
-                if let Some(c) = &mut g.cur {
-                    c.op = rename_op(c.op, &r);
-                    if let Some(e) = &mut c.evac {
-                        e.key = r.key(e.key);
-                    }
+    let mut r = s.clone();
+    if let Some(k) = key_renaming(&s.m) {
+        rename_keys(&mut r.m, &k);
+        for g in &mut r.gs {
+            if let Some(c) = &mut g.cur {
+                c.op = rename_op(c.op, &k);
+                if let Some(e) = &mut c.evac {
+                    e.key = k.key(e.key);
                 }
             }
-            t.ghost.assigned = permute_bits(u64::from(t.ghost.assigned), &r.new_of) as u8;
-            t.ghost.deleted = permute_bits(u64::from(t.ghost.deleted), &r.new_of) as u8;
-            renamed = t;
-            &renamed
         }
-    };
-    {
-        // Sorted by each goroutine, then by whether it stepped last (only ever set with
-        // `max_preemptions`), so that the goroutine a bound lets go on is named canonically.
-        let perm = concurrent::canonical_permutation(
-            s.gs.len(),
-            |i| u8::from(s.gs[i].reader),
-            |i| (&s.gs[i], s.sched.last == Some(i as u8)),
-        );
-        let mut r = s.clone();
-        r.gs = concurrent::permute(&s.gs, &perm);
-        for it in &mut r.m.iters {
-            it.id = perm[it.id as usize];
-        }
-        r.m.iters.sort_by_key(|it| it.id);
-        if let Some((g, msg)) = r.ghost.thrown {
-            r.ghost.thrown = Some((perm[g as usize], msg));
-        }
-        if let Some(l) = r.sched.last {
-            r.sched.last = Some(perm[l as usize]);
-        }
-        let mut refs: Vec<&mut GMap> = r.gs.iter_mut().filter_map(|g| g.cur.as_mut()).collect();
-        canonicalize(&mut r.m, &mut refs);
-        r
+        r.ghost.assigned = permute_bits(u64::from(r.ghost.assigned), &k.new_of) as u8;
+        r.ghost.deleted = permute_bits(u64::from(r.ghost.deleted), &k.new_of) as u8;
     }
+    // Sorted by each goroutine (keys renamed), then by whether it stepped last (only ever set
+    // with `max_preemptions`), so that the goroutine a bound lets go on is named canonically.
+    let perm = concurrent::canonical_permutation(
+        r.gs.len(),
+        |i| u8::from(r.gs[i].reader),
+        |i| (&r.gs[i], r.sched.last == Some(i as u8)),
+    );
+    r.gs = concurrent::permute(&r.gs, &perm);
+    for it in &mut r.m.iters {
+        it.id = perm[it.id as usize];
+    }
+    r.m.iters.sort_by_key(|it| it.id);
+    if let Some((g, msg)) = r.ghost.thrown {
+        r.ghost.thrown = Some((perm[g as usize], msg));
+    }
+    if let Some(l) = r.sched.last {
+        r.sched.last = Some(perm[l as usize]);
+    }
+    let mut refs: Vec<&mut GMap> = r.gs.iter_mut().filter_map(|g| g.cur.as_mut()).collect();
+    canonicalize(&mut r.m, &mut refs);
+    r
 }

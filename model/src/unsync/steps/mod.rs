@@ -332,12 +332,13 @@ impl std::hash::Hash for GMap {
                 | u64::from(g.flags) << 26
                 | u64::from(g.b) << 34
         });
-        let unlinked = self.unlinked.map_or(0, |u| {
-            1 | u64::from(u.array) << 1
-                | u64::from(u.chain) << 9
-                | u64::from(u.depth) << 25
-                | u64::from(u.to) << 33
-        });
+        // An Unlink has a slot's shape (array, chain, depth, and `to` in the slot's place).
+        let unlinked = slot_code(self.unlinked.map(|u| Slot {
+            array: u.array,
+            chain: u.chain,
+            depth: u.depth,
+            i: u.to,
+        }));
         let (e0, e1, e2, e3) = self.evac.map_or((0, 0, 0, 0), |e| {
             (
                 1 | u64::from(e.second) << 1
@@ -371,12 +372,7 @@ impl std::hash::Hash for GMap {
             e2,
             e3,
         ];
-        // Two words per multiply (the hmap state's digest), one u64 to the hasher.
-        let mut d = 0x243f_6a88_85a3_08d3;
-        for pair in w.chunks(2) {
-            d = crate::hmap::state::mix(d, pair[0], pair.get(1).copied().unwrap_or(0));
-        }
-        state.write_u64(d);
+        state.write_u64(crate::hmap::state::mix_words(0x243f_6a88_85a3_08d3, &w));
     }
 }
 
