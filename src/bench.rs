@@ -72,6 +72,12 @@ pub struct Measure {
     /// The model's own work timed apart from the checker (`--cost N`), after the search.
     #[serde(default)]
     pub cost: Option<ModelCost>,
+    /// The deepest state reached (stateright's depth: the initial states are at 1).
+    #[serde(default)]
+    pub max_depth: usize,
+    /// How many properties the model evaluates at every state.
+    #[serde(default)]
+    pub model_properties: usize,
 }
 
 /// One row of the report.
@@ -186,6 +192,8 @@ pub fn measure_with(
         peak_rss,
         cpu_seconds: cpu,
         cost,
+        max_depth: r.max_depth,
+        model_properties: r.model_properties,
     })
 }
 

@@ -6,21 +6,25 @@
 //! the other. The targets:
 //! - `hmap-throughput`: DFS and BFS on one thread, every pinned hmap spec over 10^5 states
 //!   (found by reading the specs), >= 10^6 unique states/s with the pinned count and verdicts;
-//!   cause: transitions per unique state, and the share of the search's time that is the
-//!   model's own work, timed apart over a sample of states ([`crate::checker::ModelCost`]);
+//!   cause: transitions per unique state, the share of the search's time that is the
+//!   model's own work, timed apart over a sample of states ([`crate::checker::ModelCost`]),
+//!   and stateright's floor: the same search of a null model of the run's shape, whose
+//!   states cost nothing ([`crate::bench_floor`]);
 //! - `memory`: bytes per state (peak memory growth / unique states, `VmHWM`) at most a quarter
 //!   of the committed baseline (`bench/baseline.toml`); cause: for BFS, the share of the peak
 //!   that is the queue (BFS minus DFS on the same spec);
 //! - `two-threads`: 2 threads >= 1.7x the states/s of 1 on every spec over 10^6 states, each
 //!   in its own strategy, from [`SCALING_ROUNDS`] alternating rounds (1 thread, 2 threads, 1
 //!   thread, ...) and the median run of each; cause: the cores each run had (CPU time / wall
-//!   time) and the states per CPU-second;
+//!   time), the states per CPU-second, and the ratio stateright alone gets on a null model of
+//!   the spec's shape in the same rounds;
 //! - `capacity-*`: each spec of [`CAPACITY_SPECS`] complete within 600 s and 16 GiB;
 //! - `main-job`: the wall time of `gomap check specs/`, run as a child;
 //! - `port`: the rows `scripts/bench-port.sh` wrote (`target/bench-port/rows.tsv`), none
 //!   slower than Go.
 
 use crate::bench::{self, ChildExtras, Measure};
+use crate::bench_floor::{self, FloorRun, Shape};
 use crate::checker::{collect_spec_paths, Spec, Strategy};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -262,11 +266,99 @@ impl Runs<'_> {
     }
 }
 
+impl Runs<'_> {
+    /// stateright's floor for `shape` ([`crate::bench_floor`]), searched in this process.
+    fn floor(&mut self, shape: &Shape, strategy: Strategy, threads: usize) -> FloorRun {
+        if self.opts.progress {
+            eprintln!(
+                "bench --targets: null model, {} states, {:.2} per state, depth {}, {} properties, {strategy:?}, {threads} thread(s) ...",
+                shape.unique_states, shape.branching, shape.layers, shape.properties
+            );
+        }
+        let f = bench_floor::run(shape, strategy, threads);
+        if !f.held {
+            // Every property of the null model holds: a discovery means it is broken.
+            self.failed = true;
+        }
+        f
+    }
+}
+
+/// The null model's shape for a spec's run.
+fn shape_of(m: &Measure) -> Shape {
+    Shape::of(
+        m.unique_states,
+        m.total_states,
+        m.max_depth,
+        m.model_properties,
+    )
+}
+
+/// The throughput target's sentence on stateright's floor, for the runs `rows` and the
+/// slowest one `w`.
+fn floor_cause(rows: &[ThroughputRow], w: &ThroughputRow) -> String {
+    let floors: Vec<(&ThroughputRow, f64)> = rows
+        .iter()
+        .filter_map(|r| r.floor_states_per_sec.map(|f| (r, f)))
+        .collect();
+    if floors.is_empty() {
+        return String::new();
+    }
+    let range = |dfs: bool| {
+        let v: Vec<f64> = floors
+            .iter()
+            .filter(|(r, _)| (r.config == "dfs") == dfs)
+            .map(|(_, f)| *f)
+            .collect();
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            let lo = v.iter().cloned().fold(f64::INFINITY, f64::min);
+            let hi = v.iter().cloned().fold(0.0, f64::max);
+            format!("{}-{}", thousands(lo), thousands(hi))
+        }
+    };
+    let under = floors.iter().filter(|(_, f)| *f < THROUGHPUT_GOAL).count();
+    let mut c = format!(
+        ". stateright's floor (a null model of each run's shape: as many unique states, transitions per state, depth and properties, and a state that is one u64, so that the model's steps, copies, hashes and drops cost nothing; same strategy, one thread): DFS {}, BFS {} unique states/s; {under} of {} runs have a floor under 10^6, where no model can meet the goal with this checker on this machine",
+        range(true),
+        range(false),
+        floors.len()
+    );
+    if let (Some(f), Some(v)) = (w.floor_states_per_sec, w.states_per_sec) {
+        c += &format!(
+            "; the slowest run's floor is {} unique states/s and the run reaches {} of it, so stateright's own loop is about {} of the run's time",
+            thousands(f),
+            pct(v / f),
+            pct(v / f)
+        );
+        if let Some(k) = w.checker_share.filter(|k| *k >= v / f) {
+            c += &format!(
+                ", and the other {} of the checker's share is what this model's states cost inside that loop (copies into the {}, drops of duplicates, allocation, memory traffic)",
+                pct(k - v / f),
+                if w.config.starts_with("bfs") {
+                    "queue"
+                } else {
+                    "stack"
+                }
+            );
+        }
+    }
+    c
+}
+
 /// The run with the median states/s (the lower middle one of an even count).
 fn median_run(mut v: Vec<Measure>) -> Option<Measure> {
     v.sort_by(|a, b| rate(a).total_cmp(&rate(b)));
     let mid = v.len().checked_sub(1)? / 2;
     Some(v.swap_remove(mid))
+}
+
+/// The median of `v` (the lower middle one of an even count), as [`median_run`] picks runs.
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let mid = v.len().checked_sub(1)? / 2;
+    Some(v[mid])
 }
 
 fn pinned(spec: &Spec) -> Option<usize> {
@@ -409,6 +501,12 @@ struct ThroughputRow {
     hash_share: Option<f64>,
     /// The rest: the checker's visited set, queue or stack, paths, allocation.
     checker_share: Option<f64>,
+    /// stateright's floor: unique states/s of a null model of this run's shape, same
+    /// strategy, one thread ([`crate::bench_floor`]).
+    floor_states_per_sec: Option<f64>,
+    /// The null model's own transitions per unique state and unique states.
+    floor_transitions_per_state: Option<f64>,
+    floor_unique_states: Option<usize>,
     note: Option<String>,
 }
 
@@ -433,6 +531,9 @@ fn throughput_row(spec: &Spec, config: &str, r: Result<Measure, String>) -> Thro
         model_share: None,
         hash_share: None,
         checker_share: None,
+        floor_states_per_sec: None,
+        floor_transitions_per_state: None,
+        floor_unique_states: None,
         note: None,
     };
     let m = match r {
@@ -526,7 +627,21 @@ fn throughput(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
                 skipped.push(s.name.clone());
                 continue;
             }
-            rows.push(throughput_row(s, config, runs.get(s, config, extras)));
+            let r = runs.get(s, config, extras);
+            let shape = r.as_ref().ok().map(shape_of);
+            let mut row = throughput_row(s, config, r);
+            if let Some(shape) = shape {
+                let strategy = if config == "dfs" {
+                    Strategy::Dfs
+                } else {
+                    Strategy::Bfs
+                };
+                let f = runs.floor(&shape, strategy, 1);
+                row.floor_states_per_sec = Some(f.states_per_sec);
+                row.floor_transitions_per_state = Some(f.transitions_per_state());
+                row.floor_unique_states = Some(f.unique_states);
+            }
+            rows.push(row);
         }
     }
     let status = Status::of_rows(rows.iter().map(|r| r.status));
@@ -600,6 +715,7 @@ fn throughput(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
                 c += " (the sample's states cost more than the search's average: deep states are over-represented in random walks)";
             }
         }
+        c += &floor_cause(&rows, w);
         c += &format!(
             ". Model figures: each piece timed alone, in thread CPU time, over about {sample} states reached by random walks, times the run's transitions and states, over its CPU time"
         );
@@ -816,6 +932,12 @@ struct ScalingRow {
     two_threads_states_per_cpu_sec: Option<f64>,
     /// Each round's 2-thread states/s over its 1-thread states/s, in run order.
     round_ratios: Vec<f64>,
+    /// stateright alone: a null model of this spec's shape ([`crate::bench_floor`]), in the
+    /// same strategy and as many alternating rounds; median runs, and each round's ratio.
+    floor_one_thread_states_per_sec: Option<f64>,
+    floor_two_threads_states_per_sec: Option<f64>,
+    floor_ratio: Option<f64>,
+    floor_round_ratios: Vec<f64>,
     note: Option<String>,
 }
 
@@ -886,8 +1008,34 @@ fn scaling(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
             one_thread_states_per_cpu_sec: None,
             two_threads_states_per_cpu_sec: None,
             round_ratios,
+            floor_one_thread_states_per_sec: None,
+            floor_two_threads_states_per_sec: None,
+            floor_ratio: None,
+            floor_round_ratios: Vec::new(),
             note: None,
         };
+        if let Ok(a) = &a {
+            let shape = shape_of(a);
+            let (mut ones, mut twos) = (Vec::new(), Vec::new());
+            for _ in 0..rounds {
+                let (f1, f2) = (
+                    runs.floor(&shape, s.strategy, 1),
+                    runs.floor(&shape, s.strategy, 2),
+                );
+                if f1.states_per_sec > 0.0 {
+                    row.floor_round_ratios
+                        .push(f2.states_per_sec / f1.states_per_sec);
+                }
+                ones.push(f1.states_per_sec);
+                twos.push(f2.states_per_sec);
+            }
+            let (m1, m2) = (median(ones), median(twos));
+            row.floor_one_thread_states_per_sec = m1;
+            row.floor_two_threads_states_per_sec = m2;
+            if let (Some(x), Some(y)) = (m1, m2) {
+                row.floor_ratio = (x > 0.0).then(|| y / x);
+            }
+        }
         match (a, b) {
             (Ok(a), Ok(b)) => {
                 row.one_thread_states_per_sec = Some(rate(&a));
@@ -951,6 +1099,21 @@ fn scaling(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
             g(w.one_thread_states_per_cpu_sec),
             g(w.two_threads_states_per_cpu_sec),
         );
+        let floors: Vec<f64> = rows.iter().filter_map(|r| r.floor_ratio).collect();
+        if let Some(fr) = w.floor_ratio {
+            t.cause += &format!(
+                ". stateright alone, on a null model of the same shape (as many unique states, transitions per state, depth and properties; a state that is one u64, so the model costs nothing), same strategy, the same alternating rounds: 2 threads / 1 = {fr:.2}x for this spec (rounds {}); {}-{}x over the {} specs, under 1.7x on {}",
+                w.floor_round_ratios
+                    .iter()
+                    .map(|r| format!("{r:.2}x"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                format_args!("{:.2}", floors.iter().cloned().fold(f64::INFINITY, f64::min)),
+                format_args!("{:.2}", floors.iter().cloned().fold(0.0, f64::max)),
+                floors.len(),
+                floors.iter().filter(|r| **r < SCALING_GOAL).count(),
+            );
+        }
     }
     t.rows = serde_json::to_value(&rows).unwrap_or_default();
     t
@@ -1543,6 +1706,8 @@ mod tests {
             peak_rss: 0,
             cpu_seconds: None,
             cost: None,
+            max_depth: 10,
+            model_properties: 3,
         };
         let m = median_run(vec![run(100, 1.0), run(100, 4.0), run(100, 2.0)]).unwrap();
         assert_eq!(m.seconds, 2.0);

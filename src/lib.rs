@@ -2,6 +2,7 @@
 //! - [`claims`]: the verdicts on the seed postmortem's claims, and the table's shapes;
 //! - [`replay`]: Go 1.19 traces replayed on the port or the model;
 //! - [`bench`]: the checker measured per spec;
+//! - [`bench_floor`]: stateright's own throughput on a model that costs nothing;
 //! - [`bench_targets`]: the checker-capacity issue's targets measured in one run;
 //! - [`conformance`]: the port's snapshots as the model's flat states;
 //! - [`text`]: error messages made safe to print;
@@ -11,6 +12,7 @@
 //! - [`syncmap_history`]: sync.Map histories of real Go checked for linearizability.
 
 pub mod bench;
+pub mod bench_floor;
 pub mod bench_targets;
 pub mod claims;
 pub mod conformance;

@@ -173,7 +173,19 @@ fn quick_report_on_the_repository_specs() {
         );
         assert!(row["model_share"].as_f64().is_some(), "{row}");
         assert!(row["step_ns"].as_f64().is_some(), "{row}");
+        // stateright's floor, on a null model of the run's shape.
+        assert!(row["floor_states_per_sec"].as_f64().is_some(), "{row}");
+        let per_state = row["transitions_per_state"].as_f64().unwrap();
+        let floor_per_state = row["floor_transitions_per_state"].as_f64().unwrap();
+        assert!(
+            (floor_per_state - per_state).abs() <= 1.0,
+            "the null model's shape: {row}"
+        );
     }
+    assert!(
+        t["cause"].as_str().unwrap().contains("stateright's floor"),
+        "{t}"
+    );
     // That spec's runs are the memory target's rows for it, when the baseline has it with
     // the same count: measured (bytes per state and the ratio to the baseline) unless capped.
     let spec = rows[0]["spec"].as_str().unwrap();
@@ -188,8 +200,12 @@ fn quick_report_on_the_repository_specs() {
         }
     }
     let s = target(&r, "two-threads");
-    assert!(
-        s["rows"].as_array().unwrap()[0]["ratio"].as_f64().is_some(),
+    let row = &s["rows"].as_array().unwrap()[0];
+    assert!(row["ratio"].as_f64().is_some(), "{s}");
+    assert!(row["floor_ratio"].as_f64().is_some(), "{s}");
+    assert_eq!(
+        row["floor_round_ratios"].as_array().unwrap().len(),
+        1,
         "{s}"
     );
 

@@ -93,6 +93,9 @@ pub struct SpecResult {
     pub stopped_by: Option<String>,
     pub expected_unique_states: Option<usize>,
     pub properties: Vec<PropertyResult>,
+    /// How many properties the model evaluates at every state (the spec's expectations name
+    /// some or all of them).
+    pub model_properties: usize,
     pub ok: bool,
 }
 
@@ -452,6 +455,7 @@ where
         stopped_by,
         expected_unique_states: spec.unique_states.map(|u| u.0),
         properties: props,
+        model_properties: model.properties().len(),
         ok,
     }
 }
