@@ -8,13 +8,15 @@
 //! bound on this machine, with the same stateright, the same strategy and thread count.
 //! `gomap bench --targets` runs it beside each measured spec (see `crate::bench_targets`).
 //!
-//! The graph is layered: state `(layer, i)` has its successors in the next layer, chosen by a
-//! fixed hash of `(i, action)`, and a state of the last layer has all its successors at the
-//! initial state (already visited). So the depth is `layers`, and every state has `branching`
-//! successors on average (a fractional part is spread over the states by a hash), as a
-//! spec's state is reached `total_states / unique_states` times. The layers' width is chosen
-//! so that the expected number of states reached is the spec's. Every property is an
-//! `always` that holds, so the search is exhaustive, as a spec's is when its invariants hold.
+//! The graph is layered: every state of the first layer is an initial state (a spec has many:
+//! one per hash assignment, for one), state `(layer, i)` has its successors in the next
+//! layer, chosen by a fixed hash of `(i, action)`, and a state of the last layer has all its
+//! successors at an initial state (already visited). So the depth is `layers`, and every
+//! state has `branching` successors on average (a fractional part is spread over the states
+//! by a hash), as a spec's state is reached `total_states / unique_states` times. The layers'
+//! width is chosen so that the expected number of states reached is the spec's. Every
+//! property is an `always` that holds, so the search is exhaustive, as a spec's is when its
+//! invariants hold.
 
 use crate::checker::Strategy;
 use serde::Serialize;
@@ -81,11 +83,12 @@ fn mix(x: u64) -> u64 {
     x ^ (x >> 29)
 }
 
-/// Expected states reached in `layers` layers of `width` states, `b` successors each, drawn
-/// at random in the next layer: layer k + 1 has `width * (1 - e^(-b * n_k / width))`.
+/// Expected states reached in `layers` layers of `width` states, the first all initial, `b`
+/// successors each drawn at random in the next layer: layer k + 1 has
+/// `width * (1 - e^(-b * n_k / width))`.
 fn expected_states(layers: u64, width: u64, b: f64) -> f64 {
     let w = width as f64;
-    let (mut n, mut total) = (1.0f64, 1.0f64);
+    let (mut n, mut total) = (w, w);
     for _ in 1..layers {
         n = w * (1.0 - (-b * n / w).exp());
         total += n;
@@ -93,25 +96,33 @@ fn expected_states(layers: u64, width: u64, b: f64) -> f64 {
     total
 }
 
+/// The narrowest width whose expected count of states reached is at least `target`.
+fn width_for(layers: u64, b: f64, target: f64) -> u64 {
+    let (mut lo, mut hi) = (1u64, MAX_FLOOR_STATES as u64);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if expected_states(layers, mid, b) >= target {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    lo
+}
+
 impl NullModel {
     pub fn new(shape: &Shape) -> NullModel {
         let layers = shape.layers.clamp(2, 256) as u64;
-        let b = shape.branching.clamp(1.0, 16.0);
+        let per_state = shape.branching.clamp(1.0, 16.0);
         let target = shape.unique_states.clamp(1, MAX_FLOOR_STATES) as f64;
-        // The narrowest width whose expected count reaches the target (a wider one adds
-        // nothing once the first layers are what limits it).
-        let (mut lo, mut hi) = (1u64, MAX_FLOOR_STATES as u64);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if expected_states(layers, mid, b) >= target {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
+        // stateright counts the initial states as generated too: with `width` of them, each
+        // state needs `per_state - width / target` successors on average.
+        let width = width_for(layers, per_state, target);
+        let b = (per_state - width as f64 / target).max(1.0);
+        let width = width_for(layers, b, target);
         NullModel {
             layers,
-            width: lo,
+            width,
             base: b.floor() as u8,
             extra: ((b - b.floor()) * (1u64 << 32) as f64) as u64,
             properties: shape.properties.clamp(1, NAMES.len()),
@@ -123,15 +134,15 @@ impl NullModel {
         self.base + u8::from(mix(s ^ 0x5bd1_e995) & 0xffff_ffff < self.extra)
     }
 
-    /// The successor of state `s` by action `a` (its `a`th): in the next layer, or the initial
-    /// state from the last layer.
+    /// The successor of state `s` by action `a` (its `a`th): in the next layer, or from the
+    /// last layer the initial state of the same index.
     pub fn successor(&self, s: u64, a: u8) -> Option<u64> {
         if a >= self.successors(s) {
             return None;
         }
         let (layer, i) = (s / self.width, s % self.width);
         if layer + 1 >= self.layers {
-            return Some(0);
+            return Some(i);
         }
         let x = mix(i.wrapping_mul(31).wrapping_add(u64::from(a) + 1));
         Some((layer + 1) * self.width + x % self.width)
@@ -143,7 +154,7 @@ impl Model for NullModel {
     type Action = u8;
 
     fn init_states(&self) -> Vec<u64> {
-        vec![0]
+        (0..self.width).collect()
     }
 
     fn actions(&self, s: &u64, actions: &mut Vec<u8>) {
@@ -226,9 +237,11 @@ mod tests {
 
     /// The states reachable from 0 and the transitions among them, walked apart from stateright.
     fn walk(m: &NullModel) -> (usize, usize) {
-        let mut seen = HashSet::from([0u64]);
-        let mut queue = VecDeque::from([0u64]);
-        let mut transitions = 1; // stateright counts the initial state as generated.
+        let init = m.init_states();
+        let mut seen: HashSet<u64> = init.iter().copied().collect();
+        let mut queue: VecDeque<u64> = init.iter().copied().collect();
+        // stateright counts the initial states as generated.
+        let mut transitions = init.len();
         while let Some(s) = queue.pop_front() {
             let mut actions = Vec::new();
             m.actions(&s, &mut actions);
@@ -254,7 +267,7 @@ mod tests {
         // About the shape's count and transitions per state.
         assert!((17_000..23_000).contains(&unique), "{unique}");
         let per = transitions as f64 / unique as f64;
-        assert!((4.3..4.7).contains(&per), "{per}");
+        assert!((4.4..4.6).contains(&per), "{per}");
         for strategy in [Strategy::Bfs, Strategy::Dfs] {
             for threads in [1, 2] {
                 let r = run(&shape, strategy, threads);
@@ -277,8 +290,11 @@ mod tests {
             (s.unique_states, s.branching, s.layers, s.properties),
             (1_000, 1.0, 256, 1)
         );
-        // One successor each: a chain through the layers, back to the initial state.
-        let r = run(&Shape::of(2_000, 2_000, 4, 1), Strategy::Dfs, 1);
-        assert_eq!((r.unique_states, r.total_states), (4, 5));
+        // One successor each, 4 layers: the layers thin out as successors collide.
+        let shape = Shape::of(2_000, 2_000, 4, 1);
+        let m = NullModel::new(&shape);
+        let r = run(&shape, Strategy::Dfs, 1);
+        assert_eq!((r.unique_states, r.total_states), walk(&m));
+        assert!((1_800..2_200).contains(&r.unique_states), "{r:?}");
     }
 }
