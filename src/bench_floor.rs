@@ -235,7 +235,8 @@ mod tests {
     use super::*;
     use std::collections::{HashSet, VecDeque};
 
-    /// The states reachable from 0 and the transitions among them, walked apart from stateright.
+    /// The states reachable from the initial states and the transitions among them, walked apart
+    /// from stateright.
     fn walk(m: &NullModel) -> (usize, usize) {
         let init = m.init_states();
         let mut seen: HashSet<u64> = init.iter().copied().collect();

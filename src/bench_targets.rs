@@ -1102,7 +1102,7 @@ fn scaling(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
         let floors: Vec<f64> = rows.iter().filter_map(|r| r.floor_ratio).collect();
         if let Some(fr) = w.floor_ratio {
             t.cause += &format!(
-                ". stateright alone, on a null model of the same shape (as many unique states, transitions per state, depth and properties; a state that is one u64, so the model costs nothing), same strategy, the same alternating rounds: 2 threads / 1 = {fr:.2}x for this spec (rounds {}); {}-{}x over the {} specs, under 1.7x on {}",
+                ". stateright alone, on a null model of the same shape (as many unique states, transitions per state, depth and properties; a state that is one u64, so the model costs nothing), same strategy, as many alternating rounds: 2 threads / 1 = {fr:.2}x for this spec (rounds {}); {}-{}x over the {} specs, under 1.7x on {}",
                 w.floor_round_ratios
                     .iter()
                     .map(|r| format!("{r:.2}x"))
