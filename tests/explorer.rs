@@ -460,6 +460,15 @@ fn browse(url: &str, probe: &str, shot: &Path, pid_tx: mpsc::Sender<u32>, tag: &
 
     let profile =
         std::env::temp_dir().join(format!("gomap-explorer-test-{tag}-{}", std::process::id()));
+    // Chromium's profile folder, removed when this function returns or panics (declared
+    // before the browser, so dropped after it has exited).
+    struct RemoveOnDrop(PathBuf);
+    impl Drop for RemoveOnDrop {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let _profile_guard = RemoveOnDrop(profile.clone());
     let args: Vec<&OsStr> = [
         "--disable-gpu",
         "--disable-quic",
