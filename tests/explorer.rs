@@ -18,6 +18,9 @@
 //! bounded. Without /usr/bin/chromium the browser test fails, saying to run
 //! scripts/install-browser.sh.
 
+#[path = "support/scratch.rs"]
+mod scratch;
+use scratch::Scratch;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -458,17 +461,11 @@ fn browse(url: &str, probe: &str, shot: &Path, pid_tx: mpsc::Sender<u32>, tag: &
     use headless_chrome::{Browser, LaunchOptions};
     use std::ffi::OsStr;
 
-    let profile =
-        std::env::temp_dir().join(format!("gomap-explorer-test-{tag}-{}", std::process::id()));
     // Chromium's profile folder, removed when this function returns or panics (declared
     // before the browser, so dropped after it has exited).
-    struct RemoveOnDrop(PathBuf);
-    impl Drop for RemoveOnDrop {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-    let _profile_guard = RemoveOnDrop(profile.clone());
+    let profile = Scratch(
+        std::env::temp_dir().join(format!("gomap-explorer-test-{tag}-{}", std::process::id())),
+    );
     let args: Vec<&OsStr> = [
         "--disable-gpu",
         "--disable-quic",
@@ -485,7 +482,7 @@ fn browse(url: &str, probe: &str, shot: &Path, pid_tx: mpsc::Sender<u32>, tag: &
         headless: true,
         sandbox: false,
         window_size: Some((1500, 1100)),
-        user_data_dir: Some(profile.clone()),
+        user_data_dir: Some(profile.to_path_buf()),
         args,
         idle_browser_timeout: Duration::from_secs(120),
         ..LaunchOptions::default()
@@ -520,7 +517,16 @@ fn browse(url: &str, probe: &str, shot: &Path, pid_tx: mpsc::Sender<u32>, tag: &
     std::fs::write(shot, png).expect("write the screenshot");
     drop(tab);
     drop(browser);
-    let _ = std::fs::remove_dir_all(&profile);
+    // Chromium's helper processes can still write into the profile for a moment after the
+    // browser process has exited: remove it until it stays gone for 100 ms (at most 2 s; the
+    // guard removes it once more on return).
+    for _ in 0..20 {
+        let _ = std::fs::remove_dir_all(&*profile);
+        std::thread::sleep(Duration::from_millis(100));
+        if !profile.exists() {
+            break;
+        }
+    }
     v
 }
 

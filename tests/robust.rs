@@ -3,6 +3,9 @@
 //! runs the binary and measures the child's time and peak resident memory (its maximum RSS,
 //! VmHWM, from wait4).
 
+#[path = "support/scratch.rs"]
+mod scratch;
+use scratch::Scratch;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -80,33 +83,12 @@ fn run(mut cmd: Command, limit: Duration) -> Run {
     }
 }
 
-/// A scratch folder of one test, removed when the test ends (pass or fail).
-struct TmpDir(PathBuf);
-
-impl std::ops::Deref for TmpDir {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl AsRef<std::ffi::OsStr> for TmpDir {
-    fn as_ref(&self) -> &std::ffi::OsStr {
-        self.0.as_os_str()
-    }
-}
-
-impl Drop for TmpDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn tmp(name: &str) -> TmpDir {
+/// A fresh scratch folder for one test, removed when the test ends.
+fn tmp(name: &str) -> Scratch {
     let d = std::env::temp_dir().join(format!("gomap-robust-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
-    TmpDir(d)
+    Scratch(d)
 }
 
 /// The reproduction: a state space growing ~200 MB/s on one thread.
