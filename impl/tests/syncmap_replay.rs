@@ -18,13 +18,35 @@ use std::time::Duration;
 thread_local! {
     /// The model goroutine this thread plays (None: free-running setup code).
     static GOROUTINE: Cell<Option<u8>> = const { Cell::new(None) };
+    /// Whether this thread's last scheduled step may still be running.
+    static IN_FLIGHT: Cell<bool> = const { Cell::new(false) };
 }
 
-/// The model's schedule, as (goroutine, port step) pairs.
+/// The model's schedule, as (goroutine, port step) pairs. A step starts when its thread's
+/// hook returns and ends at that thread's next hook or at the end of its operation; the
+/// next step of the schedule starts only then, so that no two steps overlap (a hook runs
+/// before its step, and a thread can be preempted between its hook and its step).
 struct Turnstile {
     schedule: Vec<(u8, Step, String)>,
-    pos: Mutex<usize>,
-    turn: Condvar,
+    turn: Mutex<Turn>,
+    changed: Condvar,
+}
+
+struct Turn {
+    /// The next step of the schedule to start.
+    pos: usize,
+    /// Whether step `pos - 1` is still running.
+    in_flight: bool,
+}
+
+impl Turnstile {
+    /// Ends this thread's running step, if it has one.
+    fn finish_step(&self) {
+        if IN_FLIGHT.with(|f| f.replace(false)) {
+            self.turn.lock().unwrap().in_flight = false;
+            self.changed.notify_all();
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -36,25 +58,30 @@ impl Hooks for TurnHooks {
             return;
         };
         let t = &self.0;
-        let mut pos = t.pos.lock().unwrap();
+        t.finish_step();
+        let mut turn = t.turn.lock().unwrap();
         loop {
-            if *pos >= t.schedule.len() {
+            if turn.pos >= t.schedule.len() {
                 return; // past the counterexample: run freely
             }
-            let (sg, sstep, action) = &t.schedule[*pos];
-            if *sg == g {
+            let (sg, sstep, action) = &t.schedule[turn.pos];
+            if *sg == g && !turn.in_flight {
                 assert_eq!(
                     *sstep, step,
                     "schedule position {}: the model's `{action}` is {sstep:?}, the port's \
                      g{g} is at {step:?}",
-                    *pos
+                    turn.pos
                 );
-                *pos += 1;
-                t.turn.notify_all();
+                turn.pos += 1;
+                turn.in_flight = true;
+                IN_FLIGHT.with(|f| f.set(true));
                 return;
             }
-            let (p, timeout) = t.turn.wait_timeout(pos, Duration::from_secs(10)).unwrap();
-            pos = p;
+            let (next, timeout) = t
+                .changed
+                .wait_timeout(turn, Duration::from_secs(10))
+                .unwrap();
+            turn = next;
             assert!(
                 !timeout.timed_out(),
                 "g{g} waited 10 s at {step:?} for `{action}`"
@@ -152,8 +179,11 @@ fn range_is_not_a_snapshot_counterexample_replays_on_the_port() {
 
     let turnstile = Arc::new(Turnstile {
         schedule,
-        pos: Mutex::new(0),
-        turn: Condvar::new(),
+        turn: Mutex::new(Turn {
+            pos: 0,
+            in_flight: false,
+        }),
+        changed: Condvar::new(),
     });
     let m = SyncMap::with_hooks(TurnHooks(turnstile.clone()));
 
@@ -188,11 +218,15 @@ fn range_is_not_a_snapshot_counterexample_replays_on_the_port() {
             .iter()
             .enumerate()
             .map(|(g, prog)| {
-                let m = &m;
+                let (m, turnstile) = (&m, &turnstile);
                 s.spawn(move || {
                     GOROUTINE.with(|c| c.set(Some(g as u8)));
                     prog.iter()
-                        .map(|&op| (op, apply(m, &rename(op))))
+                        .map(|&op| {
+                            let r = apply(m, &rename(op));
+                            turnstile.finish_step();
+                            (op, r)
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -200,7 +234,7 @@ fn range_is_not_a_snapshot_counterexample_replays_on_the_port() {
         hs.into_iter().map(|h| h.join().unwrap()).collect()
     });
     assert_eq!(
-        *turnstile.pos.lock().unwrap(),
+        turnstile.turn.lock().unwrap().pos,
         turnstile.schedule.len(),
         "the port took every step of the model's path"
     );
