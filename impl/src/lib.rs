@@ -13,7 +13,8 @@
 //! - [`swiss`]: `SwissMap`, Go 1.24's Swiss-table map (directory, tables, groups, control
 //!   words), with its own trace format (swiss-v1) and replayer.
 //! - [`syncmap`]: `SyncMap<K, V>`, Go 1.19's sync.Map (+ Go 1.20's Swap/CompareAndSwap/
-//!   CompareAndDelete) on arc-swap, and the recorded-history linearizability check.
+//!   CompareAndDelete) with epoch-based reclamation, and the recorded-history
+//!   linearizability check.
 //! - [`ordercache`]: the seed postmortem's order-cache protocols on the port.
 //! - [`trace`]: the delta-v1 trace format of `map[uint64]uint64` runs of the classic map, its
 //!   decoder, and `replay_on_port`, which drives a `GoMap` op by op and compares the whole

@@ -27,20 +27,31 @@
 //!
 //! Go's map leans on its garbage collector: a goroutine may hold a `*entry`, a `readOnly` or
 //! a value pointer loaded from an atomic at any time, and nothing is freed while it does.
-//! Safe Rust needs the same guarantee from a reclamation scheme, so:
-//! - `read` is an [`arc_swap::ArcSwap`] of the `readOnly` (Go: `atomic.Value`);
-//! - each entry's `p` is an [`arc_swap::ArcSwapOption`] (Go: `unsafe.Pointer` with
-//!   `atomic.LoadPointer`/`CompareAndSwapPointer`/`StorePointer`/`Swap`), where `None` is
-//!   Go's nil and one sentinel `Arc` per map, compared by pointer, is Go's `expunged`;
+//! Safe Rust needs the same guarantee from a reclamation scheme. The port uses epochs
+//! ([`crossbeam_epoch`]):
+//! - `read` is an epoch-managed pointer to the `readOnly` (Go: `atomic.Value`);
+//! - each entry's `p` is an epoch-managed pointer to the value (Go: `unsafe.Pointer` with
+//!   `atomic.LoadPointer`/`CompareAndSwapPointer`/`StorePointer`/`Swap`): null is Go's nil,
+//!   and null with tag bit 1 is Go's `expunged` (a marker only ever compared, never read);
 //! - entries are `Arc<Entry>` shared by `read.m` and `dirty`, and `read.m` is an
 //!   `Arc<HashMap>` so that `readOnly{m: read.m, amended: true}` shares the map as Go does.
 //!
-//! arc-swap's operations each contain a `SeqCst` read-modify-write, so they have a single
-//! global order, as Go's `sync/atomic` operations do. A CAS compares pointers, and the caller
-//! always holds the `Arc` it compares against, so an address cannot be freed and reused in
-//! between (Go's GC gives the same protection against ABA). `mu` guards `dirty` and `misses`
-//! by owning them: a `_locked` function takes the `Locked` state, which only a held `mu`
-//! gives out.
+//! An operation pins the epoch once and loads `read` and `p` with plain atomic loads, as
+//! Go's loads are (nothing shared is written). A pointer replaced by a store, swap or CAS
+//! is freed once every thread pinned at the time has unpinned, as Go's collector frees an
+//! object once nothing reaches it. Every atomic operation on `read` and `p` is `SeqCst`, so
+//! they have a single global order, as Go's `sync/atomic` operations do. A CAS compares
+//! pointers; the pointer compared against was loaded while pinned, so its address cannot be
+//! freed and reused in between (Go's GC gives the same protection against ABA). `mu` guards
+//! `dirty` and `misses` by owning them: a `_locked` function takes the `Locked` state, which
+//! only a held `mu` gives out.
+//!
+//! Garbage is bounded as Go's is paced: a thread whose replaced values not yet freed exceed
+//! [`MAX_PENDING_PER_THREAD`] waits, unpinned, after its operation (yielding) until they are
+//! freed, as Go makes an allocating goroutine assist the collector when it falls behind.
+//! A thread preempted while pinned therefore cannot make the other threads' garbage grow
+//! without bound. No user code (a `Range` callback) runs while pinned, so the wait cannot
+//! depend on a thread blocked in user code.
 //!
 //! # Test hooks
 //!
@@ -60,10 +71,12 @@ pub mod conform;
 pub mod history;
 mod newer;
 
-use arc_swap::{ArcSwap, ArcSwapOption, Guard};
+use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned, Shared};
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
+use std::time::{Duration, Instant};
 
 /// An atomic step of a `SyncMap` operation, named after the Go operation it ports. Hooks are
 /// called just before the step.
@@ -95,7 +108,8 @@ pub trait Hooks: Send + Sync {
     const COOPERATIVE: bool = false;
     /// Called just before `step`.
     fn before(&self, _step: Step) {}
-    /// Called while waiting for `mu` (cooperative schedulers only).
+    /// Called while waiting for `mu` (cooperative schedulers only), and between tries while
+    /// a thread waits for its garbage to be freed (see [`MAX_PENDING_PER_THREAD`]).
     fn lock_contended(&self) {
         std::thread::yield_now()
     }
@@ -145,22 +159,35 @@ impl Fault {
     }
 }
 
-/// What `e.p` points to: a value, or the `expunged` marker (Go: `new(any)`, only ever
-/// compared by address).
-enum Slot<V> {
-    Value(V),
-    Expunged,
-}
+/// What a non-nil, non-expunged `e.p` points to: the value (Go: the `any` it points to).
+/// Aligned to 2 so that the pointer's low bit is free for the expunged tag.
+#[repr(align(2))]
+struct Val<V>(V);
 
-/// `*interface{}` (Go): a pointer to a value, or to the expunged marker.
-type P<V> = Option<Arc<Slot<V>>>;
+/// `e.p`'s expunged tag (Go: `expunged = unsafe.Pointer(new(any))`), set on a null pointer.
+const EXPUNGED: usize = 1;
 
 /// `entry`: a slot in the map for one key, shared by `read.m` and `dirty`.
 struct Entry<V> {
-    /// nil (`None`): deleted, and `dirty == nil` or `dirty[key] == e`.
-    /// expunged: deleted, `dirty != nil`, and the entry is missing from `dirty`.
+    /// nil (null): deleted, and `dirty == nil` or `dirty[key] == e`.
+    /// expunged (null, tag 1): deleted, `dirty != nil`, and the entry is missing from
+    /// `dirty`.
     /// otherwise: live, in `read.m` and, if `dirty != nil`, in `dirty[key]`.
-    p: ArcSwapOption<Slot<V>>,
+    p: Atomic<Val<V>>,
+}
+
+impl<V> Drop for Entry<V> {
+    fn drop(&mut self) {
+        // SAFETY: an entry is reached through `read.m` (whose `readOnly` is freed only after
+        // every thread pinned when it was replaced has unpinned) or through an `Arc` clone,
+        // so once its last `Arc` is gone no thread can load `p`; its value is ours to free.
+        unsafe {
+            let p = self.p.load(SeqCst, epoch::unprotected());
+            if !p.is_null() {
+                drop(p.into_owned());
+            }
+        }
+    }
 }
 
 /// `map[any]*entry`. Hashed with ahash's per-process random keys, as Go's map hashes with
@@ -184,31 +211,132 @@ struct Locked<K, V> {
     misses: usize,
 }
 
+/// How many replaced values (and `readOnly`s) a thread may have waiting to be freed before
+/// it waits, after its operation, until they are freed (see the module's header).
+pub const MAX_PENDING_PER_THREAD: usize = 512;
+
+/// How long a thread waits at most for its garbage to be freed: past it the operation
+/// returns anyway, so a thread stuck while pinned cannot hang the others.
+const PACE_LIMIT: Duration = Duration::from_millis(200);
+
+/// Per-thread counts of retired objects not yet freed. Threads share a slot only when more
+/// than `PENDING_SLOTS` have used a `SyncMap`; a shared slot is a shared, stricter bound.
+const PENDING_SLOTS: usize = 64;
+
+/// One slot, on its own cache line so that threads' counts do not share one.
+#[repr(align(128))]
+struct PendingSlot(AtomicUsize);
+
+#[allow(clippy::declare_interior_mutable_const)]
+const EMPTY_SLOT: PendingSlot = PendingSlot(AtomicUsize::new(0));
+static PENDING: [PendingSlot; PENDING_SLOTS] = [EMPTY_SLOT; PENDING_SLOTS];
+static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static SLOT: usize = NEXT_SLOT.fetch_add(1, SeqCst) % PENDING_SLOTS;
+}
+
+/// This thread's count of retired objects not yet freed (slot 0's while the thread's
+/// locals are being destroyed).
+fn pending() -> &'static AtomicUsize {
+    &PENDING[SLOT.try_with(|s| *s).unwrap_or(0)].0
+}
+
+/// Frees `ptr`'s object once every thread pinned now has unpinned (Go: the collector frees
+/// an object once nothing reaches it), counting it as this thread's pending garbage until
+/// then.
+///
+/// # Safety
+/// `ptr` is non-null, untagged, no longer reachable from any atomic, and retired once.
+unsafe fn retire<T: Send + 'static>(g: &Guard, ptr: Shared<'_, T>) {
+    let count = pending();
+    count.fetch_add(1, SeqCst);
+    let raw = ptr.as_raw() as usize;
+    // SAFETY: the caller's promise; the closure runs after every thread pinned now has
+    // unpinned, and `T: Send + 'static` lets it run on any thread, after the map is gone.
+    unsafe {
+        g.defer_unchecked(move || {
+            drop(Owned::from_raw(raw as *mut T));
+            count.fetch_sub(1, SeqCst);
+        })
+    }
+}
+
+/// `e.p` as loaded: null (nil), null tagged [`EXPUNGED`], or a value.
+type P<'g, V> = Shared<'g, Val<V>>;
+
+fn is_expunged<V>(p: P<'_, V>) -> bool {
+    p.is_null() && p.tag() == EXPUNGED
+}
+
+fn is_nil<V>(p: P<'_, V>) -> bool {
+    p.is_null() && p.tag() == 0
+}
+
+fn expunged<'g, V>() -> P<'g, V> {
+    Shared::null().with_tag(EXPUNGED)
+}
+
+/// `*(*any)(p)` for a p that is neither nil nor expunged; None otherwise.
+fn value_of<V: Clone>(p: P<'_, V>) -> Option<V> {
+    // SAFETY: p was loaded while pinned, and the guard outlives this call.
+    unsafe { p.as_ref() }.map(|v| v.0.clone())
+}
+
+/// Frees a value that was never published.
+fn discard<V>(p: P<'_, V>) {
+    // SAFETY: allocated by this operation and never stored into an atomic.
+    drop(unsafe { p.into_owned() });
+}
+
 /// Go 1.19's `sync.Map`, with Go 1.20's `Swap`, `CompareAndSwap` and `CompareAndDelete` and
 /// Go 1.23's `Clear`.
 pub struct SyncMap<K, V, H: Hooks = NoHooks> {
     mu: Mutex<Locked<K, V>>,
-    read: ArcSwap<ReadOnly<K, V>>,
-    /// Go: `var expunged = unsafe.Pointer(new(any))` (here one per map; compared by address).
-    expunged: Arc<Slot<V>>,
+    read: Atomic<ReadOnly<K, V>>,
     hooks: H,
     fault: Option<Fault>,
 }
 
-impl<K: Eq + Hash + Clone, V: Clone> Default for SyncMap<K, V> {
+impl<K, V, H: Hooks> Drop for SyncMap<K, V, H> {
+    fn drop(&mut self) {
+        // SAFETY: `&mut self`: no thread can load `read` any more, and every `readOnly` it
+        // held before was retired when it was replaced.
+        unsafe {
+            let r = self.read.load(SeqCst, epoch::unprotected());
+            if !r.is_null() {
+                drop(r.into_owned());
+            }
+        }
+    }
+}
+
+impl<K, V> Default for SyncMap<K, V>
+where
+    K: Eq + Hash + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
     fn default() -> Self {
         SyncMap::new()
     }
 }
 
-impl<K: Eq + Hash + Clone, V: Clone> SyncMap<K, V> {
+impl<K, V> SyncMap<K, V>
+where
+    K: Eq + Hash + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
     /// The zero Map: empty and ready for use.
     pub fn new() -> Self {
         SyncMap::with_hooks(NoHooks)
     }
 }
 
-impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
+impl<K, V, H: Hooks> SyncMap<K, V, H>
+where
+    K: Eq + Hash + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
     /// An empty map whose atomic steps call `hooks`.
     pub fn with_hooks(hooks: H) -> Self {
         SyncMap {
@@ -216,11 +344,10 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
                 dirty: None,
                 misses: 0,
             }),
-            read: ArcSwap::from_pointee(ReadOnly {
+            read: Atomic::new(ReadOnly {
                 m: Arc::new(EntryMap::default()),
                 amended: false,
             }),
-            expunged: Arc::new(Slot::Expunged),
             hooks,
             fault: None,
         }
@@ -241,19 +368,48 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
         self.fault == Some(f)
     }
 
-    // ---- the steps ----------------------------------------------------------------------
-
-    /// `m.read.Load().(readOnly)`. A guard, not a new reference: loading touches no
-    /// reference count that other threads' loads also write (Go's GC needs none either).
-    fn load_read(&self) -> Guard<Arc<ReadOnly<K, V>>> {
-        self.hooks.before(Step::LoadRead);
-        self.read.load()
+    /// Runs one operation pinned, then (unpinned) waits while this thread has more than
+    /// [`MAX_PENDING_PER_THREAD`] objects waiting to be freed, for at most `PACE_LIMIT`.
+    /// Not Go: Go's collector paces allocation with assists instead.
+    fn paced<R>(&self, op: impl FnOnce(&Guard) -> R) -> R {
+        let r = op(&epoch::pin());
+        self.pace();
+        r
     }
 
-    /// `m.read.Store(r)`.
-    fn store_read(&self, r: ReadOnly<K, V>) {
+    fn pace(&self) {
+        let count = pending();
+        if count.load(SeqCst) <= MAX_PENDING_PER_THREAD || epoch::is_pinned() {
+            return;
+        }
+        let start = Instant::now();
+        while count.load(SeqCst) > MAX_PENDING_PER_THREAD && start.elapsed() < PACE_LIMIT {
+            epoch::pin().flush();
+            self.hooks.lock_contended();
+        }
+    }
+
+    // ---- the steps ----------------------------------------------------------------------
+
+    /// `m.read.Load().(readOnly)`: a plain atomic load while pinned (Go's writes nothing).
+    fn load_read<'g>(&self, g: &'g Guard) -> &'g ReadOnly<K, V> {
+        self.hooks.before(Step::LoadRead);
+        // SAFETY: `read` is never null, and what it pointed to while pinned is not freed
+        // before the guard is dropped.
+        unsafe { self.read.load(SeqCst, g).deref() }
+    }
+
+    /// `m.read.Store(r)`; returns the stored `readOnly`.
+    fn store_read<'g>(&self, r: ReadOnly<K, V>, g: &'g Guard) -> &'g ReadOnly<K, V> {
         self.hooks.before(Step::StoreRead);
-        self.read.store(Arc::new(r));
+        let new = Owned::new(r).into_shared(g);
+        let old = self.read.swap(new, SeqCst, g);
+        // SAFETY: `old` is no longer reachable from `read`, and only this swap replaced it;
+        // `new` is not freed before the guard is dropped.
+        unsafe {
+            retire(g, old);
+            new.deref()
+        }
     }
 
     /// `m.mu.Lock()`.
@@ -279,137 +435,142 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
         drop(g);
     }
 
-    fn is_expunged(&self, p: &P<V>) -> bool {
-        p.as_ref().is_some_and(|a| Arc::ptr_eq(a, &self.expunged))
+    fn new_p<'g>(value: V, g: &'g Guard) -> P<'g, V> {
+        Owned::new(Val(value)).into_shared(g)
     }
 
-    /// `*(*any)(p)` for a p that is neither nil nor expunged; None otherwise.
-    fn value_of(&self, p: &P<V>) -> Option<V> {
-        match p.as_deref() {
-            Some(Slot::Value(v)) => Some(v.clone()),
-            Some(Slot::Expunged) => {
-                debug_assert!(self.is_expunged(p));
-                None
+    fn new_entry(p: P<'_, V>) -> Arc<Entry<V>> {
+        let e = Entry { p: Atomic::null() };
+        e.p.store(p, SeqCst);
+        Arc::new(e)
+    }
+
+    /// `atomic.LoadPointer(&e.p)`.
+    fn load_p<'g>(&self, e: &Entry<V>, g: &'g Guard) -> P<'g, V> {
+        self.hooks.before(Step::LoadEntry);
+        e.p.load(SeqCst, g)
+    }
+
+    /// `atomic.CompareAndSwapPointer(&e.p, old, new)`: whether it swapped. `old` was loaded
+    /// while pinned, so its address cannot have been reused; a value it replaced is retired.
+    fn cas_p<'g>(&self, e: &Entry<V>, old: P<'g, V>, new: P<'g, V>, g: &'g Guard) -> bool {
+        self.hooks.before(Step::CasEntry);
+        match e.p.compare_exchange(old, new, SeqCst, SeqCst, g) {
+            Ok(_) => {
+                if !old.is_null() {
+                    // SAFETY: the CAS unlinked it; only the thread whose CAS or swap
+                    // unlinks a value retires it.
+                    unsafe { retire(g, old) };
+                }
+                true
             }
-            None => None,
+            Err(_) => false,
         }
     }
 
-    fn new_p(value: V) -> Arc<Slot<V>> {
-        Arc::new(Slot::Value(value))
-    }
-
-    fn new_entry(value: V) -> Arc<Entry<V>> {
-        Arc::new(Entry {
-            p: ArcSwapOption::new(Some(Self::new_p(value))),
-        })
-    }
-
-    /// `atomic.LoadPointer(&e.p)`. A guard, as for `read` (see [`Self::load_read`]).
-    fn load_p(&self, e: &Entry<V>) -> Guard<P<V>> {
-        self.hooks.before(Step::LoadEntry);
-        e.p.load()
-    }
-
-    /// `atomic.CompareAndSwapPointer(&e.p, old, new)`: whether it swapped. `old` is held by
-    /// the caller, so its address cannot have been reused.
-    fn cas_p(&self, e: &Entry<V>, old: &P<V>, new: P<V>) -> bool {
-        self.hooks.before(Step::CasEntry);
-        let old_raw = old.as_ref().map_or(std::ptr::null(), Arc::as_ptr);
-        let prev = e.p.compare_and_swap(old_raw, new);
-        prev.as_ref().map_or(std::ptr::null(), Arc::as_ptr) == old_raw
+    /// `e.p`'s swap (Go: `atomic.StorePointer` in storeLocked, `e.p.Swap` in swapLocked):
+    /// returns the value it replaced and retires it.
+    fn swap_p<'g>(&self, e: &Entry<V>, new: P<'g, V>, g: &'g Guard) -> Option<V> {
+        let old = e.p.swap(new, SeqCst, g);
+        let v = value_of(old);
+        if !old.is_null() {
+            // SAFETY: the swap unlinked it.
+            unsafe { retire(g, old) };
+        }
+        v
     }
 
     /// `entry.load`.
-    fn entry_load(&self, e: &Entry<V>) -> Option<V> {
-        let p = self.load_p(e);
-        self.value_of(&p)
+    fn entry_load(&self, e: &Entry<V>, g: &Guard) -> Option<V> {
+        value_of(self.load_p(e, g))
     }
 
     // ---- Load ---------------------------------------------------------------------------
 
     /// `Load` returns the value stored in the map for a key, or None if no value is present.
     pub fn load(&self, key: &K) -> Option<V> {
-        let read = self.load_read();
-        let e = read.m.get(key);
-        if e.is_none() && read.amended {
-            let mut locked = self.lock();
-            let mut e = None;
-            if self.faulty(Fault::LoadSkipsRecheck) {
-                if let Some(dirty) = &locked.dirty {
-                    e = dirty.get(key).cloned();
-                    self.miss_locked(&mut locked);
+        self.paced(|g| {
+            let read = self.load_read(g);
+            let e = read.m.get(key);
+            if e.is_none() && read.amended {
+                let mut locked = self.lock();
+                let mut e = None;
+                if self.faulty(Fault::LoadSkipsRecheck) {
+                    if let Some(dirty) = &locked.dirty {
+                        e = dirty.get(key).cloned();
+                        self.miss_locked(&mut locked, g);
+                    }
+                } else {
+                    // Avoid reporting a spurious miss if m.dirty got promoted while we were
+                    // blocked on m.mu.
+                    let read = self.load_read(g);
+                    e = read.m.get(key).cloned();
+                    if e.is_none() && read.amended {
+                        e = locked.dirty.as_ref().and_then(|d| d.get(key).cloned());
+                        // Regardless of whether the entry was present, record a miss: this
+                        // key will take the slow path until the dirty map is promoted.
+                        self.miss_locked(&mut locked, g);
+                    }
                 }
-            } else {
-                // Avoid reporting a spurious miss if m.dirty got promoted while we were
-                // blocked on m.mu.
-                let read = self.load_read();
-                e = read.m.get(key).cloned();
-                if e.is_none() && read.amended {
-                    e = locked.dirty.as_ref().and_then(|d| d.get(key).cloned());
-                    // Regardless of whether the entry was present, record a miss: this key
-                    // will take the slow path until the dirty map is promoted.
-                    self.miss_locked(&mut locked);
-                }
+                self.unlock(locked);
+                return e.and_then(|e| self.entry_load(&e, g));
             }
-            self.unlock(locked);
-            return e.and_then(|e| self.entry_load(&e));
-        }
-        // The entry is borrowed from `read.m`, which the guard keeps alive.
-        e.and_then(|e| self.entry_load(e))
+            // The entry is borrowed from `read.m`, which stays alive while pinned.
+            e.and_then(|e| self.entry_load(e, g))
+        })
     }
 
     // ---- Store (Go 1.19) ----------------------------------------------------------------
 
     /// `Store` sets the value for a key.
     pub fn store(&self, key: K, value: V) {
-        let new = Self::new_p(value);
-        let read = self.load_read();
-        if let Some(e) = read.m.get(&key) {
-            if self.try_store(e, &new) {
-                return;
+        self.paced(|g| {
+            let new = Self::new_p(value, g);
+            let read = self.load_read(g);
+            if let Some(e) = read.m.get(&key) {
+                if self.try_store(e, new, g) {
+                    return;
+                }
             }
-        }
 
-        let mut locked = self.lock();
-        let read = self.load_read();
-        if let Some(e) = read.m.get(&key) {
-            if self.unexpunge_locked(e) && !self.faulty(Fault::UnexpungeWithoutDirty) {
-                // The entry was previously expunged, which implies that there is a non-nil
-                // dirty map and this entry is not in it.
-                dirty_of(&mut locked).insert(key, e.clone());
+            let mut locked = self.lock();
+            let read = self.load_read(g);
+            if let Some(e) = read.m.get(&key) {
+                if self.unexpunge_locked(e, g) && !self.faulty(Fault::UnexpungeWithoutDirty) {
+                    // The entry was previously expunged, which implies that there is a
+                    // non-nil dirty map and this entry is not in it.
+                    dirty_of(&mut locked).insert(key, e.clone());
+                }
+                self.store_locked(e, new, g);
+            } else if let Some(e) = locked.dirty.as_ref().and_then(|d| d.get(&key)) {
+                self.store_locked(e, new, g);
+            } else {
+                if !read.amended {
+                    // We're adding the first new key to the dirty map. Make sure it is
+                    // allocated and mark the read-only map as incomplete.
+                    self.dirty_locked(&mut locked, g);
+                    self.store_read(
+                        ReadOnly {
+                            m: read.m.clone(),
+                            amended: true,
+                        },
+                        g,
+                    );
+                }
+                dirty_of(&mut locked).insert(key, Self::new_entry(new));
             }
-            self.store_locked(e, new);
-        } else if let Some(e) = locked.dirty.as_ref().and_then(|d| d.get(&key)) {
-            self.store_locked(e, new);
-        } else {
-            if !read.amended {
-                // We're adding the first new key to the dirty map. Make sure it is allocated
-                // and mark the read-only map as incomplete.
-                self.dirty_locked(&mut locked);
-                self.store_read(ReadOnly {
-                    m: read.m.clone(),
-                    amended: true,
-                });
-            }
-            dirty_of(&mut locked).insert(
-                key,
-                Arc::new(Entry {
-                    p: ArcSwapOption::new(Some(new)),
-                }),
-            );
-        }
-        self.unlock(locked);
+            self.unlock(locked);
+        })
     }
 
     /// `entry.tryStore`: stores a value if the entry has not been expunged.
-    fn try_store(&self, e: &Entry<V>, new: &Arc<Slot<V>>) -> bool {
+    fn try_store<'g>(&self, e: &Entry<V>, new: P<'g, V>, g: &'g Guard) -> bool {
         loop {
-            let p = self.load_p(e);
-            if self.is_expunged(&p) {
+            let p = self.load_p(e, g);
+            if is_expunged(p) {
                 return false;
             }
-            if self.cas_p(e, &p, Some(new.clone())) {
+            if self.cas_p(e, p, new, g) {
                 return true;
             }
         }
@@ -417,15 +578,15 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
 
     /// `entry.unexpungeLocked`: ensures that the entry is not marked as expunged. If it was,
     /// it must be added to the dirty map before `mu` is unlocked.
-    fn unexpunge_locked(&self, e: &Entry<V>) -> bool {
-        self.cas_p(e, &Some(self.expunged.clone()), None)
+    fn unexpunge_locked(&self, e: &Entry<V>, g: &Guard) -> bool {
+        self.cas_p(e, expunged(), Shared::null(), g)
     }
 
     /// `entry.storeLocked`: unconditionally stores a value; the entry must be known not to be
     /// expunged.
-    fn store_locked(&self, e: &Entry<V>, new: Arc<Slot<V>>) {
+    fn store_locked<'g>(&self, e: &Entry<V>, new: P<'g, V>, g: &'g Guard) {
         self.hooks.before(Step::StoreEntry);
-        e.p.store(Some(new));
+        self.swap_p(e, new, g);
     }
 
     // ---- LoadOrStore --------------------------------------------------------------------
@@ -433,64 +594,72 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
     /// `LoadOrStore` returns the existing value for the key if present (and `true`).
     /// Otherwise, it stores and returns the given value (and `false`).
     pub fn load_or_store(&self, key: K, value: V) -> (V, bool) {
-        // Avoid locking if it's a clean hit.
-        let read = self.load_read();
-        if let Some(e) = read.m.get(&key) {
-            if let Some(r) = self.try_load_or_store(e, &value) {
-                return r;
+        self.paced(|g| {
+            // Avoid locking if it's a clean hit.
+            let read = self.load_read(g);
+            if let Some(e) = read.m.get(&key) {
+                if let Some(r) = self.try_load_or_store(e, &value, g) {
+                    return r;
+                }
             }
-        }
 
-        let mut locked = self.lock();
-        let read = self.load_read();
-        let r;
-        if let Some(e) = read.m.get(&key) {
-            if self.unexpunge_locked(e) && !self.faulty(Fault::UnexpungeWithoutDirty) {
-                dirty_of(&mut locked).insert(key, e.clone());
+            let mut locked = self.lock();
+            let read = self.load_read(g);
+            let r;
+            if let Some(e) = read.m.get(&key) {
+                if self.unexpunge_locked(e, g) && !self.faulty(Fault::UnexpungeWithoutDirty) {
+                    dirty_of(&mut locked).insert(key, e.clone());
+                }
+                r = self
+                    .try_load_or_store(e, &value, g)
+                    .expect("entry not expunged under mu");
+            } else if let Some(e) = locked.dirty.as_ref().and_then(|d| d.get(&key)).cloned() {
+                r = self
+                    .try_load_or_store(&e, &value, g)
+                    .expect("dirty entries are never expunged");
+                self.miss_locked(&mut locked, g);
+            } else {
+                if !read.amended {
+                    self.dirty_locked(&mut locked, g);
+                    self.store_read(
+                        ReadOnly {
+                            m: read.m.clone(),
+                            amended: true,
+                        },
+                        g,
+                    );
+                }
+                let p = Self::new_p(value.clone(), g);
+                dirty_of(&mut locked).insert(key, Self::new_entry(p));
+                r = (value, false);
             }
-            r = self
-                .try_load_or_store(e, &value)
-                .expect("entry not expunged under mu");
-        } else if let Some(e) = locked.dirty.as_ref().and_then(|d| d.get(&key)).cloned() {
-            r = self
-                .try_load_or_store(&e, &value)
-                .expect("dirty entries are never expunged");
-            self.miss_locked(&mut locked);
-        } else {
-            if !read.amended {
-                self.dirty_locked(&mut locked);
-                self.store_read(ReadOnly {
-                    m: read.m.clone(),
-                    amended: true,
-                });
-            }
-            dirty_of(&mut locked).insert(key, Self::new_entry(value.clone()));
-            r = (value, false);
-        }
-        self.unlock(locked);
-        r
+            self.unlock(locked);
+            r
+        })
     }
 
     /// `entry.tryLoadOrStore`: atomically loads or stores a value if the entry is not
     /// expunged; None if it is.
-    fn try_load_or_store(&self, e: &Entry<V>, value: &V) -> Option<(V, bool)> {
-        let p = self.load_p(e);
-        if self.is_expunged(&p) {
+    fn try_load_or_store(&self, e: &Entry<V>, value: &V, g: &Guard) -> Option<(V, bool)> {
+        let p = self.load_p(e, g);
+        if is_expunged(p) {
             return None;
         }
-        if let Some(v) = self.value_of(&p) {
+        if let Some(v) = value_of(p) {
             return Some((v, true));
         }
-        let ic = Self::new_p(value.clone());
+        let ic = Self::new_p(value.clone(), g);
         loop {
-            if self.cas_p(e, &None, Some(ic.clone())) {
+            if self.cas_p(e, Shared::null(), ic, g) {
                 return Some((value.clone(), false));
             }
-            let p = self.load_p(e);
-            if self.is_expunged(&p) {
+            let p = self.load_p(e, g);
+            if is_expunged(p) {
+                discard(ic);
                 return None;
             }
-            if let Some(v) = self.value_of(&p) {
+            if let Some(v) = value_of(p) {
+                discard(ic);
                 return Some((v, true));
             }
         }
@@ -500,20 +669,22 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
 
     /// `LoadAndDelete` deletes the value for a key, returning the previous value if any.
     pub fn load_and_delete(&self, key: &K) -> Option<V> {
-        let read = self.load_read();
-        let mut e = read.m.get(key).cloned();
-        if e.is_none() && read.amended {
-            let mut locked = self.lock();
-            let read = self.load_read();
-            e = read.m.get(key).cloned();
+        self.paced(|g| {
+            let read = self.load_read(g);
+            let mut e = read.m.get(key).cloned();
             if e.is_none() && read.amended {
-                e = locked.dirty.as_mut().and_then(|d| d.remove(key));
-                // Regardless of whether the entry was present, record a miss.
-                self.miss_locked(&mut locked);
+                let mut locked = self.lock();
+                let read = self.load_read(g);
+                e = read.m.get(key).cloned();
+                if e.is_none() && read.amended {
+                    e = locked.dirty.as_mut().and_then(|d| d.remove(key));
+                    // Regardless of whether the entry was present, record a miss.
+                    self.miss_locked(&mut locked, g);
+                }
+                self.unlock(locked);
             }
-            self.unlock(locked);
-        }
-        e.and_then(|e| self.entry_delete(&e))
+            e.and_then(|e| self.entry_delete(&e, g))
+        })
     }
 
     /// `Delete` deletes the value for a key.
@@ -522,14 +693,15 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
     }
 
     /// `entry.delete`.
-    fn entry_delete(&self, e: &Entry<V>) -> Option<V> {
+    fn entry_delete(&self, e: &Entry<V>, g: &Guard) -> Option<V> {
         loop {
-            let p = self.load_p(e);
-            if p.is_none() || self.is_expunged(&p) {
+            let p = self.load_p(e, g);
+            if p.is_null() {
+                // nil or expunged
                 return None;
             }
-            if self.cas_p(e, &p, None) {
-                return self.value_of(&p);
+            if self.cas_p(e, p, Shared::null(), g) {
+                return value_of(p);
             }
         }
     }
@@ -542,29 +714,29 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
     pub fn range(&self, mut f: impl FnMut(&K, &V) -> bool) {
         // We need to be able to iterate over all of the keys that were already present at
         // the start of the call. If read.amended is false, read.m satisfies that.
-        // Held for the whole walk, which calls `f`: a reference, not a guard.
-        let mut read = Guard::into_inner(self.load_read());
-        if read.amended && !self.faulty(Fault::RangeSkipsPromotion) {
-            // dirty contains keys not in read.m. Range is O(N) anyway, so it amortizes a
-            // copy of the map: promote the dirty copy immediately.
-            let mut locked = self.lock();
-            read = Guard::into_inner(self.load_read());
-            if read.amended {
-                let promoted = Arc::new(ReadOnly {
-                    m: Arc::new(locked.dirty.take().unwrap_or_default()),
-                    amended: false,
-                });
-                self.hooks.before(Step::StoreRead);
-                self.read.store(promoted.clone());
-                read = promoted;
-                locked.misses = 0;
+        let m = self.paced(|g| {
+            let mut read = self.load_read(g);
+            if read.amended && !self.faulty(Fault::RangeSkipsPromotion) {
+                // dirty contains keys not in read.m. Range is O(N) anyway, so it amortizes a
+                // copy of the map: promote the dirty copy immediately.
+                let mut locked = self.lock();
+                read = self.load_read(g);
+                if read.amended {
+                    let m = Arc::new(locked.dirty.take().unwrap_or_default());
+                    read = self.store_read(ReadOnly { m, amended: false }, g);
+                    locked.misses = 0;
+                }
+                self.unlock(locked);
             }
-            self.unlock(locked);
-        }
+            // Deviation from Go: Go walks `read.m` while its GC keeps it alive; the port
+            // holds the map's `Arc` and pins only around each entry's load, so that `f`
+            // (user code) never runs while pinned (see the module's header).
+            read.m.clone()
+        });
         // Deviation from Go: Go's `for k, e := range read.m` starts at a random bucket; this
         // walks the HashMap in its own (per-process random) order.
-        for (k, e) in read.m.iter() {
-            let Some(v) = self.entry_load(e) else {
+        for (k, e) in m.iter() {
+            let Some(v) = self.paced(|g| self.entry_load(e, g)) else {
                 continue;
             };
             if !f(k, &v) {
@@ -576,29 +748,32 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
     // ---- promotion and expunging (caller holds mu) --------------------------------------
 
     /// `missLocked`: counts a miss; promotes dirty once misses reach `len(dirty)`.
-    fn miss_locked(&self, locked: &mut Locked<K, V>) {
+    fn miss_locked(&self, locked: &mut Locked<K, V>, g: &Guard) {
         locked.misses += 1;
         if locked.misses < locked.dirty.as_ref().map_or(0, HashMap::len) {
             return;
         }
         let dirty = locked.dirty.take().unwrap_or_default();
-        self.store_read(ReadOnly {
-            m: Arc::new(dirty),
-            amended: false,
-        });
+        self.store_read(
+            ReadOnly {
+                m: Arc::new(dirty),
+                amended: false,
+            },
+            g,
+        );
         locked.misses = 0;
     }
 
     /// `dirtyLocked`: if dirty is nil, makes it a copy of `read.m` without the deleted
     /// entries, which it expunges.
-    fn dirty_locked(&self, locked: &mut Locked<K, V>) {
+    fn dirty_locked(&self, locked: &mut Locked<K, V>, g: &Guard) {
         if locked.dirty.is_some() {
             return;
         }
-        let read = self.load_read();
+        let read = self.load_read(g);
         let mut dirty = EntryMap::with_capacity_and_hasher(read.m.len(), Default::default());
         for (k, e) in read.m.iter() {
-            if !self.try_expunge_locked(e) {
+            if !self.try_expunge_locked(e, g) {
                 dirty.insert(k.clone(), e.clone());
             }
         }
@@ -606,15 +781,15 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
     }
 
     /// `entry.tryExpungeLocked`: turns nil into expunged; whether the entry is expunged.
-    fn try_expunge_locked(&self, e: &Entry<V>) -> bool {
-        let mut p = self.load_p(e);
-        while p.is_none() {
-            if self.cas_p(e, &None, Some(self.expunged.clone())) {
+    fn try_expunge_locked(&self, e: &Entry<V>, g: &Guard) -> bool {
+        let mut p = self.load_p(e, g);
+        while is_nil(p) {
+            if self.cas_p(e, Shared::null(), expunged(), g) {
                 return true;
             }
-            p = self.load_p(e);
+            p = self.load_p(e, g);
         }
-        self.is_expunged(&p)
+        is_expunged(p)
     }
 }
 

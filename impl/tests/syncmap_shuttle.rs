@@ -5,8 +5,11 @@
 //! within a bounded number of schedules, and each found bug is pinned by shuttle's seed.
 //!
 //! What this does not check: weak-memory reorderings. shuttle runs threads one at a time
-//! (sequentially consistent); arc-swap's operations are `SeqCst` read-modify-writes and
-//! cannot be instrumented by loom, so the orderings are arc-swap's documented ones.
+//! (sequentially consistent); the port's atomic operations on `read` and `p` are all
+//! `SeqCst` (crossbeam-epoch's `Atomic`, which loom cannot instrument), so every execution
+//! has one global order of them, as under shuttle. All shuttle threads share one OS thread,
+//! hence one epoch participant: pinning is reentrant, so a thread's pin is held while any
+//! of them is pinned, which only delays reclamation.
 
 use gomap_impl::syncmap::conform::{self, SyncMapConformance, SyncOp};
 use gomap_impl::syncmap::history::{self, Call, Gen};

@@ -1,32 +1,57 @@
 //! Bounded stress of SyncMap under real threads (2 cores): no lost or duplicated values,
-//! and memory stays bounded: every value is counted alive from construction to drop, and at
-//! quiescence the live values are exactly the map's contents (the old values that arc-swap
-//! protects while a reader holds them are all freed once the operations return).
+//! and memory stays bounded: every value is counted alive from construction to drop; while
+//! the threads run, the replaced values waiting to be freed stay within each thread's bound
+//! ([`MAX_PENDING_PER_THREAD`]), even while another thread stays pinned; at quiescence,
+//! once reclamation has run, the live values are exactly the map's contents.
 
-use gomap_impl::syncmap::SyncMap;
+use gomap_impl::syncmap::{SyncMap, MAX_PENDING_PER_THREAD};
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicIsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+/// Live values of the first test; each test counts its own (tests run in parallel).
 static LIVE: AtomicIsize = AtomicIsize::new(0);
+/// Live values of `a_pinned_thread_does_not_let_garbage_grow`.
+static LIVE_PINNED: AtomicIsize = AtomicIsize::new(0);
 
-/// A value that counts its live copies.
-#[derive(Debug, PartialEq, Eq)]
-struct Counted(u64);
+/// A value that counts its live copies in its counter.
+#[derive(Debug)]
+struct Counted(u64, &'static AtomicIsize);
 impl Counted {
     fn new(v: u64) -> Self {
-        LIVE.fetch_add(1, Ordering::SeqCst);
-        Counted(v)
+        Counted::in_counter(v, &LIVE)
+    }
+    fn in_counter(v: u64, live: &'static AtomicIsize) -> Self {
+        live.fetch_add(1, Ordering::SeqCst);
+        Counted(v, live)
+    }
+}
+impl PartialEq for Counted {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
     }
 }
 impl Clone for Counted {
     fn clone(&self) -> Self {
-        Counted::new(self.0)
+        Counted::in_counter(self.0, self.1)
     }
 }
 impl Drop for Counted {
     fn drop(&mut self) {
-        LIVE.fetch_sub(1, Ordering::SeqCst);
+        self.1.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Frees the garbage that no pinned thread can still reach: pins and flushes until `done`
+/// holds (a few epochs), for at most 2 s.
+fn reclaim_until(done: impl Fn() -> bool) {
+    for _ in 0..2000 {
+        if done() {
+            return;
+        }
+        crossbeam_epoch::pin().flush();
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 
@@ -77,10 +102,12 @@ fn disjoint_writers_lose_and_duplicate_nothing_and_memory_stays_bounded() {
                         }
                         assert_eq!(m.load(&k).map(|c| c.0), Some(v), "k{k} round {r}");
                     }
-                    // Bounded while running: the map's values plus the few each thread holds
-                    // in flight, never a backlog of garbage (ROUNDS * KEYS values are made).
+                    // Bounded while running: the map's values, each thread's replaced values
+                    // waiting to be freed and the few it holds in flight, never a backlog
+                    // (ROUNDS * KEYS * 2 values are made).
                     let live = LIVE.load(Ordering::SeqCst);
-                    assert!(live <= (KEYS + 8 * THREADS) as isize, "{live} live values");
+                    let bound = KEYS + THREADS * (MAX_PENDING_PER_THREAD as u64 + 8);
+                    assert!(live <= bound as isize, "{live} live values, bound {bound}");
                     // Ranges promote dirty and race with the other threads' writes.
                     if r % 16 == 0 {
                         let mut seen = HashSet::new();
@@ -99,15 +126,64 @@ fn disjoint_writers_lose_and_duplicate_nothing_and_memory_stays_bounded() {
     for (k, v) in &e {
         assert_eq!(*v, k * 1_000_000 + ROUNDS - 1);
     }
+    reclaim_until(|| LIVE.load(Ordering::SeqCst) == KEYS as isize);
     assert_eq!(
         LIVE.load(Ordering::SeqCst),
         KEYS as isize,
         "live values = the map's contents"
     );
     drop(m);
+    reclaim_until(|| LIVE.load(Ordering::SeqCst) == 0);
     assert_eq!(
         LIVE.load(Ordering::SeqCst),
         0,
         "dropping the map frees every value"
+    );
+}
+
+/// A thread pinned for a second (as one preempted inside an operation is) holds back the
+/// freeing of everything replaced meanwhile; a writer then waits after each operation once
+/// its garbage passes the bound, instead of piling it up. Without the wait this writer
+/// would replace tens of thousands of values in that second.
+#[test]
+fn a_pinned_thread_does_not_let_garbage_grow() {
+    const KEYS: u64 = 16;
+    let m = SyncMap::<u64, Counted>::new();
+    for k in 0..KEYS {
+        m.store(k, Counted::in_counter(k, &LIVE_PINNED));
+    }
+    let base = LIVE_PINNED.load(Ordering::SeqCst);
+    let released = AtomicBool::new(false);
+    let pinned = Mutex::new(false);
+    let (ops, max_live) = std::thread::scope(|s| {
+        s.spawn(|| {
+            let guard = crossbeam_epoch::pin();
+            *pinned.lock().unwrap() = true;
+            std::thread::sleep(Duration::from_secs(1));
+            drop(guard);
+            released.store(true, Ordering::SeqCst);
+        });
+        while !*pinned.lock().unwrap() {
+            std::thread::yield_now();
+        }
+        let (mut ops, mut max_live) = (0u64, 0isize);
+        while !released.load(Ordering::SeqCst) {
+            m.store(ops % KEYS, Counted::in_counter(ops, &LIVE_PINNED));
+            ops += 1;
+            max_live = max_live.max(LIVE_PINNED.load(Ordering::SeqCst) - base);
+        }
+        (ops, max_live)
+    });
+    // The pending bound, plus one value per operation that gave up waiting (each waits
+    // 200 ms at most, so about five in the second), plus slack for the ones in flight.
+    let bound = MAX_PENDING_PER_THREAD as isize + 16;
+    assert!(
+        ops > MAX_PENDING_PER_THREAD as u64,
+        "the writer reached the bound ({ops} stores)"
+    );
+    assert!(
+        max_live <= bound,
+        "{max_live} replaced values alive at once while a thread was pinned (bound {bound}, \
+         {ops} stores)"
     );
 }

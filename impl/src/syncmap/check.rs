@@ -3,7 +3,11 @@
 
 use super::*;
 
-impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
+impl<K, V, H: Hooks> SyncMap<K, V, H>
+where
+    K: Eq + Hash + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
     // ---- introspection (not Go) ---------------------------------------------------------
 
     /// Checks the invariants of the header's case list and of `amended`; meant for quiescent
@@ -13,11 +17,13 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
         K: std::fmt::Debug,
     {
         let locked = self.mu.lock().unwrap_or_else(PoisonError::into_inner);
-        let read = self.read.load_full();
+        let g = &epoch::pin();
+        // SAFETY: `read` is never null; pinned, what it points to is not freed.
+        let read = unsafe { self.read.load(SeqCst, g).deref() };
         for (k, e) in read.m.iter() {
-            let p = e.p.load_full();
+            let p = e.p.load(SeqCst, g);
             let in_dirty = locked.dirty.as_ref().map(|d| d.get(k));
-            if self.is_expunged(&p) {
+            if is_expunged(p) {
                 // expunged_implies_dirty_without_entry
                 if in_dirty.is_none() || in_dirty.unwrap().is_some() {
                     return Err(format!(
@@ -62,7 +68,9 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
     /// promotion.
     pub fn debug_state(&self) -> (usize, bool, Option<usize>, usize) {
         let locked = self.mu.lock().unwrap_or_else(PoisonError::into_inner);
-        let read = self.read.load_full();
+        let g = &epoch::pin();
+        // SAFETY: as in `check_invariants`.
+        let read = unsafe { self.read.load(SeqCst, g).deref() };
         (
             read.m.len(),
             read.amended,

@@ -5,7 +5,11 @@
 
 use super::*;
 
-impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
+impl<K, V, H: Hooks> SyncMap<K, V, H>
+where
+    K: Eq + Hash + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
     // ---- Swap, CompareAndSwap, CompareAndDelete (Go 1.20) -------------------------------
 
     /// `Swap` swaps the value for a key and returns the previous value if any.
@@ -15,64 +19,64 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
     /// Store then calls). The port keeps both copies so that `store` stays step for step
     /// with Go 1.19 and `swap` with Go 1.20.
     pub fn swap(&self, key: K, value: V) -> Option<V> {
-        let new = Self::new_p(value);
-        let read = self.load_read();
-        if let Some(e) = read.m.get(&key) {
-            if let Some(prev) = self.try_swap(e, &new) {
-                return prev;
+        self.paced(|g| {
+            let new = Self::new_p(value, g);
+            let read = self.load_read(g);
+            if let Some(e) = read.m.get(&key) {
+                if let Some(prev) = self.try_swap(e, new, g) {
+                    return prev;
+                }
             }
-        }
 
-        let mut locked = self.lock();
-        let read = self.load_read();
-        let previous;
-        if let Some(e) = read.m.get(&key) {
-            if self.unexpunge_locked(e) && !self.faulty(Fault::UnexpungeWithoutDirty) {
-                dirty_of(&mut locked).insert(key, e.clone());
+            let mut locked = self.lock();
+            let read = self.load_read(g);
+            let previous;
+            if let Some(e) = read.m.get(&key) {
+                if self.unexpunge_locked(e, g) && !self.faulty(Fault::UnexpungeWithoutDirty) {
+                    dirty_of(&mut locked).insert(key, e.clone());
+                }
+                previous = self.swap_locked(e, new, g);
+            } else if let Some(e) = locked.dirty.as_ref().and_then(|d| d.get(&key)) {
+                previous = self.swap_locked(e, new, g);
+            } else {
+                if !read.amended {
+                    self.dirty_locked(&mut locked, g);
+                    self.store_read(
+                        ReadOnly {
+                            m: read.m.clone(),
+                            amended: true,
+                        },
+                        g,
+                    );
+                }
+                dirty_of(&mut locked).insert(key, Self::new_entry(new));
+                previous = None;
             }
-            previous = self.swap_locked(e, new);
-        } else if let Some(e) = locked.dirty.as_ref().and_then(|d| d.get(&key)) {
-            previous = self.swap_locked(e, new);
-        } else {
-            if !read.amended {
-                self.dirty_locked(&mut locked);
-                self.store_read(ReadOnly {
-                    m: read.m.clone(),
-                    amended: true,
-                });
-            }
-            dirty_of(&mut locked).insert(
-                key,
-                Arc::new(Entry {
-                    p: ArcSwapOption::new(Some(new)),
-                }),
-            );
-            previous = None;
-        }
-        self.unlock(locked);
-        previous
+            self.unlock(locked);
+            previous
+        })
     }
 
     /// `entry.trySwap`: swaps a value if the entry has not been expunged. Outer None: the
     /// entry is expunged; inner: the previous value (None for a deleted entry).
-    fn try_swap(&self, e: &Entry<V>, new: &Arc<Slot<V>>) -> Option<Option<V>> {
+    fn try_swap<'g>(&self, e: &Entry<V>, new: P<'g, V>, g: &'g Guard) -> Option<Option<V>> {
         loop {
-            let p = self.load_p(e);
-            if self.is_expunged(&p) {
+            let p = self.load_p(e, g);
+            if is_expunged(p) {
                 return None;
             }
-            if self.cas_p(e, &p, Some(new.clone())) {
-                return Some(self.value_of(&p));
+            if self.cas_p(e, p, new, g) {
+                // `p` is retired, and not freed while pinned.
+                return Some(value_of(p));
             }
         }
     }
 
     /// `entry.swapLocked`: unconditionally swaps a value in; the entry must be known not to
     /// be expunged.
-    fn swap_locked(&self, e: &Entry<V>, new: Arc<Slot<V>>) -> Option<V> {
+    fn swap_locked<'g>(&self, e: &Entry<V>, new: P<'g, V>, g: &'g Guard) -> Option<V> {
         self.hooks.before(Step::SwapEntry);
-        let prev = e.p.swap(Some(new));
-        self.value_of(&prev)
+        self.swap_p(e, new, g)
     }
 
     /// `CompareAndSwap` swaps the old and new values for key if the value stored in the map
@@ -81,50 +85,53 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
     where
         V: PartialEq,
     {
-        let read = self.load_read();
-        if let Some(e) = read.m.get(key) {
-            return self.try_compare_and_swap(e, old, new);
-        } else if !read.amended {
-            return false; // No existing value for key.
-        }
+        self.paced(|g| {
+            let read = self.load_read(g);
+            if let Some(e) = read.m.get(key) {
+                return self.try_compare_and_swap(e, old, new, g);
+            } else if !read.amended {
+                return false; // No existing value for key.
+            }
 
-        let mut locked = self.lock();
-        let read = self.load_read();
-        let mut swapped = false;
-        if let Some(e) = read.m.get(key) {
-            swapped = self.try_compare_and_swap(e, old, new);
-        } else if let Some(e) = locked.dirty.as_ref().and_then(|d| d.get(key)).cloned() {
-            swapped = self.try_compare_and_swap(&e, old, new);
-            // We needed to lock mu in order to load the entry for key, and the operation
-            // didn't change the set of keys in the map: count it as a miss so that we will
-            // eventually switch to the more efficient steady state.
-            self.miss_locked(&mut locked);
-        }
-        self.unlock(locked);
-        swapped
+            let mut locked = self.lock();
+            let read = self.load_read(g);
+            let mut swapped = false;
+            if let Some(e) = read.m.get(key) {
+                swapped = self.try_compare_and_swap(e, old, new, g);
+            } else if let Some(e) = locked.dirty.as_ref().and_then(|d| d.get(key)).cloned() {
+                swapped = self.try_compare_and_swap(&e, old, new, g);
+                // We needed to lock mu in order to load the entry for key, and the operation
+                // didn't change the set of keys in the map: count it as a miss so that we
+                // will eventually switch to the more efficient steady state.
+                self.miss_locked(&mut locked, g);
+            }
+            self.unlock(locked);
+            swapped
+        })
     }
 
     /// `entry.tryCompareAndSwap`: swaps in `new` if the entry holds a value equal to `old`
     /// and has not been expunged.
-    fn try_compare_and_swap(&self, e: &Entry<V>, old: &V, new: V) -> bool
+    fn try_compare_and_swap(&self, e: &Entry<V>, old: &V, new: V, g: &Guard) -> bool
     where
         V: PartialEq,
     {
-        let mut p = self.load_p(e);
-        if self.value_of(&p).as_ref() != Some(old) {
+        let mut p = self.load_p(e, g);
+        if value_of(p).as_ref() != Some(old) {
             return false;
         }
-        let nc = Self::new_p(new);
+        let nc = Self::new_p(new, g);
         if self.faulty(Fault::CompareAndSwapNotAtomic) {
-            self.store_locked(e, nc);
+            self.store_locked(e, nc, g);
             return true;
         }
         loop {
-            if self.cas_p(e, &p, Some(nc.clone())) {
+            if self.cas_p(e, p, nc, g) {
                 return true;
             }
-            p = self.load_p(e);
-            if self.value_of(&p).as_ref() != Some(old) {
+            p = self.load_p(e, g);
+            if value_of(p).as_ref() != Some(old) {
+                discard(nc);
                 return false;
             }
         }
@@ -136,32 +143,34 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
     where
         V: PartialEq,
     {
-        let read = self.load_read();
-        let mut e = read.m.get(key).cloned();
-        if e.is_none() && read.amended {
-            let mut locked = self.lock();
-            let read = self.load_read();
-            e = read.m.get(key).cloned();
+        self.paced(|g| {
+            let read = self.load_read(g);
+            let mut e = read.m.get(key).cloned();
             if e.is_none() && read.amended {
-                e = locked.dirty.as_ref().and_then(|d| d.get(key).cloned());
-                // Don't delete key from m.dirty: we still need to do the "compare" part of
-                // the operation. The entry will eventually be expunged when the dirty map is
-                // promoted to the read map. Regardless of whether the entry was present,
-                // record a miss.
-                self.miss_locked(&mut locked);
+                let mut locked = self.lock();
+                let read = self.load_read(g);
+                e = read.m.get(key).cloned();
+                if e.is_none() && read.amended {
+                    e = locked.dirty.as_ref().and_then(|d| d.get(key).cloned());
+                    // Don't delete key from m.dirty: we still need to do the "compare" part
+                    // of the operation. The entry will eventually be expunged when the dirty
+                    // map is promoted to the read map. Regardless of whether the entry was
+                    // present, record a miss.
+                    self.miss_locked(&mut locked, g);
+                }
+                self.unlock(locked);
             }
-            self.unlock(locked);
-        }
-        let Some(e) = e else { return false };
-        loop {
-            let p = self.load_p(&e);
-            if self.value_of(&p).as_ref() != Some(old) {
-                return false;
+            let Some(e) = e else { return false };
+            loop {
+                let p = self.load_p(&e, g);
+                if value_of(p).as_ref() != Some(old) {
+                    return false;
+                }
+                if self.cas_p(&e, p, Shared::null(), g) {
+                    return true;
+                }
             }
-            if self.cas_p(&e, &p, None) {
-                return true;
-            }
-        }
+        })
     }
 
     // ---- Clear (Go 1.23) ----------------------------------------------------------------
@@ -172,24 +181,29 @@ impl<K: Eq + Hash + Clone, V: Clone, H: Hooks> SyncMap<K, V, H> {
     /// that loaded the old read before the new one was stored writes to an entry no longer
     /// in the map (it is ordered before the Clear).
     pub fn clear(&self) {
-        let read = self.load_read();
-        if read.m.is_empty() && !read.amended {
-            // Avoid allocating a new readOnly when the map is already clear.
-            return;
-        }
-        let mut locked = self.lock();
-        let read = self.load_read();
-        if !read.m.is_empty() || read.amended {
-            self.store_read(ReadOnly {
-                m: Arc::new(EntryMap::default()),
-                amended: false,
-            });
-        }
-        if let Some(d) = locked.dirty.as_mut() {
-            d.clear();
-        }
-        // Don't immediately promote the newly-cleared dirty map on the next operation.
-        locked.misses = 0;
-        self.unlock(locked);
+        self.paced(|g| {
+            let read = self.load_read(g);
+            if read.m.is_empty() && !read.amended {
+                // Avoid allocating a new readOnly when the map is already clear.
+                return;
+            }
+            let mut locked = self.lock();
+            let read = self.load_read(g);
+            if !read.m.is_empty() || read.amended {
+                self.store_read(
+                    ReadOnly {
+                        m: Arc::new(EntryMap::default()),
+                        amended: false,
+                    },
+                    g,
+                );
+            }
+            if let Some(d) = locked.dirty.as_mut() {
+                d.clear();
+            }
+            // Don't immediately promote the newly-cleared dirty map on the next operation.
+            locked.misses = 0;
+            self.unlock(locked);
+        })
     }
 }
