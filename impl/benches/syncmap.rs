@@ -6,6 +6,12 @@
 //! A timed harness (not criterion): multi-threaded throughput is wall time for a fixed
 //! number of ops per thread, best of 3. Prints `syncmap <impl> <load> <threads> <ops/s>`.
 //! GOMAP_SYNC_OPS sets the ops per thread (default 2,000,000).
+//!
+//! The harness links mimalloc, as the gomap binary does. Go's sync.Map allocates a value
+//! per Store (its `&value`) from Go's per-P caches; the port allocates one too, and frees it
+//! on whichever thread reclaims it, which glibc's malloc serves slowly (its malloc and free
+//! were about 40% of a two-thread mixed run's profile). Every implementation here runs
+//! with the same allocator.
 
 use dashmap::DashMap;
 use gomap_impl::syncmap::SyncMap;
@@ -16,6 +22,9 @@ use std::time::Instant;
 
 mod keys;
 use keys::splitmix64_keys;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 trait Subject: Sync {
     fn load(&self, k: u64) -> Option<u64>;

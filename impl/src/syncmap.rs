@@ -49,6 +49,8 @@
 //! Garbage is bounded as Go's is paced: a thread whose replaced values not yet freed exceed
 //! [`MAX_PENDING_PER_THREAD`] waits, unpinned, after its operation (yielding) until they are
 //! freed, as Go makes an allocating goroutine assist the collector when it falls behind.
+//! A thread counts what it retires in a thread-local and learns what was freed from a
+//! canary it retires after every 64 objects, so no shared word is written per object.
 //! A thread preempted while pinned therefore cannot make the other threads' garbage grow
 //! without bound. No user code (a `Range` callback) runs while pinned, so the wait cannot
 //! depend on a thread blocked in user code.
@@ -72,9 +74,10 @@ pub mod history;
 mod newer;
 
 use crossbeam_epoch::{self as epoch, Atomic, Guard, Owned, Shared};
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::{Duration, Instant};
 
@@ -213,33 +216,38 @@ struct Locked<K, V> {
 
 /// How many replaced values (and `readOnly`s) a thread may have waiting to be freed before
 /// it waits, after its operation, until they are freed (see the module's header).
-pub const MAX_PENDING_PER_THREAD: usize = 512;
+pub const MAX_PENDING_PER_THREAD: u64 = 512;
 
 /// How long a thread waits at most for its garbage to be freed: past it the operation
 /// returns anyway, so a thread stuck while pinned cannot hang the others.
 const PACE_LIMIT: Duration = Duration::from_millis(200);
 
-/// Per-thread counts of retired objects not yet freed. Threads share a slot only when more
-/// than `PENDING_SLOTS` have used a `SyncMap`; a shared slot is a shared, stricter bound.
-const PENDING_SLOTS: usize = 64;
+/// A canary is retired after every `CANARY_EVERY` objects a thread retires; when it runs,
+/// every object that thread retired before it has been freed (a thread's garbage is freed
+/// in the order it was retired, a batch at a time).
+const CANARY_EVERY: u64 = 64;
 
-/// One slot, on its own cache line so that threads' counts do not share one.
-#[repr(align(128))]
-struct PendingSlot(AtomicUsize);
-
-#[allow(clippy::declare_interior_mutable_const)]
-const EMPTY_SLOT: PendingSlot = PendingSlot(AtomicUsize::new(0));
-static PENDING: [PendingSlot; PENDING_SLOTS] = [EMPTY_SLOT; PENDING_SLOTS];
-static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static SLOT: usize = NEXT_SLOT.fetch_add(1, SeqCst) % PENDING_SLOTS;
+/// A thread's retired objects, counted without a shared write per object.
+struct Garbage {
+    /// Objects this thread retired.
+    retired: Cell<u64>,
+    /// The canaries of this thread that have run (written by whichever thread frees them).
+    canaries_run: Arc<AtomicU64>,
 }
 
-/// This thread's count of retired objects not yet freed (slot 0's while the thread's
-/// locals are being destroyed).
-fn pending() -> &'static AtomicUsize {
-    &PENDING[SLOT.try_with(|s| *s).unwrap_or(0)].0
+thread_local! {
+    static GARBAGE: Garbage = Garbage {
+        retired: Cell::new(0),
+        canaries_run: Arc::new(AtomicU64::new(0)),
+    };
+}
+
+/// How many of this thread's retired objects may not be freed yet: those after its last
+/// canary that ran (0 while the thread's locals are being destroyed).
+fn pending() -> u64 {
+    GARBAGE
+        .try_with(|t| t.retired.get() - t.canaries_run.load(SeqCst) * CANARY_EVERY)
+        .unwrap_or(0)
 }
 
 /// Frees `ptr`'s object once every thread pinned now has unpinned (Go: the collector frees
@@ -249,17 +257,23 @@ fn pending() -> &'static AtomicUsize {
 /// # Safety
 /// `ptr` is non-null, untagged, no longer reachable from any atomic, and retired once.
 unsafe fn retire<T: Send + 'static>(g: &Guard, ptr: Shared<'_, T>) {
-    let count = pending();
-    count.fetch_add(1, SeqCst);
     let raw = ptr.as_raw() as usize;
     // SAFETY: the caller's promise; the closure runs after every thread pinned now has
     // unpinned, and `T: Send + 'static` lets it run on any thread, after the map is gone.
-    unsafe {
-        g.defer_unchecked(move || {
-            drop(Owned::from_raw(raw as *mut T));
-            count.fetch_sub(1, SeqCst);
-        })
-    }
+    unsafe { g.defer_unchecked(move || drop(Owned::from_raw(raw as *mut T))) }
+    let _ = GARBAGE.try_with(|t| {
+        let n = t.retired.get() + 1;
+        t.retired.set(n);
+        if n % CANARY_EVERY == 0 {
+            let run = t.canaries_run.clone();
+            // SAFETY: the closure owns what it touches.
+            unsafe {
+                g.defer_unchecked(move || {
+                    run.fetch_add(1, SeqCst);
+                })
+            }
+        }
+    });
 }
 
 /// `e.p` as loaded: null (nil), null tagged [`EXPUNGED`], or a value.
@@ -378,12 +392,11 @@ where
     }
 
     fn pace(&self) {
-        let count = pending();
-        if count.load(SeqCst) <= MAX_PENDING_PER_THREAD || epoch::is_pinned() {
+        if pending() <= MAX_PENDING_PER_THREAD || epoch::is_pinned() {
             return;
         }
         let start = Instant::now();
-        while count.load(SeqCst) > MAX_PENDING_PER_THREAD && start.elapsed() < PACE_LIMIT {
+        while pending() > MAX_PENDING_PER_THREAD && start.elapsed() < PACE_LIMIT {
             epoch::pin().flush();
             self.hooks.lock_contended();
         }
