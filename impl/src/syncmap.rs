@@ -561,14 +561,7 @@ where
                 if !read.amended {
                     // We're adding the first new key to the dirty map. Make sure it is
                     // allocated and mark the read-only map as incomplete.
-                    self.dirty_locked(&mut locked, g);
-                    self.store_read(
-                        ReadOnly {
-                            m: read.m.clone(),
-                            amended: true,
-                        },
-                        g,
-                    );
+                    self.amend_locked(&mut locked, read, g);
                 }
                 dirty_of(&mut locked).insert(key, Self::new_entry(new));
             }
@@ -633,14 +626,7 @@ where
                 self.miss_locked(&mut locked, g);
             } else {
                 if !read.amended {
-                    self.dirty_locked(&mut locked, g);
-                    self.store_read(
-                        ReadOnly {
-                            m: read.m.clone(),
-                            amended: true,
-                        },
-                        g,
-                    );
+                    self.amend_locked(&mut locked, read, g);
                 }
                 let p = Self::new_p(value.clone(), g);
                 dirty_of(&mut locked).insert(key, Self::new_entry(p));
@@ -791,6 +777,20 @@ where
             }
         }
         locked.dirty = Some(dirty);
+    }
+
+    /// `m.dirtyLocked()` and `m.read.Store(&readOnly{m: read.m, amended: true})`: what
+    /// Store, LoadOrStore and Swap do, in these words, before adding the first key that
+    /// `read.m` lacks.
+    fn amend_locked(&self, locked: &mut Locked<K, V>, read: &ReadOnly<K, V>, g: &Guard) {
+        self.dirty_locked(locked, g);
+        self.store_read(
+            ReadOnly {
+                m: read.m.clone(),
+                amended: true,
+            },
+            g,
+        );
     }
 
     /// `entry.tryExpungeLocked`: turns nil into expunged; whether the entry is expunged.

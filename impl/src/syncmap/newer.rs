@@ -40,14 +40,7 @@ where
                 previous = self.swap_locked(e, new, g);
             } else {
                 if !read.amended {
-                    self.dirty_locked(&mut locked, g);
-                    self.store_read(
-                        ReadOnly {
-                            m: read.m.clone(),
-                            amended: true,
-                        },
-                        g,
-                    );
+                    self.amend_locked(&mut locked, read, g);
                 }
                 dirty_of(&mut locked).insert(key, Self::new_entry(new));
                 previous = None;
