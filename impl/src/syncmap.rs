@@ -51,9 +51,10 @@
 //! freed, as Go makes an allocating goroutine assist the collector when it falls behind.
 //! A thread counts what it retires in a thread-local and learns what was freed from a
 //! canary it retires after every 64 objects, so no shared word is written per object.
-//! A thread preempted while pinned therefore cannot make the other threads' garbage grow
-//! without bound. No user code (a `Range` callback) runs while pinned, so the wait cannot
-//! depend on a thread blocked in user code.
+//! A thread preempted while pinned therefore holds the other threads' garbage near the
+//! bound (a writer that has waited 200 ms goes on, one more value per operation). No
+//! callback (a `Range` function) runs while pinned; K's `Hash` and `Eq` and V's `Clone` do,
+//! as in any map, and one that blocks holds the others back for those 200 ms at most.
 //!
 //! # Test hooks
 //!
@@ -387,6 +388,9 @@ where
     /// Not Go: Go's collector paces allocation with assists instead.
     fn paced<R>(&self, op: impl FnOnce(&Guard) -> R) -> R {
         let r = op(&epoch::pin());
+        // Deviation from Go: Go's sync.Map never waits here. The wait comes after the
+        // operation's last step, unpinned, and changes nothing another thread can see, so
+        // it only delays this thread's next step, as a preemption would.
         self.pace();
         r
     }
