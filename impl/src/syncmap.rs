@@ -411,6 +411,11 @@ where
     /// `m.read.Load().(readOnly)`: a plain atomic load while pinned (Go's writes nothing).
     fn load_read<'g>(&self, g: &'g Guard) -> &'g ReadOnly<K, V> {
         self.hooks.before(Step::LoadRead);
+        self.current_read(g)
+    }
+
+    /// `read`'s current `readOnly`, without the hook (also for introspection).
+    fn current_read<'g>(&self, g: &'g Guard) -> &'g ReadOnly<K, V> {
         // SAFETY: `read` is never null, and what it pointed to while pinned is not freed
         // before the guard is dropped.
         unsafe { self.read.load(SeqCst, g).deref() }
@@ -518,16 +523,7 @@ where
                         self.miss_locked(&mut locked, g);
                     }
                 } else {
-                    // Avoid reporting a spurious miss if m.dirty got promoted while we were
-                    // blocked on m.mu.
-                    let read = self.load_read(g);
-                    e = read.m.get(key).cloned();
-                    if e.is_none() && read.amended {
-                        e = locked.dirty.as_ref().and_then(|d| d.get(key).cloned());
-                        // Regardless of whether the entry was present, record a miss: this
-                        // key will take the slow path until the dirty map is promoted.
-                        self.miss_locked(&mut locked, g);
-                    }
+                    e = self.lookup_locked(&mut locked, key, g);
                 }
                 self.unlock(locked);
                 return e.and_then(|e| self.entry_load(&e, g));
@@ -535,6 +531,26 @@ where
             // The entry is borrowed from `read.m`, which stays alive while pinned.
             e.and_then(|e| self.entry_load(e, g))
         })
+    }
+
+    /// The locked lookup that Load and CompareAndDelete share in Go, word for word: re-check
+    /// `read` (avoid reporting a spurious miss if m.dirty got promoted while we were blocked
+    /// on m.mu), else look in `dirty` and count a miss. Regardless of whether the entry was
+    /// present, the miss is recorded: this key will take the slow path until the dirty map is
+    /// promoted.
+    fn lookup_locked(
+        &self,
+        locked: &mut Locked<K, V>,
+        key: &K,
+        g: &Guard,
+    ) -> Option<Arc<Entry<V>>> {
+        let read = self.load_read(g);
+        let mut e = read.m.get(key).cloned();
+        if e.is_none() && read.amended {
+            e = locked.dirty.as_ref().and_then(|d| d.get(key).cloned());
+            self.miss_locked(locked, g);
+        }
+        e
     }
 
     // ---- Store (Go 1.19) ----------------------------------------------------------------

@@ -18,8 +18,7 @@ where
     {
         let locked = self.mu.lock().unwrap_or_else(PoisonError::into_inner);
         let g = &epoch::pin();
-        // SAFETY: `read` is never null; pinned, what it points to is not freed.
-        let read = unsafe { self.read.load(SeqCst, g).deref() };
+        let read = self.current_read(g);
         for (k, e) in read.m.iter() {
             let p = e.p.load(SeqCst, g);
             let in_dirty = locked.dirty.as_ref().map(|d| d.get(k));
@@ -69,8 +68,7 @@ where
     pub fn debug_state(&self) -> (usize, bool, Option<usize>, usize) {
         let locked = self.mu.lock().unwrap_or_else(PoisonError::into_inner);
         let g = &epoch::pin();
-        // SAFETY: as in `check_invariants`.
-        let read = unsafe { self.read.load(SeqCst, g).deref() };
+        let read = self.current_read(g);
         (
             read.m.len(),
             read.amended,

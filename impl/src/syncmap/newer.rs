@@ -141,16 +141,10 @@ where
             let mut e = read.m.get(key).cloned();
             if e.is_none() && read.amended {
                 let mut locked = self.lock();
-                let read = self.load_read(g);
-                e = read.m.get(key).cloned();
-                if e.is_none() && read.amended {
-                    e = locked.dirty.as_ref().and_then(|d| d.get(key).cloned());
-                    // Don't delete key from m.dirty: we still need to do the "compare" part
-                    // of the operation. The entry will eventually be expunged when the dirty
-                    // map is promoted to the read map. Regardless of whether the entry was
-                    // present, record a miss.
-                    self.miss_locked(&mut locked, g);
-                }
+                // Don't delete key from m.dirty: we still need to do the "compare" part of the
+                // operation. The entry will eventually be expunged when the dirty map is
+                // promoted to the read map.
+                e = self.lookup_locked(&mut locked, key, g);
                 self.unlock(locked);
             }
             let Some(e) = e else { return false };
