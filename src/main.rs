@@ -2,7 +2,10 @@
 //! replay real Go traces on the port.
 
 /// The checker allocates and frees a state per transition; mimalloc does that faster than
-/// glibc's malloc (see docs/performance-checker.md).
+/// glibc's malloc (see docs/performance-checker.md). Without the default feature `mimalloc`
+/// the binary uses the system's malloc, which heap profilers such as heaptrack can follow:
+/// `cargo build --release --no-default-features --target-dir target/sysalloc`.
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
