@@ -60,7 +60,7 @@ impl std::fmt::Display for StateDiff {
 }
 
 /// `bm` with its first `bucket_cnt` slots (the rest of a model [`Bmap`] is always zero).
-pub fn flat_bmap(bm: &Bmap, bucket_cnt: usize) -> FlatBmap {
+pub fn flat_bmap<const N: usize>(bm: &Bmap<N>, bucket_cnt: usize) -> FlatBmap {
     FlatBmap {
         tophash: bm.tophash[..bucket_cnt].to_vec(),
         keys: bm.keys[..bucket_cnt].to_vec(),
@@ -69,14 +69,14 @@ pub fn flat_bmap(bm: &Bmap, bucket_cnt: usize) -> FlatBmap {
 }
 
 /// A whole bucket array.
-pub fn flat_array(arr: &BucketArray, bucket_cnt: usize) -> Vec<FlatChain> {
+pub fn flat_array<const N: usize>(arr: &BucketArray<N>, bucket_cnt: usize) -> Vec<FlatChain> {
     arr.iter()
         .map(|chain| chain.iter().map(|bm| flat_bmap(bm, bucket_cnt)).collect())
         .collect()
 }
 
 /// The model's state as a trace STATE. `bucket_cnt` is the model's geometry's.
-pub fn flat_state(s: &HmapState, bucket_cnt: usize) -> FlatState {
+pub fn flat_state<const N: usize>(s: &HmapState<N>, bucket_cnt: usize) -> FlatState {
     FlatState {
         count: s.h.count as u64,
         flags: s.h.flags,
@@ -211,10 +211,10 @@ mod tests {
             track: Track::default(),
             go: Default::default(),
         };
-        let s = m.makemap(0, 7, BTreeMap::new());
+        let s: HmapState = m.makemap(0, 7, BTreeMap::new());
         let f = flat_state(&s, 2);
         assert_eq!((f.b, f.hash0, f.buckets.is_none()), (0, 7, true));
-        let s = m.makemap(100, 7, BTreeMap::new());
+        let s: HmapState = m.makemap(100, 7, BTreeMap::new());
         let f = flat_state(&s, 2);
         assert_eq!(f.buckets.as_ref().unwrap()[0][0].tophash, vec![0, 0]);
         assert!(f.oldbuckets.is_none());
@@ -223,7 +223,7 @@ mod tests {
     #[test]
     fn first_difference_names_the_slot_of_a_changed_stale_key() {
         let m = machine();
-        let mut s = m.makemap(0, 1, BTreeMap::from([(42, 3u64 << 56 | 1)]));
+        let mut s: HmapState = m.makemap(0, 1, BTreeMap::from([(42, 3u64 << 56 | 1)]));
         m.step(
             &mut s,
             &HmapAction::Assign { key: 42, elem: 9 },

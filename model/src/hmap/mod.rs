@@ -29,9 +29,12 @@ pub mod state;
 pub mod steps;
 pub mod symmetry;
 
-use crate::framework::check::{Checkable, Representative};
+use crate::framework::check::{run_model, Checkable, Representative, RunOptions, SpecResult};
+use crate::framework::cost::{model_cost, ModelCost};
 use crate::framework::hashfns::*;
-use crate::framework::info::{Kind, ModelInfo, ParamDef, PropertyInfo, SpecModel};
+use crate::framework::info::{
+    check_initial_memory, Kind, ModelInfo, ParamDef, PropertyInfo, SpecModel,
+};
 use crate::framework::log::Log;
 use crate::framework::params::int_param;
 use crate::framework::spec::{ParamValue, Spec, SpecError, Strategy, Verdict};
@@ -107,9 +110,10 @@ impl Default for HmapParams {
     }
 }
 
-/// The stateright model.
+/// The stateright model, whose bmaps have `N` slots (see [`state::slots_for`]: specs run
+/// with the fewest slots that hold `bucket_cnt`; the default is Go's eight).
 #[derive(Clone, Debug)]
-pub struct HmapModel {
+pub struct HmapModel<const N: usize = MAX_BUCKET_CNT> {
     pub params: HmapParams,
     pub machine: Machine,
     /// Every injective assignment of hashes to keys 1..=keys; hash0 indexes it.
@@ -136,7 +140,7 @@ pub fn hash_domain(hash_bits: u32, tophash_values: u32) -> Vec<u64> {
     v
 }
 
-impl HmapModel {
+impl<const N: usize> HmapModel<N> {
     /// Builds the model checking the named properties (all when `names` is None). Parameters
     /// must have been validated (see `crate::registry`).
     pub fn new(params: HmapParams, names: Option<&[String]>) -> Self {
@@ -174,14 +178,14 @@ impl HmapModel {
     }
 
     /// The transition function as a plain function: applies `action` to a copy of `state`.
-    pub fn apply(&self, state: &HmapState, action: &HmapAction) -> (HmapState, Outcome) {
+    pub fn apply(&self, state: &HmapState<N>, action: &HmapAction) -> (HmapState<N>, Outcome) {
         let mut s = state.clone();
         let out = self.step(&mut s, action, &mut Log::default());
         (s, out)
     }
 
     /// Applies `action` in place, with a log of Go's internal steps when `log` is enabled.
-    pub fn step(&self, s: &mut HmapState, action: &HmapAction, log: &mut Log) -> Outcome {
+    pub fn step(&self, s: &mut HmapState<N>, action: &HmapAction, log: &mut Log) -> Outcome {
         let new_hashes = match action {
             HmapAction::Delete {
                 reseed: Some(h0), ..
@@ -197,9 +201,9 @@ impl HmapModel {
     /// The internal steps of `action` from `state`, in Go's terms.
     pub fn explain(
         &self,
-        state: &HmapState,
+        state: &HmapState<N>,
         action: &HmapAction,
-    ) -> (HmapState, Outcome, Vec<String>) {
+    ) -> (HmapState<N>, Outcome, Vec<String>) {
         let mut s = state.clone();
         let mut log = Log::enabled();
         let out = self.step(&mut s, action, &mut log);
@@ -207,11 +211,11 @@ impl HmapModel {
     }
 }
 
-impl Model for HmapModel {
-    type State = HmapState;
+impl<const N: usize> Model for HmapModel<N> {
+    type State = HmapState<N>;
     type Action = HmapAction;
 
-    fn init_states(&self) -> Vec<HmapState> {
+    fn init_states(&self) -> Vec<HmapState<N>> {
         let sym = if self.key_symmetry {
             symmetry::key_symmetry_ctx(&self.assignments, &self.hash_fns)
         } else {
@@ -232,7 +236,7 @@ impl Model for HmapModel {
             .collect()
     }
 
-    fn actions(&self, s: &HmapState, actions: &mut Vec<HmapAction>) {
+    fn actions(&self, s: &HmapState<N>, actions: &mut Vec<HmapAction>) {
         let p = &self.params;
         if s.ops >= p.max_ops {
             return;
@@ -306,7 +310,7 @@ impl Model for HmapModel {
         }
     }
 
-    fn next_state(&self, s: &HmapState, action: HmapAction) -> Option<HmapState> {
+    fn next_state(&self, s: &HmapState<N>, action: HmapAction) -> Option<HmapState<N>> {
         let mut next = s.clone();
         self.step(&mut next, &action, &mut Log::default());
         next.arrays.seal();
@@ -317,19 +321,19 @@ impl Model for HmapModel {
         action.to_string()
     }
 
-    fn format_step(&self, last_state: &HmapState, action: HmapAction) -> Option<String> {
+    fn format_step(&self, last_state: &HmapState<N>, action: HmapAction) -> Option<String> {
         let (next, out, log) = self.explain(last_state, &action);
         Some(render::step_text(&action, &out, &log, &next, self))
     }
 
-    fn as_svg(&self, path: stateright::Path<HmapState, HmapAction>) -> Option<String> {
+    fn as_svg(&self, path: stateright::Path<HmapState<N>, HmapAction>) -> Option<String> {
         let state = path.last_state();
         Some(render::svg(state, self))
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
         crate::framework::concurrent::selected_properties(
-            properties::PROPERTIES,
+            properties::Props::<N>::ALL,
             &self.selected,
             self.exhaustive,
         )
@@ -371,7 +375,7 @@ fn hmap_info() -> ModelInfo {
 }
 
 /// Builds the `hmap` model a spec describes, checking every parameter and property name.
-pub fn hmap_model(spec: &Spec) -> Result<HmapModel, SpecError> {
+pub fn hmap_model<const N: usize>(spec: &Spec) -> Result<HmapModel<N>, SpecError> {
     let mut p = HmapParams::default();
     let mut lf_line = None;
     for (name, v) in &spec.params {
@@ -614,7 +618,7 @@ fn load_factor_param(
     }
 }
 
-impl Checkable for HmapModel {
+impl<const N: usize> Checkable for HmapModel<N> {
     fn state_text(&self, s: &Self::State) -> String {
         render::state_text(s, self)
     }
@@ -640,14 +644,56 @@ impl Checkable for HmapModel {
         // One initial state per hash function, each with makemap's bucket array (built once
         // here to learn its B; one array is small next to the refusal threshold).
         let first = self.hash_fns.first()?;
-        let s = self.machine.makemap(self.params.hint, 0, first.clone());
+        let s: HmapState<N> = self.machine.makemap(self.params.hint, 0, first.clone());
         let per_bucket =
-            std::mem::size_of::<state::Bmap>() + std::mem::size_of::<Vec<state::Bmap>>();
+            std::mem::size_of::<state::Bmap<N>>() + std::mem::size_of::<Vec<state::Bmap<N>>>();
         let bytes = (1u64 << s.h.b) * per_bucket as u64 + 1024;
         Some((self.hash_fns.len(), bytes))
     }
 }
 
+impl<const N: usize> HmapModel<N> {
+    /// The same model with bmaps of `M` slots, which must hold `bucket_cnt` (see
+    /// [`state::slots_for`]).
+    pub fn with_slots<const M: usize>(self) -> HmapModel<M> {
+        assert!(
+            M >= self.machine.geo.bucket_cnt,
+            "bmaps of {M} slots cannot hold bucket_cnt = {}",
+            self.machine.geo.bucket_cnt
+        );
+        HmapModel {
+            params: self.params,
+            machine: self.machine,
+            assignments: self.assignments,
+            hash_fns: self.hash_fns,
+            selected: self.selected,
+            exhaustive: self.exhaustive,
+            key_symmetry: self.key_symmetry,
+        }
+    }
+}
+
+fn run_with_slots<const M: usize>(
+    spec: &Spec,
+    model: HmapModel<M>,
+    opts: &RunOptions,
+) -> Result<SpecResult, SpecError> {
+    check_initial_memory(spec, &model, opts.memory_limit_mb(spec))?;
+    Ok(run_model(spec, model, opts))
+}
+
+fn cost_with_slots<const M: usize>(
+    spec: &Spec,
+    model: HmapModel<M>,
+    n: usize,
+) -> Result<ModelCost, SpecError> {
+    check_initial_memory(spec, &model, RunOptions::default().memory_limit_mb(spec))?;
+    Ok(model_cost(&model, n, spec.symmetry, spec.seed))
+}
+
+/// Specs are checked (`run`) and timed (`cost`) with the fewest slots per bmap that hold
+/// their `bucket_cnt` ([`state::slots_for`]); the explorer and the other users of
+/// `HmapModel` keep Go's eight.
 impl SpecModel for HmapModel {
     const NAME: &'static str = "hmap";
     fn info() -> ModelInfo {
@@ -658,6 +704,22 @@ impl SpecModel for HmapModel {
     }
     fn set_exhaustive(&mut self, on: bool) {
         self.exhaustive = on;
+    }
+    fn run(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError> {
+        let model = Self::from_spec(spec)?;
+        match slots_for(model.machine.geo.bucket_cnt) {
+            1 => run_with_slots(spec, model.with_slots::<1>(), opts),
+            2 => run_with_slots(spec, model.with_slots::<2>(), opts),
+            _ => run_with_slots(spec, model, opts),
+        }
+    }
+    fn cost(spec: &Spec, n: usize) -> Result<ModelCost, SpecError> {
+        let model = Self::from_spec(spec)?;
+        match slots_for(model.machine.geo.bucket_cnt) {
+            1 => cost_with_slots(spec, model.with_slots::<1>(), n),
+            2 => cost_with_slots(spec, model.with_slots::<2>(), n),
+            _ => cost_with_slots(spec, model, n),
+        }
     }
 }
 

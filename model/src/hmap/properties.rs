@@ -42,20 +42,20 @@ const GROW_WORKS: Needs = Needs {
     claims: false,
 };
 
-/// A property of the model.
-pub struct PropDef {
+/// A property of the model (of the model whose bmaps have `N` slots).
+pub struct PropDef<const N: usize = MAX_BUCKET_CNT> {
     pub name: &'static str,
     pub kind: Kind,
     pub description: &'static str,
     pub needs: Needs,
-    pub check: fn(&HmapModel, &HmapState) -> bool,
+    pub check: fn(&HmapModel<N>, &HmapState<N>) -> bool,
 }
 
-impl crate::framework::concurrent::PropertyDef<HmapModel> for PropDef {
+impl<const N: usize> crate::framework::concurrent::PropertyDef<HmapModel<N>> for PropDef<N> {
     fn name(&self) -> &'static str {
         self.name
     }
-    fn to_stateright(&self) -> Property<HmapModel> {
+    fn to_stateright(&self) -> Property<HmapModel<N>> {
         match self.kind {
             Kind::Always => Property::always(self.name, self.check),
             Kind::Sometimes => Property::sometimes(self.name, self.check),
@@ -65,7 +65,10 @@ impl crate::framework::concurrent::PropertyDef<HmapModel> for PropDef {
 
 /// Live entries (tophash >= minTopHash) reachable by lookups: those of the new array, and of
 /// old buckets not yet evacuated. Each is (array, chain, key, tophash).
-pub fn live_entries(m: &Machine, s: &HmapState) -> Vec<(ArrayId, usize, u64, u8)> {
+pub fn live_entries<const N: usize>(
+    m: &Machine,
+    s: &HmapState<N>,
+) -> Vec<(ArrayId, usize, u64, u8)> {
     let mut out = Vec::new();
     for_each_live(m, s, |e| {
         out.push(e);
@@ -77,9 +80,9 @@ pub fn live_entries(m: &Machine, s: &HmapState) -> Vec<(ArrayId, usize, u64, u8)
 /// Calls `f` on every live entry [`live_entries`] lists, in the same order, without
 /// allocating (the properties run on every state); stops as soon as `f` returns false and
 /// then returns false.
-pub fn for_each_live(
+pub fn for_each_live<const N: usize>(
     m: &Machine,
-    s: &HmapState,
+    s: &HmapState<N>,
     mut f: impl FnMut((ArrayId, usize, u64, u8)) -> bool,
 ) -> bool {
     let bc = m.geo.bucket_cnt;
@@ -102,7 +105,7 @@ pub fn for_each_live(
 }
 
 /// The number of live entries ([`live_entries`]'s length).
-pub fn live_count(m: &Machine, s: &HmapState) -> usize {
+pub fn live_count<const N: usize>(m: &Machine, s: &HmapState<N>) -> usize {
     let mut n = 0;
     for_each_live(m, s, |_| {
         n += 1;
@@ -113,7 +116,7 @@ pub fn live_count(m: &Machine, s: &HmapState) -> usize {
 
 /// No key is live in two cells. Small maps (every spec's) are checked in a buffer on the
 /// stack; larger ones in a sorted vector.
-pub fn no_duplicate_live(m: &Machine, s: &HmapState) -> bool {
+pub fn no_duplicate_live<const N: usize>(m: &Machine, s: &HmapState<N>) -> bool {
     let mut buf = [0u64; 32];
     let mut n = 0;
     let fits = for_each_live(m, s, |e| {
@@ -136,15 +139,15 @@ pub fn no_duplicate_live(m: &Machine, s: &HmapState) -> bool {
     keys.windows(2).all(|w| w[0] != w[1])
 }
 
-fn count_matches_live_entries(m: &HmapModel, s: &HmapState) -> bool {
+fn count_matches_live_entries<const N: usize>(m: &HmapModel<N>, s: &HmapState<N>) -> bool {
     live_count(&m.machine, s) == s.h.count
 }
 
-fn no_duplicate_live_key(m: &HmapModel, s: &HmapState) -> bool {
+fn no_duplicate_live_key<const N: usize>(m: &HmapModel<N>, s: &HmapState<N>) -> bool {
     no_duplicate_live(&m.machine, s)
 }
 
-fn entries_in_home_bucket(m: &HmapModel, s: &HmapState) -> bool {
+fn entries_in_home_bucket<const N: usize>(m: &HmapModel<N>, s: &HmapState<N>) -> bool {
     for_each_live(&m.machine, s, |(arr, c, k, top)| {
         let Some(&hash) = s.hashes.get(&k) else {
             return false;
@@ -158,9 +161,9 @@ fn entries_in_home_bucket(m: &HmapModel, s: &HmapState) -> bool {
     })
 }
 
-fn nothing_live_after_empty_rest(m: &HmapModel, s: &HmapState) -> bool {
+fn nothing_live_after_empty_rest<const N: usize>(m: &HmapModel<N>, s: &HmapState<N>) -> bool {
     let bc = m.params.geo.bucket_cnt;
-    let chain_ok = |chain: &ChainRef| {
+    let chain_ok = |chain: &ChainRef<N>| {
         let mut rest = false;
         for bm in chain {
             for i in 0..bc {
@@ -179,14 +182,14 @@ fn nothing_live_after_empty_rest(m: &HmapModel, s: &HmapState) -> bool {
     new_ok && old_ok
 }
 
-fn oldbuckets_only_while_growing(_: &HmapModel, s: &HmapState) -> bool {
+fn oldbuckets_only_while_growing<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     match s.oldbuckets() {
         Some(old) => s.h.nevacuate < s.h.noldbuckets() && old.len() == s.h.noldbuckets(),
         None => !s.h.same_size_grow(),
     }
 }
 
-fn below_nevacuate_evacuated(m: &HmapModel, s: &HmapState) -> bool {
+fn below_nevacuate_evacuated<const N: usize>(m: &HmapModel<N>, s: &HmapState<N>) -> bool {
     let bc = m.params.geo.bucket_cnt;
     s.oldbuckets().is_none_or(|old| {
         old[..s.h.nevacuate.min(old.len())].iter().all(|chain| {
@@ -197,94 +200,97 @@ fn below_nevacuate_evacuated(m: &HmapModel, s: &HmapState) -> bool {
     })
 }
 
-fn no_violation(s: &HmapState, bit: u64) -> bool {
+fn no_violation<const N: usize>(s: &HmapState<N>, bit: u64) -> bool {
     s.ghost.violations & bit == 0
 }
 
-fn b_never_decreases(_: &HmapModel, s: &HmapState) -> bool {
+fn b_never_decreases<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     no_violation(s, viol::B_DECREASED)
 }
-fn access_agrees_with_abstract_map(_: &HmapModel, s: &HmapState) -> bool {
+fn access_agrees_with_abstract_map<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     no_violation(s, viol::ACCESS_MISMATCH)
 }
-fn iter_key_at_most_once(_: &HmapModel, s: &HmapState) -> bool {
+fn iter_key_at_most_once<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     no_violation(s, viol::ITER_KEY_TWICE)
 }
-fn iter_entry_at_most_once(_: &HmapModel, s: &HmapState) -> bool {
+fn iter_entry_at_most_once<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     no_violation(s, viol::ITER_ENTRY_TWICE)
 }
-fn iter_skips_deleted(_: &HmapModel, s: &HmapState) -> bool {
+fn iter_skips_deleted<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     no_violation(s, viol::ITER_DELETED_KEY)
 }
-fn iter_current_value(_: &HmapModel, s: &HmapState) -> bool {
+fn iter_current_value<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     no_violation(s, viol::ITER_STALE_VALUE)
 }
-fn iter_complete(_: &HmapModel, s: &HmapState) -> bool {
+fn iter_complete<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     no_violation(s, viol::ITER_INCOMPLETE)
 }
-fn growth_completes(_: &HmapModel, s: &HmapState) -> bool {
+fn growth_completes<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     !s.h.growing() || (s.ghost.grow_works as usize) < s.h.noldbuckets()
 }
-fn s11_delete_clears_key(_: &HmapModel, s: &HmapState) -> bool {
+fn s11_delete_clears_key<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     no_violation(s, viol::S11_KEY_NOT_CLEARED)
 }
-fn s11_delete_only_sets_empty_one(_: &HmapModel, s: &HmapState) -> bool {
+fn s11_delete_only_sets_empty_one<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     no_violation(s, viol::S11_OTHER_TOPHASH_CHANGED)
 }
-fn s12_assign_updates_in_place(_: &HmapModel, s: &HmapState) -> bool {
+fn s12_assign_updates_in_place<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     no_violation(s, viol::S12_NOT_IN_PLACE)
 }
-fn s12_assign_reuses_empty_one(_: &HmapModel, s: &HmapState) -> bool {
+fn s12_assign_reuses_empty_one<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     no_violation(s, viol::S12_EMPTY_ONE_NOT_REUSED)
 }
-fn s14_read_checks_new_then_old(_: &HmapModel, s: &HmapState) -> bool {
+fn s14_read_checks_new_then_old<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     no_violation(s, viol::S14_OLD_BEFORE_NEW)
 }
-fn s15_writes_go_to_new_buckets(_: &HmapModel, s: &HmapState) -> bool {
+fn s15_writes_go_to_new_buckets<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     no_violation(s, viol::S15_WRITE_TO_OLD)
 }
-fn s17_oldbuckets_freed_only_when_evacuated(_: &HmapModel, s: &HmapState) -> bool {
+fn s17_oldbuckets_freed_only_when_evacuated<const N: usize>(
+    _: &HmapModel<N>,
+    s: &HmapState<N>,
+) -> bool {
     no_violation(s, viol::S17_FREED_UNEVACUATED)
 }
 
-fn reaches_double_grow(_: &HmapModel, s: &HmapState) -> bool {
+fn reaches_double_grow<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     s.ghost.events & ev::DOUBLE_GROW_STARTED != 0
 }
-fn reaches_same_size_grow(_: &HmapModel, s: &HmapState) -> bool {
+fn reaches_same_size_grow<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     s.ghost.events & ev::SAME_SIZE_GROW_STARTED != 0
 }
-fn reaches_double_grow_in_progress(_: &HmapModel, s: &HmapState) -> bool {
+fn reaches_double_grow_in_progress<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     s.h.growing() && !s.h.same_size_grow()
 }
-fn reaches_same_size_grow_in_progress(_: &HmapModel, s: &HmapState) -> bool {
+fn reaches_same_size_grow_in_progress<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     s.h.growing() && s.h.same_size_grow()
 }
-fn reaches_iteration_across_grow(_: &HmapModel, s: &HmapState) -> bool {
+fn reaches_iteration_across_grow<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     s.iters.iter().any(|it| Some(it.buckets) != s.h.buckets)
 }
-fn reaches_empty_rest_across_overflow(m: &HmapModel, s: &HmapState) -> bool {
+fn reaches_empty_rest_across_overflow<const N: usize>(m: &HmapModel<N>, s: &HmapState<N>) -> bool {
     let last = m.params.geo.bucket_cnt - 1;
     s.buckets().is_some_and(|a| {
         a.iter()
             .any(|c| c.len() >= 2 && c[c.len() - 2].tophash[last] == EMPTY_REST)
     })
 }
-fn reaches_access_during_growth(_: &HmapModel, s: &HmapState) -> bool {
+fn reaches_access_during_growth<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     s.ghost.events & ev::ACCESS_DURING_GROWTH != 0
 }
-fn reaches_reseed(_: &HmapModel, s: &HmapState) -> bool {
+fn reaches_reseed<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     s.ghost.events & ev::RESEED != 0
 }
-fn reaches_iter_yield_via_mapaccessk(_: &HmapModel, s: &HmapState) -> bool {
+fn reaches_iter_yield_via_mapaccessk<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     s.ghost.events & ev::ITER_YIELD_VIA_MAPACCESSK != 0
 }
-fn reaches_iter_checkbucket_skip(_: &HmapModel, s: &HmapState) -> bool {
+fn reaches_iter_checkbucket_skip<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     s.ghost.events & ev::ITER_CHECKBUCKET_SKIP != 0
 }
-fn reaches_clear_during_iteration(_: &HmapModel, s: &HmapState) -> bool {
+fn reaches_clear_during_iteration<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     s.ghost.events & ev::CLEAR_WITH_ITERATOR != 0
 }
-fn reaches_overflow_during_evacuation(_: &HmapModel, s: &HmapState) -> bool {
+fn reaches_overflow_during_evacuation<const N: usize>(_: &HmapModel<N>, s: &HmapState<N>) -> bool {
     s.ghost.events & ev::EVACUATE_NEWOVERFLOW != 0
 }
 
@@ -301,7 +307,14 @@ macro_rules! prop {
 }
 
 /// Every property of the `hmap` model.
-pub const PROPERTIES: &[PropDef] = &[
+pub const PROPERTIES: &[PropDef] = Props::<MAX_BUCKET_CNT>::ALL;
+
+/// [`PROPERTIES`] for the model whose bmaps have `N` slots: the same names, in the same
+/// order, checking states of that model.
+pub struct Props<const N: usize>;
+
+impl<const N: usize> Props<N> {
+    pub const ALL: &'static [PropDef<N>] = &[
     prop!(count_matches_live_entries, Always, NONE,
         "h.count equals the number of live cells (new buckets plus unevacuated old buckets)"),
     prop!(no_duplicate_live_key, Always, NONE,
@@ -369,6 +382,7 @@ pub const PROPERTIES: &[PropDef] = &[
     prop!(reaches_clear_during_iteration, Sometimes, NONE,
         "mapclear ran on a non-empty map while an iterator was open (needs \"clear\" in ops)"),
 ];
+}
 
 /// Looks a property up by name.
 pub fn find(name: &str) -> Option<&'static PropDef> {

@@ -41,7 +41,7 @@ fn flags_text(flags: u8) -> String {
 }
 
 /// One cell in the notation above.
-pub fn cell_text(bm: &Bmap, i: usize, show_top: bool) -> String {
+pub fn cell_text<const N: usize>(bm: &Bmap<N>, i: usize, show_top: bool) -> String {
     let stale = |mark: &str| {
         if bm.keys[i] == 0 && bm.elems[i] == 0 {
             mark.to_string()
@@ -62,7 +62,11 @@ pub fn cell_text(bm: &Bmap, i: usize, show_top: bool) -> String {
 }
 
 /// A bucket array on one line: `[0: k1=v1 _] [1: . k2=v1 -> k3=v1 _]`.
-pub fn array_text(arr: &BucketArray, bucket_cnt: usize, show_top: bool) -> String {
+pub fn array_text<const N: usize>(
+    arr: &BucketArray<N>,
+    bucket_cnt: usize,
+    show_top: bool,
+) -> String {
     let mut out = String::new();
     for (c, chain) in arr.iter().enumerate() {
         if c > 0 {
@@ -84,7 +88,7 @@ pub fn array_text(arr: &BucketArray, bucket_cnt: usize, show_top: bool) -> Strin
 }
 
 /// The whole state, a few lines.
-pub fn state_text(s: &HmapState, m: &HmapModel) -> String {
+pub fn state_text<const N: usize>(s: &HmapState<N>, m: &HmapModel<N>) -> String {
     let bc = m.params.geo.bucket_cnt;
     let show_top = m.params.tophash_values > 1;
     let h = &s.h;
@@ -147,12 +151,12 @@ pub fn state_text(s: &HmapState, m: &HmapModel) -> String {
 }
 
 /// A step for the explorer: the action, Go's internal steps, what the program saw.
-pub fn step_text(
+pub fn step_text<const N: usize>(
     action: &HmapAction,
     out: &Outcome,
     log: &[String],
-    next: &HmapState,
-    m: &HmapModel,
+    next: &HmapState<N>,
+    m: &HmapModel<N>,
 ) -> String {
     let mut s = action.to_string();
     for l in log {
@@ -185,7 +189,7 @@ pub fn outcome_text(out: &Outcome) -> String {
     }
 }
 
-impl std::fmt::Debug for HmapState {
+impl<const N: usize> std::fmt::Debug for HmapState<N> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&debug_text(self))
     }
@@ -196,7 +200,7 @@ impl std::fmt::Debug for HmapState {
 /// its slots up to the last one holding anything, then `_*` when the rest (up to Go's 8) are
 /// all zero (emptyRest with no stale data). Nothing else is left out, so distinct states have
 /// distinct texts (the explorer compares states by this text).
-pub fn debug_text(s: &HmapState) -> String {
+pub fn debug_text<const N: usize>(s: &HmapState<N>) -> String {
     let h = &s.h;
     let mut out = format!(
         "count={} B={} flags={} noverflow={} hash0={} nevacuate={} buckets={} oldbuckets={}",
@@ -236,7 +240,7 @@ pub fn debug_text(s: &HmapState) -> String {
                 if d > 0 {
                     out.push_str(" ->");
                 }
-                let used = (0..MAX_BUCKET_CNT)
+                let used = (0..N)
                     .rev()
                     .find(|&i| bm.tophash[i] != 0 || bm.keys[i] != 0 || bm.elems[i] != 0)
                     .map_or(0, |i| i + 1);
@@ -360,23 +364,23 @@ impl Role {
 /// Where each drawn cell is: (array, chain, depth, slot) -> top-left corner.
 type CellPos = std::collections::BTreeMap<(ArrayId, usize, usize, usize), (f64, f64)>;
 
-fn array_width(arr: &BucketArray, bc: usize) -> f64 {
+fn array_width<const N: usize>(arr: &BucketArray<N>, bc: usize) -> f64 {
     let longest = arr.iter().map(|c| c.len()).max().unwrap_or(1).max(1) as f64;
     LABEL_W + longest * bc as f64 * CELL_W + (longest - 1.0) * CHAIN_GAP
 }
 
 /// The width a column needs: its cells, or its bold title (about 7.5 px a character).
-fn column_width(arr: &BucketArray, bc: usize, title: &str) -> f64 {
+fn column_width<const N: usize>(arr: &BucketArray<N>, bc: usize, title: &str) -> f64 {
     array_width(arr, bc).max(7.5 * title.len() as f64)
 }
 
 /// Draws one bucket array with its title at (x0, y0); returns the y below it.
 #[allow(clippy::too_many_arguments)]
-fn svg_array(
+fn svg_array<const N: usize>(
     out: &mut String,
     pos: &mut CellPos,
     id: ArrayId,
-    arr: &BucketArray,
+    arr: &BucketArray<N>,
     role: Role,
     bc: usize,
     show_top: bool,
@@ -463,7 +467,7 @@ fn svg_array(
 }
 
 /// A cell's label in the diagram and whether it is stale memory (drawn faded).
-fn svg_cell_text(bm: &Bmap, i: usize, show_top: bool) -> (String, bool) {
+fn svg_cell_text<const N: usize>(bm: &Bmap<N>, i: usize, show_top: bool) -> (String, bool) {
     let (k, e, top) = (bm.keys[i], bm.elems[i], bm.tophash[i]);
     match top {
         EMPTY_REST | EMPTY_ONE | EVACUATED_EMPTY => {
@@ -487,7 +491,7 @@ fn svg_cell_text(bm: &Bmap, i: usize, show_top: bool) -> (String, bool) {
 /// `h.oldbuckets` side by side with the nevacuate mark, any array only an iterator still holds,
 /// every slot coloured by its tophash state, the cell each iterator last yielded from, the
 /// `always` properties the state violates, and a legend.
-pub fn svg(s: &HmapState, m: &HmapModel) -> String {
+pub fn svg<const N: usize>(s: &HmapState<N>, m: &HmapModel<N>) -> String {
     let bc = m.params.geo.bucket_cnt;
     let show_top = m.params.tophash_values > 1;
     let h = &s.h;
@@ -519,7 +523,7 @@ pub fn svg(s: &HmapState, m: &HmapModel) -> String {
 
     // Violated `always` properties, in red, so a counterexample's last state says what is wrong.
     for &i in &m.selected {
-        let p = &super::properties::PROPERTIES[i];
+        let p = &super::properties::Props::<N>::ALL[i];
         if p.kind == super::Kind::Always && !(p.check)(m, s) {
             y += LINE_H + 2.0;
             draw::violation(&mut body, MARGIN, y, p.name);

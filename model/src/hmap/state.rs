@@ -21,9 +21,11 @@
 //! kind with the array and leaves the second as it was (see `steps::clear`). An iterator's
 //! `bptr` ([`Bptr`]) may also stand in a preallocated bucket that no chain links.
 //!
-//! Slots past `bucket_cnt` in a [`Bmap`] are always zero: the arrays are sized for Go's
-//! bucketCnt = 8 so that a `Bmap` is `Copy` and the same type serves scaled-down and Go-sized
-//! maps.
+//! A [`Bmap`] has `N` slots, a constant of the state's type: specs run with the smallest of
+//! 1, 2 and 8 that holds `bucket_cnt` slots ([`slots_for`]; Go's bucketCnt = 8 is the default),
+//! so that a scaled-down model's states do not carry Go's eight slots per bucket. Slots past
+//! `bucket_cnt` are always zero, and a state hashes and compares as it would with eight
+//! slots (see [`digest_array`]), so `N` changes no count or verdict.
 
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -31,6 +33,17 @@ use std::sync::Arc;
 
 /// Go's bucketCnt: the most slots a bmap can have. Scaled-down models use fewer.
 pub const MAX_BUCKET_CNT: usize = 8;
+
+/// The slots a [`Bmap`] holds for a model of `bucket_cnt` slots per bucket: the smallest of
+/// 1, 2 and 8 that is at least `bucket_cnt` (the sizes specs are checked with; every spec
+/// uses 1, 2 or Go's 8).
+pub fn slots_for(bucket_cnt: usize) -> usize {
+    match bucket_cnt {
+        0 | 1 => 1,
+        2 => 2,
+        _ => MAX_BUCKET_CNT,
+    }
+}
 
 /// tophash states (runtime/map.go).
 pub const EMPTY_REST: u8 = 0; // this cell is empty, and there are no more non-empty cells at higher indexes or overflows
@@ -61,12 +74,16 @@ pub fn tophash(hash: u64) -> u8 {
     }
 }
 
-/// One bucket: `bmap` without its overflow pointer (the chain a bmap belongs to holds it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Default)]
-pub struct Bmap {
-    pub tophash: [u8; MAX_BUCKET_CNT],
-    pub keys: [u64; MAX_BUCKET_CNT],
-    pub elems: [u64; MAX_BUCKET_CNT],
+/// One bucket: `bmap` without its overflow pointer (the chain a bmap belongs to holds it),
+/// with `N` slots (see the module's header).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Bmap<const N: usize = MAX_BUCKET_CNT> {
+    #[serde(with = "slots")]
+    pub tophash: [u8; N],
+    #[serde(with = "slots")]
+    pub keys: [u64; N],
+    #[serde(with = "slots")]
+    pub elems: [u64; N],
     /// The memory Go's bmap is: `Some(j)` for the preallocated overflow bucket j of its
     /// array (makeBucketArray's bucket 2^B + j, which newoverflow handed out from
     /// `h.extra.nextOverflow`), None for a main bucket or an overflow bucket newoverflow
@@ -77,16 +94,33 @@ pub struct Bmap {
     pub prealloc_slot: Option<u16>,
 }
 
-/// A zeroed bmap: what a preallocated overflow bucket holds while newoverflow has not
-/// handed it out since makeBucketArray zeroed it.
-pub const ZERO_BMAP: Bmap = Bmap {
-    tophash: [0; MAX_BUCKET_CNT],
-    keys: [0; MAX_BUCKET_CNT],
-    elems: [0; MAX_BUCKET_CNT],
-    prealloc_slot: None,
-};
+/// Serializes a bmap's slot arrays as sequences (serde's array impls are per length, not
+/// for every `N`).
+mod slots {
+    pub fn serialize<S: serde::Serializer, T: serde::Serialize, const N: usize>(
+        a: &[T; N],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(a.iter())
+    }
+}
 
-impl Bmap {
+impl<const N: usize> Default for Bmap<N> {
+    fn default() -> Self {
+        Self::ZERO
+    }
+}
+
+impl<const N: usize> Bmap<N> {
+    /// A zeroed bmap: what a preallocated overflow bucket holds while newoverflow has not
+    /// handed it out since makeBucketArray zeroed it.
+    pub const ZERO: Bmap<N> = Bmap {
+        tophash: [0; N],
+        keys: [0; N],
+        elems: [0; N],
+        prealloc_slot: None,
+    };
+
     /// `evacuated(b)` in map.go: the first tophash holds an evacuation state.
     pub fn evacuated(&self) -> bool {
         let h = self.tophash[0];
@@ -95,64 +129,64 @@ impl Bmap {
 }
 
 /// A main bucket followed by its overflow buckets.
-pub type Chain = Vec<Bmap>;
+pub type Chain<const N: usize = MAX_BUCKET_CNT> = Vec<Bmap<N>>;
 
 /// A chain shared between the bucket arrays (of this and other states) that have it
 /// unchanged: cloning an array copies one pointer per chain, and writing through `DerefMut`
 /// (`arr[c][d].tophash[i] = ..`, `arr[c].push(..)`) copies the one chain written if another
 /// array shares it. Equality and hashing are those of the contents.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
-pub struct ChainRef(Arc<Chain>);
+pub struct ChainRef<const N: usize = MAX_BUCKET_CNT>(Arc<Chain<N>>);
 
-impl std::ops::Deref for ChainRef {
-    type Target = Chain;
-    fn deref(&self) -> &Chain {
+impl<const N: usize> std::ops::Deref for ChainRef<N> {
+    type Target = Chain<N>;
+    fn deref(&self) -> &Chain<N> {
         &self.0
     }
 }
 
-impl std::ops::DerefMut for ChainRef {
-    fn deref_mut(&mut self) -> &mut Chain {
+impl<const N: usize> std::ops::DerefMut for ChainRef<N> {
+    fn deref_mut(&mut self) -> &mut Chain<N> {
         Arc::make_mut(&mut self.0)
     }
 }
 
-impl From<Chain> for ChainRef {
-    fn from(c: Chain) -> Self {
+impl<const N: usize> From<Chain<N>> for ChainRef<N> {
+    fn from(c: Chain<N>) -> Self {
         ChainRef(Arc::new(c))
     }
 }
 
-impl<'a> IntoIterator for &'a ChainRef {
-    type Item = &'a Bmap;
-    type IntoIter = std::slice::Iter<'a, Bmap>;
+impl<'a, const N: usize> IntoIterator for &'a ChainRef<N> {
+    type Item = &'a Bmap<N>;
+    type IntoIter = std::slice::Iter<'a, Bmap<N>>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter()
     }
 }
 
-impl<'a> IntoIterator for &'a mut ChainRef {
-    type Item = &'a mut Bmap;
-    type IntoIter = std::slice::IterMut<'a, Bmap>;
+impl<'a, const N: usize> IntoIterator for &'a mut ChainRef<N> {
+    type Item = &'a mut Bmap<N>;
+    type IntoIter = std::slice::IterMut<'a, Bmap<N>>;
     fn into_iter(self) -> Self::IntoIter {
         Arc::make_mut(&mut self.0).iter_mut()
     }
 }
 
-impl std::fmt::Debug for ChainRef {
+impl<const N: usize> std::fmt::Debug for ChainRef<N> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)
     }
 }
 
-impl Serialize for ChainRef {
+impl<const N: usize> Serialize for ChainRef<N> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.0.serialize(s)
     }
 }
 
 /// A bucket array: 2^B chains.
-pub type BucketArray = Vec<ChainRef>;
+pub type BucketArray<const N: usize = MAX_BUCKET_CNT> = Vec<ChainRef<N>>;
 
 /// Index of a bucket array in [`HmapState::arrays`].
 pub type ArrayId = u8;
@@ -306,18 +340,24 @@ pub struct Ghost {
 /// feeds one 64-bit digest per array (a folded-multiply hash of its contents, computed once per array
 /// version and kept with it once [`Arena::seal`] has run), so fingerprinting a state rehashes
 /// only the arrays its last step wrote.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Arena(Vec<Arc<ArrayNode>>);
+#[derive(Clone, PartialEq, Eq)]
+pub struct Arena<const N: usize = MAX_BUCKET_CNT>(Vec<Arc<ArrayNode<N>>>);
 
-/// One shared bucket array and the digest of its contents, once computed.
-#[derive(Clone, Default)]
-pub struct ArrayNode {
-    /// The digest of `array`, when known (None after a write, until [`Arena::seal`]).
-    digest: Option<u64>,
-    array: BucketArray,
+impl<const N: usize> Default for Arena<N> {
+    fn default() -> Self {
+        Arena(Vec::new())
+    }
 }
 
-impl ArrayNode {
+/// One shared bucket array and the digest of its contents, once computed.
+#[derive(Clone)]
+pub struct ArrayNode<const N: usize = MAX_BUCKET_CNT> {
+    /// The digest of `array`, when known (None after a write, until [`Arena::seal`]).
+    digest: Option<u64>,
+    array: BucketArray<N>,
+}
+
+impl<const N: usize> ArrayNode<N> {
     fn digest(&self) -> u64 {
         self.digest.unwrap_or_else(|| digest_array(&self.array))
     }
@@ -346,14 +386,17 @@ pub(crate) fn mix_words(mut h: u64, words: &[u64]) -> u64 {
 /// overflow bmaps are preallocated): deterministic, the same in every thread and run. A slot
 /// whose key and elem are both zero adds nothing, and every other slot is mixed in with its
 /// index, so a scaled-down bmap (slots past `bucket_cnt` are always zero) costs one multiply
-/// per slot it uses.
-fn digest_array(a: &BucketArray) -> u64 {
+/// per slot it uses. The tophash word is that of eight slots whatever `N` is, so a state's
+/// digest does not depend on `N`.
+fn digest_array<const N: usize>(a: &BucketArray<N>) -> u64 {
     let mut h = mix(0x243f_6a88_85a3_08d3, a.len() as u64, 0);
     for chain in a {
         h = mix(h, chain.len() as u64, 0);
         for bm in chain {
             let pre = bm.prealloc_slot.map_or(0, |slot| u64::from(slot) + 1);
-            h = mix(h, u64::from_le_bytes(bm.tophash), pre);
+            let mut top = [0u8; MAX_BUCKET_CNT];
+            top[..N].copy_from_slice(&bm.tophash);
+            h = mix(h, u64::from_le_bytes(top), pre);
             for ((&k, &e), &salt) in bm.keys.iter().zip(&bm.elems).zip(&SLOT_SALT) {
                 if k | e != 0 {
                     h = mix(h ^ salt, k, e);
@@ -381,15 +424,15 @@ fn opt_code<T: Into<u64> + Copy>(o: Option<T>) -> u64 {
     o.map_or(0, |v| v.into() + 1)
 }
 
-impl PartialEq for ArrayNode {
+impl<const N: usize> PartialEq for ArrayNode<N> {
     fn eq(&self, other: &Self) -> bool {
         self.array == other.array
     }
 }
 
-impl Eq for ArrayNode {}
+impl<const N: usize> Eq for ArrayNode<N> {}
 
-impl std::hash::Hash for Arena {
+impl<const N: usize> std::hash::Hash for Arena<N> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         state.write_usize(self.0.len());
         for n in &self.0 {
@@ -398,20 +441,20 @@ impl std::hash::Hash for Arena {
     }
 }
 
-impl Arena {
+impl<const N: usize> Arena<N> {
     pub fn len(&self) -> usize {
         self.0.len()
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-    pub fn push(&mut self, a: BucketArray) {
+    pub fn push(&mut self, a: BucketArray<N>) {
         self.0.push(Arc::new(ArrayNode {
             digest: Default::default(),
             array: a,
         }));
     }
-    pub fn iter(&self) -> impl Iterator<Item = &BucketArray> {
+    pub fn iter(&self) -> impl Iterator<Item = &BucketArray<N>> {
         self.0.iter().map(|n| &n.array)
     }
     /// Computes the digests of the arrays written since the last seal (that only this state
@@ -432,15 +475,15 @@ impl Arena {
     }
 }
 
-impl std::ops::Index<usize> for Arena {
-    type Output = BucketArray;
-    fn index(&self, i: usize) -> &BucketArray {
+impl<const N: usize> std::ops::Index<usize> for Arena<N> {
+    type Output = BucketArray<N>;
+    fn index(&self, i: usize) -> &BucketArray<N> {
         &self.0[i].array
     }
 }
 
-impl std::ops::IndexMut<usize> for Arena {
-    fn index_mut(&mut self, i: usize) -> &mut BucketArray {
+impl<const N: usize> std::ops::IndexMut<usize> for Arena<N> {
+    fn index_mut(&mut self, i: usize) -> &mut BucketArray<N> {
         let n = Arc::make_mut(&mut self.0[i]);
         // The caller may write: the digest is unknown until sealed.
         n.digest = None;
@@ -448,8 +491,8 @@ impl std::ops::IndexMut<usize> for Arena {
     }
 }
 
-impl FromIterator<BucketArray> for Arena {
-    fn from_iter<I: IntoIterator<Item = BucketArray>>(it: I) -> Self {
+impl<const N: usize> FromIterator<BucketArray<N>> for Arena<N> {
+    fn from_iter<I: IntoIterator<Item = BucketArray<N>>>(it: I) -> Self {
         let mut a = Arena::default();
         for x in it {
             a.push(x);
@@ -458,13 +501,13 @@ impl FromIterator<BucketArray> for Arena {
     }
 }
 
-impl std::fmt::Debug for Arena {
+impl<const N: usize> std::fmt::Debug for Arena<N> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list().entries(self.iter()).finish()
     }
 }
 
-impl Serialize for Arena {
+impl<const N: usize> Serialize for Arena<N> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(self.iter())
     }
@@ -577,12 +620,12 @@ impl std::hash::Hash for SymCtx {
 /// The whole model state. Its `Debug` (in render.rs) is the readable text of `debug_text`
 /// (the explorer shows states by their `{:#?}`).
 #[derive(Clone, PartialEq, Eq, Serialize)]
-pub struct HmapState {
+pub struct HmapState<const N: usize = MAX_BUCKET_CNT> {
     pub h: Hmap,
     /// The bucket arrays, each shared between the states that have it unchanged (a state's
     /// clone copies pointers; a write copies the one array it changes, see
     /// [`HmapState::array_mut`]).
-    pub arrays: Arena,
+    pub arrays: Arena<N>,
     pub iters: Vec<Hiter>,
     /// The hash function of the current hash0: key -> hash. Shared between states (a clone
     /// is a reference count), copied on write.
@@ -600,7 +643,7 @@ pub struct HmapState {
 /// The state's fingerprint input: every field `PartialEq` compares, small ones packed into
 /// words, folded into one digest with [`mix`] (two words per multiply) and written as one
 /// `u64`, instead of one hasher call per field.
-impl std::hash::Hash for HmapState {
+impl<const N: usize> std::hash::Hash for HmapState<N> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         let m = &self.h;
         let mut d = mix(0x1319_8a2e_0370_7344, m.count as u64, m.nevacuate as u64);
@@ -660,21 +703,21 @@ impl std::hash::Hash for HmapState {
     }
 }
 
-impl HmapState {
-    pub fn array(&self, id: ArrayId) -> &BucketArray {
+impl<const N: usize> HmapState<N> {
+    pub fn array(&self, id: ArrayId) -> &BucketArray<N> {
         &self.arrays[id as usize]
     }
     /// The array `id` for writing: copied first if another state shares it.
-    pub fn array_mut(&mut self, id: ArrayId) -> &mut BucketArray {
+    pub fn array_mut(&mut self, id: ArrayId) -> &mut BucketArray<N> {
         &mut self.arrays[id as usize]
     }
-    pub fn buckets(&self) -> Option<&BucketArray> {
+    pub fn buckets(&self) -> Option<&BucketArray<N>> {
         self.h.buckets.map(|id| self.array(id))
     }
-    pub fn oldbuckets(&self) -> Option<&BucketArray> {
+    pub fn oldbuckets(&self) -> Option<&BucketArray<N>> {
         self.h.oldbuckets.map(|id| self.array(id))
     }
-    pub fn bmap(&self, p: BucketPtr) -> &Bmap {
+    pub fn bmap(&self, p: BucketPtr) -> &Bmap<N> {
         &self.arrays[p.array as usize][p.chain as usize][p.depth as usize]
     }
 }

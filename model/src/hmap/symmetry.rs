@@ -46,7 +46,7 @@ impl KeyRenaming {
 
 /// The renaming to apply to `s`: None when the state has no key symmetry, its keys are not
 /// 1..=n, or they are in hash order already.
-pub fn key_renaming(s: &HmapState) -> Option<KeyRenaming> {
+pub fn key_renaming<const N: usize>(s: &HmapState<N>) -> Option<KeyRenaming> {
     s.sym.0.as_ref()?;
     let n = s.hashes.len();
     // Keys are 1..=n; new_of[k] is k's new name: the rank of its hash.
@@ -73,10 +73,10 @@ pub fn key_renaming(s: &HmapState) -> Option<KeyRenaming> {
 /// Renames the keys of `t` by `r`: in every cell (live or stale), in the hash function
 /// (whose hash0 becomes that of the renamed assignment), in the abstract map and in the
 /// iterators' ghost key sets.
-pub fn rename_keys(t: &mut HmapState, r: &KeyRenaming) {
+pub fn rename_keys<const N: usize>(t: &mut HmapState<N>, r: &KeyRenaming) {
     // Only the arrays and chains that hold a renamed key are written: the others stay shared
     // with the states they came from (and keep their digests).
-    let renames = |chain: &Chain| {
+    let renames = |chain: &Chain<N>| {
         chain
             .iter()
             .any(|bm| bm.keys.iter().any(|&k| k != 0 && r.key(k) != k))
@@ -118,7 +118,7 @@ pub fn rename_keys(t: &mut HmapState, r: &KeyRenaming) {
 
 /// The representative of `s` under key renaming (`s` itself when the model has no key
 /// symmetry or the keys are already in hash order).
-pub fn representative(s: &HmapState) -> HmapState {
+pub fn representative<const N: usize>(s: &HmapState<N>) -> HmapState<N> {
     let mut t = s.clone();
     if let Some(r) = key_renaming(s) {
         rename_keys(&mut t, &r);

@@ -51,7 +51,11 @@ fn makemap_picks_the_smallest_b_that_is_not_overloaded_and_preallocates_like_go(
         (104, 4),
         (105, 5),
     ] {
-        assert_eq!(m.makemap(hint, 0, BTreeMap::new()).h.b, b, "hint {hint}");
+        assert_eq!(
+            m.makemap::<MAX_BUCKET_CNT>(hint, 0, BTreeMap::new()).h.b,
+            b,
+            "hint {hint}"
+        );
     }
     // makeBucketArray: total buckets for B = 4..12 with 144-byte buckets are
     // 18, 37, 71, 142, 284, 568, 1137, 2218, 4380 (go-map-facts.md).
@@ -267,7 +271,7 @@ fn unreferenced_bucket_arrays_are_collected_and_numbered_canonically() {
 
 #[test]
 fn the_models_actions_are_listed_in_a_fixed_order() {
-    let model = HmapModel::new(HmapParams::default(), None);
+    let model: HmapModel = HmapModel::new(HmapParams::default(), None);
     let init = model.init_states();
     assert_eq!(
         init.len(),

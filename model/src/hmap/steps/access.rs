@@ -5,9 +5,9 @@ use super::*;
 
 impl Machine {
     /// `mapaccess2_fast64(t, h, key)`.
-    pub fn mapaccess2(
+    pub fn mapaccess2<const N: usize>(
         &self,
-        s: &mut HmapState,
+        s: &mut HmapState<N>,
         key: u64,
         log: &mut Log,
     ) -> Result<(u64, bool), StepError> {
@@ -22,9 +22,9 @@ impl Machine {
         Ok(res)
     }
 
-    pub(super) fn mapaccess2_inner(
+    pub(super) fn mapaccess2_inner<const N: usize>(
         &self,
-        s: &mut HmapState,
+        s: &mut HmapState<N>,
         key: u64,
         log: &mut Log,
     ) -> Result<(u64, bool), StepError> {
@@ -82,7 +82,11 @@ impl Machine {
     }
 
     /// `mapaccessK`: the generic lookup mapiternext uses for entries that moved.
-    pub(super) fn mapaccess_k(&self, s: &HmapState, key: u64) -> Option<(u64, u64)> {
+    pub(super) fn mapaccess_k<const N: usize>(
+        &self,
+        s: &HmapState<N>,
+        key: u64,
+    ) -> Option<(u64, u64)> {
         if s.h.count == 0 {
             return None;
         }

@@ -6,9 +6,9 @@ use super::*;
 
 impl Machine {
     /// `mapassign_fast64(t, h, key)` followed by the store of the elem.
-    pub fn mapassign(
+    pub fn mapassign<const N: usize>(
         &self,
-        s: &mut HmapState,
+        s: &mut HmapState<N>,
         key: u64,
         elem: u64,
         log: &mut Log,
@@ -132,9 +132,9 @@ impl Machine {
 
     /// `h.newoverflow(t, b)`: hands out a preallocated overflow bucket if any is left, else a
     /// new one; counts it in noverflow; links it at the end of the chain. Returns its depth.
-    pub fn newoverflow(
+    pub fn newoverflow<const N: usize>(
         &self,
-        s: &mut HmapState,
+        s: &mut HmapState<N>,
         arr: ArrayId,
         chain: usize,
         log: &mut Log,

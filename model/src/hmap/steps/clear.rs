@@ -40,9 +40,9 @@ use super::*;
 impl Machine {
     /// `mapclear(t, h)`. `reseed` is fastrand's new hash0 (None only when the map is
     /// empty), with `new_hashes` its hash function (None: keep the current one).
-    pub fn mapclear(
+    pub fn mapclear<const N: usize>(
         &self,
-        s: &mut HmapState,
+        s: &mut HmapState<N>,
         reseed: Option<u32>,
         new_hashes: Option<&HashFn>,
         log: &mut Log,
@@ -116,7 +116,7 @@ impl Machine {
 
     /// `markBucketsEmpty` (Go 1.21 to 1.23, inside mapclear): every cell of chains 0..=mask
     /// of array `a`, overflow buckets included, becomes emptyRest.
-    fn mark_buckets_empty(&self, s: &mut HmapState, a: ArrayId, mask: usize) {
+    fn mark_buckets_empty<const N: usize>(&self, s: &mut HmapState<N>, a: ArrayId, mask: usize) {
         let bc = self.bucket_cnt();
         for chain in s.array_mut(a).iter_mut().take(mask + 1) {
             for bm in chain.iter_mut() {
@@ -130,7 +130,7 @@ impl Machine {
     /// becomes [`Bptr::FreeOverflow`] (zeroed, linked into no chain); a newobject one gets its
     /// bucket and the rest of its chain as an array of its own, as Go's separately allocated
     /// overflow buckets outlive the zeroing.
-    fn detach_overflow_tails(&self, s: &mut HmapState, arr: ArrayId) {
+    fn detach_overflow_tails<const N: usize>(&self, s: &mut HmapState<N>, arr: ArrayId) {
         let mut moved: Vec<(u16, u8, ArrayId)> = Vec::new();
         for idx in 0..s.iters.len() {
             let Some(Bptr::Bmap(p)) = s.iters[idx].bptr else {
@@ -146,7 +146,8 @@ impl Machine {
             let id = match moved.iter().find(|m| m.0 == p.chain && m.1 == p.depth) {
                 Some(m) => m.2,
                 None => {
-                    let tail: Chain = s.array(arr)[p.chain as usize][p.depth as usize..].to_vec();
+                    let tail: Chain<N> =
+                        s.array(arr)[p.chain as usize][p.depth as usize..].to_vec();
                     s.arrays.push(vec![tail.into()]);
                     let id = (s.arrays.len() - 1) as ArrayId;
                     moved.push((p.chain, p.depth, id));

@@ -7,9 +7,9 @@ use super::*;
 impl Machine {
     /// `mapdelete_fast64(t, h, key)`. `reseed` is fastrand's new hash0 if count drops to 0,
     /// with `new_hashes` its hash function (None: the model's own choice, see the caller).
-    pub fn mapdelete(
+    pub fn mapdelete<const N: usize>(
         &self,
-        s: &mut HmapState,
+        s: &mut HmapState<N>,
         key: u64,
         reseed: Option<u32>,
         new_hashes: Option<&HashFn>,

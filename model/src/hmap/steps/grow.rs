@@ -7,7 +7,7 @@ use super::*;
 impl Machine {
     /// `hashGrow`: doubles, or grows to the same size when the map is not overloaded (too many
     /// overflow buckets). Evacuation happens later, incrementally, in growWork.
-    pub fn hash_grow(&self, s: &mut HmapState, log: &mut Log) {
+    pub fn hash_grow<const N: usize>(&self, s: &mut HmapState<N>, log: &mut Log) {
         let mut bigger = 1u8;
         if !self.geo.over_load_factor(s.h.count + 1, s.h.b) {
             bigger = 0;
@@ -49,9 +49,9 @@ impl Machine {
     }
 
     /// `growWork`: evacuate the old bucket the caller is about to use, then one more.
-    pub(super) fn grow_work(
+    pub(super) fn grow_work<const N: usize>(
         &self,
-        s: &mut HmapState,
+        s: &mut HmapState<N>,
         bucket: usize,
         log: &mut Log,
     ) -> Result<(), StepError> {
@@ -67,9 +67,9 @@ impl Machine {
 
     /// `evacuate_fast64(t, h, oldbucket)`: moves every entry of the old chain to X (same
     /// index) or Y (index + newbit) of the new array, marks the old cells evacuatedX/Y/Empty.
-    pub fn evacuate(
+    pub fn evacuate<const N: usize>(
         &self,
-        s: &mut HmapState,
+        s: &mut HmapState<N>,
         oldbucket: usize,
         log: &mut Log,
     ) -> Result<(), StepError> {
@@ -143,7 +143,12 @@ impl Machine {
 
     /// `advanceEvacuationMark`: moves nevacuate past evacuated buckets (at most 1024 at a
     /// time); frees oldbuckets when all are done.
-    pub(super) fn advance_evacuation_mark(&self, s: &mut HmapState, newbit: usize, log: &mut Log) {
+    pub(super) fn advance_evacuation_mark<const N: usize>(
+        &self,
+        s: &mut HmapState<N>,
+        newbit: usize,
+        log: &mut Log,
+    ) {
         let old = s.h.oldbuckets.expect("growing");
         s.h.nevacuate += 1;
         let stop = (s.h.nevacuate + 1024).min(newbit);

@@ -8,9 +8,9 @@ impl Machine {
     /// `mapiterinit`: remembers the current bucket array and B, picks fastrand's start bucket
     /// and offset, sets the iterator flags, and runs the first mapiternext. Returns the new
     /// iterator's id and the first element (None: the iteration is already over).
-    pub fn mapiterinit(
+    pub fn mapiterinit<const N: usize>(
         &self,
-        s: &mut HmapState,
+        s: &mut HmapState<N>,
         start_bucket: u16,
         offset: u8,
         log: &mut Log,
@@ -26,9 +26,9 @@ impl Machine {
 
     /// mapiterinit up to (not including) its first mapiternext: the new iterator's id, or
     /// None when the map is empty (no iterator is created).
-    pub fn mapiterinit_only(
+    pub fn mapiterinit_only<const N: usize>(
         &self,
-        s: &mut HmapState,
+        s: &mut HmapState<N>,
         start_bucket: u16,
         offset: u8,
         log: &mut Log,
@@ -79,9 +79,9 @@ impl Machine {
 
     /// `mapiternext(it)`. When the iteration is over the iterator is dropped (the range loop
     /// ends).
-    pub fn mapiternext(
+    pub fn mapiternext<const N: usize>(
         &self,
-        s: &mut HmapState,
+        s: &mut HmapState<N>,
         id: u8,
         log: &mut Log,
     ) -> Result<Option<(u64, u64)>, StepError> {
@@ -96,9 +96,9 @@ impl Machine {
     /// per step (another goroutine may run between two slots), the sequential model runs it
     /// to the end. On `Pending` the iterator's fields (bucket, bptr, i, checkBucket, wrapped)
     /// hold where Go's locals were, so the next call resumes there.
-    pub fn mapiternext_slots(
+    pub fn mapiternext_slots<const N: usize>(
         &self,
-        s: &mut HmapState,
+        s: &mut HmapState<N>,
         id: u8,
         mut budget: usize,
         log: &mut Log,
@@ -276,21 +276,29 @@ impl Machine {
 
     /// The bmap `it.bptr` points at: a chain's, or the zeroed memory of a preallocated
     /// overflow bucket no chain links.
-    fn bmap_at<'a>(&self, s: &'a HmapState, p: Bptr) -> Result<&'a Bmap, StepError> {
+    fn bmap_at<'a, const N: usize>(
+        &self,
+        s: &'a HmapState<N>,
+        p: Bptr,
+    ) -> Result<&'a Bmap<N>, StepError> {
         match p {
             Bptr::Bmap(p) => s
                 .array(p.array)
                 .get(p.chain as usize)
                 .and_then(|c| c.get(p.depth as usize))
                 .ok_or(StepError::OutOfBounds),
-            Bptr::FreeOverflow { .. } => Ok(&ZERO_BMAP),
+            Bptr::FreeOverflow { .. } => Ok(&Bmap::<N>::ZERO),
         }
     }
 
     /// `b.overflow(t)`: the next bmap of a chain, in the array `b` belongs to. A
     /// preallocated bucket no chain links has a nil overflow pointer, except the last one of
     /// its array, whose overflow is makeBucketArray's sentinel: the array itself, bucket 0.
-    fn overflow(&self, s: &HmapState, b: Bptr) -> Result<Option<Bptr>, StepError> {
+    fn overflow<const N: usize>(
+        &self,
+        s: &HmapState<N>,
+        b: Bptr,
+    ) -> Result<Option<Bptr>, StepError> {
         match b {
             Bptr::Bmap(p) => {
                 let chain = s

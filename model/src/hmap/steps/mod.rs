@@ -290,7 +290,7 @@ impl Machine {
         self.geo.bucket_cnt
     }
 
-    fn hash(&self, s: &HmapState, key: u64) -> Result<u64, StepError> {
+    fn hash<const N: usize>(&self, s: &HmapState<N>, key: u64) -> Result<u64, StepError> {
         s.hashes
             .get(&key)
             .copied()
@@ -299,14 +299,19 @@ impl Machine {
 
     /// A fresh bucket array of 2^b chains of one zeroed bmap (`newarray`).
     /// `makeBucketArray`: a fresh array of 2^B empty chains in the arena.
-    pub fn new_array(s: &mut HmapState, b: u8) -> ArrayId {
+    pub fn new_array<const N: usize>(s: &mut HmapState<N>, b: u8) -> ArrayId {
         s.arrays
             .push(vec![vec![Bmap::default()].into(); 1usize << b]);
         (s.arrays.len() - 1) as ArrayId
     }
 
     /// `makemap(t, hint, h)` with fastrand's hash0 (and its hash function).
-    pub fn makemap(&self, hint: usize, hash0: u32, hashes: impl Into<HashFn>) -> HmapState {
+    pub fn makemap<const N: usize>(
+        &self,
+        hint: usize,
+        hash0: u32,
+        hashes: impl Into<HashFn>,
+    ) -> HmapState<N> {
         let mut s = HmapState {
             h: Hmap {
                 count: 0,
@@ -341,9 +346,9 @@ impl Machine {
     }
 
     /// Runs one action. Returns what the Go program observes.
-    pub fn step(
+    pub fn step<const N: usize>(
         &self,
-        s: &mut HmapState,
+        s: &mut HmapState<N>,
         action: &HmapAction,
         new_hashes: Option<&std::collections::BTreeMap<u64, u64>>,
         log: &mut Log,
@@ -354,9 +359,9 @@ impl Machine {
 
     /// [`Machine::step`] with the new hash function (for a reseeding delete) already shared:
     /// the checker's hot path, which copies no map.
-    pub fn step_fn(
+    pub fn step_fn<const N: usize>(
         &self,
-        s: &mut HmapState,
+        s: &mut HmapState<N>,
         action: &HmapAction,
         new_hashes: Option<&HashFn>,
         log: &mut Log,
@@ -407,7 +412,7 @@ impl Machine {
     /// Drops bucket arrays nothing refers to any more and numbers the rest canonically
     /// (buckets, oldbuckets, then iterators in order), so that states that differ only in
     /// arena order are one state.
-    pub fn collect_arrays(s: &mut HmapState) {
+    pub fn collect_arrays<const N: usize>(s: &mut HmapState<N>) {
         let mut order: Vec<ArrayId> = Vec::with_capacity(s.arrays.len());
         let push = |id: ArrayId, order: &mut Vec<ArrayId>| {
             if !order.contains(&id) {
@@ -444,7 +449,7 @@ impl Machine {
     }
 
     /// The live slot holding `key`, searched as mapaccess would (no side effects).
-    pub fn find_live(&self, s: &HmapState, key: u64) -> Option<SlotPos> {
+    pub fn find_live<const N: usize>(&self, s: &HmapState<N>, key: u64) -> Option<SlotPos> {
         let hash = s.hashes.get(&key).copied()?;
         let (arr, chain) = self.lookup_chain(s, hash)?;
         for (d, bm) in s.array(arr)[chain].iter().enumerate() {
@@ -459,7 +464,11 @@ impl Machine {
 
     /// The chain mapaccess searches for `hash`: the old bucket while it is unevacuated, else
     /// the new one.
-    fn lookup_chain(&self, s: &HmapState, hash: u64) -> Option<(ArrayId, usize)> {
+    fn lookup_chain<const N: usize>(
+        &self,
+        s: &HmapState<N>,
+        hash: u64,
+    ) -> Option<(ArrayId, usize)> {
         let buckets = s.h.buckets?;
         let mut m = (1usize << s.h.b) - 1;
         let mut res = (buckets, hash as usize & m);
@@ -479,7 +488,7 @@ impl Machine {
     }
 
     /// Plain lookup without side effects or ghost updates.
-    pub fn lookup(&self, s: &HmapState, key: u64) -> Option<u64> {
+    pub fn lookup<const N: usize>(&self, s: &HmapState<N>, key: u64) -> Option<u64> {
         if s.h.count == 0 {
             return None;
         }
