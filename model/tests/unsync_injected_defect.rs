@@ -48,7 +48,7 @@ const OVERFLOWING: Geometry = Geometry {
 
 #[test]
 fn the_single_goroutine_refinement_check_cannot_see_the_overflow_linking_defect() {
-    let model = |defect| {
+    let model = |defect| -> UnsyncModel {
         UnsyncModel::new(
             UnsyncParams {
                 geo: OVERFLOWING,

@@ -99,7 +99,7 @@ fn one_goroutine_matches_the_hmap_model_at_go_parameters() {
         vec![0, 0, 0, 0, 0, 0, 0, 0, 0],
         vec![1, 1, 1, 1, 1, 1, 1, 1, 0],
     ] {
-        let m = UnsyncModel::new(
+        let m: UnsyncModel = UnsyncModel::new(
             UnsyncParams {
                 geo: Geometry::GO,
                 goroutines: 1,

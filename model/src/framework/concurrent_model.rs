@@ -7,8 +7,10 @@
 //! `next_state` and `properties`.
 
 use super::check::{Checkable, Representative};
+use super::check::{RunOptions, SpecResult};
 use super::concurrent::{selected_properties, PropDef};
-use super::info::{ModelInfo, ParamDef, SpecModel};
+use super::cost::ModelCost;
+use super::info::{cost_checked, run_checked, ModelInfo, ParamDef, SpecModel};
 use super::log::Log;
 use super::params::expected_names;
 use super::spec::{Spec, SpecError, Strategy};
@@ -58,6 +60,22 @@ pub trait ConcurrentModel:
     /// `search.symmetry`), for a model whose states carry what their representative needs
     /// only then.
     fn set_symmetry(&mut self, _on: bool) {}
+
+    /// Runs a spec's search ([`SpecModel::run`]); a model may override it to search a variant
+    /// of itself built from the spec.
+    fn run_spec(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError>
+    where
+        Self: SpecModel,
+    {
+        run_checked(spec, <Self as SpecModel>::from_spec(spec)?, opts)
+    }
+    /// Times a spec's model ([`SpecModel::cost`]); overridden with [`Self::run_spec`].
+    fn cost_spec(spec: &Spec, n: usize) -> Result<ModelCost, SpecError>
+    where
+        Self: SpecModel,
+    {
+        cost_checked(spec, <Self as SpecModel>::from_spec(spec)?, n)
+    }
 
     /// stateright's `next_state`: the state after `a`, nothing logged.
     fn next(&self, s: &Self::State, a: &Self::Action) -> Self::State {
@@ -123,5 +141,11 @@ impl<M: ConcurrentModel> SpecModel for M {
     }
     fn set_exhaustive(&mut self, on: bool) {
         *self.selection_mut().1 = on;
+    }
+    fn run(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError> {
+        M::run_spec(spec, opts)
+    }
+    fn cost(spec: &Spec, n: usize) -> Result<ModelCost, SpecError> {
+        M::cost_spec(spec, n)
     }
 }

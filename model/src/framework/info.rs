@@ -47,16 +47,12 @@ pub trait SpecModel: Checkable + Sized {
     fn set_exhaustive(&mut self, on: bool);
     /// Runs the search the spec asks for.
     fn run(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError> {
-        let model = Self::from_spec(spec)?;
-        check_initial_memory(spec, &model, opts.memory_limit_mb(spec))?;
-        Ok(run_model(spec, model, opts))
+        run_checked(spec, Self::from_spec(spec)?, opts)
     }
     /// Times the model's own work (steps, hashing, symmetry, properties) over a sample of
     /// about `n` states reached by random walks ([`super::cost`]).
     fn cost(spec: &Spec, n: usize) -> Result<ModelCost, SpecError> {
-        let model = Self::from_spec(spec)?;
-        check_initial_memory(spec, &model, RunOptions::default().memory_limit_mb(spec))?;
-        Ok(model_cost(&model, n, spec.symmetry, spec.seed))
+        cost_checked(spec, Self::from_spec(spec)?, n)
     }
     /// Serves stateright's explorer (blocks).
     fn explore(spec: &Spec, addr: std::net::SocketAddr) -> Result<(), SpecError> {
@@ -66,6 +62,23 @@ pub trait SpecModel: Checkable + Sized {
         let _ = stateright::Model::checker(model).serve(addr);
         Ok(())
     }
+}
+
+/// [`SpecModel::run`] on a model already built from the spec (a model may build a variant of
+/// itself first, such as the map models with fewer slots per bmap).
+pub fn run_checked<M: Checkable>(
+    spec: &Spec,
+    model: M,
+    opts: &RunOptions,
+) -> Result<SpecResult, SpecError> {
+    check_initial_memory(spec, &model, opts.memory_limit_mb(spec))?;
+    Ok(run_model(spec, model, opts))
+}
+
+/// [`SpecModel::cost`] on a model already built from the spec.
+pub fn cost_checked<M: Checkable>(spec: &Spec, model: M, n: usize) -> Result<ModelCost, SpecError> {
+    check_initial_memory(spec, &model, RunOptions::default().memory_limit_mb(spec))?;
+    Ok(model_cost(&model, n, spec.symmetry, spec.seed))
 }
 
 /// Refuses, before building them, initial states that would not fit in `max_memory_mb`

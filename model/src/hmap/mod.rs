@@ -29,11 +29,11 @@ pub mod state;
 pub mod steps;
 pub mod symmetry;
 
-use crate::framework::check::{run_model, Checkable, Representative, RunOptions, SpecResult};
-use crate::framework::cost::{model_cost, ModelCost};
+use crate::framework::check::{Checkable, Representative, RunOptions, SpecResult};
+use crate::framework::cost::ModelCost;
 use crate::framework::hashfns::*;
 use crate::framework::info::{
-    check_initial_memory, Kind, ModelInfo, ParamDef, PropertyInfo, SpecModel,
+    cost_checked, run_checked, Kind, ModelInfo, ParamDef, PropertyInfo, SpecModel,
 };
 use crate::framework::log::Log;
 use crate::framework::params::int_param;
@@ -673,24 +673,6 @@ impl<const N: usize> HmapModel<N> {
     }
 }
 
-fn run_with_slots<const M: usize>(
-    spec: &Spec,
-    model: HmapModel<M>,
-    opts: &RunOptions,
-) -> Result<SpecResult, SpecError> {
-    check_initial_memory(spec, &model, opts.memory_limit_mb(spec))?;
-    Ok(run_model(spec, model, opts))
-}
-
-fn cost_with_slots<const M: usize>(
-    spec: &Spec,
-    model: HmapModel<M>,
-    n: usize,
-) -> Result<ModelCost, SpecError> {
-    check_initial_memory(spec, &model, RunOptions::default().memory_limit_mb(spec))?;
-    Ok(model_cost(&model, n, spec.symmetry, spec.seed))
-}
-
 /// Specs are checked (`run`) and timed (`cost`) with the fewest slots per bmap that hold
 /// their `bucket_cnt` ([`state::slots_for`]); the explorer and the other users of
 /// `HmapModel` keep Go's eight.
@@ -708,17 +690,17 @@ impl SpecModel for HmapModel {
     fn run(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError> {
         let model = Self::from_spec(spec)?;
         match slots_for(model.machine.geo.bucket_cnt) {
-            1 => run_with_slots(spec, model.with_slots::<1>(), opts),
-            2 => run_with_slots(spec, model.with_slots::<2>(), opts),
-            _ => run_with_slots(spec, model, opts),
+            1 => run_checked(spec, model.with_slots::<1>(), opts),
+            2 => run_checked(spec, model.with_slots::<2>(), opts),
+            _ => run_checked(spec, model, opts),
         }
     }
     fn cost(spec: &Spec, n: usize) -> Result<ModelCost, SpecError> {
         let model = Self::from_spec(spec)?;
         match slots_for(model.machine.geo.bucket_cnt) {
-            1 => cost_with_slots(spec, model.with_slots::<1>(), n),
-            2 => cost_with_slots(spec, model.with_slots::<2>(), n),
-            _ => cost_with_slots(spec, model, n),
+            1 => cost_checked(spec, model.with_slots::<1>(), n),
+            2 => cost_checked(spec, model.with_slots::<2>(), n),
+            _ => cost_checked(spec, model, n),
         }
     }
 }

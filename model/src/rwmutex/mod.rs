@@ -66,7 +66,7 @@ pub struct RwModel {
 impl RwModel {
     pub fn new(params: RwParams, names: Option<&[String]>) -> Self {
         // The unsync model enumerates the hash assignments the same way.
-        let u = unsync::UnsyncModel::new(map_params(&params), Some(&[][..]));
+        let u: unsync::UnsyncModel = unsync::UnsyncModel::new(map_params(&params), Some(&[][..]));
         RwModel {
             steps: Steps::new(params.geo),
             assignments: u.assignments,

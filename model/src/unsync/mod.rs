@@ -55,10 +55,11 @@
 //! mapdelete_fast64, growWork_fast64, evacuate_fast64), runtime/map.go (hashGrow,
 //! mapiterinit, mapiternext).
 
-use crate::framework::check::Checkable;
+use crate::framework::check::{Checkable, RunOptions, SpecResult};
 use crate::framework::concurrent::{self, PropDef};
 use crate::framework::concurrent_model::ConcurrentModel;
-use crate::framework::info::{ParamDef, SpecModel};
+use crate::framework::cost::ModelCost;
+use crate::framework::info::{cost_checked, run_checked, ParamDef, SpecModel};
 use crate::framework::log::Log;
 use crate::framework::spec::{Spec, SpecError};
 use crate::hmap::{hash_domain, state::*};
@@ -84,9 +85,10 @@ pub use state::*;
 pub use steps::*;
 pub use symmetry::{canonicalize, representative};
 
-/// The stateright model.
+/// The stateright model, whose bmaps have `N` slots (specs run with the fewest that hold
+/// `bucket_cnt`, as the hmap model's do: [`crate::hmap::state::slots_for`]).
 #[derive(Clone, Debug)]
-pub struct UnsyncModel {
+pub struct UnsyncModel<const N: usize = MAX_BUCKET_CNT> {
     pub params: UnsyncParams,
     pub steps: Steps,
     pub assignments: Vec<BTreeMap<u64, u64>>,
@@ -102,7 +104,7 @@ pub struct UnsyncModel {
     pub symmetry: bool,
 }
 
-impl UnsyncModel {
+impl<const N: usize> UnsyncModel<N> {
     pub fn new(params: UnsyncParams, names: Option<&[String]>) -> Self {
         let domain = hash_domain(params.hash_bits, 1);
         let mut assignments: Vec<BTreeMap<u64, u64>> = Vec::new();
@@ -151,10 +153,30 @@ impl UnsyncModel {
                 .map(|a| HashFn::from(a.clone()))
                 .collect(),
             assignments,
-            selected: concurrent::select(PROPERTIES, names),
+            selected: concurrent::select(properties::Props::<N>::ALL, names),
             exhaustive: true,
             record_results: false,
             symmetry: false,
+        }
+    }
+
+    /// The same model with bmaps of `M` slots, which must hold `bucket_cnt` (see
+    /// [`crate::hmap::state::slots_for`]).
+    pub fn with_slots<const M: usize>(self) -> UnsyncModel<M> {
+        assert!(
+            M >= self.params.geo.bucket_cnt,
+            "bmaps of {M} slots cannot hold bucket_cnt = {}",
+            self.params.geo.bucket_cnt
+        );
+        UnsyncModel {
+            params: self.params,
+            steps: self.steps,
+            assignments: self.assignments,
+            hash_fns: self.hash_fns,
+            selected: self.selected,
+            exhaustive: self.exhaustive,
+            record_results: self.record_results,
+            symmetry: self.symmetry,
         }
     }
 
@@ -170,7 +192,7 @@ impl UnsyncModel {
 
     /// makemap(hint) and the initial keys, assigned in order by one goroutine (the hmap
     /// model's mapassign).
-    fn initial_map(&self, h0: usize, hashes: &BTreeMap<u64, u64>) -> HmapState {
+    fn initial_map(&self, h0: usize, hashes: &BTreeMap<u64, u64>) -> HmapState<N> {
         let mach = &self.steps.machine;
         let mut m = mach.makemap(self.params.hint, h0 as u32, hashes.clone());
         for i in 0..self.params.initial {
@@ -213,7 +235,7 @@ impl UnsyncModel {
         v
     }
 
-    pub fn all_done(&self, s: &UnsyncState) -> bool {
+    pub fn all_done(&self, s: &UnsyncState<N>) -> bool {
         s.ghost.thrown.is_none()
             && s.gs
                 .iter()
@@ -230,7 +252,7 @@ impl UnsyncModel {
     }
 
     /// Applies an action, logging Go's inner steps; returns (log, outcome text).
-    pub fn apply(&self, s: &mut UnsyncState, a: &UAction, log: &mut Log) -> String {
+    pub fn apply(&self, s: &mut UnsyncState<N>, a: &UAction, log: &mut Log) -> String {
         s.ghost.torn_read = false;
         s.ghost.growth_while_racing = false;
         let (gi, mut gm) = match *a {
@@ -339,11 +361,11 @@ impl UnsyncModel {
     }
 }
 
-impl Model for UnsyncModel {
-    type State = UnsyncState;
+impl<const N: usize> Model for UnsyncModel<N> {
+    type State = UnsyncState<N>;
     type Action = UAction;
 
-    fn init_states(&self) -> Vec<UnsyncState> {
+    fn init_states(&self) -> Vec<UnsyncState<N>> {
         let n = (self.params.goroutines + self.params.readers) as usize;
         let sym = if self.symmetry && self.keys_interchangeable() {
             crate::hmap::symmetry::key_symmetry_ctx(&self.assignments, &self.hash_fns)
@@ -383,7 +405,7 @@ impl Model for UnsyncModel {
             .collect()
     }
 
-    fn actions(&self, s: &UnsyncState, actions: &mut Vec<UAction>) {
+    fn actions(&self, s: &UnsyncState<N>, actions: &mut Vec<UAction>) {
         if s.ghost.thrown.is_some() {
             return;
         }
@@ -429,7 +451,7 @@ impl Model for UnsyncModel {
         }
     }
 
-    fn next_state(&self, s: &UnsyncState, a: UAction) -> Option<UnsyncState> {
+    fn next_state(&self, s: &UnsyncState<N>, a: UAction) -> Option<UnsyncState<N>> {
         Some(self.next(s, &a))
     }
 
@@ -452,7 +474,7 @@ impl Model for UnsyncModel {
         }
     }
 
-    fn format_step(&self, last: &UnsyncState, a: UAction) -> Option<String> {
+    fn format_step(&self, last: &UnsyncState<N>, a: UAction) -> Option<String> {
         Some(self.step_text(last, &a))
     }
 
@@ -461,11 +483,11 @@ impl Model for UnsyncModel {
     }
 }
 
-impl ConcurrentModel for UnsyncModel {
+impl<const N: usize> ConcurrentModel for UnsyncModel<N> {
     const MODEL: &'static str = "unsync";
     const DESCRIPTION: &'static str = "2-3 goroutines on one plain Go 1.19 map without synchronisation: mapassign/mapdelete/mapaccess2/range split at Go's interleaving points, hashWriting detection, throws (runtime/map.go, map_fast64.go)";
     const PARAMS: &'static [ParamDef] = PARAMS;
-    const PROPERTIES: &'static [PropDef<Self>] = PROPERTIES;
+    const PROPERTIES: &'static [PropDef<Self>] = properties::Props::<N>::ALL;
     type Params = UnsyncParams;
 
     fn parse_params(spec: &Spec) -> Result<UnsyncParams, SpecError> {
@@ -480,17 +502,34 @@ impl ConcurrentModel for UnsyncModel {
     fn selection_mut(&mut self) -> (&mut Vec<usize>, &mut bool) {
         (&mut self.selected, &mut self.exhaustive)
     }
-    fn perform(&self, s: &mut UnsyncState, a: &UAction, log: &mut Log) -> String {
+    fn perform(&self, s: &mut UnsyncState<N>, a: &UAction, log: &mut Log) -> String {
         self.apply(s, a, log)
     }
-    fn render(&self, s: &UnsyncState) -> String {
+    fn render(&self, s: &UnsyncState<N>) -> String {
         state_text(s, self.params.geo.bucket_cnt)
     }
-    fn symmetry() -> Option<fn(&UnsyncState) -> UnsyncState> {
+    fn symmetry() -> Option<fn(&UnsyncState<N>) -> UnsyncState<N>> {
         Some(representative)
     }
     fn set_symmetry(&mut self, on: bool) {
         self.symmetry = on;
+    }
+    /// With the fewest slots per bmap that hold the spec's `bucket_cnt`, as the hmap model.
+    fn run_spec(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError> {
+        let model = <Self as SpecModel>::from_spec(spec)?;
+        match slots_for(model.params.geo.bucket_cnt) {
+            1 => run_checked(spec, model.with_slots::<1>(), opts),
+            2 => run_checked(spec, model.with_slots::<2>(), opts),
+            _ => run_checked(spec, model.with_slots::<MAX_BUCKET_CNT>(), opts),
+        }
+    }
+    fn cost_spec(spec: &Spec, n: usize) -> Result<ModelCost, SpecError> {
+        let model = <Self as SpecModel>::from_spec(spec)?;
+        match slots_for(model.params.geo.bucket_cnt) {
+            1 => cost_checked(spec, model.with_slots::<1>(), n),
+            2 => cost_checked(spec, model.with_slots::<2>(), n),
+            _ => cost_checked(spec, model.with_slots::<MAX_BUCKET_CNT>(), n),
+        }
     }
 }
 

@@ -36,7 +36,7 @@ pub struct DoneOutcome {
 }
 
 /// Live (key, elem) cells of the chains `pick` selects, sorted.
-fn live(m: &HmapState, arr: Option<u8>, old: bool) -> Vec<(u64, u64)> {
+fn live<const N: usize>(m: &HmapState<N>, arr: Option<u8>, old: bool) -> Vec<(u64, u64)> {
     let mut v = Vec::new();
     if let Some(a) = arr {
         for chain in m.array(a) {
@@ -57,7 +57,7 @@ fn live(m: &HmapState, arr: Option<u8>, old: bool) -> Vec<(u64, u64)> {
 }
 
 /// The outcome of a terminal state.
-pub fn outcome_of(s: &UnsyncState) -> Outcome {
+pub fn outcome_of<const N: usize>(s: &UnsyncState<N>) -> Outcome {
     if let Some((_, msg)) = s.ghost.thrown {
         return Outcome::Throw(msg.to_string());
     }
@@ -84,7 +84,7 @@ pub struct Outcomes {
     pub complete: bool,
 }
 
-fn digest(s: &UnsyncState) -> u64 {
+fn digest<const N: usize>(s: &UnsyncState<N>) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     s.hash(&mut h);
     h.finish()
@@ -92,9 +92,9 @@ fn digest(s: &UnsyncState) -> u64 {
 
 /// Walks every reachable state (at most `max_states`) of `m` (which must record results:
 /// see [`UnsyncModel::record_results`]) and collects the terminal outcomes.
-pub fn terminal_outcomes(m: &UnsyncModel, max_states: usize) -> Outcomes {
+pub fn terminal_outcomes<const N: usize>(m: &UnsyncModel<N>, max_states: usize) -> Outcomes {
     let mut parent: HashMap<u64, Option<(u64, UAction)>> = HashMap::new();
-    let mut queue: VecDeque<UnsyncState> = VecDeque::new();
+    let mut queue: VecDeque<UnsyncState<N>> = VecDeque::new();
     for s in m.init_states() {
         let d = digest(&s);
         if parent.insert(d, None).is_none() {

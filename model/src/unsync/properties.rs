@@ -7,11 +7,11 @@ use super::UnsyncModel;
 use crate::framework::concurrent::{prop, PropDef};
 use crate::hmap::properties::{live_count, no_duplicate_live};
 
-fn racy_execution_detected(m: &UnsyncModel, s: &UnsyncState) -> bool {
+fn racy_execution_detected<const N: usize>(m: &UnsyncModel<N>, s: &UnsyncState<N>) -> bool {
     !(m.all_done(s) && s.ghost.raced)
 }
 
-fn no_lost_insert(m: &UnsyncModel, s: &UnsyncState) -> bool {
+fn no_lost_insert<const N: usize>(m: &UnsyncModel<N>, s: &UnsyncState<N>) -> bool {
     if !m.all_done(s) {
         return true;
     }
@@ -21,7 +21,7 @@ fn no_lost_insert(m: &UnsyncModel, s: &UnsyncState) -> bool {
         && (0..m.params.initial).all(|i| live((m.params.keys + 1 + i) as u64))
 }
 
-fn no_duplicate_key(m: &UnsyncModel, s: &UnsyncState) -> bool {
+fn no_duplicate_key<const N: usize>(m: &UnsyncModel<N>, s: &UnsyncState<N>) -> bool {
     // Only between operations: inside one, Go's own steps pass through such states (the
     // tophash of a new cell is stored before its key, so a stale key is briefly live).
     if s.gs.iter().any(|g| g.cur.is_some()) {
@@ -30,42 +30,56 @@ fn no_duplicate_key(m: &UnsyncModel, s: &UnsyncState) -> bool {
     no_duplicate_live(&m.steps.machine, &s.m)
 }
 
-fn count_matches_live_entries(m: &UnsyncModel, s: &UnsyncState) -> bool {
+fn count_matches_live_entries<const N: usize>(m: &UnsyncModel<N>, s: &UnsyncState<N>) -> bool {
     if s.gs.iter().any(|g| g.cur.is_some()) {
         return true;
     }
     live_count(&m.steps.machine, &s.m) == s.m.h.count
 }
 
-fn no_torn_read(_: &UnsyncModel, s: &UnsyncState) -> bool {
+fn no_torn_read<const N: usize>(_: &UnsyncModel<N>, s: &UnsyncState<N>) -> bool {
     !s.ghost.torn_read
 }
 
-fn thrown(s: &UnsyncState, msg: &str) -> bool {
+fn thrown<const N: usize>(s: &UnsyncState<N>, msg: &str) -> bool {
     s.ghost.thrown.is_some_and(|(_, m)| m == msg)
 }
 
-fn throws_concurrent_map_writes(_: &UnsyncModel, s: &UnsyncState) -> bool {
+fn throws_concurrent_map_writes<const N: usize>(_: &UnsyncModel<N>, s: &UnsyncState<N>) -> bool {
     thrown(s, THROW_WRITES)
 }
-fn throws_concurrent_map_read_and_map_write(_: &UnsyncModel, s: &UnsyncState) -> bool {
+fn throws_concurrent_map_read_and_map_write<const N: usize>(
+    _: &UnsyncModel<N>,
+    s: &UnsyncState<N>,
+) -> bool {
     thrown(s, THROW_READ_WRITE)
 }
-fn throws_concurrent_map_iteration_and_map_write(_: &UnsyncModel, s: &UnsyncState) -> bool {
+fn throws_concurrent_map_iteration_and_map_write<const N: usize>(
+    _: &UnsyncModel<N>,
+    s: &UnsyncState<N>,
+) -> bool {
     thrown(s, THROW_ITER_WRITE)
 }
-fn reaches_growth_while_racing(_: &UnsyncModel, s: &UnsyncState) -> bool {
+fn reaches_growth_while_racing<const N: usize>(_: &UnsyncModel<N>, s: &UnsyncState<N>) -> bool {
     s.ghost.growth_while_racing
 }
-fn reaches_memory_fault(_: &UnsyncModel, s: &UnsyncState) -> bool {
+fn reaches_memory_fault<const N: usize>(_: &UnsyncModel<N>, s: &UnsyncState<N>) -> bool {
     thrown(s, FAULT_OLDBUCKETS)
 }
-fn reaches_silent_race(m: &UnsyncModel, s: &UnsyncState) -> bool {
+fn reaches_silent_race<const N: usize>(m: &UnsyncModel<N>, s: &UnsyncState<N>) -> bool {
     m.all_done(s) && s.ghost.raced
 }
 
 /// Every property of the `unsync` model.
-pub const PROPERTIES: &[PropDef<UnsyncModel>] = &[
+pub const PROPERTIES: &[PropDef<UnsyncModel>] =
+    Props::<{ crate::hmap::state::MAX_BUCKET_CNT }>::ALL;
+
+/// [`PROPERTIES`] for the model whose bmaps have `N` slots: the same names, in the same
+/// order, checking states of that model.
+pub struct Props<const N: usize>;
+
+impl<const N: usize> Props<N> {
+    pub const ALL: &'static [PropDef<UnsyncModel<N>>] = &[
     prop!(racy_execution_detected, Always,
         "every execution in which a write overlapped another operation ended in a throw (Go's detection is best-effort: expect violated)"),
     prop!(no_lost_insert, Always,
@@ -89,3 +103,4 @@ pub const PROPERTIES: &[PropDef<UnsyncModel>] = &[
     prop!(reaches_silent_race, Sometimes,
         "every goroutine finished without a throw although operations overlapped with a write"),
 ];
+}

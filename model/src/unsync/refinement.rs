@@ -75,9 +75,9 @@ struct Passed {
 
 /// Runs one operation of goroutine 0 to its end on `s`, taking `choice` at the step that has
 /// choices. Returns the result and how many choices that step had (1 if none).
-fn run_unsync(
-    m: &UnsyncModel,
-    s: &mut HmapState,
+fn run_unsync<const N: usize>(
+    m: &UnsyncModel<N>,
+    s: &mut HmapState<N>,
     op: UOp,
     choice: usize,
     passed: &mut Passed,
@@ -122,9 +122,9 @@ fn run_unsync(
 }
 
 /// The same operation on the hmap model.
-fn run_hmap(
+fn run_hmap<const N: usize>(
     mach: &Machine,
-    s: &mut HmapState,
+    s: &mut HmapState<N>,
     op: UOp,
     choice: usize,
     hash_fns: &[HashFn],
@@ -186,7 +186,10 @@ fn choice_text(op: UOp, c: usize, n: usize) -> String {
 /// Compares the unsync model run by one goroutine with the hmap model on every operation
 /// sequence of at most `max_ops` operations (from `m`'s operation set and keys), from every
 /// initial hash assignment.
-pub fn check_refinement(m: &UnsyncModel, max_ops: usize) -> Result<Report, Mismatch> {
+pub fn check_refinement<const N: usize>(
+    m: &UnsyncModel<N>,
+    max_ops: usize,
+) -> Result<Report, Mismatch> {
     let bc = m.params.geo.bucket_cnt;
     let mach = Machine {
         geo: m.params.geo,
@@ -215,12 +218,12 @@ pub fn check_refinement(m: &UnsyncModel, max_ops: usize) -> Result<Report, Misma
 }
 
 #[allow(clippy::too_many_arguments)]
-fn dfs(
-    m: &UnsyncModel,
+fn dfs<const N: usize>(
+    m: &UnsyncModel<N>,
     mach: &Machine,
     ops: &[UOp],
-    u: &HmapState,
-    h: &HmapState,
+    u: &HmapState<N>,
+    h: &HmapState<N>,
     left: usize,
     bc: usize,
     h0: usize,

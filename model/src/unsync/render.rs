@@ -7,7 +7,7 @@ use crate::hmap::render;
 use crate::hmap::state::*;
 
 /// The map's contents as text, plus its header.
-pub fn map_text(m: &HmapState, bucket_cnt: usize) -> String {
+pub fn map_text<const N: usize>(m: &HmapState<N>, bucket_cnt: usize) -> String {
     let h = &m.h;
     let mut out = format!(
         "h: count={} B={} flags={}{} noverflow={} nevacuate={}",
@@ -44,7 +44,7 @@ pub fn map_text(m: &HmapState, bucket_cnt: usize) -> String {
     out
 }
 
-impl std::fmt::Debug for UnsyncState {
+impl<const N: usize> std::fmt::Debug for UnsyncState<N> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&state_text(self, 8))
     }
@@ -68,7 +68,7 @@ fn goroutine_text(i: usize, g: &G) -> String {
     }
 }
 
-pub(super) fn state_text(s: &UnsyncState, bucket_cnt: usize) -> String {
+pub(super) fn state_text<const N: usize>(s: &UnsyncState<N>, bucket_cnt: usize) -> String {
     let mut out = map_text(&s.m, bucket_cnt);
     for (i, g) in s.gs.iter().enumerate() {
         out.push('\n');

@@ -134,8 +134,8 @@ pub struct Sched {
 
 /// The whole state.
 #[derive(Clone, PartialEq, Eq, Hash, serde::Serialize)]
-pub struct UnsyncState {
-    pub m: HmapState,
+pub struct UnsyncState<const N: usize = MAX_BUCKET_CNT> {
+    pub m: HmapState<N>,
     pub gs: Vec<G>,
     pub ghost: UGhost,
     #[serde(skip_serializing_if = "is_unbounded")]

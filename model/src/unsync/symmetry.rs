@@ -16,7 +16,7 @@ use crate::hmap::symmetry::{key_renaming, permute_bits, rename_keys, KeyRenaming
 
 /// Drops bucket arrays nothing refers to (neither the header, an iterator nor a goroutine's
 /// pointer) and numbers the rest canonically: buckets, oldbuckets, iterators, goroutines.
-pub fn canonicalize(m: &mut HmapState, gs: &mut [&mut GMap]) {
+pub fn canonicalize<const N: usize>(m: &mut HmapState<N>, gs: &mut [&mut GMap]) {
     let mut order: Vec<ArrayId> = Vec::with_capacity(m.arrays.len() + 2);
     let mut push = |id: ArrayId| {
         if !order.contains(&id) {
@@ -95,7 +95,7 @@ fn rename_op(op: UOp, r: &KeyRenaming) -> UOp {
 /// state carries the key symmetry's context); then the goroutines of each group (full
 /// goroutines, readers) sorted by their progress, registers and operation; iterator ids
 /// (= goroutine indices) and the thrower renamed to match; arrays renumbered.
-pub fn representative(s: &UnsyncState) -> UnsyncState {
+pub fn representative<const N: usize>(s: &UnsyncState<N>) -> UnsyncState<N> {
     let mut r = s.clone();
     if let Some(k) = key_renaming(&s.m) {
         rename_keys(&mut r.m, &k);

@@ -14,7 +14,12 @@ use super::*;
 impl Steps {
     /// mapaccess2's steps after its entry checks: the bucket choice, the old bucket, the
     /// chain scan and the caller's elem load.
-    pub(super) fn step_access(&self, m: &mut HmapState, g: &mut GMap, log: &mut Log) -> Stepped {
+    pub(super) fn step_access<const N: usize>(
+        &self,
+        m: &mut HmapState<N>,
+        g: &mut GMap,
+        log: &mut Log,
+    ) -> Stepped {
         let bc = self.bc();
         let key = key_of(g.op);
         match g.pc {

@@ -19,7 +19,12 @@ use super::*;
 impl Steps {
     /// mapassign's own steps: `h.buckets == nil`, the decision to grow, newoverflow, the slot
     /// writes and the caller's elem store.
-    pub(super) fn step_assign(&self, m: &mut HmapState, g: &mut GMap, log: &mut Log) -> Stepped {
+    pub(super) fn step_assign<const N: usize>(
+        &self,
+        m: &mut HmapState<N>,
+        g: &mut GMap,
+        log: &mut Log,
+    ) -> Stepped {
         let key = key_of(g.op);
         match g.pc {
             Pc::BucketsNil => {
@@ -171,7 +176,7 @@ impl Steps {
     }
 
     /// `if h.extra != nil && h.extra.nextOverflow != nil`: takes a preallocated bmap.
-    pub(super) fn take_overflow(&self, m: &mut HmapState) -> bool {
+    pub(super) fn take_overflow<const N: usize>(&self, m: &mut HmapState<N>) -> bool {
         if m.h.prealloc_left > 0 {
             m.h.prealloc_left -= 1;
             true
@@ -185,8 +190,8 @@ impl Steps {
     /// since this one saw `b` as the chain's end) is unlinked: those bmaps move to an array
     /// of their own, where goroutines holding pointers into them still find them. Returns
     /// the new bmap's depth.
-    pub(super) fn link_overflow(
-        m: &mut HmapState,
+    pub(super) fn link_overflow<const N: usize>(
+        m: &mut HmapState<N>,
         arr: ArrayId,
         chain: u16,
         depth: usize,
@@ -195,7 +200,7 @@ impl Steps {
     ) -> usize {
         if depth + 1 < len {
             let c = &mut m.arrays[arr as usize][chain as usize];
-            let orphans: Vec<Bmap> = c.drain(depth + 1..).collect();
+            let orphans: Vec<Bmap<N>> = c.drain(depth + 1..).collect();
             let to = m.arrays.len() as ArrayId;
             m.arrays.push(vec![orphans.into()]);
             let u = Unlink {
@@ -235,9 +240,9 @@ impl Steps {
     /// only when a test sets it: the model's old NewoverflowLink. It links the new bmap into
     /// chain `g.bucket` of the current `h.buckets`, truncated to the length the walk saw
     /// (`b`'s depth + 1), instead of after `b` in the array walked.
-    pub(super) fn injected_overflow_link(
+    pub(super) fn injected_overflow_link<const N: usize>(
         &self,
-        m: &mut HmapState,
+        m: &mut HmapState<N>,
         g: &mut GMap,
         log: &mut Log,
     ) -> Stepped {
@@ -272,7 +277,12 @@ impl Steps {
     }
 
     /// mapassign's bucketloop, one cell per step.
-    pub(super) fn assign_walk(&self, m: &mut HmapState, g: &mut GMap, log: &mut Log) -> Stepped {
+    pub(super) fn assign_walk<const N: usize>(
+        &self,
+        m: &mut HmapState<N>,
+        g: &mut GMap,
+        log: &mut Log,
+    ) -> Stepped {
         let bc = self.bc();
         let key = key_of(g.op);
         let at = g.at.expect("b");

@@ -14,9 +14,9 @@ use super::*;
 impl Steps {
     /// mapdelete's own steps: the elem clear, emptyOne, the emptyRest walk back and the
     /// reseed at count 0.
-    pub(super) fn step_delete(
+    pub(super) fn step_delete<const N: usize>(
         &self,
-        m: &mut HmapState,
+        m: &mut HmapState<N>,
         g: &mut GMap,
         choice: usize,
         hash_fns: &[HashFn],
@@ -134,7 +134,12 @@ impl Steps {
     }
 
     /// mapdelete's search, one cell per step.
-    pub(super) fn delete_walk(&self, m: &mut HmapState, g: &mut GMap, log: &mut Log) -> Stepped {
+    pub(super) fn delete_walk<const N: usize>(
+        &self,
+        m: &mut HmapState<N>,
+        g: &mut GMap,
+        log: &mut Log,
+    ) -> Stepped {
         let bc = self.bc();
         let key = key_of(g.op);
         let at = g.at.expect("b");

@@ -21,7 +21,12 @@ use super::*;
 
 impl Steps {
     /// growWork, evacuate and hashGrow.
-    pub(super) fn step_grow(&self, m: &mut HmapState, g: &mut GMap, log: &mut Log) -> Stepped {
+    pub(super) fn step_grow<const N: usize>(
+        &self,
+        m: &mut HmapState<N>,
+        g: &mut GMap,
+        log: &mut Log,
+    ) -> Stepped {
         match g.pc {
             Pc::Growing => {
                 if m.h.oldbuckets.is_some() {
@@ -260,7 +265,12 @@ impl Steps {
         }
     }
 
-    pub(super) fn evac_start(&self, m: &mut HmapState, g: &mut GMap, log: &mut Log) -> Stepped {
+    pub(super) fn evac_start<const N: usize>(
+        &self,
+        m: &mut HmapState<N>,
+        g: &mut GMap,
+        log: &mut Log,
+    ) -> Stepped {
         // Deviation from Go: evacuate's entry loads (h.oldbuckets, h.B and h.flags for
         // oldbucketmask and noldbuckets, h.nevacuate for growWork's second call, the old
         // bucket's tophash[0], h.buckets) are one step: loads by a goroutine holding
@@ -312,7 +322,12 @@ impl Steps {
         Stepped::Continue
     }
 
-    pub(super) fn evac_cell(&self, m: &mut HmapState, g: &mut GMap, log: &mut Log) -> Stepped {
+    pub(super) fn evac_cell<const N: usize>(
+        &self,
+        m: &mut HmapState<N>,
+        g: &mut GMap,
+        log: &mut Log,
+    ) -> Stepped {
         let bc = self.bc();
         let mut e = g.evac.expect("evacuating");
         let chain = &m.arrays[e.old as usize][e.oldbucket as usize];
@@ -377,7 +392,12 @@ impl Steps {
         Stepped::Continue
     }
 
-    pub(super) fn evac_dst(&self, m: &mut HmapState, g: &mut GMap, log: &mut Log) -> Stepped {
+    pub(super) fn evac_dst<const N: usize>(
+        &self,
+        m: &mut HmapState<N>,
+        g: &mut GMap,
+        log: &mut Log,
+    ) -> Stepped {
         let bc = self.bc();
         let mut e = g.evac.expect("evacuating");
         let u = e.use_y as usize;
@@ -426,7 +446,12 @@ impl Steps {
     }
 
     /// After an evacuate: growWork's second one, or the walk.
-    pub(super) fn evac_done(&self, _m: &mut HmapState, g: &mut GMap, _log: &mut Log) -> Stepped {
+    pub(super) fn evac_done<const N: usize>(
+        &self,
+        _m: &mut HmapState<N>,
+        g: &mut GMap,
+        _log: &mut Log,
+    ) -> Stepped {
         let second = g.evac.is_some_and(|e| e.second);
         g.evac = None;
         g.pc = if second { Pc::WalkStart } else { Pc::GrowWork2 };

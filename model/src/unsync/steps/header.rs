@@ -20,7 +20,12 @@ use super::*;
 impl Steps {
     /// The shared steps: the entry checks, `h.flags ^= hashWriting`, `again:` and the start
     /// of the bucket walk, `h.count++`/`h.count--`, the end check and the flag clear.
-    pub(super) fn step_header(&self, m: &mut HmapState, g: &mut GMap, log: &mut Log) -> Stepped {
+    pub(super) fn step_header<const N: usize>(
+        &self,
+        m: &mut HmapState<N>,
+        g: &mut GMap,
+        log: &mut Log,
+    ) -> Stepped {
         let key = key_of(g.op);
         match g.pc {
             Pc::CheckCount => {

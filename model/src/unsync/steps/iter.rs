@@ -12,9 +12,9 @@ use super::*;
 
 impl Steps {
     /// mapiterinit and mapiternext.
-    pub(super) fn step_iter(
+    pub(super) fn step_iter<const N: usize>(
         &self,
-        m: &mut HmapState,
+        m: &mut HmapState<N>,
         g: &mut GMap,
         gid: u8,
         choice: usize,

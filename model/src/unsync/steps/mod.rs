@@ -473,7 +473,7 @@ impl Steps {
 
     /// How many nondeterministic choices the goroutine's next step has (fastrand): the new
     /// hash function of a reseed, the start bucket and offset of mapiterinit.
-    pub fn choices(&self, m: &HmapState, g: &GMap, hash_fns: usize) -> usize {
+    pub fn choices<const N: usize>(&self, m: &HmapState<N>, g: &GMap, hash_fns: usize) -> usize {
         match g.pc {
             Pc::Reseed => hash_fns.max(1),
             Pc::IterInit => (1usize << m.h.b) * self.bc(),
@@ -483,9 +483,9 @@ impl Steps {
 
     /// Takes goroutine `gid`'s next step; `choice` picks among [`Steps::choices`] (for a
     /// reseed, the index into `hash_fns`).
-    pub fn step(
+    pub fn step<const N: usize>(
         &self,
-        m: &mut HmapState,
+        m: &mut HmapState<N>,
         g: &mut GMap,
         gid: u8,
         choice: usize,
@@ -498,7 +498,7 @@ impl Steps {
         r
     }
 
-    fn chain_len(m: &HmapState, arr: ArrayId, chain: u16) -> Option<usize> {
+    fn chain_len<const N: usize>(m: &HmapState<N>, arr: ArrayId, chain: u16) -> Option<usize> {
         m.arrays
             .iter()
             .nth(arr as usize)
@@ -507,9 +507,9 @@ impl Steps {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn step_inner(
+    fn step_inner<const N: usize>(
         &self,
-        m: &mut HmapState,
+        m: &mut HmapState<N>,
         g: &mut GMap,
         gid: u8,
         choice: usize,
@@ -577,7 +577,7 @@ impl Steps {
     }
 
     /// `t.hasher(key, uintptr(h.hash0))` under the current hash0.
-    fn hash_now(&self, m: &HmapState, key: u64) -> u64 {
+    fn hash_now<const N: usize>(&self, m: &HmapState<N>, key: u64) -> u64 {
         *m.hashes.get(&key).expect("every key has a hash")
     }
 }
@@ -596,7 +596,7 @@ fn next_cell(at: Slot, bc: usize) -> Slot {
     }
 }
 
-fn bmap(m: &HmapState, s: Slot) -> Option<&Bmap> {
+fn bmap<const N: usize>(m: &HmapState<N>, s: Slot) -> Option<&Bmap<N>> {
     m.arrays
         .iter()
         .nth(s.array as usize)
@@ -604,7 +604,7 @@ fn bmap(m: &HmapState, s: Slot) -> Option<&Bmap> {
         .and_then(|c| c.get(s.depth as usize))
 }
 
-fn bmap_mut(m: &mut HmapState, s: Slot) -> Option<&mut Bmap> {
+fn bmap_mut<const N: usize>(m: &mut HmapState<N>, s: Slot) -> Option<&mut Bmap<N>> {
     bmap(m, s)?;
     Some(&mut m.arrays[s.array as usize][s.chain as usize][s.depth as usize])
 }
@@ -624,7 +624,7 @@ pub fn slot_text(s: &Slot) -> String {
 }
 
 /// Where an array stands: `` (h.buckets), `, in oldbuckets`, or `, in an unreachable array`.
-pub fn array_note(m: &HmapState, a: ArrayId) -> &'static str {
+pub fn array_note<const N: usize>(m: &HmapState<N>, a: ArrayId) -> &'static str {
     if Some(a) == m.h.buckets {
         ""
     } else if Some(a) == m.h.oldbuckets {
