@@ -628,3 +628,83 @@ fn mapclear_sets_the_last_preallocated_overflow_buckets_sentinel_under_the_itera
         assert!(twice, "{name}");
     }
 }
+
+/// Checks `src` with bmaps of Go's eight slots and of `M` slots: the same unique states
+/// (every state and fingerprint the same up to the slots past `bucket_cnt`, which are
+/// zero), the same verdicts and counterexample lengths.
+fn same_search_with_slots<const M: usize>(src: &str) {
+    use crate::framework::check::{run_model, RunOptions};
+    use crate::framework::info::SpecModel;
+    let spec = crate::framework::spec::Spec::parse(std::path::Path::new("t.toml"), src).unwrap();
+    let eight: HmapModel = HmapModel::from_spec(&spec).unwrap();
+    let fewer = eight.clone().with_slots::<M>();
+    let opts = RunOptions::default();
+    let a = run_model(&spec, eight, &opts);
+    let b = run_model(&spec, fewer, &opts);
+    assert!(a.complete && b.complete);
+    assert_eq!(a.unique_states, b.unique_states);
+    let verdicts =
+        |r: &crate::framework::check::SpecResult| -> Vec<(String, String, Option<usize>)> {
+            r.properties
+                .iter()
+                .map(|p| {
+                    let steps = p.counterexample.as_ref().map(|c| c.steps.len());
+                    (p.name.clone(), format!("{:?}", p.verdict), steps)
+                })
+                .collect()
+        };
+    assert_eq!(verdicts(&a), verdicts(&b));
+    assert!(a.ok && b.ok, "{:?}", verdicts(&a));
+}
+
+#[test]
+fn bmaps_of_one_or_two_slots_change_no_count_or_verdict() {
+    assert_eq!(
+        (slots_for(1), slots_for(2), slots_for(4), slots_for(8)),
+        (1, 2, MAX_BUCKET_CNT, MAX_BUCKET_CNT)
+    );
+    // One slot per bucket, growth and overflow (claim-s12-mapassign's configuration).
+    same_search_with_slots::<1>(
+        r#"model = "hmap"
+[params]
+keys = 3
+hash_bits = 3
+bucket_cnt = 1
+load_factor = "1/2"
+hint = 2
+max_ops = 5
+reseed = false
+ops = ["assign", "delete"]
+[search]
+strategy = "bfs"
+threads = 1
+[expect]
+unique_states = 57840
+s12_assign_updates_in_place = "violated"
+s12_assign_reuses_empty_one = "violated"
+count_matches_live_entries = "holds"
+"#,
+    );
+    // Two slots per bucket, overflow and emptyRest (hmap-empty-rest's configuration).
+    same_search_with_slots::<2>(
+        r#"model = "hmap"
+[params]
+keys = 3
+hash_bits = 0
+tophash_values = 3
+bucket_cnt = 2
+load_factor = "2/1"
+max_ops = 8
+ops = ["assign", "delete", "access"]
+[search]
+strategy = "bfs"
+threads = 1
+[expect]
+unique_states = 4014
+nothing_live_after_empty_rest = "holds"
+access_agrees_with_abstract_map = "holds"
+count_matches_live_entries = "holds"
+reaches_empty_rest_across_overflow = "holds"
+"#,
+    );
+}

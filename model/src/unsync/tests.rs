@@ -399,3 +399,51 @@ fn key_renamed_executions_have_one_representative() {
     let s = plain.init_states().remove(1);
     assert_eq!(representative(&s).m.hashes, s.m.hashes);
 }
+
+#[test]
+fn bmaps_of_one_slot_change_no_count_or_verdict() {
+    use crate::framework::check::{run_model, RunOptions, SpecResult};
+    // specs/unsync-two-goroutines.toml's configuration, with one thread.
+    let spec = Spec::parse(
+        Path::new("t.toml"),
+        r#"model = "unsync"
+[params]
+goroutines = 2
+ops_per_goroutine = 1
+keys = 2
+hash_bits = 1
+bucket_cnt = 1
+load_factor = "1/2"
+ops = ["assign", "delete", "access"]
+[search]
+strategy = "dfs"
+threads = 1
+[expect]
+unique_states = 48370
+racy_execution_detected = "violated"
+no_lost_insert = "violated"
+count_matches_live_entries = "violated"
+throws_concurrent_map_writes = "holds"
+reaches_growth_while_racing = "holds"
+"#,
+    )
+    .unwrap();
+    let eight: UnsyncModel = <UnsyncModel as SpecModel>::from_spec(&spec).unwrap();
+    let one = eight.clone().with_slots::<1>();
+    let opts = RunOptions::default();
+    let a = run_model(&spec, eight, &opts);
+    let b = run_model(&spec, one, &opts);
+    let verdicts = |r: &SpecResult| -> Vec<(String, String, Option<usize>)> {
+        r.properties
+            .iter()
+            .map(|p| {
+                let steps = p.counterexample.as_ref().map(|c| c.steps.len());
+                (p.name.clone(), format!("{:?}", p.verdict), steps)
+            })
+            .collect()
+    };
+    assert!(a.complete && b.complete);
+    assert_eq!(a.unique_states, b.unique_states);
+    assert_eq!(verdicts(&a), verdicts(&b));
+    assert!(a.ok && b.ok, "{:?}", verdicts(&a));
+}
