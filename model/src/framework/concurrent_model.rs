@@ -69,7 +69,8 @@ pub trait ConcurrentModel:
     {
         run_checked(spec, <Self as SpecModel>::from_spec(spec)?, opts)
     }
-    /// Times a spec's model ([`SpecModel::cost`]); overridden with [`Self::run_spec`].
+    /// Times a spec's model ([`SpecModel::cost`]); a model that overrides
+    /// [`Self::run_spec`] overrides this the same way.
     fn cost_spec(spec: &Spec, n: usize) -> Result<ModelCost, SpecError>
     where
         Self: SpecModel,

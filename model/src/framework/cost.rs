@@ -16,7 +16,7 @@
 //! Each piece is timed in the thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), so that a core
 //! shared with other processes does not make the model look slower than it is. `step` is the
 //! fastest of three passes: the first pass alone also pays for fresh memory from the kernel,
-//! which made single-pass figures vary up to sevenfold between runs of one binary.
+//! which made single-pass figures vary up to sixfold between runs of one binary.
 
 use super::check::Checkable;
 use serde::{Deserialize, Serialize};
