@@ -689,19 +689,13 @@ impl SpecModel for HmapModel {
     }
     fn run(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError> {
         let model = Self::from_spec(spec)?;
-        match slots_for(model.machine.geo.bucket_cnt) {
-            1 => run_checked(spec, model.with_slots::<1>(), opts),
-            2 => run_checked(spec, model.with_slots::<2>(), opts),
-            _ => run_checked(spec, model, opts),
-        }
+        let bucket_cnt = model.machine.geo.bucket_cnt;
+        state::with_bmap_slots!(bucket_cnt, model, |m| run_checked(spec, m, opts))
     }
     fn cost(spec: &Spec, n: usize) -> Result<ModelCost, SpecError> {
         let model = Self::from_spec(spec)?;
-        match slots_for(model.machine.geo.bucket_cnt) {
-            1 => cost_checked(spec, model.with_slots::<1>(), n),
-            2 => cost_checked(spec, model.with_slots::<2>(), n),
-            _ => cost_checked(spec, model, n),
-        }
+        let bucket_cnt = model.machine.geo.bucket_cnt;
+        state::with_bmap_slots!(bucket_cnt, model, |m| cost_checked(spec, m, n))
     }
 }
 

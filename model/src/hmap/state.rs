@@ -45,6 +45,29 @@ pub fn slots_for(bucket_cnt: usize) -> usize {
     }
 }
 
+/// Evaluates `$body` with `$m` bound to `$model.with_slots::<N>()`, N being the size
+/// [`slots_for`] picks for `$bucket_cnt`: the one place that turns that size into a type, for
+/// the models (hmap, unsync) that check specs with it.
+macro_rules! with_bmap_slots {
+    ($bucket_cnt:expr, $model:expr, |$m:ident| $body:expr) => {
+        match $crate::hmap::state::slots_for($bucket_cnt) {
+            1 => {
+                let $m = $model.with_slots::<1>();
+                $body
+            }
+            2 => {
+                let $m = $model.with_slots::<2>();
+                $body
+            }
+            _ => {
+                let $m = $model.with_slots::<{ $crate::hmap::state::MAX_BUCKET_CNT }>();
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_bmap_slots;
+
 /// tophash states (runtime/map.go).
 pub const EMPTY_REST: u8 = 0; // this cell is empty, and there are no more non-empty cells at higher indexes or overflows
 pub const EMPTY_ONE: u8 = 1; // this cell is empty

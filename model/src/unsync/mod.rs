@@ -517,19 +517,13 @@ impl<const N: usize> ConcurrentModel for UnsyncModel<N> {
     /// With the fewest slots per bmap that hold the spec's `bucket_cnt`, as the hmap model.
     fn run_spec(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError> {
         let model = <Self as SpecModel>::from_spec(spec)?;
-        match slots_for(model.params.geo.bucket_cnt) {
-            1 => run_checked(spec, model.with_slots::<1>(), opts),
-            2 => run_checked(spec, model.with_slots::<2>(), opts),
-            _ => run_checked(spec, model.with_slots::<MAX_BUCKET_CNT>(), opts),
-        }
+        let bucket_cnt = model.params.geo.bucket_cnt;
+        crate::hmap::state::with_bmap_slots!(bucket_cnt, model, |m| run_checked(spec, m, opts))
     }
     fn cost_spec(spec: &Spec, n: usize) -> Result<ModelCost, SpecError> {
         let model = <Self as SpecModel>::from_spec(spec)?;
-        match slots_for(model.params.geo.bucket_cnt) {
-            1 => cost_checked(spec, model.with_slots::<1>(), n),
-            2 => cost_checked(spec, model.with_slots::<2>(), n),
-            _ => cost_checked(spec, model.with_slots::<MAX_BUCKET_CNT>(), n),
-        }
+        let bucket_cnt = model.params.geo.bucket_cnt;
+        crate::hmap::state::with_bmap_slots!(bucket_cnt, model, |m| cost_checked(spec, m, n))
     }
 }
 
