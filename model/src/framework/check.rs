@@ -459,3 +459,23 @@ where
         ok,
     }
 }
+
+/// Asserts that two complete searches of one spec (the same model built two ways) found the
+/// same unique states, the same verdicts with counterexamples of the same lengths, and every
+/// verdict as expected.
+#[cfg(test)]
+pub(crate) fn assert_same_search(a: &SpecResult, b: &SpecResult) {
+    let verdicts = |r: &SpecResult| -> Vec<(String, String, Option<usize>)> {
+        r.properties
+            .iter()
+            .map(|p| {
+                let steps = p.counterexample.as_ref().map(|c| c.steps.len());
+                (p.name.clone(), format!("{:?}", p.verdict), steps)
+            })
+            .collect()
+    };
+    assert!(a.complete && b.complete);
+    assert_eq!(a.unique_states, b.unique_states);
+    assert_eq!(verdicts(a), verdicts(b));
+    assert!(a.ok && b.ok, "{:?}", verdicts(a));
+}

@@ -633,28 +633,16 @@ fn mapclear_sets_the_last_preallocated_overflow_buckets_sentinel_under_the_itera
 /// (every state and fingerprint the same up to the slots past `bucket_cnt`, which are
 /// zero), the same verdicts and counterexample lengths.
 fn same_search_with_slots<const M: usize>(src: &str) {
-    use crate::framework::check::{run_model, RunOptions};
+    use crate::framework::check::{assert_same_search, run_model, RunOptions};
     use crate::framework::info::SpecModel;
     let spec = crate::framework::spec::Spec::parse(std::path::Path::new("t.toml"), src).unwrap();
     let eight: HmapModel = HmapModel::from_spec(&spec).unwrap();
     let fewer = eight.clone().with_slots::<M>();
     let opts = RunOptions::default();
-    let a = run_model(&spec, eight, &opts);
-    let b = run_model(&spec, fewer, &opts);
-    assert!(a.complete && b.complete);
-    assert_eq!(a.unique_states, b.unique_states);
-    let verdicts =
-        |r: &crate::framework::check::SpecResult| -> Vec<(String, String, Option<usize>)> {
-            r.properties
-                .iter()
-                .map(|p| {
-                    let steps = p.counterexample.as_ref().map(|c| c.steps.len());
-                    (p.name.clone(), format!("{:?}", p.verdict), steps)
-                })
-                .collect()
-        };
-    assert_eq!(verdicts(&a), verdicts(&b));
-    assert!(a.ok && b.ok, "{:?}", verdicts(&a));
+    assert_same_search(
+        &run_model(&spec, eight, &opts),
+        &run_model(&spec, fewer, &opts),
+    );
 }
 
 #[test]

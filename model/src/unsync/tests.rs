@@ -402,7 +402,7 @@ fn key_renamed_executions_have_one_representative() {
 
 #[test]
 fn bmaps_of_one_slot_change_no_count_or_verdict() {
-    use crate::framework::check::{run_model, RunOptions, SpecResult};
+    use crate::framework::check::{assert_same_search, run_model, RunOptions};
     // specs/unsync-two-goroutines.toml's configuration, with one thread.
     let spec = Spec::parse(
         Path::new("t.toml"),
@@ -431,19 +431,8 @@ reaches_growth_while_racing = "holds"
     let eight: UnsyncModel = <UnsyncModel as SpecModel>::from_spec(&spec).unwrap();
     let one = eight.clone().with_slots::<1>();
     let opts = RunOptions::default();
-    let a = run_model(&spec, eight, &opts);
-    let b = run_model(&spec, one, &opts);
-    let verdicts = |r: &SpecResult| -> Vec<(String, String, Option<usize>)> {
-        r.properties
-            .iter()
-            .map(|p| {
-                let steps = p.counterexample.as_ref().map(|c| c.steps.len());
-                (p.name.clone(), format!("{:?}", p.verdict), steps)
-            })
-            .collect()
-    };
-    assert!(a.complete && b.complete);
-    assert_eq!(a.unique_states, b.unique_states);
-    assert_eq!(verdicts(&a), verdicts(&b));
-    assert!(a.ok && b.ok, "{:?}", verdicts(&a));
+    assert_same_search(
+        &run_model(&spec, eight, &opts),
+        &run_model(&spec, one, &opts),
+    );
 }
