@@ -2,6 +2,7 @@
 # The test command: installs what the tests need (Go 1.19 and the CI toolchains of
 # scripts/go-versions.txt, Chromium), then runs every test:
 # formatting and lints, the Rust test suites (model, port, lockstep, specs, CLI, browser),
+# the changes proposed to stateright (upstream/stateright) with every spec,
 # the Go recorder's own tests, and fresh traces recorded from real Go 1.19 (classic map) and
 # Go 1.24 (Swiss tables) replayed on the ports and on the models.
 set -euo pipefail
@@ -22,6 +23,10 @@ cargo clippy --all-targets --workspace -- -D warnings
 echo "== cargo test --release --workspace"
 mkdir -p target
 cargo test --release --workspace 2>&1 | tee target/cargo-test.log
+
+echo "== the changes proposed to stateright (upstream/stateright): its own tests, and every spec as expected with them"
+scripts/stateright-patched.sh --test
+target/stateright-patched/build/release/gomap check specs/ -q | tail -n 1
 
 echo "== Go recorder tests (tests/go-oracle)"
 (cd tests/go-oracle && /usr/lib/go-1.19/bin/go vet ./... && /usr/lib/go-1.19/bin/go test ./...)
