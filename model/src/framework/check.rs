@@ -460,11 +460,21 @@ where
     }
 }
 
-/// Asserts that two complete searches of one spec (the same model built two ways) found the
-/// same unique states, the same verdicts with counterexamples of the same lengths, and every
-/// verdict as expected.
+/// Searches `spec` with `a` and with `b` (the same model built two ways) and asserts that
+/// both searches are complete and found the same unique states, the same verdicts with
+/// counterexamples of the same lengths, and every verdict as expected.
 #[cfg(test)]
-pub(crate) fn assert_same_search(a: &SpecResult, b: &SpecResult) {
+pub(crate) fn assert_same_search<A, B>(spec: &Spec, a: A, b: B)
+where
+    A: Checkable,
+    A::State: Clone + PartialEq + std::hash::Hash + Send + Sync + std::fmt::Debug + 'static,
+    A::Action: Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static,
+    B: Checkable,
+    B::State: Clone + PartialEq + std::hash::Hash + Send + Sync + std::fmt::Debug + 'static,
+    B::Action: Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static,
+{
+    let opts = RunOptions::default();
+    let (a, b) = (&run_model(spec, a, &opts), &run_model(spec, b, &opts));
     let verdicts = |r: &SpecResult| -> Vec<(String, String, Option<usize>)> {
         r.properties
             .iter()

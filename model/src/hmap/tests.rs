@@ -633,16 +633,11 @@ fn mapclear_sets_the_last_preallocated_overflow_buckets_sentinel_under_the_itera
 /// (every state and fingerprint the same up to the slots past `bucket_cnt`, which are
 /// zero), the same verdicts and counterexample lengths.
 fn same_search_with_slots<const M: usize>(src: &str) {
-    use crate::framework::check::{assert_same_search, run_model, RunOptions};
     use crate::framework::info::SpecModel;
     let spec = crate::framework::spec::Spec::parse(std::path::Path::new("t.toml"), src).unwrap();
     let eight: HmapModel = HmapModel::from_spec(&spec).unwrap();
     let fewer = eight.clone().with_slots::<M>();
-    let opts = RunOptions::default();
-    assert_same_search(
-        &run_model(&spec, eight, &opts),
-        &run_model(&spec, fewer, &opts),
-    );
+    crate::framework::check::assert_same_search(&spec, eight, fewer);
 }
 
 #[test]
