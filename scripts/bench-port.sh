@@ -6,13 +6,18 @@
 #   scripts/bench-port.sh            # ~5 min on 2 cores (plus the first build)
 #   BIG=1 scripts/bench-port.sh      # adds 2^20 keys
 #   MEASURE=2 scripts/bench-port.sh  # criterion measurement seconds per row (default 1)
+#   ROUNDS=5 scripts/bench-port.sh   # rounds of the map table (default 3)
 #
-# Every figure in one run is measured in that run, one side after the other; compare the
-# ratios, not absolute numbers across runs (the machine is shared and noisy).
+# Every figure in one run is measured in that run; compare the ratios, not absolute numbers
+# across runs (the machine is shared and noisy). The map table is timed in ROUNDS rounds,
+# Go's program and criterion alternating (Go first in odd rounds, the port first in even
+# ones), and each cell is the median of its rounds; each row's port/go of every round is
+# printed too. The sync.Map table is timed once (each side takes its best of 3 runs).
 #
 # Besides the tables it writes target/bench-port/rows.tsv, the rows that have a Go figure
-# (table, op or load, keys or threads, port, go, unit: ns/key or Mops/s), which
-# `gomap bench --targets` reads for its "no row slower than Go" target.
+# (table, op or load, keys or threads, port, go, unit: ns/key or Mops/s, and for the map
+# rows the port/go of each round), which `gomap bench --targets` reads for its "no row
+# slower than Go" target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -28,39 +33,73 @@ echo "== building" >&2
 cargo bench -p gomap-impl --benches --no-run >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log" >&2; exit 1; }
 (cd tests/go-oracle && "$GO" build -o "$OUT/go-bench" ./bench)
 
-echo "== Go 1.19 map and sync.Map" >&2
-"$OUT/go-bench" -benchtime "${MEASURE}s" "${big_go[@]}" >"$OUT/go.txt"
-echo "== port and std (criterion, ${MEASURE}s per row)" >&2
-rm -rf "$ROOT/target/criterion"/map_*
-cargo bench -p gomap-impl --bench gomap -- --warm-up-time 0.3 --measurement-time "$MEASURE" \
-    --sample-size 10 --noplot >"$OUT/criterion.log" 2>&1 || { tail -30 "$OUT/criterion.log" >&2; exit 1; }
+ROUNDS=${ROUNDS:-3}
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "bench-port.sh: ROUNDS must be a positive integer, not '$ROUNDS'" >&2; exit 2; }
+go_maps() { # round
+    echo "== round $1/$ROUNDS: Go 1.19 map" >&2
+    "$OUT/go-bench" -benchtime "${MEASURE}s" "${big_go[@]}" -syncmap=false >"$OUT/go.$1.txt"
+}
+port_maps() { # round
+    echo "== round $1/$ROUNDS: port and std (criterion, ${MEASURE}s per row)" >&2
+    rm -rf "$ROOT/target/criterion"/map_*
+    cargo bench -p gomap-impl --bench gomap -- --warm-up-time 0.3 --measurement-time "$MEASURE" \
+        --sample-size 10 --noplot >"$OUT/criterion.$1.log" 2>&1 || { tail -30 "$OUT/criterion.$1.log" >&2; exit 1; }
+    # criterion's mean for one pass over n keys, in ns per key: "op n port std".
+    for n in $sizes; do
+        for op in $ops; do
+            printf '%s %s' "$op" "$n"
+            for impl in port std; do
+                f="$ROOT/target/criterion/map_$op/$impl/$n/new/estimates.json"
+                sed -E 's/.*"mean":\{"confidence_interval":\{[^}]*\},"point_estimate":([0-9.eE+-]+).*/\1/' "$f" |
+                    awk -v n="$n" '{ printf " %.3f", $1 / n }'
+            done
+            echo
+        done
+    done >"$OUT/port.$1.txt"
+}
+sizes="1024 16384 262144"
+[ -n "${BIG:-}" ] && sizes="$sizes 1048576"
+ops="insert grow hit miss delete iterate"
+rm -f "$OUT"/go.*.txt "$OUT"/port.*.txt "$OUT"/criterion.*.log
+for ((r = 1; r <= ROUNDS; r++)); do
+    if ((r % 2)); then go_maps "$r"; port_maps "$r"; else port_maps "$r"; go_maps "$r"; fi
+done
+echo "== Go 1.19 sync.Map" >&2
+"$OUT/go-bench" -maps=false >"$OUT/go.txt"
 echo "== SyncMap, RwLock<HashMap>, dashmap" >&2
 cargo bench -p gomap-impl --bench syncmap >"$OUT/syncmap.txt" 2>/dev/null
 echo "== history check" >&2
 cargo bench -p gomap-impl --bench history >"$OUT/history.txt" 2>/dev/null
 
-# criterion's mean for one pass over n keys, in ns per key.
-crit() { # group impl n
-    local f="$ROOT/target/criterion/map_$1/$2/$3/new/estimates.json"
-    sed -E 's/.*"mean":\{"confidence_interval":\{[^}]*\},"point_estimate":([0-9.eE+-]+).*/\1/' "$f" |
-        awk -v n="$3" '{ printf "%.3f", $1 / n }'
-}
-
 ROWS=$OUT/rows.tsv.new
-printf '# table\top\tsize\tport\tgo\tunit\n' >"$ROWS"
+printf '# table\top\tsize\tport\tgo\tunit\trounds\n' >"$ROWS"
 
 echo
-echo "GoMap<u64,u64> (ns per key; ratios < 1 mean the port is faster)"
-printf '%-8s %8s %9s %9s %9s %9s %9s\n' op keys port std go port/std port/go
-sizes="1024 16384 262144"
-[ -n "${BIG:-}" ] && sizes="$sizes 1048576"
+echo "GoMap<u64,u64> (ns per key, medians of $ROUNDS rounds; ratios < 1 mean the port is faster)"
+printf '%-8s %8s %9s %9s %9s %9s %9s  %s\n' op keys port std go port/std port/go "port/go per round"
+# The per-round figures, one line per (op, n, round): "op n round port std go".
+for ((r = 1; r <= ROUNDS; r++)); do
+    awk -v r="$r" 'NR == FNR { if ($1 == "map") g[$2 " " $3] = $4; next }
+                   { print $1, $2, r, $3, $4, g[$1 " " $2] }' "$OUT/go.$r.txt" "$OUT/port.$r.txt"
+done >"$OUT/rounds.txt"
 for n in $sizes; do
-    for op in insert grow hit miss delete iterate; do
-        p=$(crit "$op" port "$n"); s=$(crit "$op" std "$n")
-        g=$(awk -v op="$op" -v n="$n" '$1=="map" && $2==op && $3==n {print $4}' "$OUT/go.txt")
-        awk -v op="$op" -v n="$n" -v p="$p" -v s="$s" -v g="$g" \
-            'BEGIN { printf "%-8s %8d %9.2f %9.2f %9.2f %9.2f %9.2f\n", op, n, p, s, g, p/s, p/g }'
-        printf 'map\t%s\t%s\t%s\t%s\tns/key\n' "$op" "$n" "$p" "$g" >>"$ROWS"
+    for op in $ops; do
+        awk -v op="$op" -v n="$n" -v rows="$ROWS" '
+            function median(a, k,   i, j, t) { # sorts a[1..k] in place
+                for (i = 2; i <= k; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+                return k % 2 ? a[(k+1)/2] : (a[k/2] + a[k/2+1]) / 2
+            }
+            $1 == op && $2 == n {
+                k++; p[k] = $4; s[k] = $5; g[k] = $6
+                if ($4 <= 0 || $6 <= 0) bad = 1
+                per = per (k > 1 ? "," : "") ($6 > 0 ? sprintf("%.2f", $4 / $6) : "?")
+            }
+            END {
+                if (k == 0 || bad) { printf "bench-port.sh: no figures for %s at %d keys\n", op, n > "/dev/stderr"; exit 1 }
+                mp = median(p, k); ms = median(s, k); mg = median(g, k)
+                printf "%-8s %8d %9.2f %9.2f %9.2f %9.2f %9.2f  %s\n", op, n, mp, ms, mg, mp/ms, mp/mg, per
+                printf "map\t%s\t%s\t%.3f\t%.3f\tns/key\t%s\n", op, n, mp, mg, per >>rows
+            }' "$OUT/rounds.txt"
     done
 done
 

@@ -1470,9 +1470,14 @@ pub struct PortRow {
     pub unit: String,
     /// The port's time over Go's (ns/key: port/go; Mops/s: go/port): > 1 is slower.
     pub slowdown: f64,
+    /// The same ratio in each round, when the row was timed in rounds (port and go are then
+    /// the medians of the rounds).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rounds: Vec<f64>,
 }
 
-/// Parses `rows.tsv`: `table op size port go unit`, tab-separated, `#` comments.
+/// Parses `rows.tsv`: `table op size port go unit [rounds]`, tab-separated, `#` comments;
+/// `rounds` is each round's slowdown, comma-separated.
 pub fn parse_port_rows(text: &str) -> Result<Vec<PortRow>, String> {
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -1482,9 +1487,9 @@ pub fn parse_port_rows(text: &str) -> Result<Vec<PortRow>, String> {
         }
         let f: Vec<&str> = line.split('\t').collect();
         let bad = |why: &str| format!("line {}: {why}: {line:?}", i + 1);
-        if f.len() != 6 {
+        if f.len() != 6 && f.len() != 7 {
             return Err(bad(
-                "expected 6 tab-separated fields (table op size port go unit)",
+                "expected 6 or 7 tab-separated fields (table op size port go unit [rounds])",
             ));
         }
         let num = |s: &str| {
@@ -1499,6 +1504,13 @@ pub fn parse_port_rows(text: &str) -> Result<Vec<PortRow>, String> {
             "Mops/s" => go / port,
             u => return Err(bad(&format!("unknown unit `{u}` (ns/key or Mops/s)"))),
         };
+        let rounds = match f.get(6) {
+            Some(r) => r
+                .split(',')
+                .map(num)
+                .collect::<Result<Vec<f64>, String>>()?,
+            None => Vec::new(),
+        };
         rows.push(PortRow {
             table: f[0].into(),
             op: f[1].into(),
@@ -1507,6 +1519,7 @@ pub fn parse_port_rows(text: &str) -> Result<Vec<PortRow>, String> {
             go,
             unit: f[5].into(),
             slowdown,
+            rounds,
         });
     }
     Ok(rows)
@@ -1577,10 +1590,24 @@ fn port(opts: &Options, failed: &mut bool) -> Target {
     if !slower.is_empty() {
         let list: Vec<String> = slower
             .iter()
-            .map(|r| format!("{} {} {} {:.2}x", r.table, r.op, r.size, r.slowdown))
+            .map(|r| {
+                let rounds: Vec<String> = r.rounds.iter().map(|x| format!("{x:.2}")).collect();
+                if rounds.is_empty() {
+                    format!("{} {} {} {:.2}x", r.table, r.op, r.size, r.slowdown)
+                } else {
+                    format!(
+                        "{} {} {} {:.2}x (rounds {})",
+                        r.table,
+                        r.op,
+                        r.size,
+                        r.slowdown,
+                        rounds.join(", ")
+                    )
+                }
+            })
             .collect();
         t.cause = format!(
-            "rows slower than Go (the port's time over Go's, from the same bench-port run): {}",
+            "rows slower than Go (the port's time over Go's, from the same bench-port run; map rows: medians of its rounds): {}",
             list.join(", ")
         );
     }
@@ -1690,6 +1717,11 @@ mod tests {
         assert!(parse_port_rows("map\tx\t1\t1\tns/key\n").is_err());
         assert!(parse_port_rows("map\tx\t1\t0\t1\tns/key\n").is_err());
         assert!(parse_port_rows("map\tx\t1\t1\t1\tms\n").is_err());
+        let rounds =
+            parse_port_rows("map\tmiss\t262144\t13.2\t16.3\tns/key\t0.81,1.47,0.89\n").unwrap();
+        assert_eq!(rounds[0].rounds, vec![0.81, 1.47, 0.89]);
+        assert!(parse_port_rows("map\tmiss\t1\t1\t1\tns/key\t0.8,x\n").is_err());
+        assert!(parse_port_rows("map\tmiss\t1\t1\t1\tns/key\t0.8\textra\n").is_err());
     }
 
     #[test]

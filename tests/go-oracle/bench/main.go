@@ -8,7 +8,8 @@
 //	syncmap <read-mostly|mixed> <threads> <ops per second>
 //
 // Flags: -benchtime (per map row, as go test's), -big (adds 2^20 keys), -syncops (ops per
-// thread per SyncMap run).
+// thread per SyncMap run), -maps=false and -syncmap=false (leave out one table:
+// scripts/bench-port.sh times the map table in several rounds and sync.Map once).
 package main
 
 import (
@@ -157,6 +158,8 @@ func main() {
 	benchtime := flag.String("benchtime", "300ms", "time per map row")
 	big := flag.Bool("big", false, "add 2^20 keys")
 	syncops := flag.Int("syncops", 2000000, "ops per thread per sync.Map run")
+	maps := flag.Bool("maps", true, "time the map rows")
+	syncmap := flag.Bool("syncmap", true, "time the sync.Map rows")
 	flag.Parse()
 	if err := flag.Set("test.benchtime", *benchtime); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -166,6 +169,9 @@ func main() {
 	if *big {
 		sizes = append(sizes, 1<<20)
 	}
+	if !*maps {
+		sizes = nil
+	}
 	for _, n := range sizes {
 		bs := mapBenches(n)
 		for _, op := range []string{"insert", "grow", "hit", "miss", "delete", "iterate"} {
@@ -173,10 +179,14 @@ func main() {
 			fmt.Printf("map %s %d %.3f\n", op, n, float64(r.T.Nanoseconds())/float64(r.N)/float64(n))
 		}
 	}
-	for _, load := range []struct {
+	loads := []struct {
 		name string
 		pct  uint64
-	}{{"read-mostly", 1}, {"mixed", 50}} {
+	}{{"read-mostly", 1}, {"mixed", 50}}
+	if !*syncmap {
+		loads = nil
+	}
+	for _, load := range loads {
 		for _, threads := range []int{1, 2} {
 			best := 0.0
 			for rep := 0; rep < 3; rep++ {
