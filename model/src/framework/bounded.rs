@@ -248,13 +248,15 @@ mod tests {
         assert_eq!(statm_resident_mb("1000 512 10 1 0 600 0\n", 4096), Some(2));
         assert_eq!(statm_resident_mb("1000", 4096), None);
         assert_eq!(statm_resident_mb("1000 x 10", 4096), None);
-        // The same figure as /proc/self/status's VmRSS, give or take what this thread
-        // allocates between the two reads.
+        // The same figure as /proc/self/status's VmRSS: between the VmRSS read just before
+        // and the one just after (other tests' threads allocate and free meanwhile), give or
+        // take a page count's rounding.
+        let before = proc_status_mb("VmRSS").expect("VmRSS");
         let statm = rss_mb().expect("/proc/self/statm");
-        let status = proc_status_mb("VmRSS").expect("VmRSS");
+        let after = proc_status_mb("VmRSS").expect("VmRSS");
         assert!(
-            statm.abs_diff(status) <= 2,
-            "statm {statm} MiB, status {status} MiB"
+            before.min(after).saturating_sub(2) <= statm && statm <= before.max(after) + 2,
+            "statm {statm} MiB, VmRSS {before} MiB before and {after} MiB after"
         );
     }
 }
