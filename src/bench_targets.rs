@@ -1592,18 +1592,11 @@ fn port(opts: &Options, failed: &mut bool) -> Target {
             .iter()
             .map(|r| {
                 let rounds: Vec<String> = r.rounds.iter().map(|x| format!("{x:.2}")).collect();
-                if rounds.is_empty() {
-                    format!("{} {} {} {:.2}x", r.table, r.op, r.size, r.slowdown)
-                } else {
-                    format!(
-                        "{} {} {} {:.2}x (rounds {})",
-                        r.table,
-                        r.op,
-                        r.size,
-                        r.slowdown,
-                        rounds.join(", ")
-                    )
-                }
+                let rounds = match rounds.is_empty() {
+                    true => String::new(),
+                    false => format!(" (rounds {})", rounds.join(", ")),
+                };
+                format!("{} {} {} {:.2}x{rounds}", r.table, r.op, r.size, r.slowdown)
             })
             .collect();
         t.cause = format!(
