@@ -559,7 +559,7 @@ fn throughput_row(spec: &Spec, config: &str, r: Result<Measure, String>) -> Thro
     if let Some(c) = &m.cost {
         row.step_ns = Some(c.step_ns);
         row.hash_ns = Some(c.hash_ns);
-        row.representative_ns = spec.symmetry.then_some(c.representative_ns);
+        row.representative_ns = c.representative.then_some(c.representative_ns);
         row.properties_ns = Some(c.properties_ns);
         // The search's CPU time (wall time where it cannot be read): on a shared machine a
         // run does not have its core all the time.
@@ -568,9 +568,9 @@ fn throughput_row(spec: &Spec, config: &str, r: Result<Measure, String>) -> Thro
             let total = m.total_states as f64;
             let unique = m.unique_states as f64;
             let model = (c.step_ns + c.representative_ns) * total + c.properties_ns * unique;
-            // With symmetry, stateright hashes the representative and, for a new state,
-            // the state itself.
-            let hashes = total + if spec.symmetry { unique } else { 0.0 };
+            // With a representative, stateright hashes it and, for a new state, the state
+            // itself.
+            let hashes = total + if c.representative { unique } else { 0.0 };
             let hash = c.hash_ns * hashes;
             row.model_share = Some(model / search_ns);
             row.hash_share = Some(hash / search_ns);

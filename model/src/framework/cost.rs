@@ -45,6 +45,10 @@ pub struct ModelCost {
     pub hash_ns: f64,
     /// The symmetry representative of a successor, per transition (0 without symmetry).
     pub representative_ns: f64,
+    /// The search computes a representative per transition: symmetry, with a model that
+    /// does not reduce at its initial states instead (`Checkable::symmetry_fn`).
+    #[serde(default)]
+    pub representative: bool,
     /// Every property's condition, per state.
     pub properties_ns: f64,
 }
@@ -176,6 +180,7 @@ pub fn model_cost<M: Checkable>(model: &M, n: usize, symmetry: bool, seed: u64) 
         } else {
             0.0
         },
+        representative: representative.is_some(),
         properties_ns: per(properties, states.len()),
     }
 }

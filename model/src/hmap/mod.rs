@@ -125,7 +125,9 @@ pub struct HmapModel<const N: usize = MAX_BUCKET_CNT> {
     /// Add an always-true property so the search never stops early and state counts are
     /// exact.
     pub exhaustive: bool,
-    /// Key symmetry: initial states carry what [`symmetry::representative`] needs.
+    /// Key symmetry: initial states carry what [`symmetry::representative`] needs, or, with
+    /// `reseed = false`, are only the hash-ordered assignments (see
+    /// [`HmapModel::symmetry_at_init`]).
     pub key_symmetry: bool,
 }
 
@@ -177,6 +179,18 @@ impl<const N: usize> HmapModel<N> {
         }
     }
 
+    /// Key symmetry decided once, at the initial states: with `reseed = false` no step
+    /// changes a state's hash function, so every state reachable from an assignment is the
+    /// renaming of one reachable from that assignment in hash order (the renaming maps
+    /// initial states to initial states and steps to steps), and a reachable state in hash
+    /// order has no other renaming in hash order (hashes are injective). The states reachable
+    /// from the hash-ordered assignments are therefore exactly one per symmetry class: the
+    /// representatives stateright would count, each reached by a real path. The search
+    /// starts from those assignments only and computes no representative per transition.
+    pub fn symmetry_at_init(&self) -> bool {
+        self.key_symmetry && !self.params.reseed
+    }
+
     /// The transition function as a plain function: applies `action` to a copy of `state`.
     pub fn apply(&self, state: &HmapState<N>, action: &HmapAction) -> (HmapState<N>, Outcome) {
         let mut s = state.clone();
@@ -216,14 +230,16 @@ impl<const N: usize> Model for HmapModel<N> {
     type Action = HmapAction;
 
     fn init_states(&self) -> Vec<HmapState<N>> {
-        let sym = if self.key_symmetry {
+        let sym = if self.key_symmetry && !self.symmetry_at_init() {
             symmetry::key_symmetry_ctx(&self.assignments, &self.hash_fns)
         } else {
             SymCtx::default()
         };
+        let at_init = self.symmetry_at_init();
         self.hash_fns
             .iter()
             .enumerate()
+            .filter(|(_, hashes)| !at_init || symmetry::in_hash_order(hashes))
             .map(|(h0, hashes)| {
                 let mut s = self
                     .machine
@@ -638,6 +654,10 @@ impl<const N: usize> Checkable for HmapModel<N> {
         m
     }
     fn symmetry_fn(&self) -> Option<Representative<Self::State>> {
+        if self.symmetry_at_init() {
+            // The initial states are the representatives' (see `symmetry_at_init`).
+            return None;
+        }
         Some(crate::hmap::symmetry::representative)
     }
     fn init_states_estimate(&self) -> Option<(usize, u64)> {

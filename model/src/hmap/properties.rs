@@ -163,7 +163,7 @@ fn entries_in_home_bucket<const N: usize>(m: &HmapModel<N>, s: &HmapState<N>) ->
 
 fn nothing_live_after_empty_rest<const N: usize>(m: &HmapModel<N>, s: &HmapState<N>) -> bool {
     let bc = m.params.geo.bucket_cnt;
-    let chain_ok = |chain: &ChainRef<N>| {
+    let chain_ok = |chain: &InlineChain<N>| {
         let mut rest = false;
         for bm in chain {
             for i in 0..bc {

@@ -28,6 +28,7 @@
 //! slots (see [`digest_array`]), so `N` changes no count or verdict.
 
 use serde::Serialize;
+use smallvec::SmallVec;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -154,33 +155,41 @@ impl<const N: usize> Bmap<N> {
 /// A main bucket followed by its overflow buckets.
 pub type Chain<const N: usize = MAX_BUCKET_CNT> = Vec<Bmap<N>>;
 
-/// A chain shared between the bucket arrays (of this and other states) that have it
-/// unchanged: cloning an array copies one pointer per chain, and writing through `DerefMut`
-/// (`arr[c][d].tophash[i] = ..`, `arr[c].push(..)`) copies the one chain written if another
-/// array shares it. Equality and hashing are those of the contents.
-#[derive(Clone, Default, PartialEq, Eq, Hash)]
-pub struct ChainRef<const N: usize = MAX_BUCKET_CNT>(Arc<Chain<N>>);
+/// A chain held inline in its bucket array: the main bmap in the array's own storage (as Go's
+/// main buckets are part of the array's allocation), overflow bmaps past it on the heap.
+/// Copying an array copies its bmaps (a `Bmap` is `Copy`), with no reference count per chain
+/// to raise on the copy and lower on the drop; an array is shared between states as a whole
+/// (see [`Arena`]). Equality and hashing are those of the contents.
+#[derive(Default, PartialEq, Eq, Hash)]
+pub struct InlineChain<const N: usize = MAX_BUCKET_CNT>(SmallVec<[Bmap<N>; 1]>);
 
-impl<const N: usize> std::ops::Deref for ChainRef<N> {
-    type Target = Chain<N>;
-    fn deref(&self) -> &Chain<N> {
+/// A copy of the bmaps' bytes (`SmallVec`'s own `Clone` clones them one by one).
+impl<const N: usize> Clone for InlineChain<N> {
+    fn clone(&self) -> Self {
+        InlineChain(SmallVec::from_slice(&self.0))
+    }
+}
+
+impl<const N: usize> std::ops::Deref for InlineChain<N> {
+    type Target = SmallVec<[Bmap<N>; 1]>;
+    fn deref(&self) -> &SmallVec<[Bmap<N>; 1]> {
         &self.0
     }
 }
 
-impl<const N: usize> std::ops::DerefMut for ChainRef<N> {
-    fn deref_mut(&mut self) -> &mut Chain<N> {
-        Arc::make_mut(&mut self.0)
+impl<const N: usize> std::ops::DerefMut for InlineChain<N> {
+    fn deref_mut(&mut self) -> &mut SmallVec<[Bmap<N>; 1]> {
+        &mut self.0
     }
 }
 
-impl<const N: usize> From<Chain<N>> for ChainRef<N> {
+impl<const N: usize> From<Chain<N>> for InlineChain<N> {
     fn from(c: Chain<N>) -> Self {
-        ChainRef(Arc::new(c))
+        InlineChain(c.into_iter().collect())
     }
 }
 
-impl<'a, const N: usize> IntoIterator for &'a ChainRef<N> {
+impl<'a, const N: usize> IntoIterator for &'a InlineChain<N> {
     type Item = &'a Bmap<N>;
     type IntoIter = std::slice::Iter<'a, Bmap<N>>;
     fn into_iter(self) -> Self::IntoIter {
@@ -188,28 +197,28 @@ impl<'a, const N: usize> IntoIterator for &'a ChainRef<N> {
     }
 }
 
-impl<'a, const N: usize> IntoIterator for &'a mut ChainRef<N> {
+impl<'a, const N: usize> IntoIterator for &'a mut InlineChain<N> {
     type Item = &'a mut Bmap<N>;
     type IntoIter = std::slice::IterMut<'a, Bmap<N>>;
     fn into_iter(self) -> Self::IntoIter {
-        Arc::make_mut(&mut self.0).iter_mut()
+        self.0.iter_mut()
     }
 }
 
-impl<const N: usize> std::fmt::Debug for ChainRef<N> {
+impl<const N: usize> std::fmt::Debug for InlineChain<N> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        f.debug_list().entries(self.0.iter()).finish()
     }
 }
 
-impl<const N: usize> Serialize for ChainRef<N> {
+impl<const N: usize> Serialize for InlineChain<N> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
+        s.collect_seq(self.0.iter())
     }
 }
 
 /// A bucket array: 2^B chains.
-pub type BucketArray<const N: usize = MAX_BUCKET_CNT> = Vec<ChainRef<N>>;
+pub type BucketArray<const N: usize = MAX_BUCKET_CNT> = Vec<InlineChain<N>>;
 
 /// Index of a bucket array in [`HmapState::arrays`].
 pub type ArrayId = u8;
@@ -628,6 +637,8 @@ pub struct SymCtx(pub Option<Arc<KeySymmetry>>);
 pub struct KeySymmetry {
     pub index: std::collections::HashMap<Vec<u64>, u32>,
     pub hash_fns: Vec<HashFn>,
+    /// The renaming of each hash function of `hash_fns` into hash order (None: in order).
+    pub renamings: Vec<Option<super::symmetry::KeyRenaming>>,
 }
 
 impl PartialEq for SymCtx {

@@ -10,9 +10,14 @@
 //! not interchangeable with keys.
 //!
 //! Used by DFS only (stateright ignores symmetry under BFS); a spec asks for it with
-//! `[search] symmetry = true`.
+//! `[search] symmetry = true`. With `reseed = false` a state's hash function never changes,
+//! and the reduction is made once at the initial states instead: only the assignments in
+//! hash order start the search, and stateright computes no representative
+//! (`HmapModel::symmetry_at_init` gives the argument; the pinned count of
+//! hmap-growth-in-progress-symmetry is the same either way).
 
 use super::state::*;
+use std::borrow::Cow;
 
 /// A set of keys as bits (bit k-1 for key k), renamed by `new_of`.
 pub fn permute_bits(bits: u64, new_of: &[u64]) -> u64 {
@@ -26,11 +31,12 @@ pub fn permute_bits(bits: u64, new_of: &[u64]) -> u64 {
 }
 
 /// The renaming that puts a state's keys in hash order (see the module's header).
+#[derive(Clone)]
 pub struct KeyRenaming {
     /// Key k's new name is `new_of[k]` (index 0 unused: 0 is no key).
     pub new_of: Vec<u64>,
-    /// The hashes of the new keys 1..=n, in order: the renamed hash function.
-    sorted: Vec<u64>,
+    /// The index (hash0) of the renamed hash function in the model's list, if it is there.
+    target: Option<u32>,
 }
 
 impl KeyRenaming {
@@ -42,32 +48,54 @@ impl KeyRenaming {
             self.new_of.get(k as usize).copied().unwrap_or(k)
         }
     }
+
+    /// The renaming of the hash function `hashes` into hash order: None when its keys are
+    /// not 1..=n or already in hash order.
+    fn of(hashes: &HashFn, index: &std::collections::HashMap<Vec<u64>, u32>) -> Option<Self> {
+        let n = hashes.len();
+        // Keys are 1..=n; new_of[k] is k's new name: the rank of its hash.
+        let mut by_hash: Vec<(u64, u64)> = hashes.iter().map(|(&k, &h)| (h, k)).collect();
+        by_hash.sort_unstable();
+        let mut new_of = vec![0u64; n + 1];
+        for (rank, &(_, k)) in by_hash.iter().enumerate() {
+            *new_of.get_mut(k as usize)? = rank as u64 + 1; // keys are not 1..=n: not a checker state
+        }
+        if new_of
+            .iter()
+            .enumerate()
+            .skip(1)
+            .all(|(k, &v)| v == k as u64)
+        {
+            return None;
+        }
+        let sorted: Vec<u64> = by_hash.iter().map(|&(h, _)| h).collect();
+        Some(KeyRenaming {
+            new_of,
+            target: index.get(&sorted).copied(),
+        })
+    }
+}
+
+/// Key 1 has the smallest hash, key 2 the next, and so on (the hash functions that
+/// [`representative`] leaves as they are).
+pub fn in_hash_order(hashes: &HashFn) -> bool {
+    hashes.keys().copied().eq(1..=hashes.len() as u64)
+        && hashes
+            .values()
+            .zip(hashes.values().skip(1))
+            .all(|(a, b)| a < b)
 }
 
 /// The renaming to apply to `s`: None when the state has no key symmetry, its keys are not
-/// 1..=n, or they are in hash order already.
-pub fn key_renaming<const N: usize>(s: &HmapState<N>) -> Option<KeyRenaming> {
-    s.sym.0.as_ref()?;
-    let n = s.hashes.len();
-    // Keys are 1..=n; new_of[k] is k's new name: the rank of its hash.
-    let mut by_hash: Vec<(u64, u64)> = s.hashes.iter().map(|(&k, &h)| (h, k)).collect();
-    by_hash.sort_unstable();
-    let mut new_of = vec![0u64; n + 1];
-    for (rank, &(_, k)) in by_hash.iter().enumerate() {
-        *new_of.get_mut(k as usize)? = rank as u64 + 1; // keys are not 1..=n: not a checker state
+/// 1..=n, or they are in hash order already. A state whose hash function is the model's
+/// hash function `hash0` (every checker state) gets the renaming computed once for it.
+pub fn key_renaming<const N: usize>(s: &HmapState<N>) -> Option<Cow<'_, KeyRenaming>> {
+    let ctx = s.sym.0.as_ref()?;
+    let h0 = s.h.hash0 as usize;
+    if ctx.hash_fns.get(h0) == Some(&s.hashes) {
+        return ctx.renamings[h0].as_ref().map(Cow::Borrowed);
     }
-    if new_of
-        .iter()
-        .enumerate()
-        .skip(1)
-        .all(|(k, &v)| v == k as u64)
-    {
-        return None;
-    }
-    Some(KeyRenaming {
-        new_of,
-        sorted: by_hash.iter().map(|&(h, _)| h).collect(),
-    })
+    KeyRenaming::of(&s.hashes, &ctx.index).map(Cow::Owned)
 }
 
 /// Renames the keys of `t` by `r`: in every cell (live or stale), in the hash function
@@ -76,7 +104,7 @@ pub fn key_renaming<const N: usize>(s: &HmapState<N>) -> Option<KeyRenaming> {
 pub fn rename_keys<const N: usize>(t: &mut HmapState<N>, r: &KeyRenaming) {
     // Only the arrays and chains that hold a renamed key are written: the others stay shared
     // with the states they came from (and keep their digests).
-    let renames = |chain: &Chain<N>| {
+    let renames = |chain: &[Bmap<N>]| {
         chain
             .iter()
             .any(|bm| bm.keys.iter().any(|&k| k != 0 && r.key(k) != k))
@@ -95,11 +123,9 @@ pub fn rename_keys<const N: usize>(t: &mut HmapState<N>, r: &KeyRenaming) {
             }
         }
     }
-    if let Some(ctx) = &t.sym.0 {
-        if let Some(&h0) = ctx.index.get(&r.sorted) {
-            t.h.hash0 = h0;
-            t.hashes = ctx.hash_fns[h0 as usize].clone();
-        }
+    if let (Some(ctx), Some(h0)) = (&t.sym.0, r.target) {
+        t.h.hash0 = h0;
+        t.hashes = ctx.hash_fns[h0 as usize].clone();
     }
     if !t.ghost.abs.is_empty() {
         let mut abs = vec![0; t.ghost.abs.len()];
@@ -137,8 +163,13 @@ pub fn key_symmetry_ctx(
         .enumerate()
         .map(|(h0, a)| (a.values().copied().collect::<Vec<u64>>(), h0 as u32))
         .collect();
+    let renamings = hash_fns
+        .iter()
+        .map(|f| KeyRenaming::of(f, &index))
+        .collect();
     SymCtx(Some(std::sync::Arc::new(KeySymmetry {
         index,
         hash_fns: hash_fns.to_vec(),
+        renamings,
     })))
 }

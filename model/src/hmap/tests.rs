@@ -4,6 +4,7 @@
 use super::state::*;
 use super::steps::{viol, Geometry, GoRelease, Machine, Track};
 use super::{HmapModel, HmapParams};
+use crate::framework::check::Checkable;
 use crate::framework::log::Log;
 use stateright::Model;
 use std::collections::BTreeMap;
@@ -354,6 +355,68 @@ fn key_symmetry_representatives_are_canonical_and_collapse_renamed_states() {
         r.ghost.abs[live[0] as usize], 1,
         "the abstract map follows the renaming"
     );
+}
+
+/// Every state reachable from `init` (the model's own actions and steps).
+fn reachable(model: &HmapModel, init: Vec<HmapState>) -> Vec<HmapState> {
+    let mut seen: std::collections::HashSet<HmapState> = init.iter().cloned().collect();
+    let mut todo = init;
+    let mut all = Vec::new();
+    while let Some(s) = todo.pop() {
+        let mut actions = Vec::new();
+        model.actions(&s, &mut actions);
+        for a in actions {
+            let n = model.next_state(&s, a).unwrap();
+            if seen.insert(n.clone()) {
+                todo.push(n);
+            }
+        }
+        all.push(s);
+    }
+    all
+}
+
+#[test]
+fn key_symmetry_at_init_reaches_exactly_the_representatives() {
+    // reseed = false: the hash function never changes, so the reduction is made at the
+    // initial states (HmapModel::symmetry_at_init). Its states must be exactly the
+    // representatives of every state reachable from every assignment.
+    let params = HmapParams {
+        keys: 3,
+        max_ops: 4,
+        reseed: false,
+        ..HmapParams::default()
+    };
+    let mut reduced = HmapModel::new(params.clone(), None);
+    reduced.key_symmetry = true;
+    assert!(reduced.symmetry_at_init());
+    assert!(reduced.symmetry_fn().is_none());
+    let init = reduced.init_states();
+    assert_eq!(
+        init.len(),
+        4,
+        "one assignment in hash order per set of 3 of 4 hashes"
+    );
+    let at_init: std::collections::HashSet<HmapState> =
+        reachable(&reduced, init).into_iter().collect();
+
+    let full = HmapModel::new(params, None);
+    let ctx = super::symmetry::key_symmetry_ctx(&full.assignments, &full.hash_fns);
+    let init: Vec<HmapState> = full
+        .init_states()
+        .into_iter()
+        .map(|mut s| {
+            s.sym = ctx.clone();
+            s
+        })
+        .collect();
+    assert_eq!(init.len(), 24);
+    let all = reachable(&full, init);
+    let reps: std::collections::HashSet<HmapState> =
+        all.iter().map(super::symmetry::representative).collect();
+    assert!(all.len() > 4 * reps.len(), "the reduction reduces");
+    assert_eq!(at_init.len(), reps.len());
+    assert!(reps.iter().all(|r| at_init.contains(r)));
 }
 
 /// One-slot buckets, B = 2 from hint 4: k1 -> k2 -> k3 chained in bucket 0. An iterator
