@@ -23,6 +23,7 @@
 //! Invariants (the properties, by name): see [`properties`].
 
 pub mod convert;
+pub mod packed;
 pub mod properties;
 pub mod render;
 pub mod state;
@@ -710,12 +711,25 @@ impl SpecModel for HmapModel {
     fn run(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError> {
         let model = Self::from_spec(spec)?;
         let bucket_cnt = model.machine.geo.bucket_cnt;
-        state::with_bmap_slots!(bucket_cnt, model, |m| run_checked(spec, m, opts))
+        state::with_bmap_slots!(bucket_cnt, model, |m| {
+            if spec.strategy == Strategy::Bfs {
+                // Breadth-first: the queue holds the frontier's states, as bytes.
+                run_checked(spec, packed::PackedHmap::new(m), opts)
+            } else {
+                run_checked(spec, m, opts)
+            }
+        })
     }
     fn cost(spec: &Spec, n: usize) -> Result<ModelCost, SpecError> {
         let model = Self::from_spec(spec)?;
         let bucket_cnt = model.machine.geo.bucket_cnt;
-        state::with_bmap_slots!(bucket_cnt, model, |m| cost_checked(spec, m, n))
+        state::with_bmap_slots!(bucket_cnt, model, |m| {
+            if spec.strategy == Strategy::Bfs {
+                cost_checked(spec, packed::PackedHmap::new(m), n)
+            } else {
+                cost_checked(spec, m, n)
+            }
+        })
     }
 }
 

@@ -6,7 +6,7 @@ use super::steps::{viol, Geometry, GoRelease, Machine, Track};
 use super::{HmapModel, HmapParams};
 use crate::framework::check::Checkable;
 use crate::framework::log::Log;
-use stateright::Model;
+use stateright::{Checker, Model};
 use std::collections::BTreeMap;
 
 fn machine(geo: Geometry) -> Machine {
@@ -753,4 +753,92 @@ count_matches_live_entries = "holds"
 reaches_empty_rest_across_overflow = "holds"
 "#,
     );
+}
+
+/// Every state `model` reaches survives the packed encoding: decoding its bytes gives it back
+/// (so two states have the same bytes only if they are equal), and its bytes are those of
+/// the state decoded from them.
+fn assert_packs<const N: usize>(model: HmapModel<N>) -> usize {
+    let mut seen: std::collections::HashSet<HmapState<N>> = Default::default();
+    let mut todo = model.init_states();
+    let packed = super::packed::PackedHmap::new(model.clone());
+    let mut bytes = std::collections::HashSet::new();
+    while let Some(s) = todo.pop() {
+        if !seen.insert(s.clone()) {
+            continue;
+        }
+        let p = packed.encode(&s);
+        let back = packed.decode(&p);
+        assert_eq!(back, s);
+        assert!(packed.encode(&back) == p);
+        bytes.insert(p);
+        let mut actions = Vec::new();
+        model.actions(&s, &mut actions);
+        todo.extend(actions.into_iter().filter_map(|a| model.next_state(&s, a)));
+    }
+    assert_eq!(bytes.len(), seen.len(), "one encoding per state");
+    seen.len()
+}
+
+#[test]
+fn packed_states_decode_to_the_states_they_encode() {
+    // Go's eight slots, reseeds, iterators.
+    let n = assert_packs(HmapModel::<8>::new(
+        HmapParams {
+            max_ops: 4,
+            ..HmapParams::default()
+        },
+        None,
+    ));
+    assert!(n > 1000, "{n}");
+    // One slot: overflow chains, growth, mapclear of Go 1.24 (clearSeq) during iteration,
+    // with preallocated overflow buckets (B = 4 from the hint).
+    let mut params = HmapParams {
+        keys: 3,
+        max_ops: 4,
+        hint: 16,
+        geo: Geometry {
+            bucket_cnt: 1,
+            load_factor_num: 1,
+            load_factor_den: 1,
+        },
+        go_version: GoRelease::Go1_24,
+        ..HmapParams::default()
+    };
+    params.ops.clear = true;
+    let n = assert_packs(HmapModel::<1>::new(params, None));
+    assert!(n > 1000, "{n}");
+}
+
+#[test]
+fn packed_state_with_a_hash_function_not_the_models() {
+    let model = HmapModel::<2>::new(HmapParams::default(), None);
+    let packed = super::packed::PackedHmap::new(model.clone());
+    let mut s = model.init_states().remove(0);
+    s.hashes.insert(1, 0x1234_5678_9abc_def0);
+    let p = packed.encode(&s);
+    assert_eq!(packed.decode(&p), s);
+    assert!(p != packed.encode(&model.init_states().remove(0)));
+}
+
+#[test]
+fn packed_model_searches_the_same_states() {
+    let params = HmapParams {
+        keys: 3,
+        max_ops: 5,
+        ..HmapParams::default()
+    };
+    let model = HmapModel::<2>::new(params, None);
+    let plain = model.clone().checker().spawn_bfs().join();
+    let packed = super::packed::PackedHmap::new(model)
+        .checker()
+        .spawn_bfs()
+        .join();
+    assert!(
+        plain.unique_state_count() > 20_000,
+        "{}",
+        plain.unique_state_count()
+    );
+    assert_eq!(packed.unique_state_count(), plain.unique_state_count());
+    assert_eq!(packed.state_count(), plain.state_count());
 }
