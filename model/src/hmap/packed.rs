@@ -254,7 +254,7 @@ impl<const N: usize> PackedHmap<N> {
                 (0..nchains)
                     .map(|_| {
                         let depth = r.u();
-                        let chain: Chain<N> = (0..depth)
+                        (0..depth)
                             .map(|_| {
                                 let mut bm = Bmap::<N>::ZERO;
                                 let (top, rest) = r.0.split_at(N);
@@ -267,8 +267,7 @@ impl<const N: usize> PackedHmap<N> {
                                 bm.prealloc_slot = r.opt().map(|v| v as u16);
                                 bm
                             })
-                            .collect();
-                        InlineChain::from(chain)
+                            .collect::<InlineChain<N>>()
                     })
                     .collect()
             })

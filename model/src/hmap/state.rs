@@ -183,6 +183,12 @@ impl<const N: usize> std::ops::DerefMut for InlineChain<N> {
     }
 }
 
+impl<const N: usize> FromIterator<Bmap<N>> for InlineChain<N> {
+    fn from_iter<I: IntoIterator<Item = Bmap<N>>>(it: I) -> Self {
+        InlineChain(it.into_iter().collect())
+    }
+}
+
 impl<const N: usize> From<Chain<N>> for InlineChain<N> {
     fn from(c: Chain<N>) -> Self {
         InlineChain(c.into_iter().collect())
