@@ -1592,9 +1592,10 @@ fn port(opts: &Options, failed: &mut bool) -> Target {
             .iter()
             .map(|r| {
                 let rounds: Vec<String> = r.rounds.iter().map(|x| format!("{x:.2}")).collect();
-                let rounds = match rounds.is_empty() {
-                    true => String::new(),
-                    false => format!(" (rounds {})", rounds.join(", ")),
+                let rounds = if rounds.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (rounds {})", rounds.join(", "))
                 };
                 format!("{} {} {} {:.2}x{rounds}", r.table, r.op, r.size, r.slowdown)
             })

@@ -24,16 +24,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(Clone, PartialEq, Eq)]
 pub struct PackedState(Box<[u8]>);
 
-impl PackedState {
-    /// The encoding's length in bytes.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
 impl std::hash::Hash for PackedState {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         let mut d = mix_words(self.0.len() as u64, &[]);

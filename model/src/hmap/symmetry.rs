@@ -52,6 +52,9 @@ impl KeyRenaming {
     /// The renaming of the hash function `hashes` into hash order: None when its keys are
     /// not 1..=n or already in hash order.
     fn of(hashes: &HashFn, index: &std::collections::HashMap<Vec<u64>, u32>) -> Option<Self> {
+        if in_hash_order(hashes) {
+            return None;
+        }
         let n = hashes.len();
         // Keys are 1..=n; new_of[k] is k's new name: the rank of its hash.
         let mut by_hash: Vec<(u64, u64)> = hashes.iter().map(|(&k, &h)| (h, k)).collect();
@@ -59,14 +62,6 @@ impl KeyRenaming {
         let mut new_of = vec![0u64; n + 1];
         for (rank, &(_, k)) in by_hash.iter().enumerate() {
             *new_of.get_mut(k as usize)? = rank as u64 + 1; // keys are not 1..=n: not a checker state
-        }
-        if new_of
-            .iter()
-            .enumerate()
-            .skip(1)
-            .all(|(k, &v)| v == k as u64)
-        {
-            return None;
         }
         let sorted: Vec<u64> = by_hash.iter().map(|&(h, _)| h).collect();
         Some(KeyRenaming {
