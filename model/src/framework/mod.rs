@@ -11,6 +11,7 @@
 //!   (`gomap bench --targets`).
 //! - [`kind`]: `always` or `sometimes`.
 //! - [`log`]: the log of Go's inner steps a transition writes for counterexamples.
+//! - [`pages`]: transparent huge pages held off while a breadth-first search runs.
 //! - [`params`]: parsing a spec's parameters and expected property names.
 //! - [`svg`]: what the explorer's state diagrams share (document, escaping, iterator marks,
 //!   legend entries, violated properties).
@@ -37,6 +38,7 @@ pub mod info;
 pub mod iter_ghost;
 pub mod kind;
 pub mod log;
+pub mod pages;
 pub mod params;
 pub mod spec;
 pub mod svg;

@@ -1,0 +1,123 @@
+//! Transparent huge pages during breadth-first searches.
+//!
+//! A BFS search's memory is its queue of whole states, which keeps taking fresh memory until
+//! the widest level is queued; a DFS search's is its visited set, a few bytes per state. The
+//! allocator (mimalloc) asks the kernel for transparent huge pages on the memory it maps.
+//! On the machine the targets are measured on (docs/performance-checker.md, "Huge pages and
+//! the BFS queue"), the first touch of a fresh huge page costs more than touching the same
+//! memory as small pages: a BFS of hmap-growth-in-progress spent 3.75 s in the kernel with
+//! huge pages and 1.12 s without. The visited set's random probes gain from huge pages (fewer
+//! TLB misses), so DFS searches keep them.
+//!
+//! [`BfsPages`] turns huge pages off for the process (`prctl(PR_SET_THP_DISABLE)`) while at
+//! least one BFS search runs and puts back what was there before when the last one ends.
+//! Memory already mapped as huge pages stays so; only new faults are affected. If the flag
+//! was already set (by `MIMALLOC_ALLOW_THP=0`, or by a parent process), it stays set. Setting
+//! `GOMAP_BFS_HUGE_PAGES=1` keeps huge pages for BFS too, for machines where they are cheap.
+
+use std::sync::Mutex;
+
+/// How many BFS searches hold huge pages off, and whether the flag was set before the first.
+static HELD: Mutex<(usize, bool)> = Mutex::new((0, false));
+
+/// Holds transparent huge pages off for the process while it lives (see the module docs).
+#[must_use = "huge pages are back on when the guard is dropped"]
+pub struct BfsPages {
+    active: bool,
+}
+
+impl BfsPages {
+    /// Turns huge pages off if `bfs` (and `GOMAP_BFS_HUGE_PAGES` is not `1`); otherwise a
+    /// guard that does nothing.
+    pub fn hold(bfs: bool) -> BfsPages {
+        let keep = std::env::var_os("GOMAP_BFS_HUGE_PAGES").is_some_and(|v| v == "1");
+        BfsPages::hold_off(bfs && !keep)
+    }
+
+    fn hold_off(off: bool) -> BfsPages {
+        if !off {
+            return BfsPages { active: false };
+        }
+        let mut held = HELD.lock().unwrap_or_else(|e| e.into_inner());
+        if held.0 == 0 {
+            held.1 = thp_disabled().unwrap_or(true);
+            if !held.1 {
+                set_thp_disabled(true);
+            }
+        }
+        held.0 += 1;
+        BfsPages { active: true }
+    }
+}
+
+impl Drop for BfsPages {
+    fn drop(&mut self) {
+        if !self.active {
+            return;
+        }
+        let mut held = HELD.lock().unwrap_or_else(|e| e.into_inner());
+        held.0 -= 1;
+        if held.0 == 0 && !held.1 {
+            set_thp_disabled(false);
+        }
+    }
+}
+
+/// Whether transparent huge pages are off for this process (None where the kernel cannot
+/// say).
+pub fn thp_disabled() -> Option<bool> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: PR_GET_THP_DISABLE takes no pointers; the other arguments must be 0.
+        let r = unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) };
+        (r >= 0).then_some(r == 1)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+fn set_thp_disabled(off: bool) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes a flag and no pointers; the other arguments must be
+    // 0. A failure leaves the process as it was, which only costs speed.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, off as libc::c_ulong, 0, 0, 0);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = off;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Huge pages are off while a guard lives (with a nested one dropped first too), and as
+    /// they were before the first guard once the last one is dropped; a guard that holds
+    /// nothing changes nothing. Other tests' searches may hold guards at the same time, so
+    /// the last check is made under the guards' lock, when none is held.
+    #[test]
+    fn bfs_guards_turn_huge_pages_off_and_back() {
+        thp_disabled().expect("PR_GET_THP_DISABLE answers on Linux");
+        {
+            let a = BfsPages::hold_off(true);
+            assert_eq!(thp_disabled(), Some(true));
+            let b = BfsPages::hold_off(true);
+            drop(b);
+            assert_eq!(thp_disabled(), Some(true), "a guard is still held");
+            let none = BfsPages::hold_off(false);
+            drop(none);
+            assert_eq!(thp_disabled(), Some(true), "an empty guard changes nothing");
+            drop(a);
+        }
+        let held = HELD.lock().unwrap();
+        if held.0 == 0 {
+            assert_eq!(
+                thp_disabled(),
+                Some(held.1),
+                "back as before the first guard"
+            );
+        }
+    }
+}
