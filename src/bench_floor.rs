@@ -19,7 +19,7 @@
 //! invariants hold.
 
 use crate::checker::Strategy;
-use gomap_model::framework::pages::BfsPages;
+use gomap_model::framework::pages::NoHugePages;
 use serde::Serialize;
 use stateright::{Checker, Model, Property};
 use std::time::Instant;
@@ -201,7 +201,7 @@ impl FloorRun {
 pub fn run(shape: &Shape, strategy: Strategy, threads: usize) -> FloorRun {
     let model = NullModel::new(shape);
     // As the specs' own searches run (gomap_model::framework::pages).
-    let _pages = BfsPages::hold(strategy == Strategy::Bfs);
+    let _pages = NoHugePages::hold();
     let start = Instant::now();
     let b = model.checker().threads(threads.clamp(1, 64));
     let (unique, total, held) = if strategy == Strategy::Bfs {

@@ -19,7 +19,7 @@
 
 use super::bounded::{default_max_memory_mb, rss_mb, with_replay, Bounded, Stop, MAX_THREADS};
 use super::kind::Kind;
-use super::pages::BfsPages;
+use super::pages::NoHugePages;
 use super::spec::{Spec, Strategy, Verdict};
 use serde::Serialize;
 use stateright::{Checker, Expectation, HasDiscoveries, Model, Path, UniformChooser};
@@ -251,7 +251,7 @@ where
     if len == 0 {
         return found;
     }
-    let _pages = BfsPages::hold(true);
+    let _pages = NoHugePages::hold();
     let c = model
         .only(name)
         .checker()
@@ -299,9 +299,9 @@ where
             b = b.symmetry_fn(f);
         }
     }
-    // A BFS search takes fresh memory for its queue all along; huge pages cost more than they
-    // give there (framework::pages).
-    let pages = BfsPages::hold(spec.strategy == Strategy::Bfs);
+    // A search takes fresh memory all along; huge pages cost more than they give there
+    // (framework::pages).
+    let pages = NoHugePages::hold();
     let start = Instant::now();
     // The time and memory limits are watched from their own thread from the start, as the
     // initial states are built before the search (and its handle) exists.

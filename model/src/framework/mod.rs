@@ -11,7 +11,7 @@
 //!   (`gomap bench --targets`).
 //! - [`kind`]: `always` or `sometimes`.
 //! - [`log`]: the log of Go's inner steps a transition writes for counterexamples.
-//! - [`pages`]: transparent huge pages held off while a breadth-first search runs.
+//! - [`pages`]: transparent huge pages held off while a search runs.
 //! - [`params`]: parsing a spec's parameters and expected property names.
 //! - [`svg`]: what the explorer's state diagrams share (document, escaping, iterator marks,
 //!   legend entries, violated properties).

@@ -1,42 +1,42 @@
-//! Transparent huge pages during breadth-first searches.
+//! Transparent huge pages held off while a search runs.
 //!
-//! A BFS search's memory is its queue of whole states, which keeps taking fresh memory until
-//! the widest level is queued; a DFS search's is its visited set, a few bytes per state. The
-//! allocator (mimalloc) asks the kernel for transparent huge pages on the memory it maps.
-//! On the machine the targets are measured on (docs/performance-checker.md, "Huge pages and
-//! the BFS queue"), the first touch of a fresh huge page costs more than touching the same
-//! memory as small pages: a BFS of hmap-growth-in-progress spent 3.75 s in the kernel with
-//! huge pages and 1.12 s without. The visited set's random probes gain from huge pages (fewer
-//! TLB misses), so DFS searches keep them.
+//! A search keeps taking fresh memory until it ends: a BFS for its queue of whole states, a
+//! DFS for its visited set. The allocator (mimalloc) asks the kernel for transparent huge
+//! pages on the memory it maps. On the machine the targets are measured on (a 2-core virtual
+//! machine; docs/performance-checker.md, "Huge pages and the first touch of memory"), the
+//! first touch of a fresh huge page costs more than touching the same memory as small pages:
+//! a one-thread BFS of hmap-growth-in-progress spent 2.9-5.1 s in the kernel with huge pages
+//! and 0.35-0.5 s without, and the unsync capacity spec's DFS 4.0 s against 0.5 s, with the
+//! same user time. Peaks are lower too, since a huge page is resident as a whole.
 //!
-//! [`BfsPages`] turns huge pages off for the process (`prctl(PR_SET_THP_DISABLE)`) while at
-//! least one BFS search runs and puts back what was there before when the last one ends.
-//! Memory already mapped as huge pages stays so; only new faults are affected. If the flag
-//! was already set (by `MIMALLOC_ALLOW_THP=0`, or by a parent process), it stays set. Setting
-//! `GOMAP_BFS_HUGE_PAGES=1` keeps huge pages for BFS too, for machines where they are cheap.
+//! [`NoHugePages`] turns huge pages off for the process (`prctl(PR_SET_THP_DISABLE)`) while
+//! at least one search holds it, and puts back what was there before when the last one
+//! ends. Memory already mapped as huge pages stays so; only new faults are affected. If the
+//! flag was set before (by `MIMALLOC_ALLOW_THP=0`, or inherited from a parent process), it
+//! stays set. `GOMAP_HUGE_PAGES=1` keeps huge pages, for machines where they are cheap.
 
 use std::sync::Mutex;
 
-/// How many BFS searches hold huge pages off, and whether the flag was set before the first.
+/// How many searches hold huge pages off, and whether the flag was set before the first.
 static HELD: Mutex<(usize, bool)> = Mutex::new((0, false));
 
 /// Holds transparent huge pages off for the process while it lives (see the module docs).
 #[must_use = "huge pages are back on when the guard is dropped"]
-pub struct BfsPages {
+pub struct NoHugePages {
     active: bool,
 }
 
-impl BfsPages {
-    /// Turns huge pages off if `bfs` (and `GOMAP_BFS_HUGE_PAGES` is not `1`); otherwise a
-    /// guard that does nothing.
-    pub fn hold(bfs: bool) -> BfsPages {
-        let keep = std::env::var_os("GOMAP_BFS_HUGE_PAGES").is_some_and(|v| v == "1");
-        BfsPages::hold_off(bfs && !keep)
+impl NoHugePages {
+    /// Turns huge pages off unless `GOMAP_HUGE_PAGES` is `1` (then a guard that does
+    /// nothing).
+    pub fn hold() -> NoHugePages {
+        let keep = std::env::var_os("GOMAP_HUGE_PAGES").is_some_and(|v| v == "1");
+        NoHugePages::hold_off(!keep)
     }
 
-    fn hold_off(off: bool) -> BfsPages {
+    fn hold_off(off: bool) -> NoHugePages {
         if !off {
-            return BfsPages { active: false };
+            return NoHugePages { active: false };
         }
         let mut held = HELD.lock().unwrap_or_else(|e| e.into_inner());
         if held.0 == 0 {
@@ -46,11 +46,11 @@ impl BfsPages {
             }
         }
         held.0 += 1;
-        BfsPages { active: true }
+        NoHugePages { active: true }
     }
 }
 
-impl Drop for BfsPages {
+impl Drop for NoHugePages {
     fn drop(&mut self) {
         if !self.active {
             return;
@@ -98,15 +98,15 @@ mod tests {
     /// nothing changes nothing. Other tests' searches may hold guards at the same time, so
     /// the last check is made under the guards' lock, when none is held.
     #[test]
-    fn bfs_guards_turn_huge_pages_off_and_back() {
+    fn guards_turn_huge_pages_off_and_back() {
         thp_disabled().expect("PR_GET_THP_DISABLE answers on Linux");
         {
-            let a = BfsPages::hold_off(true);
+            let a = NoHugePages::hold_off(true);
             assert_eq!(thp_disabled(), Some(true));
-            let b = BfsPages::hold_off(true);
+            let b = NoHugePages::hold_off(true);
             drop(b);
             assert_eq!(thp_disabled(), Some(true), "a guard is still held");
-            let none = BfsPages::hold_off(false);
+            let none = NoHugePages::hold_off(false);
             drop(none);
             assert_eq!(thp_disabled(), Some(true), "an empty guard changes nothing");
             drop(a);
