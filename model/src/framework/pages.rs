@@ -6,8 +6,10 @@
 //! machine; docs/performance-checker.md, "Huge pages and the first touch of memory"), the
 //! first touch of a fresh huge page costs more than touching the same memory as small pages:
 //! a one-thread BFS of hmap-growth-in-progress spent 2.9-5.1 s in the kernel with huge pages
-//! and 0.35-0.5 s without, and the unsync capacity spec's DFS 4.0 s against 0.5 s, with the
-//! same user time. Peaks are lower too, since a huge page is resident as a whole.
+//! and 0.3-0.5 s without, with the same user time. The unsync capacity spec's DFS, whose
+//! visited set grows to 16.8 million fingerprints, spent 7.5-8.5 s in the kernel against 1.6
+//! s, and up to 10% more user time without huge pages (its random probes miss the TLB more
+//! often): 0.94x of the wall time in all.
 //!
 //! [`NoHugePages`] turns huge pages off for the process (`prctl(PR_SET_THP_DISABLE)`) while
 //! at least one search holds it, and puts back what was there before when the last one
