@@ -8,13 +8,15 @@
 //! resident memory just before the search, divided by the unique states.
 //!
 //! Configurations a spec cannot use are skipped: simulation specs (random walks have no
-//! state count to compare), and BFS for symmetry specs (stateright ignores symmetry under
-//! BFS, so the count would be that of the unreduced space). Each run gets a time budget
+//! state count to compare), and BFS for symmetry specs whose model reduces by a
+//! representative function (stateright ignores it under BFS, so the count would be that of
+//! the unreduced space; `registry::symmetry_needs_dfs`). Each run gets a time budget
 //! (`--budget`, 20 s by default): a run stopped by it is reported as capped, with the
 //! throughput of the part it searched.
 
 use crate::checker::{
-    collect_spec_paths, model_cost, run_spec, ModelCost, RunOptions, Spec, Strategy,
+    collect_spec_paths, model_cost, run_spec, symmetry_needs_dfs, ModelCost, RunOptions, Spec,
+    Strategy,
 };
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -274,8 +276,9 @@ pub fn bench_spec(
     for (name, cfg) in configs {
         let skip = if spec.strategy == Strategy::Simulation {
             Some("skipped: simulation spec (no exhaustive count)".to_string())
-        } else if spec.symmetry && cfg.strategy == "bfs" {
-            Some("skipped: symmetry works with dfs only".to_string())
+        } else if spec.symmetry && cfg.strategy == "bfs" && symmetry_needs_dfs(spec).unwrap_or(true)
+        {
+            Some("skipped: this spec's symmetry works with dfs only".to_string())
         } else {
             None
         };

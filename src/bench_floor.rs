@@ -18,8 +18,7 @@
 //! property is an `always` that holds, so the search is exhaustive, as a spec's is when its
 //! invariants hold.
 
-use crate::checker::Strategy;
-use gomap_model::framework::pages::NoHugePages;
+use crate::checker::{NoHugePages, Strategy};
 use serde::Serialize;
 use stateright::{Checker, Model, Property};
 use std::time::Instant;

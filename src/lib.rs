@@ -29,6 +29,7 @@ pub mod text;
 pub mod checker {
     pub use gomap_model::framework::check::{RunOptions, SpecResult};
     pub use gomap_model::framework::cost::ModelCost;
+    pub use gomap_model::framework::pages::NoHugePages;
     pub use gomap_model::framework::spec::{collect_spec_paths, Spec, Strategy, Verdict};
-    pub use gomap_model::registry::{model_cost, models, run_spec};
+    pub use gomap_model::registry::{model_cost, models, run_spec, symmetry_needs_dfs};
 }

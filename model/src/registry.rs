@@ -54,6 +54,13 @@ pub fn run_spec(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError>
     (entry.run)(spec, opts)
 }
 
+/// Whether the spec's `search.symmetry` is a representative function, which only a DFS
+/// search applies (`gomap bench` skips BFS for those specs rather than count the unreduced
+/// space).
+pub fn symmetry_needs_dfs(spec: &Spec) -> Result<bool, SpecError> {
+    (entry(spec)?.symmetry_needs_dfs)(spec)
+}
+
 /// Times a parsed spec's model apart from the checker over a sample of about `n` states.
 pub fn model_cost(spec: &Spec, n: usize) -> Result<ModelCost, SpecError> {
     let entry = entry(spec)?;
@@ -94,5 +101,48 @@ mod tests {
             c.sample_transitions > 0 && c.representative_ns > 0.0,
             "{c:?}"
         );
+    }
+
+    /// `search.symmetry` with BFS: the hmap model with `reseed = false` reduces at its initial
+    /// states, so BFS finds exactly DFS's reduced count (fewer than without symmetry); a
+    /// model that reduces by a representative function is refused at the symmetry line,
+    /// as is the hmap model when it reseeds (its representative renames keys per state).
+    #[test]
+    fn symmetry_with_bfs_where_the_model_does_not_need_a_representative() {
+        let hmap = |strategy: &str, symmetry: bool, reseed: bool| {
+            spec(&format!(
+                "model = \"hmap\"\n[params]\nkeys = 3\nhash_bits = 2\nbucket_cnt = 1\nload_factor = \"1/2\"\n\
+                 max_ops = 4\nreseed = {reseed}\n[search]\nstrategy = \"{strategy}\"\n\
+                 symmetry = {symmetry}\n[expect]\ncount_matches_live_entries = \"holds\"\n"
+            ))
+        };
+        let opts = RunOptions {
+            shorten: false,
+            ..RunOptions::default()
+        };
+        let count = |s: &Spec| {
+            let r = run_spec(s, &opts).unwrap();
+            assert!(r.complete && r.ok, "{r:?}");
+            r.unique_states
+        };
+        let bfs = hmap("bfs", true, false);
+        assert!(!symmetry_needs_dfs(&bfs).unwrap());
+        let reduced = count(&bfs);
+        assert_eq!(reduced, count(&hmap("dfs", true, false)));
+        assert!(reduced < count(&hmap("bfs", false, false)));
+
+        let refused = |s: Spec| {
+            assert!(symmetry_needs_dfs(&s).unwrap());
+            let e = run_spec(&s, &opts).unwrap_err().to_string();
+            assert!(
+                e.contains("t.toml:") && e.contains("search.symmetry") && e.contains("dfs"),
+                "{e}"
+            );
+            assert!(model_cost(&s, 10).is_err());
+        };
+        refused(hmap("bfs", true, true));
+        refused(spec(
+            "model = \"rwmutex\"\n[params]\ngoroutines = 2\n[search]\nstrategy = \"bfs\"\nsymmetry = true\n[expect]\nno_throw = \"holds\"\n",
+        ));
     }
 }

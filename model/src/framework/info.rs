@@ -5,7 +5,7 @@
 
 use super::check::{run_model, Checkable, RunOptions, SpecResult};
 use super::cost::{model_cost, ModelCost};
-use super::spec::{Spec, SpecError};
+use super::spec::{Spec, SpecError, Strategy};
 use serde::Serialize;
 
 pub use super::kind::Kind;
@@ -75,6 +75,25 @@ pub fn run_checked<M: Checkable>(
     Ok(run_model(spec, model, opts))
 }
 
+/// Refuses `search.symmetry = true` with a strategy other than DFS when the model reduces by
+/// a representative function: stateright's BFS and simulation accept one and silently ignore
+/// it, so the search would count the unreduced space. The hmap model with `reseed = false`
+/// reduces at its initial states instead (`HmapModel::symmetry_at_init`) and has none.
+pub fn check_symmetry_strategy<M: Checkable>(spec: &Spec, model: &M) -> Result<(), SpecError> {
+    if spec.symmetry && spec.strategy != Strategy::Dfs && model.symmetry_fn().is_some() {
+        return Err(spec.error(
+            spec.symmetry_line,
+            Some("search.symmetry"),
+            format!(
+                "symmetry reduction of this `{}` spec works with strategy = \"dfs\" only \
+                 (stateright's other searches ignore its representative function)",
+                spec.model
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// [`SpecModel::cost`] on a model already built from the spec.
 pub fn cost_checked<M: Checkable>(spec: &Spec, model: M, n: usize) -> Result<ModelCost, SpecError> {
     check_initial_memory(spec, &model, RunOptions::default().memory_limit_mb(spec))?;
@@ -110,8 +129,12 @@ pub fn check_initial_memory<M: Checkable>(
 pub struct ModelEntry {
     pub name: &'static str,
     pub info: fn() -> ModelInfo,
-    /// Checks the spec's parameters and property names without running anything.
+    /// Checks the spec's parameters and property names without running anything (and that
+    /// its strategy can honour its `search.symmetry`: [`check_symmetry_strategy`]).
     pub validate: fn(&Spec) -> Result<(), SpecError>,
+    /// Whether the spec's symmetry reduction is a representative function, which only a DFS
+    /// search applies (false: the model reduces some other way, or has no symmetry).
+    pub symmetry_needs_dfs: fn(&Spec) -> Result<bool, SpecError>,
     pub run: fn(&Spec, &RunOptions) -> Result<SpecResult, SpecError>,
     /// Times the spec's model apart from the checker over a sample of about n states.
     pub cost: fn(&Spec, usize) -> Result<ModelCost, SpecError>,
@@ -125,7 +148,8 @@ impl ModelEntry {
         ModelEntry {
             name: M::NAME,
             info: M::info,
-            validate: |spec| M::from_spec(spec).map(|_| ()),
+            validate: |spec| check_symmetry_strategy(spec, &M::from_spec(spec)?),
+            symmetry_needs_dfs: |spec| Ok(M::from_spec(spec)?.symmetry_fn().is_some()),
             run: M::run,
             cost: M::cost,
             explore: M::explore,

@@ -167,7 +167,8 @@ pub struct Spec {
     pub strategy: Strategy,
     pub threads: usize,
     pub seed: u64,
-    /// Symmetry reduction (the model's representative function; DFS only).
+    /// Symmetry reduction (the model's representative function, which needs DFS; or the hmap
+    /// model's initial states in hash order, with every strategy).
     pub symmetry: bool,
     pub symmetry_line: Option<usize>,
     pub max_states: Option<usize>,
@@ -278,14 +279,8 @@ impl Spec {
         };
         let symmetry = raw.search.symmetry.as_ref().is_some_and(|s| *s.get_ref());
         let symmetry_line = raw.search.symmetry.as_ref().map(|s| at(s.span()));
-        if symmetry && strategy != Strategy::Dfs {
-            // stateright's BFS and on-demand checkers accept symmetry and silently ignore it.
-            return Err(err(
-                symmetry_line,
-                Some("search.symmetry"),
-                "symmetry reduction works with strategy = \"dfs\" only".into(),
-            ));
-        }
+        // Whether the strategy can honour symmetry depends on the model (a representative
+        // function needs DFS): `info::check_symmetry_strategy`, when the model is built.
         let max_states = raw
             .limits
             .max_states

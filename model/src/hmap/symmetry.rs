@@ -9,12 +9,12 @@
 //! the abstract map and in the iterators' ghost key sets. Elems are not renamed: values are
 //! not interchangeable with keys.
 //!
-//! Used by DFS only (stateright ignores symmetry under BFS); a spec asks for it with
-//! `[search] symmetry = true`. With `reseed = false` a state's hash function never changes,
-//! and the reduction is made once at the initial states instead: only the assignments in
-//! hash order start the search, and stateright computes no representative
+//! A spec asks for it with `[search] symmetry = true`. The representative is applied by DFS
+//! only (stateright ignores it under BFS). With `reseed = false` a state's hash function
+//! never changes, and the reduction is made once at the initial states instead: only the
+//! assignments in hash order start the search, and stateright computes no representative
 //! (`HmapModel::symmetry_at_init` gives the argument; the pinned count of
-//! hmap-growth-in-progress-symmetry is the same either way).
+//! hmap-growth-in-progress-symmetry is the same either way), so every strategy reduces.
 
 use super::state::*;
 use std::borrow::Cow;
