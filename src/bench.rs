@@ -273,11 +273,13 @@ pub fn bench_spec(
     mut each: impl FnMut(&Run),
 ) -> SpecBench {
     let mut runs = Vec::new();
+    // Asked once per spec (it builds the model); a spec whose model cannot be built fails in
+    // its children.
+    let symmetry_needs_dfs = spec.symmetry && symmetry_needs_dfs(spec).unwrap_or(true);
     for (name, cfg) in configs {
         let skip = if spec.strategy == Strategy::Simulation {
             Some("skipped: simulation spec (no exhaustive count)".to_string())
-        } else if spec.symmetry && cfg.strategy == "bfs" && symmetry_needs_dfs(spec).unwrap_or(true)
-        {
+        } else if symmetry_needs_dfs && cfg.strategy == "bfs" {
             Some("skipped: this spec's symmetry works with dfs only".to_string())
         } else {
             None
