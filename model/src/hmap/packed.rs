@@ -97,6 +97,10 @@ thread_local! {
     /// The last state this thread decoded: (model id, its bytes, the state), as `Any` since a
     /// thread-local cannot be generic over `N`.
     static DECODED: RefCell<Option<Box<dyn std::any::Any>>> = const { RefCell::new(None) };
+    /// The state this thread steps to each successor (an `HmapState<N>`, as `Any`): copied
+    /// from the decoded state into the allocations it already has, stepped, encoded, and kept
+    /// for the next successor, so that a successor costs no clone and no drop of a state.
+    static SUCCESSOR: RefCell<Option<Box<dyn std::any::Any>>> = const { RefCell::new(None) };
 }
 
 /// The inner model's property conditions, in the order of its properties.
@@ -378,9 +382,27 @@ impl<const N: usize> Model for PackedHmap<N> {
     }
 
     fn next_state(&self, p: &PackedState, action: HmapAction) -> Option<PackedState> {
-        // The inner model's step without its `seal` (array fingerprints): the bytes are the
-        // state's identity here.
-        self.with_decoded(p, |s| Some(self.encode(&self.inner.apply(s, &action).0)))
+        // The inner model's step (`HmapModel::step`, as `apply` runs it) on this thread's
+        // successor state instead of a fresh clone, and without the inner `next_state`'s
+        // `seal` (array fingerprints): the bytes are the state's identity here.
+        self.with_decoded(p, |s| {
+            SUCCESSOR.with(|cell| {
+                let mut cell = cell.borrow_mut();
+                let next = match cell.as_mut().and_then(|b| b.downcast_mut::<HmapState<N>>()) {
+                    Some(next) => {
+                        next.copy_from(s);
+                        next
+                    }
+                    None => cell
+                        .insert(Box::new(s.clone()))
+                        .downcast_mut::<HmapState<N>>()
+                        .expect("just stored"),
+                };
+                self.inner
+                    .step(next, &action, &mut crate::framework::log::Log::default());
+                Some(self.encode(next))
+            })
+        })
     }
 
     fn format_action(&self, action: &HmapAction) -> String {

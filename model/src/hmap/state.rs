@@ -744,6 +744,40 @@ impl<const N: usize> std::hash::Hash for HmapState<N> {
 }
 
 impl<const N: usize> HmapState<N> {
+    /// Makes this state equal to `src`, reusing this state's allocations (its arena's, its
+    /// iterators' and its abstract map's vectors; arrays are shared with `src`, as a clone
+    /// shares them): what a search that steps one scratch state per successor, instead of a
+    /// fresh clone, does before each step.
+    pub fn copy_from(&mut self, src: &HmapState<N>) {
+        // Every field named, so that a field added to the state cannot be left out here.
+        let HmapState {
+            h,
+            arrays,
+            iters,
+            hashes,
+            ops,
+            next_iter_id,
+            ghost,
+            sym,
+        } = src;
+        let Ghost {
+            abs,
+            violations,
+            events,
+            grow_works,
+        } = ghost;
+        self.h.clone_from(h);
+        self.arrays.0.clone_from(&arrays.0);
+        self.iters.clone_from(iters);
+        self.hashes.clone_from(hashes);
+        self.ops = *ops;
+        self.next_iter_id = *next_iter_id;
+        self.ghost.abs.clone_from(abs);
+        self.ghost.violations = *violations;
+        self.ghost.events = *events;
+        self.ghost.grow_works = *grow_works;
+        self.sym.clone_from(sym);
+    }
     pub fn array(&self, id: ArrayId) -> &BucketArray<N> {
         &self.arrays[id as usize]
     }

@@ -413,8 +413,8 @@ impl Machine {
     /// (buckets, oldbuckets, then iterators in order), so that states that differ only in
     /// arena order are one state.
     pub fn collect_arrays<const N: usize>(s: &mut HmapState<N>) {
-        let mut order: Vec<ArrayId> = Vec::with_capacity(s.arrays.len());
-        let push = |id: ArrayId, order: &mut Vec<ArrayId>| {
+        let mut order: smallvec::SmallVec<[ArrayId; 8]> = smallvec::SmallVec::new();
+        let push = |id: ArrayId, order: &mut smallvec::SmallVec<[ArrayId; 8]>| {
             if !order.contains(&id) {
                 order.push(id);
             }
