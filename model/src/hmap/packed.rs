@@ -7,7 +7,10 @@
 //! numbers in one byte. Two states are equal exactly when their bytes are, and a state's
 //! fingerprint hashes its bytes. Steps and properties run on the decoded state, with
 //! [`HmapModel`]'s own code; the last state decoded is kept per thread, as stateright asks
-//! for the properties, the actions and every successor of one state in a row.
+//! for the properties, the actions and every successor of one state in a row. Each successor
+//! is stepped on one state per thread, made equal to the decoded state in place
+//! ([`HmapState::copy_from`]) before each step, so that a successor costs no clone and no
+//! drop of a state.
 //!
 //! The search is the same: the same initial states, actions, successors and properties, so
 //! the same unique states and verdicts (every pinned BFS hmap spec checks this).
