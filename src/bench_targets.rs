@@ -344,6 +344,26 @@ fn floor_cause(rows: &[ThroughputRow], w: &ThroughputRow) -> String {
             );
         }
     }
+    // The step's budget: what each run's floor leaves the model per transition, against what
+    // the model's step alone costs.
+    let budgets: Vec<(f64, f64)> = rows
+        .iter()
+        .filter_map(|r| Some((r.step_budget_ns?, r.step_ns?)))
+        .collect();
+    if !budgets.is_empty() {
+        let span = |v: Vec<f64>| {
+            let lo = v.iter().cloned().fold(f64::INFINITY, f64::min);
+            let hi = v.iter().cloned().fold(0.0, f64::max);
+            format!("{lo:.0}-{hi:.0}")
+        };
+        let over = budgets.iter().filter(|(b, s)| s > b).count();
+        c += &format!(
+            ". For a run to reach 10^6 on its floor F, everything the model adds (steps, properties, hashing, its states' copies in the loop) may cost at most 1/10^6 - 1/F per unique state: over each run's transitions per state, {} ns per transition (step_budget_ns), while the model's step alone, timed apart, costs {} ns; the step alone exceeds its run's budget on {over} of {} runs with a floor over 10^6",
+            span(budgets.iter().map(|b| b.0).collect()),
+            span(budgets.iter().map(|b| b.1).collect()),
+            budgets.len()
+        );
+    }
     c
 }
 
@@ -507,7 +527,19 @@ struct ThroughputRow {
     /// The null model's own transitions per unique state and unique states.
     floor_transitions_per_state: Option<f64>,
     floor_unique_states: Option<usize>,
+    /// What the model may add per transition (its step, properties, hashing, and what its
+    /// states cost inside the checker's loop), ns, for this run to reach the goal given its
+    /// floor: (1/goal - 1/floor) per unique state over the run's transitions per state. None
+    /// where the floor is under the goal (no model can reach it) or was not measured.
+    step_budget_ns: Option<f64>,
     note: Option<String>,
+}
+
+/// [`ThroughputRow::step_budget_ns`] for a run of `transitions_per_state` whose floor is
+/// `floor` unique states/s.
+fn step_budget_ns(floor: f64, transitions_per_state: Option<f64>) -> Option<f64> {
+    let tps = transitions_per_state.filter(|t| *t > 0.0)?;
+    (floor > THROUGHPUT_GOAL).then(|| (1e9 / THROUGHPUT_GOAL - 1e9 / floor) / tps)
 }
 
 fn throughput_row(spec: &Spec, config: &str, r: Result<Measure, String>) -> ThroughputRow {
@@ -534,6 +566,7 @@ fn throughput_row(spec: &Spec, config: &str, r: Result<Measure, String>) -> Thro
         floor_states_per_sec: None,
         floor_transitions_per_state: None,
         floor_unique_states: None,
+        step_budget_ns: None,
         note: None,
     };
     let m = match r {
@@ -641,6 +674,7 @@ fn throughput(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
                 row.floor_states_per_sec = Some(f.states_per_sec);
                 row.floor_transitions_per_state = Some(f.transitions_per_state());
                 row.floor_unique_states = Some(f.unique_states);
+                row.step_budget_ns = step_budget_ns(f.states_per_sec, row.transitions_per_state);
             }
             rows.push(row);
         }

@@ -181,11 +181,22 @@ fn quick_report_on_the_repository_specs() {
             (floor_per_state - per_state).abs() <= 1.0,
             "the null model's shape: {row}"
         );
+        // The step's budget: (1/10^6 - 1/floor) per unique state, per transition; none where
+        // the floor is under 10^6.
+        let floor = row["floor_states_per_sec"].as_f64().unwrap();
+        if floor > 1e6 {
+            let want = (1e3 - 1e9 / floor) / per_state;
+            let got = row["step_budget_ns"].as_f64().unwrap();
+            assert!((got - want).abs() <= 1e-6 * want.abs().max(1.0), "{row}");
+        } else {
+            assert!(row["step_budget_ns"].is_null(), "{row}");
+        }
     }
-    assert!(
-        t["cause"].as_str().unwrap().contains("stateright's floor"),
-        "{t}"
-    );
+    let cause = t["cause"].as_str().unwrap();
+    assert!(cause.contains("stateright's floor"), "{t}");
+    if rows.iter().any(|r| r["step_budget_ns"].is_number()) {
+        assert!(cause.contains("ns per transition (step_budget_ns)"), "{t}");
+    }
     // That spec's runs are the memory target's rows for it, when the baseline has it with
     // the same count: measured (bytes per state and the ratio to the baseline) unless capped.
     let spec = rows[0]["spec"].as_str().unwrap();
