@@ -264,6 +264,13 @@ pub fn load_specs(paths: &[PathBuf]) -> Result<Vec<Spec>, String> {
         .collect()
 }
 
+/// Whether a BFS of `spec` would ignore its symmetry reduction (a representative function,
+/// `registry::symmetry_needs_dfs`), so that it is not run. A symmetry spec whose model cannot
+/// be built counts as one (it fails in its DFS child).
+pub fn bfs_ignores_symmetry(spec: &Spec) -> bool {
+    symmetry_needs_dfs(spec).unwrap_or(spec.symmetry)
+}
+
 /// Runs each configuration of `spec` in a child process (skipping those it cannot use),
 /// handing each run to `each` as soon as it is measured (to print it).
 pub fn bench_spec(
@@ -273,9 +280,8 @@ pub fn bench_spec(
     mut each: impl FnMut(&Run),
 ) -> SpecBench {
     let mut runs = Vec::new();
-    // Asked once per spec (it builds the model); a spec whose model cannot be built fails in
-    // its children.
-    let symmetry_needs_dfs = spec.symmetry && symmetry_needs_dfs(spec).unwrap_or(true);
+    // Asked once per spec (it builds the model).
+    let symmetry_needs_dfs = bfs_ignores_symmetry(spec);
     for (name, cfg) in configs {
         let skip = if spec.strategy == Strategy::Simulation {
             Some("skipped: simulation spec (no exhaustive count)".to_string())

@@ -25,7 +25,7 @@
 
 use crate::bench::{self, ChildExtras, Measure};
 use crate::bench_floor::{self, FloorRun, Shape};
-use crate::checker::{collect_spec_paths, symmetry_needs_dfs, Spec, Strategy};
+use crate::checker::{collect_spec_paths, Spec, Strategy};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -313,8 +313,7 @@ fn floor_cause(rows: &[ThroughputRow], w: &ThroughputRow) -> String {
         if v.is_empty() {
             "none".to_string()
         } else {
-            let lo = v.iter().cloned().fold(f64::INFINITY, f64::min);
-            let hi = v.iter().cloned().fold(0.0, f64::max);
+            let (lo, hi) = min_max(&v);
             format!("{}-{}", thousands(lo), thousands(hi))
         }
     };
@@ -352,8 +351,7 @@ fn floor_cause(rows: &[ThroughputRow], w: &ThroughputRow) -> String {
         .collect();
     if !budgets.is_empty() {
         let span = |v: Vec<f64>| {
-            let lo = v.iter().cloned().fold(f64::INFINITY, f64::min);
-            let hi = v.iter().cloned().fold(0.0, f64::max);
+            let (lo, hi) = min_max(&v);
             format!("{lo:.0}-{hi:.0}")
         };
         let over = budgets.iter().filter(|(b, s)| s > b).count();
@@ -434,6 +432,15 @@ fn thousands(n: f64) -> String {
 
 fn pct(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
+}
+
+/// The least and the greatest of `v` (the greatest no less than 0: every figure these
+/// ranges print is).
+fn min_max(v: &[f64]) -> (f64, f64) {
+    (
+        v.iter().cloned().fold(f64::INFINITY, f64::min),
+        v.iter().cloned().fold(0.0, f64::max),
+    )
 }
 
 /// `lo-hi` of percentages, or one if they are equal as printed.
@@ -657,7 +664,7 @@ fn throughput(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
         for config in ["dfs", "bfs1"] {
             // stateright ignores a representative function under BFS: it would search the
             // unreduced space (a spec whose model cannot be built fails in its child).
-            if config == "bfs1" && s.symmetry && symmetry_needs_dfs(s).unwrap_or(true) {
+            if config == "bfs1" && bench::bfs_ignores_symmetry(s) {
                 skipped.push(s.name.clone());
                 continue;
             }
@@ -685,8 +692,7 @@ fn throughput(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
         .filter(|r| r.states_per_sec.is_some())
         .min_by(|a, b| a.states_per_sec.partial_cmp(&b.states_per_sec).unwrap());
     let rates: Vec<f64> = rows.iter().filter_map(|r| r.states_per_sec).collect();
-    let lo = rates.iter().cloned().fold(f64::INFINITY, f64::min);
-    let hi = rates.iter().cloned().fold(0.0, f64::max);
+    let (lo, hi) = min_max(&rates);
     t.measured = if rows.is_empty() {
         "no pinned hmap spec over 10^5 states found".into()
     } else {
@@ -927,8 +933,7 @@ fn memory(specs: &[Spec], runs: &mut Runs, quick: bool) -> Result<Target, String
         }
     }
     if !shares.is_empty() {
-        let lo = shares.iter().cloned().fold(f64::INFINITY, f64::min);
-        let hi = shares.iter().cloned().fold(0.0, f64::max);
+        let (lo, hi) = min_max(&shares);
         c += &format!(
             "; on the BFS rows the queue is {} of the peak growth (BFS bytes/state minus DFS bytes/state of the same spec in this run, over BFS's)",
             pct_range(lo, hi)
@@ -940,11 +945,8 @@ fn memory(specs: &[Spec], runs: &mut Runs, quick: bool) -> Result<Target, String
         .filter_map(|r| r.bytes_per_state)
         .collect();
     if !dfs.is_empty() {
-        c += &format!(
-            "; DFS (visited set + stack) {:.0}-{:.0} bytes/state",
-            dfs.iter().cloned().fold(f64::INFINITY, f64::min),
-            dfs.iter().cloned().fold(0.0, f64::max)
-        );
+        let (lo, hi) = min_max(&dfs);
+        c += &format!("; DFS (visited set + stack) {lo:.0}-{hi:.0} bytes/state");
     }
     t.cause = c;
     t.rows = serde_json::to_value(&rows).unwrap_or_default();
@@ -1102,14 +1104,13 @@ fn scaling(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
         .filter(|r| r.ratio.is_some())
         .min_by(|a, b| a.ratio.partial_cmp(&b.ratio).unwrap());
     let ratios: Vec<f64> = rows.iter().filter_map(|r| r.ratio).collect();
+    let (lo, hi) = min_max(&ratios);
     t.measured = if rows.is_empty() {
         "no pinned spec over 10^6 states found".into()
     } else {
         format!(
-            "{} of {all} specs over 10^6 states, each in its own strategy: 2 threads / 1 thread {:.2}-{:.2}x (median runs of {} alternating rounds){}",
+            "{} of {all} specs over 10^6 states, each in its own strategy: 2 threads / 1 thread {lo:.2}-{hi:.2}x (median runs of {} alternating rounds){}",
             chosen.len(),
-            ratios.iter().cloned().fold(f64::INFINITY, f64::min),
-            ratios.iter().cloned().fold(0.0, f64::max),
             if quick { 1 } else { SCALING_ROUNDS },
             if quick { " (quick: the smallest spec only)" } else { "" }
         )
@@ -1135,16 +1136,15 @@ fn scaling(specs: &[Spec], runs: &mut Runs, quick: bool) -> Target {
             g(w.two_threads_states_per_cpu_sec),
         );
         let floors: Vec<f64> = rows.iter().filter_map(|r| r.floor_ratio).collect();
+        let (lo, hi) = min_max(&floors);
         if let Some(fr) = w.floor_ratio {
             t.cause += &format!(
-                ". stateright alone, on a null model of the same shape (as many unique states, transitions per state, depth and properties; a state that is one u64, so the model costs nothing), same strategy, as many alternating rounds: 2 threads / 1 = {fr:.2}x for this spec (rounds {}); {}-{}x over the {} specs, under 1.7x on {}",
+                ". stateright alone, on a null model of the same shape (as many unique states, transitions per state, depth and properties; a state that is one u64, so the model costs nothing), same strategy, as many alternating rounds: 2 threads / 1 = {fr:.2}x for this spec (rounds {}); {lo:.2}-{hi:.2}x over the {} specs, under 1.7x on {}",
                 w.floor_round_ratios
                     .iter()
                     .map(|r| format!("{r:.2}x"))
                     .collect::<Vec<_>>()
                     .join(", "),
-                format_args!("{:.2}", floors.iter().cloned().fold(f64::INFINITY, f64::min)),
-                format_args!("{:.2}", floors.iter().cloned().fold(0.0, f64::max)),
                 floors.len(),
                 floors.iter().filter(|r| **r < SCALING_GOAL).count(),
             );

@@ -54,9 +54,9 @@ pub fn run_spec(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError>
     (entry.run)(spec, opts)
 }
 
-/// Whether the spec's `search.symmetry` is a representative function, which only a DFS
-/// search applies (`gomap bench` skips BFS for those specs rather than count the unreduced
-/// space).
+/// Whether the spec asks for symmetry reduction by a representative function, which only a
+/// DFS search applies (`gomap bench` skips BFS for those specs rather than count the
+/// unreduced space). False for a spec without `search.symmetry`.
 pub fn symmetry_needs_dfs(spec: &Spec) -> Result<bool, SpecError> {
     (entry(spec)?.symmetry_needs_dfs)(spec)
 }

@@ -75,12 +75,18 @@ pub fn run_checked<M: Checkable>(
     Ok(run_model(spec, model, opts))
 }
 
+/// Whether `spec` asks for symmetry reduction and `model` (built from it) reduces by a
+/// representative function, which only stateright's DFS applies.
+pub fn symmetry_needs_dfs<M: Checkable>(spec: &Spec, model: &M) -> bool {
+    spec.symmetry && model.symmetry_fn().is_some()
+}
+
 /// Refuses `search.symmetry = true` with a strategy other than DFS when the model reduces by
 /// a representative function: stateright's BFS and simulation accept one and silently ignore
 /// it, so the search would count the unreduced space. The hmap model with `reseed = false`
 /// reduces at its initial states instead (`HmapModel::symmetry_at_init`) and has none.
 pub fn check_symmetry_strategy<M: Checkable>(spec: &Spec, model: &M) -> Result<(), SpecError> {
-    if spec.symmetry && spec.strategy != Strategy::Dfs && model.symmetry_fn().is_some() {
+    if spec.strategy != Strategy::Dfs && symmetry_needs_dfs(spec, model) {
         return Err(spec.error(
             spec.symmetry_line,
             Some("search.symmetry"),
@@ -132,8 +138,9 @@ pub struct ModelEntry {
     /// Checks the spec's parameters and property names without running anything (and that
     /// its strategy can honour its `search.symmetry`: [`check_symmetry_strategy`]).
     pub validate: fn(&Spec) -> Result<(), SpecError>,
-    /// Whether the spec's symmetry reduction is a representative function, which only a DFS
-    /// search applies (false: the model reduces some other way, or has no symmetry).
+    /// Whether the spec asks for symmetry reduction and it is a representative function,
+    /// which only a DFS search applies ([`symmetry_needs_dfs`]; false without
+    /// `search.symmetry`, without building the model).
     pub symmetry_needs_dfs: fn(&Spec) -> Result<bool, SpecError>,
     pub run: fn(&Spec, &RunOptions) -> Result<SpecResult, SpecError>,
     /// Times the spec's model apart from the checker over a sample of about n states.
@@ -149,7 +156,9 @@ impl ModelEntry {
             name: M::NAME,
             info: M::info,
             validate: |spec| check_symmetry_strategy(spec, &M::from_spec(spec)?),
-            symmetry_needs_dfs: |spec| Ok(M::from_spec(spec)?.symmetry_fn().is_some()),
+            symmetry_needs_dfs: |spec| {
+                Ok(spec.symmetry && symmetry_needs_dfs(spec, &M::from_spec(spec)?))
+            },
             run: M::run,
             cost: M::cost,
             explore: M::explore,
