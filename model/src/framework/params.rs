@@ -53,6 +53,18 @@ pub fn int_param(
     }
 }
 
+/// A `true` or `false` parameter.
+pub fn bool_param(spec: &Spec, name: &str, v: &ParamValue) -> Result<bool, SpecError> {
+    match &v.value {
+        toml::Value::Boolean(b) => Ok(*b),
+        other => Err(spec.error(
+            Some(v.line),
+            Some(&format!("params.{name}")),
+            format!("expected true or false, got {}", other.type_str()),
+        )),
+    }
+}
+
 /// A list of names, each one of `allowed`; returns a bit per allowed name.
 pub fn names_param(
     spec: &Spec,

@@ -412,16 +412,7 @@ pub fn hmap_model<const N: usize>(spec: &Spec) -> Result<HmapModel<N>, SpecError
             "max_ops" => p.max_ops = int_param(spec, name, v, 1, 250)? as u8,
             "max_iters" => p.max_iters = int_param(spec, name, v, 0, 3)? as u8,
             "hint" => p.hint = int_param(spec, name, v, 0, 1 << 20)? as usize,
-            "reseed" => match &v.value {
-                toml::Value::Boolean(b) => p.reseed = *b,
-                other => {
-                    return Err(spec.error(
-                        Some(v.line),
-                        Some(&field),
-                        format!("expected true or false, got {}", other.type_str()),
-                    ))
-                }
-            },
+            "reseed" => p.reseed = crate::framework::params::bool_param(spec, name, v)?,
             "go_version" => {
                 let name = v.value.as_str();
                 match GoRelease::NAMES.iter().find(|(n, _)| Some(*n) == name) {

@@ -460,15 +460,7 @@ pub fn swiss_model(spec: &Spec) -> Result<SwissModel, SpecError> {
             }
             "max_ops" => p.max_ops = int_param(spec, name, v, 1, 250)? as u8,
             "max_iters" => p.max_iters = int_param(spec, name, v, 0, 3)? as u8,
-            "reseed" => match &v.value {
-                toml::Value::Boolean(b) => p.reseed = *b,
-                other => {
-                    return Err(err(format!(
-                        "expected true or false, got {}",
-                        other.type_str()
-                    )))
-                }
-            },
+            "reseed" => p.reseed = crate::framework::params::bool_param(spec, name, v)?,
             "ops" => {
                 let toml::Value::Array(items) = &v.value else {
                     return Err(err(

@@ -304,6 +304,9 @@ impl<const N: usize> UnsyncModel<N> {
                 }
             }
         }
+        if self.params.clear_dead_registers {
+            gm.clear_dead_registers();
+        }
         let g = &mut s.gs[gi as usize];
         let out = match r {
             Stepped::Continue => {

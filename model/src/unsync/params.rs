@@ -55,6 +55,11 @@ pub const PARAMS: &[ParamDef] = &[
         default: "(none: every interleaving)",
         description: "explore only the executions with at most this many preemptions (a step of another goroutine while the one that stepped last is inside an operation) (0..=8); verdicts hold within the bound",
     },
+    ParamDef {
+        name: "clear_dead_registers",
+        default: "false",
+        description: "after each step, reset the goroutine's registers that no later step reads (dead-variable reduction): the same verdicts and counterexample steps over fewer states; dead registers print as zero",
+    },
 ];
 
 // The plain map's parameters, in the tables of both `unsync` and `rwmutex`.
@@ -143,6 +148,7 @@ pub fn param(
         "max_preemptions" => {
             p.max_preemptions = Some(params::int_param(spec, name, v, 0, 8)? as u8)
         }
+        "clear_dead_registers" => p.clear_dead_registers = params::bool_param(spec, name, v)?,
         "hash_pattern" => {
             let toml::Value::Array(items) = &v.value else {
                 return Err(spec.error(

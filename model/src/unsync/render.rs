@@ -44,9 +44,11 @@ pub fn map_text<const N: usize>(m: &HmapState<N>, bucket_cnt: usize) -> String {
     out
 }
 
+/// Every slot the bmaps have (`N`; past `bucket_cnt` they stay empty). Rendering 8 slots, as
+/// this did, indexed past the bmaps of a search run with fewer.
 impl<const N: usize> std::fmt::Debug for UnsyncState<N> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&state_text(self, 8))
+        f.write_str(&state_text(self, N))
     }
 }
 

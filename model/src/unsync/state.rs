@@ -43,6 +43,9 @@ pub struct UnsyncParams {
     /// At most this many preemptions per execution (see [`Sched`]); None: every
     /// interleaving.
     pub max_preemptions: Option<u8>,
+    /// After each step, set the registers no later step reads to their initial values
+    /// (dead-variable reduction, see `steps::liveness`): the same verdicts over fewer states.
+    pub clear_dead_registers: bool,
     /// Test-only: a defect put back on purpose (see [`InjectedDefect`]). No spec parameter
     /// sets it; `InjectedDefect::None` (the default) is the model.
     #[doc(hidden)]
@@ -75,6 +78,7 @@ impl Default for UnsyncParams {
                 iterate: false,
             },
             max_preemptions: None,
+            clear_dead_registers: false,
             injected_defect: InjectedDefect::None,
         }
     }

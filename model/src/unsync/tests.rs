@@ -431,3 +431,266 @@ reaches_growth_while_racing = "holds"
     let one = eight.clone().with_slots::<1>();
     crate::framework::check::assert_same_search(&spec, eight, one);
 }
+
+/// Every state reachable by `m`, every interleaving; with `clear`, each goroutine's registers
+/// are passed through it after every step (as `clear_dead_registers` does with the table).
+fn reach_every_interleaving<const N: usize>(
+    m: &UnsyncModel<N>,
+    clear: Option<fn(&mut GMap)>,
+) -> std::collections::HashSet<UnsyncState<N>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut todo = m.init_states();
+    let mut actions = Vec::new();
+    while let Some(s) = todo.pop() {
+        if seen.contains(&s) {
+            continue;
+        }
+        m.actions(&s, &mut actions);
+        for a in actions.drain(..) {
+            todo.extend(m.next_state(&s, a).map(|t| match clear {
+                Some(clear) => with_registers_cleared(&t, clear),
+                None => t,
+            }));
+        }
+        seen.insert(s);
+    }
+    seen
+}
+
+/// `s` with `clear` applied to every goroutine's registers, and the map canonicalized again
+/// as after a step (an array only a dead register pointed into is dropped).
+fn with_registers_cleared<const N: usize>(
+    s: &UnsyncState<N>,
+    clear: fn(&mut GMap),
+) -> UnsyncState<N> {
+    let mut c = s.clone();
+    let mut refs: Vec<&mut GMap> = c.gs.iter_mut().filter_map(|g| g.cur.as_mut()).collect();
+    refs.iter_mut().for_each(|g| clear(g));
+    canonicalize(&mut c.m, &mut refs);
+    c
+}
+
+/// Configurations whose executions reach every step of every operation (checked below):
+/// two goroutines with one operation each from all four; growth under racing writers, with
+/// all four too, and with an evacuation that overflows its destination; and an assign then a delete emptying the map (the delete's reseed) while
+/// another goroutine deletes.
+/// Bmaps of one slot (`bucket_cnt = 1`), so that the test's sets of whole states stay small.
+fn liveness_configurations() -> Vec<UnsyncModel<1>> {
+    let mut growth = UnsyncParams {
+        keys: 2,
+        initial: 2,
+        hash_pattern: Some(vec![0, 1, 2, 3]),
+        hash_bits: 2,
+        hint: 2,
+        ops: ALL,
+        ..UnsyncParams::default()
+    };
+    growth.geo.bucket_cnt = 1;
+    // Two initial keys whose hashes share their low two bits with the goroutines' keys, so
+    // that an evacuation moves two keys into one destination bucket and links an overflow
+    // bucket there (EvacOverflow).
+    let overflowing = UnsyncParams {
+        hash_pattern: Some(vec![0, 4, 1, 5]),
+        hash_bits: 3,
+        ops: UOps {
+            assign: true,
+            delete: false,
+            access: false,
+            iterate: false,
+        },
+        ..growth.clone()
+    };
+    [
+        model(2, 1, ALL),
+        UnsyncModel::new(growth, None),
+        UnsyncModel::new(overflowing, None),
+        UnsyncModel::new(
+            UnsyncParams {
+                keys: 1,
+                programs: Some(vec![
+                    vec![UOp::Assign { key: 1, elem: 1 }, UOp::Delete { key: 1 }],
+                    vec![UOp::Delete { key: 1 }],
+                ]),
+                ..UnsyncParams::default()
+            },
+            None,
+        ),
+    ]
+    .into_iter()
+    .map(UnsyncModel::with_slots::<1>)
+    .collect()
+}
+
+/// The states `clear_dead_registers` reaches are exactly the states reached without it,
+/// with `clear` applied; and every property agrees on a state and its cleared state.
+/// Returns the first difference found.
+fn dead_register_difference<const N: usize>(
+    m: &UnsyncModel<N>,
+    full: &std::collections::HashSet<UnsyncState<N>>,
+    clear: fn(&mut GMap),
+) -> Option<String> {
+    let expected: std::collections::HashSet<UnsyncState<N>> = full
+        .iter()
+        .map(|s| with_registers_cleared(s, clear))
+        .collect();
+    let reduced = reach_every_interleaving(m, Some(clear));
+    if let Some(s) = reduced.difference(&expected).next() {
+        return Some(format!(
+            "the reduced search reaches a state no cleared execution reaches ({} against {} states):\n{s:?}",
+            reduced.len(),
+            expected.len()
+        ));
+    }
+    if let Some(s) = expected.difference(&reduced).next() {
+        return Some(format!(
+            "the reduced search misses a cleared state ({} against {} states):\n{s:?}",
+            reduced.len(),
+            expected.len()
+        ));
+    }
+    for s in full {
+        let c = with_registers_cleared(s, clear);
+        for p in m.properties() {
+            if (p.condition)(m, s) != (p.condition)(m, &c) {
+                return Some(format!("{} differs on a cleared state:\n{s:?}", p.name));
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn clearing_dead_registers_reaches_exactly_the_cleared_states() {
+    let mut pcs = std::collections::BTreeSet::new();
+    for m in liveness_configurations() {
+        let full = reach_every_interleaving(&m, None);
+        pcs.extend(
+            full.iter()
+                .flat_map(|s| s.gs.iter().flat_map(|g| g.cur.map(|c| c.pc))),
+        );
+        assert_eq!(
+            dead_register_difference(&m, &full, GMap::clear_dead_registers),
+            None,
+            "{:?}",
+            m.params
+        );
+        // The model's own path (the parameter) reaches the same states as the helper's.
+        let mut on = m.clone();
+        on.params.clear_dead_registers = true;
+        let by_model = reach_every_interleaving(&on, None);
+        assert!(
+            by_model.len() < full.len(),
+            "no reduction: {} states",
+            full.len()
+        );
+        drop(full);
+        assert!(by_model == reach_every_interleaving(&m, Some(GMap::clear_dead_registers)));
+    }
+    // Every step of every operation was reached, so every entry of the table was checked.
+    let every_pc = [
+        Pc::CheckCount,
+        Pc::CheckFlags,
+        Pc::Hash,
+        Pc::FlagsLoad,
+        Pc::FlagsStore,
+        Pc::BucketsNil,
+        Pc::Newobject,
+        Pc::Again,
+        Pc::Growing,
+        Pc::EvacStart,
+        Pc::EvacCell,
+        Pc::EvacOverflow,
+        Pc::EvacDstTophash,
+        Pc::EvacDstKey,
+        Pc::EvacDstElem,
+        Pc::EvacMark,
+        Pc::EvacFreeOld,
+        Pc::EvacFlagsLoad,
+        Pc::EvacFlagsStore,
+        Pc::GrowWork2,
+        Pc::WalkStart,
+        Pc::Walk,
+        Pc::GrowCheck,
+        Pc::GrowLoad,
+        Pc::GrowSameSize,
+        Pc::GrowAlloc,
+        Pc::GrowStoreB,
+        Pc::GrowStoreFlags,
+        Pc::GrowStoreOldbuckets,
+        Pc::GrowStoreBuckets,
+        Pc::GrowStoreNevacuate,
+        Pc::GrowStoreNoverflow,
+        Pc::NewoverflowTake,
+        Pc::NewoverflowIncr,
+        Pc::NewoverflowLink,
+        Pc::SlotTophash,
+        Pc::SlotKey,
+        Pc::ElemClear,
+        Pc::EmptyOne,
+        Pc::RestCheck,
+        Pc::Rest,
+        Pc::CountLoad,
+        Pc::CountStore,
+        Pc::Reseed,
+        Pc::EndCheck,
+        Pc::FlagsClear,
+        Pc::ElemStore,
+        Pc::AccessB,
+        Pc::AccessBuckets,
+        Pc::AccessOld,
+        Pc::AccessScan,
+        Pc::AccessElem,
+        Pc::IterInit,
+        Pc::IterNext,
+        Pc::IterCell,
+    ];
+    // CheckCount is where mapdelete, mapaccess2 and range begin, and the action that starts
+    // an operation takes it: no state rests there (its entry is that nothing is live).
+    pcs.insert(Pc::CheckCount);
+    let missing: Vec<_> = every_pc.iter().filter(|pc| !pcs.contains(pc)).collect();
+    assert!(
+        missing.is_empty(),
+        "steps no configuration reaches: {missing:?}"
+    );
+}
+
+#[test]
+fn a_live_register_marked_dead_is_caught() {
+    // The h.flags a writer loaded for `h.flags ^= hashWriting` marked dead at the store that
+    // reads it: a writer that loaded another's hashWriting no longer clears it by its XOR,
+    // so the reduced search misses the executions where two writers' XORs cancel.
+    fn clears_the_loaded_flags_too_early(g: &mut GMap) {
+        let mut l = live(g.op, g.pc);
+        if g.pc == Pc::FlagsStore {
+            l.flags = false;
+        }
+        g.clear_dead_by(l);
+    }
+    let m = &liveness_configurations()[0];
+    let full = reach_every_interleaving(m, None);
+    let diff = dead_register_difference(m, &full, clears_the_loaded_flags_too_early);
+    assert!(diff.is_some(), "the wrong table was not caught");
+}
+
+#[test]
+fn clear_dead_registers_is_checked_and_off_by_default() {
+    assert!(
+        !from_spec(&spec("keys = 2"))
+            .unwrap()
+            .params
+            .clear_dead_registers
+    );
+    assert!(
+        from_spec(&spec("clear_dead_registers = true"))
+            .unwrap()
+            .params
+            .clear_dead_registers
+    );
+    let e = from_spec(&spec("clear_dead_registers = 1")).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("params.clear_dead_registers"));
+    assert!(
+        e.message.contains("expected true or false"),
+        "{}",
+        e.message
+    );
+}

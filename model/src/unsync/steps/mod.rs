@@ -34,6 +34,9 @@ mod delete;
 mod grow;
 mod header;
 mod iter;
+mod liveness;
+
+pub use liveness::{live, Live};
 
 /// A Go operation a goroutine performs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]

@@ -1,0 +1,227 @@
+//! Which of a goroutine's registers (Go's locals, [`GMap`]) a later step can still read, at
+//! each step of each operation: the table behind `clear_dead_registers`.
+//!
+//! A register is *live* at a step if that step, or a step after it in the same operation,
+//! reads it before any step writes it again. Every other register is *dead*: no step of
+//! this goroutine will read the value it holds, and no other goroutine reads another's
+//! registers. With `clear_dead_registers = true` the model sets every dead register to its
+//! initial value (zero, `None`, `false`) after each step, so states that differ only in
+//! values nobody will read become one state. This is dead-variable reduction: each cleared
+//! state has exactly the futures of the states it stands for, with the same map, ghost and
+//! verdicts, so no verdict and no counterexample's steps change; only the registers shown
+//! in a counterexample's goroutine lines read zero where they are dead.
+//!
+//! The table is written from the steps' code (the `g.*` reads in `header.rs`, `assign.rs`,
+//! `delete.rs`, `access.rs`, `grow.rs`), in Go's order:
+//!
+//! ```text
+//! flags    h.flags loaded for a read-modify-write: read only by the store that follows
+//!          its load (FlagsStore, FlagsClear, EvacFlagsStore)
+//! count    h.count loaded for count++/count--: read only by CountStore
+//! found    mapassign found the key: never read (the pc already says it)
+//! prealloc newoverflow's bucket came from nextOverflow: never read (only the step's log)
+//! b        mapaccess2's h.B: read by AccessOld
+//! hash     mapassign: read at again: (after a hashGrow too) and by the slot's tophash
+//!          store, so live from its load to SlotTophash; mapdelete: read only at again:;
+//!          mapaccess2: read by AccessBuckets and AccessOld; range: never
+//! bucket   written at again:, read by growWork's first evacuate and by the walk's start;
+//!          mapaccess2: by AccessBuckets
+//! at       the walk's bmap and cell: read by the walk, by newoverflow's link (mapassign)
+//!          and by the emptyRest loop (mapdelete); mapaccess2: by the scan, and kept by
+//!          AccessOld when the old bucket is evacuated
+//! slot     mapassign's insertb/inserti or the key's cell: read by the walk, the grow
+//!          check, the slot stores and the caller's elem store; mapdelete's cell: read by
+//!          the clears and the emptyRest check; mapaccess2's: by the elem load
+//! ```
+//!
+//! `evac`, `grow` and `unlinked` need no entry: the steps already set them to `None` when
+//! their evacuation, hashGrow or unlink is over.
+//!
+//! `tests.rs` checks the table against the model on configurations that reach every step:
+//! the states reached with the clearing are exactly the cleared states reached without it,
+//! and every property gives the same value on a state and on its cleared state. A register
+//! wrongly marked dead fails that check (the test shows it with one).
+
+use super::{GMap, Pc, UOp};
+
+/// The registers that a step, or a later one of the same operation, can still read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Live {
+    pub flags: bool,
+    pub count: bool,
+    pub b: bool,
+    pub hash: bool,
+    pub bucket: bool,
+    pub at: bool,
+    pub slot: bool,
+}
+
+const NONE: Live = Live {
+    flags: false,
+    count: false,
+    b: false,
+    hash: false,
+    bucket: false,
+    at: false,
+    slot: false,
+};
+
+/// The live registers of a goroutine performing `op` whose next step is `pc`.
+pub fn live(op: UOp, pc: Pc) -> Live {
+    let assign = matches!(op, UOp::Assign { .. });
+    let delete = matches!(op, UOp::Delete { .. });
+    let access = matches!(op, UOp::Access { .. });
+    // mapassign's insert slot (or found cell), read up to the caller's elem store.
+    let assign_slot = Live {
+        slot: assign,
+        ..NONE
+    };
+    // growWork's evacuations: mapassign still needs its hash (again: follows), both
+    // writers the bucket (WalkStart follows).
+    let evacuating = Live {
+        hash: assign,
+        bucket: true,
+        ..NONE
+    };
+    // Every arm is spelled out (no `_`), so that a new step must be given its entry.
+    match pc {
+        // The entry checks come before any register is written.
+        Pc::CheckCount | Pc::CheckFlags | Pc::Hash => NONE,
+        Pc::FlagsLoad | Pc::BucketsNil | Pc::Newobject | Pc::Again => Live { hash: true, ..NONE },
+        Pc::FlagsStore => Live {
+            flags: true,
+            hash: true,
+            ..NONE
+        },
+        Pc::Growing
+        | Pc::EvacStart
+        | Pc::EvacCell
+        | Pc::EvacOverflow
+        | Pc::EvacDstTophash
+        | Pc::EvacDstKey
+        | Pc::EvacDstElem
+        | Pc::EvacMark
+        | Pc::EvacFreeOld
+        | Pc::EvacFlagsLoad
+        | Pc::GrowWork2 => evacuating,
+        Pc::EvacFlagsStore => Live {
+            flags: true,
+            ..evacuating
+        },
+        Pc::WalkStart => Live {
+            hash: assign,
+            bucket: true,
+            ..NONE
+        },
+        // mapassign's walk, the decision to grow and newoverflow. `bucket` stays live to
+        // newoverflow's link for the test-only injected defect, which links by it
+        // (`InjectedDefect::OverflowLinkIntoCurrentBuckets`); the walk's `at` names the same
+        // chain, so keeping it live merges no fewer states.
+        Pc::Walk => Live {
+            hash: assign,
+            bucket: assign,
+            at: true,
+            slot: assign,
+            ..NONE
+        },
+        Pc::GrowCheck => Live {
+            hash: true,
+            bucket: true,
+            at: true,
+            slot: true,
+            ..NONE
+        },
+        // hashGrow ends with `goto again`, which reads the hash and rewrites the rest.
+        Pc::GrowLoad
+        | Pc::GrowSameSize
+        | Pc::GrowAlloc
+        | Pc::GrowStoreB
+        | Pc::GrowStoreFlags
+        | Pc::GrowStoreOldbuckets
+        | Pc::GrowStoreBuckets
+        | Pc::GrowStoreNevacuate
+        | Pc::GrowStoreNoverflow => Live { hash: true, ..NONE },
+        // newoverflow's link writes the insert slot.
+        Pc::NewoverflowTake | Pc::NewoverflowIncr | Pc::NewoverflowLink => Live {
+            hash: true,
+            bucket: true,
+            at: true,
+            ..NONE
+        },
+        Pc::SlotTophash => Live {
+            hash: true,
+            slot: true,
+            ..NONE
+        },
+        Pc::SlotKey | Pc::EndCheck | Pc::CountLoad | Pc::ElemStore => assign_slot,
+        Pc::CountStore => Live {
+            count: true,
+            ..assign_slot
+        },
+        Pc::FlagsClear => Live {
+            flags: true,
+            ..assign_slot
+        },
+        Pc::Reseed => NONE,
+        Pc::ElemClear | Pc::EmptyOne | Pc::RestCheck => Live {
+            slot: delete,
+            ..NONE
+        },
+        Pc::Rest => Live { at: true, ..NONE },
+        Pc::AccessB => NONE,
+        Pc::AccessBuckets => Live {
+            hash: true,
+            bucket: true,
+            b: true,
+            ..NONE
+        },
+        Pc::AccessOld => Live {
+            hash: true,
+            b: true,
+            at: true,
+            ..NONE
+        },
+        Pc::AccessScan => Live { at: true, ..NONE },
+        Pc::AccessElem => Live {
+            slot: access,
+            ..NONE
+        },
+        Pc::IterInit | Pc::IterNext | Pc::IterCell => NONE,
+    }
+}
+
+impl GMap {
+    /// Sets every register [`live`] does not list to its initial value (see the module's
+    /// header). `found` and `prealloc` are never read, so always cleared.
+    pub fn clear_dead_registers(&mut self) {
+        self.clear_dead_by(live(self.op, self.pc));
+    }
+
+    /// Clears the registers `l` does not list.
+    pub fn clear_dead_by(&mut self, l: Live) {
+        let init = GMap::new(self.op);
+        if !l.flags {
+            self.flags = init.flags;
+        }
+        if !l.count {
+            self.count = init.count;
+        }
+        if !l.b {
+            self.b = init.b;
+        }
+        if !l.hash {
+            self.hash = init.hash;
+        }
+        if !l.bucket {
+            self.bucket = init.bucket;
+        }
+        if !l.at {
+            self.at = init.at;
+        }
+        if !l.slot {
+            self.slot = init.slot;
+        }
+        self.found = init.found;
+        self.prealloc = init.prealloc;
+    }
+}
