@@ -1347,15 +1347,8 @@ fn bounded_scope(
         t.cause = format!("{bounded}; the unbounded search is not run with --quick");
         return;
     }
-    let probe = std::fs::read_to_string(&spec.path).map(|text| {
-        text.lines()
-            .filter(|l| {
-                let l = l.trim_start();
-                !l.starts_with("max_preemptions") && !l.starts_with("unique_states")
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    });
+    let reduce = spec.model == "unsync";
+    let probe = std::fs::read_to_string(&spec.path).map(|text| unbounded_probe_text(&text, reduce));
     let dir = std::env::temp_dir();
     let path = dir.join(format!(
         "gomap-unbounded-{}-{}.toml",
@@ -1381,14 +1374,19 @@ fn bounded_scope(
         });
     // The copy served its run; a failed removal leaves only a small file behind.
     let _ = std::fs::remove_file(&path);
+    let without = if reduce {
+        "without the bound (and with clear_dead_registers = true)"
+    } else {
+        "without the bound"
+    };
     t.cause = match unbounded {
         Ok(m) if m.complete => format!(
-            "{bounded}; without the bound: {} unique states in {:.1} s (complete)",
+            "{bounded}; {without}: {} unique states in {:.1} s (complete)",
             thousands(m.unique_states as f64),
             m.seconds
         ),
         Ok(m) => format!(
-            "{bounded}; every interleaving does not fit: without the bound the search stopped by {} after {} unique states ({} states/s, peak {:.0} MiB)",
+            "{bounded}; every interleaving does not fit: {without} the search stopped by {} after {} unique states ({} states/s, peak {:.0} MiB)",
             m.stopped_by.as_deref().unwrap_or("a limit"),
             thousands(m.unique_states as f64),
             thousands(rate(&m)),
@@ -1396,6 +1394,28 @@ fn bounded_scope(
         ),
         Err(e) => format!("{bounded}; the unbounded search failed: {e}"),
     };
+}
+
+/// The unbounded probe of a preemption-bounded spec: its text without `max_preemptions` and
+/// without the pinned count; with `reduce` (the unsync model), also with
+/// `clear_dead_registers = true` (the dead-variable reduction, which changes no verdict) unless
+/// the spec sets it.
+fn unbounded_probe_text(text: &str, reduce: bool) -> String {
+    let has_reduction = text
+        .lines()
+        .any(|l| l.trim_start().starts_with("clear_dead_registers"));
+    let mut out = Vec::new();
+    for l in text.lines() {
+        let t = l.trim_start();
+        if t.starts_with("max_preemptions") || t.starts_with("unique_states") {
+            continue;
+        }
+        out.push(l);
+        if reduce && !has_reduction && t.trim_end() == "[params]" {
+            out.push("clear_dead_registers = true");
+        }
+    }
+    out.join("\n")
 }
 
 #[derive(Serialize)]
@@ -1723,6 +1743,25 @@ pub fn default_specs_dir() -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_unbounded_probe_drops_the_bound_and_the_pin_and_adds_the_reduction() {
+        let spec = "model = \"unsync\"\n[params]\nkeys = 2\nmax_preemptions = 2\n[expect]\nunique_states = 7\nno_lost_insert = \"violated\"";
+        let probe = unbounded_probe_text(spec, true);
+        assert_eq!(
+            probe,
+            "model = \"unsync\"\n[params]\nclear_dead_registers = true\nkeys = 2\n[expect]\nno_lost_insert = \"violated\""
+        );
+        // Other models get no such parameter; a spec that sets it keeps its own.
+        assert!(!unbounded_probe_text(spec, false).contains("clear_dead_registers"));
+        let set = spec.replace("keys = 2", "clear_dead_registers = false");
+        assert_eq!(
+            unbounded_probe_text(&set, true)
+                .matches("clear_dead_registers")
+                .count(),
+            1
+        );
+    }
 
     #[test]
     fn the_baseline_parses_and_names_its_source() {

@@ -46,6 +46,14 @@
 //! within the bound. Without the parameter the state carries no scheduling information and
 //! every interleaving is explored.
 //!
+//! Dead registers (`clear_dead_registers = true`, off by default): after each step, the
+//! goroutine's registers that no later step of its operation reads are reset to their
+//! initial values ([`steps::live`], one entry per step, written from the steps' reads), so
+//! states that differ only in values no step will read are one state. The cleared states
+//! have the futures of the states they stand for: the same verdicts and counterexample
+//! steps, over fewer states (`tests.rs` checks that the reduced search reaches exactly the
+//! cleared states of the full one on configurations that reach every step).
+//!
 //! Invariants (properties): a racy execution either throws or is silently wrong in ways the
 //! properties name: `racy_execution_detected` (every finished racy execution threw),
 //! `no_lost_insert`, `no_duplicate_key`, `count_matches_live_entries` (at quiescent states),
