@@ -34,8 +34,23 @@
 //!          the clears and the emptyRest check; mapaccess2's: by the elem load
 //! ```
 //!
-//! `evac`, `grow` and `unlinked` need no entry: the steps already set them to `None` when
-//! their evacuation, hashGrow or unlink is over.
+//!
+//! evacuate's locals (`evac`), per part:
+//!
+//! ```text
+//! source   the old bucket and newbit: read by every step up to advanceEvacuationMark
+//! cursor   the old cell (d, i) and the X/Y destinations: read by the cell loop, from the
+//!          first cell to the last elem copy
+//! top      the cell's tophash: read by the destination's tophash store
+//! key      the cell's key: read by the destination's key store
+//! use_y    X or Y: read by the destination stores and the elem copy
+//! second   growWork's second evacuate or the first: read when the evacuate ends (kept)
+//! old, new the arrays: kept while `evac` is set (an array number has no neutral value:
+//!          a cleared 0 would name, and keep alive, array 0 when the map is canonicalized)
+//! ```
+//!
+//! `grow` and `unlinked` need no entry: the steps already set them to `None` when their
+//! hashGrow or unlink is over, as they set `evac` to `None` when its evacuate is.
 //!
 //! `tests.rs` checks the table against the model on configurations that reach every step:
 //! the states reached with the clearing are exactly the cleared states reached without it,
@@ -54,6 +69,13 @@ pub struct Live {
     pub bucket: bool,
     pub at: bool,
     pub slot: bool,
+    /// evacuate's old bucket and newbit.
+    pub evac_source: bool,
+    /// evacuate's old cell and destinations.
+    pub evac_cursor: bool,
+    pub evac_top: bool,
+    pub evac_key: bool,
+    pub evac_use_y: bool,
 }
 
 const NONE: Live = Live {
@@ -64,6 +86,11 @@ const NONE: Live = Live {
     bucket: false,
     at: false,
     slot: false,
+    evac_source: false,
+    evac_cursor: false,
+    evac_top: false,
+    evac_key: false,
+    evac_use_y: false,
 };
 
 /// The live registers of a goroutine performing `op` whose next step is `pc`.
@@ -93,17 +120,42 @@ pub fn live(op: UOp, pc: Pc) -> Live {
             hash: true,
             ..NONE
         },
-        Pc::Growing
-        | Pc::EvacStart
-        | Pc::EvacCell
-        | Pc::EvacOverflow
-        | Pc::EvacDstTophash
-        | Pc::EvacDstKey
-        | Pc::EvacDstElem
-        | Pc::EvacMark
-        | Pc::EvacFreeOld
-        | Pc::EvacFlagsLoad
-        | Pc::GrowWork2 => evacuating,
+        // evacuate's start writes its locals (but `second`).
+        Pc::Growing | Pc::EvacStart | Pc::EvacFreeOld | Pc::EvacFlagsLoad | Pc::GrowWork2 => {
+            evacuating
+        }
+        // The cell loop: a new cell's step writes top, key and use_y.
+        Pc::EvacCell => Live {
+            evac_source: true,
+            evac_cursor: true,
+            ..evacuating
+        },
+        Pc::EvacOverflow | Pc::EvacDstTophash => Live {
+            evac_source: true,
+            evac_cursor: true,
+            evac_top: true,
+            evac_key: true,
+            evac_use_y: true,
+            ..evacuating
+        },
+        Pc::EvacDstKey => Live {
+            evac_source: true,
+            evac_cursor: true,
+            evac_key: true,
+            evac_use_y: true,
+            ..evacuating
+        },
+        Pc::EvacDstElem => Live {
+            evac_source: true,
+            evac_cursor: true,
+            evac_use_y: true,
+            ..evacuating
+        },
+        // advanceEvacuationMark: `oldbucket == h.nevacuate`, and newbit.
+        Pc::EvacMark => Live {
+            evac_source: true,
+            ..evacuating
+        },
         Pc::EvacFlagsStore => Live {
             flags: true,
             ..evacuating
@@ -220,6 +272,24 @@ impl GMap {
         }
         if !l.slot {
             self.slot = init.slot;
+        }
+        if let Some(e) = &mut self.evac {
+            let none = super::Steps::no_evac();
+            if !l.evac_source {
+                (e.oldbucket, e.newbit) = (none.oldbucket, none.newbit);
+            }
+            if !l.evac_cursor {
+                (e.d, e.i, e.xy) = (none.d, none.i, none.xy);
+            }
+            if !l.evac_top {
+                e.top = none.top;
+            }
+            if !l.evac_key {
+                e.key = none.key;
+            }
+            if !l.evac_use_y {
+                e.use_y = none.use_y;
+            }
         }
         self.found = init.found;
         self.prealloc = init.prealloc;
