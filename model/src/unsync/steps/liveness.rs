@@ -34,7 +34,6 @@
 //!          the clears and the emptyRest check; mapaccess2's: by the elem load
 //! ```
 //!
-//!
 //! evacuate's locals (`evac`), per part:
 //!
 //! ```text
