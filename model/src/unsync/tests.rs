@@ -472,11 +472,12 @@ fn with_registers_cleared<const N: usize>(
 
 /// Configurations whose executions reach every step of every operation (checked below):
 /// two goroutines with one operation each from all four; growth under racing writers, with
-/// all four too, and with an evacuation that overflows its destination; and an assign then a delete emptying the map (the delete's reseed) while
-/// another goroutine deletes.
-/// Bmaps of one slot (`bucket_cnt = 1`), so that the test's sets of whole states stay small.
+/// all four too, and with an evacuation that overflows its destination; and an assign then a
+/// delete emptying the map (the delete's reseed) while another goroutine deletes. Bmaps of
+/// one slot (`bucket_cnt = 1`), so that the test's sets of whole states stay small.
 fn liveness_configurations() -> Vec<UnsyncModel<1>> {
-    let mut growth = UnsyncParams {
+    // UnsyncParams' default geometry: one slot per bucket, load factor 1/2.
+    let growth = UnsyncParams {
         keys: 2,
         initial: 2,
         hash_pattern: Some(vec![0, 1, 2, 3]),
@@ -485,10 +486,9 @@ fn liveness_configurations() -> Vec<UnsyncModel<1>> {
         ops: ALL,
         ..UnsyncParams::default()
     };
-    growth.geo.bucket_cnt = 1;
-    // Two initial keys whose hashes share their low two bits with the goroutines' keys, so
-    // that an evacuation moves two keys into one destination bucket and links an overflow
-    // bucket there (EvacOverflow).
+    // Hashes equal in pairs in their low two bits (k1 and k2: 0 and 4; the initial k3 and
+    // k4: 1 and 5), so that an evacuation moves two keys into one destination bucket and
+    // links an overflow bucket there (EvacOverflow).
     let overflowing = UnsyncParams {
         hash_pattern: Some(vec![0, 4, 1, 5]),
         hash_bits: 3,
