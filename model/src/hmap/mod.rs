@@ -37,7 +37,7 @@ use crate::framework::info::{
     cost_checked, run_checked, Kind, ModelInfo, ParamDef, PropertyInfo, SpecModel,
 };
 use crate::framework::log::Log;
-use crate::framework::params::int_param;
+use crate::framework::params::{bool_param, int_param};
 use crate::framework::spec::{ParamValue, Spec, SpecError, Strategy, Verdict};
 pub use state::*;
 use stateright::{Model, Property};
@@ -412,7 +412,7 @@ pub fn hmap_model<const N: usize>(spec: &Spec) -> Result<HmapModel<N>, SpecError
             "max_ops" => p.max_ops = int_param(spec, name, v, 1, 250)? as u8,
             "max_iters" => p.max_iters = int_param(spec, name, v, 0, 3)? as u8,
             "hint" => p.hint = int_param(spec, name, v, 0, 1 << 20)? as usize,
-            "reseed" => p.reseed = crate::framework::params::bool_param(spec, name, v)?,
+            "reseed" => p.reseed = bool_param(spec, name, v)?,
             "go_version" => {
                 let name = v.value.as_str();
                 match GoRelease::NAMES.iter().find(|(n, _)| Some(*n) == name) {

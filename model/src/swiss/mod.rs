@@ -50,7 +50,7 @@ use crate::framework::check::Checkable;
 use crate::framework::hashfns::*;
 use crate::framework::info::{Kind, ModelInfo, ParamDef, PropertyInfo, SpecModel};
 use crate::framework::log::Log;
-use crate::framework::params::int_param;
+use crate::framework::params::{bool_param, int_param};
 use crate::framework::spec::{Spec, SpecError, Strategy, Verdict};
 pub use state::*;
 use stateright::{Model, Property};
@@ -460,7 +460,7 @@ pub fn swiss_model(spec: &Spec) -> Result<SwissModel, SpecError> {
             }
             "max_ops" => p.max_ops = int_param(spec, name, v, 1, 250)? as u8,
             "max_iters" => p.max_iters = int_param(spec, name, v, 0, 3)? as u8,
-            "reseed" => p.reseed = crate::framework::params::bool_param(spec, name, v)?,
+            "reseed" => p.reseed = bool_param(spec, name, v)?,
             "ops" => {
                 let toml::Value::Array(items) = &v.value else {
                     return Err(err(

@@ -58,7 +58,8 @@
 
 use super::{GMap, Pc, UOp};
 
-/// The registers that a step, or a later one of the same operation, can still read.
+/// The registers that a step, or a later one of the same operation, can still read (the
+/// default: none).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Live {
     pub flags: bool,
@@ -77,49 +78,36 @@ pub struct Live {
     pub evac_use_y: bool,
 }
 
-const NONE: Live = Live {
-    flags: false,
-    count: false,
-    b: false,
-    hash: false,
-    bucket: false,
-    at: false,
-    slot: false,
-    evac_source: false,
-    evac_cursor: false,
-    evac_top: false,
-    evac_key: false,
-    evac_use_y: false,
-};
-
 /// The live registers of a goroutine performing `op` whose next step is `pc`.
 pub fn live(op: UOp, pc: Pc) -> Live {
+    let none = Live::default();
     let assign = matches!(op, UOp::Assign { .. });
     let delete = matches!(op, UOp::Delete { .. });
     let access = matches!(op, UOp::Access { .. });
     // mapassign's insert slot (or found cell), read up to the caller's elem store.
     let assign_slot = Live {
         slot: assign,
-        ..NONE
+        ..none
     };
     // growWork's evacuations: mapassign still needs its hash (again: follows), both
     // writers the bucket (WalkStart follows).
     let evacuating = Live {
         hash: assign,
         bucket: true,
-        ..NONE
+        ..none
     };
     // Every arm is spelled out (no `_`), so that a new step must be given its entry.
     match pc {
         // The entry checks come before any register is written.
-        Pc::CheckCount | Pc::CheckFlags | Pc::Hash => NONE,
-        Pc::FlagsLoad | Pc::BucketsNil | Pc::Newobject | Pc::Again => Live { hash: true, ..NONE },
+        Pc::CheckCount | Pc::CheckFlags | Pc::Hash => none,
+        Pc::FlagsLoad | Pc::BucketsNil | Pc::Newobject | Pc::Again => Live { hash: true, ..none },
         Pc::FlagsStore => Live {
             flags: true,
             hash: true,
-            ..NONE
+            ..none
         },
-        // evacuate's start writes its locals (but `second`).
+        // No evacuate local but `second` is read here: before EvacStart, which writes them,
+        // or after advanceEvacuationMark.
         Pc::Growing | Pc::EvacStart | Pc::EvacFreeOld | Pc::EvacFlagsLoad | Pc::GrowWork2 => {
             evacuating
         }
@@ -162,7 +150,7 @@ pub fn live(op: UOp, pc: Pc) -> Live {
         Pc::WalkStart => Live {
             hash: assign,
             bucket: true,
-            ..NONE
+            ..none
         },
         // mapassign's walk, the decision to grow and newoverflow. `bucket` stays live to
         // newoverflow's link for the test-only injected defect, which links by it
@@ -173,14 +161,14 @@ pub fn live(op: UOp, pc: Pc) -> Live {
             bucket: assign,
             at: true,
             slot: assign,
-            ..NONE
+            ..none
         },
         Pc::GrowCheck => Live {
             hash: true,
             bucket: true,
             at: true,
             slot: true,
-            ..NONE
+            ..none
         },
         // hashGrow ends with `goto again`, which reads the hash and rewrites the rest.
         Pc::GrowLoad
@@ -191,18 +179,18 @@ pub fn live(op: UOp, pc: Pc) -> Live {
         | Pc::GrowStoreOldbuckets
         | Pc::GrowStoreBuckets
         | Pc::GrowStoreNevacuate
-        | Pc::GrowStoreNoverflow => Live { hash: true, ..NONE },
+        | Pc::GrowStoreNoverflow => Live { hash: true, ..none },
         // newoverflow's link writes the insert slot.
         Pc::NewoverflowTake | Pc::NewoverflowIncr | Pc::NewoverflowLink => Live {
             hash: true,
             bucket: true,
             at: true,
-            ..NONE
+            ..none
         },
         Pc::SlotTophash => Live {
             hash: true,
             slot: true,
-            ..NONE
+            ..none
         },
         Pc::SlotKey | Pc::EndCheck | Pc::CountLoad | Pc::ElemStore => assign_slot,
         Pc::CountStore => Live {
@@ -213,31 +201,31 @@ pub fn live(op: UOp, pc: Pc) -> Live {
             flags: true,
             ..assign_slot
         },
-        Pc::Reseed => NONE,
+        Pc::Reseed => none,
         Pc::ElemClear | Pc::EmptyOne | Pc::RestCheck => Live {
             slot: delete,
-            ..NONE
+            ..none
         },
-        Pc::Rest => Live { at: true, ..NONE },
-        Pc::AccessB => NONE,
+        Pc::Rest => Live { at: true, ..none },
+        Pc::AccessB => none,
         Pc::AccessBuckets => Live {
             hash: true,
             bucket: true,
             b: true,
-            ..NONE
+            ..none
         },
         Pc::AccessOld => Live {
             hash: true,
             b: true,
             at: true,
-            ..NONE
+            ..none
         },
-        Pc::AccessScan => Live { at: true, ..NONE },
+        Pc::AccessScan => Live { at: true, ..none },
         Pc::AccessElem => Live {
             slot: access,
-            ..NONE
+            ..none
         },
-        Pc::IterInit | Pc::IterNext | Pc::IterCell => NONE,
+        Pc::IterInit | Pc::IterNext | Pc::IterCell => none,
     }
 }
 
