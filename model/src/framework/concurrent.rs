@@ -281,8 +281,8 @@ pub fn canonical_permutation<K: Ord>(
     n: usize,
     group: impl Fn(usize) -> u8,
     key: impl Fn(usize) -> K,
-) -> Vec<u8> {
-    let mut idx: Vec<usize> = (0..n).collect();
+) -> smallvec::SmallVec<[u8; 8]> {
+    let mut idx: smallvec::SmallVec<[usize; 8]> = (0..n).collect();
     idx.sort_by(|&a, &b| {
         group(a)
             .cmp(&group(b))
@@ -297,11 +297,20 @@ pub fn canonical_permutation<K: Ord>(
     });
     // Goroutines keep their group's slots: groups are contiguous and sorted by group, so
     // position i in `idx` is slot i.
-    let mut perm = vec![0u8; n];
+    let mut perm = smallvec::smallvec![0u8; n];
     for (new, &old) in idx.iter().enumerate() {
         perm[old] = new as u8;
     }
     perm
+}
+
+/// Applies `perm` (old index -> new index) to a slice of `Copy` values in place, without
+/// allocating for up to eight of them: the same result as [`permute`].
+pub fn permute_in_place<T: Copy>(v: &mut [T], perm: &[u8]) {
+    let old: smallvec::SmallVec<[T; 8]> = v.iter().copied().collect();
+    for (i, x) in old.into_iter().enumerate() {
+        v[perm[i] as usize] = x;
+    }
 }
 
 /// Applies `perm` (old index -> new index) to a vector.
@@ -354,5 +363,8 @@ mod tests {
         let gs = [3, 1, 2, 0];
         let perm = canonical_permutation(gs.len(), |i| if i < 3 { 0 } else { 1 }, |i| gs[i]);
         assert_eq!(permute(&gs, &perm), vec![1, 2, 3, 0]);
+        let mut in_place = gs;
+        permute_in_place(&mut in_place, &perm);
+        assert_eq!(in_place, [1, 2, 3, 0]);
     }
 }

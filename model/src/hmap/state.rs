@@ -508,8 +508,19 @@ impl<const N: usize> Arena<N> {
     }
     /// Keeps the arrays `order` names, in that order, without copying any.
     pub fn reorder(&mut self, order: &[ArrayId]) {
-        let old = std::mem::take(&mut self.0);
-        self.0 = order.iter().map(|&id| old[id as usize].clone()).collect();
+        // In place, by swaps: `at[j]` is the old id of the array now at j, `pos[id]` where
+        // the array of old id `id` now is.
+        let mut at: SmallVec<[ArrayId; 8]> = (0..self.0.len() as ArrayId).collect();
+        let mut pos = at.clone();
+        for (i, &id) in order.iter().enumerate() {
+            let j = pos[id as usize] as usize;
+            self.0.swap(i, j);
+            let moved = at[i];
+            at.swap(i, j);
+            pos[id as usize] = i as ArrayId;
+            pos[moved as usize] = j as ArrayId;
+        }
+        self.0.truncate(order.len());
     }
 }
 
@@ -855,4 +866,34 @@ pub enum Outcome {
         iter: u8,
         kv: Option<(u64, u64)>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every ordered choice of distinct arrays out of four: `reorder` keeps exactly the chosen
+    /// ones, in the order given (array i has i chains, so the lengths name them).
+    #[test]
+    fn reorder_keeps_the_chosen_arrays_in_the_given_order() {
+        fn orders(n: u8, prefix: &mut Vec<u8>, out: &mut Vec<Vec<u8>>) {
+            out.push(prefix.clone());
+            for id in 0..n {
+                if !prefix.contains(&id) {
+                    prefix.push(id);
+                    orders(n, prefix, out);
+                    prefix.pop();
+                }
+            }
+        }
+        let mut all = Vec::new();
+        orders(4, &mut Vec::new(), &mut all);
+        assert_eq!(all.len(), 65);
+        for order in all {
+            let mut a: Arena<1> = (0..4).map(|i| vec![InlineChain::default(); i]).collect();
+            a.reorder(&order);
+            let lens: Vec<u8> = (0..a.len()).map(|i| a[i].len() as u8).collect();
+            assert_eq!(lens, order, "reorder({order:?})");
+        }
+    }
 }

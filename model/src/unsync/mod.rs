@@ -362,11 +362,12 @@ impl<const N: usize> UnsyncModel<N> {
             }
         };
         // A data race: two operations in progress at once, one of them a write.
-        let busy: Vec<UOp> = s.gs.iter().filter_map(|g| g.cur.map(|c| c.op)).collect();
-        if busy.len() >= 2 && busy.iter().any(|o| o.writes()) {
+        let busy = s.gs.iter().filter_map(|g| g.cur.map(|c| c.op));
+        if busy.clone().count() >= 2 && busy.into_iter().any(|o| o.writes()) {
             s.ghost.raced = true;
         }
-        let mut refs: Vec<&mut GMap> = s.gs.iter_mut().filter_map(|g| g.cur.as_mut()).collect();
+        let mut refs: smallvec::SmallVec<[&mut GMap; 4]> =
+            s.gs.iter_mut().filter_map(|g| g.cur.as_mut()).collect();
         canonicalize(&mut s.m, &mut refs);
         out
     }

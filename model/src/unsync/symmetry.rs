@@ -13,11 +13,12 @@ use super::steps::{GMap, UOp};
 use crate::framework::concurrent;
 use crate::hmap::state::*;
 use crate::hmap::symmetry::{key_renaming, permute_bits, rename_keys, KeyRenaming};
+use smallvec::SmallVec;
 
 /// Drops bucket arrays nothing refers to (neither the header, an iterator nor a goroutine's
 /// pointer) and numbers the rest canonically: buckets, oldbuckets, iterators, goroutines.
 pub fn canonicalize<const N: usize>(m: &mut HmapState<N>, gs: &mut [&mut GMap]) {
-    let mut order: Vec<ArrayId> = Vec::with_capacity(m.arrays.len() + 2);
+    let mut order: SmallVec<[ArrayId; 8]> = SmallVec::new();
     let mut push = |id: ArrayId| {
         if !order.contains(&id) {
             order.push(id);
@@ -32,9 +33,7 @@ pub fn canonicalize<const N: usize>(m: &mut HmapState<N>, gs: &mut [&mut GMap]) 
         }
     }
     for g in gs.iter() {
-        for a in g_arrays(g) {
-            push(a);
-        }
+        g_arrays(g).for_each(&mut push);
     }
     if order.len() == m.arrays.len() && order.iter().enumerate().all(|(i, &id)| i == id as usize) {
         return;
@@ -64,20 +63,16 @@ pub fn canonicalize<const N: usize>(m: &mut HmapState<N>, gs: &mut [&mut GMap]) 
     }
 }
 
-/// The bucket arrays a goroutine's registers point into.
-fn g_arrays(g: &GMap) -> Vec<ArrayId> {
-    let mut v = Vec::new();
-    v.extend(g.at.map(|s| s.array));
-    v.extend(g.slot.map(|s| s.array));
-    if let Some(e) = g.evac {
-        v.push(e.old);
-        v.push(e.new);
-    }
-    if let Some(gr) = g.grow {
-        v.extend(gr.old);
-        v.push(gr.new);
-    }
-    v
+/// The bucket arrays a goroutine's registers point into, in this order.
+fn g_arrays(g: &GMap) -> impl Iterator<Item = ArrayId> {
+    let evac = g.evac.map(|e| [e.old, e.new]);
+    let grow = g.grow.map(|gr| (gr.old, gr.new));
+    g.at.map(|s| s.array)
+        .into_iter()
+        .chain(g.slot.map(|s| s.array))
+        .chain(evac.into_iter().flatten())
+        .chain(grow.and_then(|(old, _)| old))
+        .chain(grow.map(|(_, new)| new))
 }
 
 /// An operation with its key renamed.
@@ -117,7 +112,7 @@ pub fn representative<const N: usize>(s: &UnsyncState<N>) -> UnsyncState<N> {
         |i| u8::from(r.gs[i].reader),
         |i| (&r.gs[i], r.sched.last == Some(i as u8)),
     );
-    r.gs = concurrent::permute(&r.gs, &perm);
+    concurrent::permute_in_place(&mut r.gs, &perm);
     for it in &mut r.m.iters {
         it.id = perm[it.id as usize];
     }
@@ -128,7 +123,10 @@ pub fn representative<const N: usize>(s: &UnsyncState<N>) -> UnsyncState<N> {
     if let Some(l) = r.sched.last {
         r.sched.last = Some(perm[l as usize]);
     }
-    let mut refs: Vec<&mut GMap> = r.gs.iter_mut().filter_map(|g| g.cur.as_mut()).collect();
-    canonicalize(&mut r.m, &mut refs);
+    {
+        let mut refs: SmallVec<[&mut GMap; 4]> =
+            r.gs.iter_mut().filter_map(|g| g.cur.as_mut()).collect();
+        canonicalize(&mut r.m, &mut refs);
+    }
     r
 }
