@@ -302,3 +302,69 @@ fn bad_input_is_an_error_not_a_panic() {
     assert_eq!(p["status"], "not measured");
     assert!(p["measured"].as_str().unwrap().contains("line 1"), "{p}");
 }
+
+/// The unsync capacity spec's path, under a scratch root with a specs folder holding one
+/// small spec; returns the report's capacity-unsync target.
+fn capacity_unsync_with(name: &str, spec: &str) -> Value {
+    let root = scratch(name);
+    let specs = root.join("specs");
+    std::fs::create_dir_all(specs.join("slow")).unwrap();
+    std::fs::write(specs.join("small.toml"), SMALL).unwrap();
+    let (_, path) = CAPACITY_SPECS.iter().find(|(n, _)| *n == "unsync").unwrap();
+    std::fs::write(root.join(path), spec).unwrap();
+    let r = report(&[
+        "--specs",
+        specs.to_str().unwrap(),
+        "--port-rows",
+        root.join("none.tsv").to_str().unwrap(),
+    ]);
+    well_formed(&r);
+    target(&r, "capacity-unsync").clone()
+}
+
+const TWO_GOROUTINES: &str = "model = \"unsync\"\n[params]\ngoroutines = 2\nops_per_goroutine = 1\nkeys = 2\nhash_bits = 1\nbucket_cnt = 1\nload_factor = \"1/2\"\nops = [\"assign\", \"delete\", \"access\"]\n[search]\nstrategy = \"dfs\"\n";
+
+#[test]
+fn an_incomplete_capacity_search_is_measured_against_its_pinned_count() {
+    // specs/unsync-two-goroutines.toml's space (48,370 states), stopped at 10,000.
+    let spec = format!(
+        "{TWO_GOROUTINES}[limits]\nmax_states = 10000\n[expect]\nunique_states = 48370\nno_lost_insert = \"violated\"\n"
+    );
+    let t = capacity_unsync_with("capacity-pinned", &spec);
+    assert_eq!(t["status"], "not met", "{t}");
+    let distance = t["distance"].as_str().unwrap();
+    assert!(
+        distance.starts_with("incomplete: stopped by max_states = 10000 after "),
+        "{t}"
+    );
+    assert!(
+        distance.contains(" of the pinned 48,370 unique states ("),
+        "{t}"
+    );
+    let cause = t["cause"].as_str().unwrap();
+    assert!(
+        cause.contains("at that rate the pinned 48,370 unique states take about "),
+        "{t}"
+    );
+    let row = &t["rows"][0];
+    assert_eq!(row["complete"], false, "{t}");
+    assert!(row["unique_states"].as_u64().unwrap() < 48_370, "{t}");
+}
+
+#[test]
+fn a_preemption_bounded_capacity_spec_is_not_every_interleaving() {
+    // Complete and as expected within the time and memory, but only within the bound (where
+    // a lost insert is not reached: every interleaving reaches it).
+    let spec = format!(
+        "{}[expect]\nunique_states = 5142\nno_lost_insert = \"holds\"\n",
+        TWO_GOROUTINES.replace("[search]", "max_preemptions = 1\n[search]")
+    );
+    let t = capacity_unsync_with("capacity-bounded", &spec);
+    assert_eq!(t["status"], "not met", "{t}");
+    assert_eq!(
+        t["distance"], "exhaustive only within max_preemptions = 1",
+        "{t}"
+    );
+    assert_eq!(t["rows"][0]["complete"], true, "{t}");
+    assert_eq!(t["rows"][0]["ok"], true, "{t}");
+}

@@ -88,3 +88,26 @@ fn the_two_preemption_spec_completes_and_finds_everything_one_preemption_finds()
     assert_eq!(compared, two.properties.len());
     assert!(two.unique_states > 10 * one.unique_states.unwrap().0);
 }
+
+/// Every spec in specs/slow/ loads (model, parameters, properties, expected verdicts), those
+/// no test runs too, and each pins its count or says in the folder's README why not.
+#[test]
+fn every_slow_spec_loads() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("specs/slow");
+    let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().is_some_and(|x| x == "toml") {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let spec = Spec::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            gomap_model::registry::validate_spec(&spec).unwrap_or_else(|e| panic!("{e}"));
+            assert!(
+                readme.contains(&format!("`{name}`")),
+                "{name} is not in specs/slow/README.md"
+            );
+            n += 1;
+        }
+    }
+    assert!(n >= 8, "{n} slow specs");
+}

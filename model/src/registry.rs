@@ -47,6 +47,11 @@ pub fn run_spec_file(path: &std::path::Path, opts: &RunOptions) -> Result<SpecRe
     run_spec(&spec, opts)
 }
 
+/// Checks a parsed spec's model, parameters and property names, without searching.
+pub fn validate_spec(spec: &Spec) -> Result<(), SpecError> {
+    (entry(spec)?.validate)(spec)
+}
+
 /// Checks a parsed spec with the model it names.
 pub fn run_spec(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError> {
     let entry = entry(spec)?;
