@@ -241,17 +241,7 @@ fn quick_report_on_the_repository_specs() {
 #[test]
 fn nothing_to_measure_is_reported_not_invented() {
     // A specs folder with one small spec and no capacity specs beside it; no port rows.
-    let root = scratch("empty");
-    let specs = root.join("specs");
-    std::fs::create_dir_all(&specs).unwrap();
-    std::fs::write(specs.join("small.toml"), SMALL).unwrap();
-    let r = report(&[
-        "--specs",
-        specs.to_str().unwrap(),
-        "--port-rows",
-        root.join("none.tsv").to_str().unwrap(),
-    ]);
-    well_formed(&r);
+    let r = scratch_report("empty", None);
     for id in [
         "hmap-throughput",
         "memory",
@@ -303,15 +293,17 @@ fn bad_input_is_an_error_not_a_panic() {
     assert!(p["measured"].as_str().unwrap().contains("line 1"), "{p}");
 }
 
-/// The unsync capacity spec's path, under a scratch root with a specs folder holding one
-/// small spec; returns the report's capacity-unsync target.
-fn capacity_unsync_with(name: &str, spec: &str) -> Value {
+/// The quick report of a scratch root whose specs folder holds one small spec, with
+/// `unsync_capacity` (if any) as the unsync capacity spec, and no port rows.
+fn scratch_report(name: &str, unsync_capacity: Option<&str>) -> Value {
     let root = scratch(name);
     let specs = root.join("specs");
     std::fs::create_dir_all(specs.join("slow")).unwrap();
     std::fs::write(specs.join("small.toml"), SMALL).unwrap();
-    let (_, path) = CAPACITY_SPECS.iter().find(|(n, _)| *n == "unsync").unwrap();
-    std::fs::write(root.join(path), spec).unwrap();
+    if let Some(spec) = unsync_capacity {
+        let (_, path) = CAPACITY_SPECS.iter().find(|(n, _)| *n == "unsync").unwrap();
+        std::fs::write(root.join(path), spec).unwrap();
+    }
     let r = report(&[
         "--specs",
         specs.to_str().unwrap(),
@@ -319,7 +311,12 @@ fn capacity_unsync_with(name: &str, spec: &str) -> Value {
         root.join("none.tsv").to_str().unwrap(),
     ]);
     well_formed(&r);
-    target(&r, "capacity-unsync").clone()
+    r
+}
+
+/// The capacity-unsync target of [`scratch_report`] with `spec`.
+fn capacity_unsync_with(name: &str, spec: &str) -> Value {
+    target(&scratch_report(name, Some(spec)), "capacity-unsync").clone()
 }
 
 const TWO_GOROUTINES: &str = "model = \"unsync\"\n[params]\ngoroutines = 2\nops_per_goroutine = 1\nkeys = 2\nhash_bits = 1\nbucket_cnt = 1\nload_factor = \"1/2\"\nops = [\"assign\", \"delete\", \"access\"]\n[search]\nstrategy = \"dfs\"\n";
