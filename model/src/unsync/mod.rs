@@ -362,8 +362,8 @@ impl<const N: usize> UnsyncModel<N> {
             }
         };
         // A data race: two operations in progress at once, one of them a write.
-        let busy = s.gs.iter().filter_map(|g| g.cur.map(|c| c.op));
-        if busy.clone().count() >= 2 && busy.into_iter().any(|o| o.writes()) {
+        let mut busy = s.gs.iter().filter_map(|g| g.cur.map(|c| c.op));
+        if busy.clone().count() >= 2 && busy.any(|o| o.writes()) {
             s.ghost.raced = true;
         }
         let mut refs: smallvec::SmallVec<[&mut GMap; 4]> =
