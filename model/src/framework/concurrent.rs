@@ -304,22 +304,13 @@ pub fn canonical_permutation<K: Ord>(
     perm
 }
 
-/// Applies `perm` (old index -> new index) to a slice of `Copy` values in place, without
-/// allocating for up to eight of them: the same result as [`permute`].
+/// Applies `perm` (old index -> new index) to a slice of `Copy` values (goroutines) in place,
+/// without allocating for up to eight of them.
 pub fn permute_in_place<T: Copy>(v: &mut [T], perm: &[u8]) {
     let old: smallvec::SmallVec<[T; 8]> = v.iter().copied().collect();
     for (i, x) in old.into_iter().enumerate() {
         v[perm[i] as usize] = x;
     }
-}
-
-/// Applies `perm` (old index -> new index) to a vector.
-pub fn permute<T: Clone>(v: &[T], perm: &[u8]) -> Vec<T> {
-    let mut out: Vec<Option<T>> = vec![None; v.len()];
-    for (old, x) in v.iter().enumerate() {
-        out[perm[old] as usize] = Some(x.clone());
-    }
-    out.into_iter().map(|x| x.expect("a permutation")).collect()
 }
 
 #[cfg(test)]
@@ -362,7 +353,6 @@ mod tests {
     fn canonical_permutation_sorts_within_groups_only() {
         let gs = [3, 1, 2, 0];
         let perm = canonical_permutation(gs.len(), |i| if i < 3 { 0 } else { 1 }, |i| gs[i]);
-        assert_eq!(permute(&gs, &perm), vec![1, 2, 3, 0]);
         let mut in_place = gs;
         permute_in_place(&mut in_place, &perm);
         assert_eq!(in_place, [1, 2, 3, 0]);

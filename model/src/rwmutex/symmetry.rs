@@ -10,7 +10,7 @@ use crate::unsync::{self, GMap};
 pub fn representative(s: &RwState) -> RwState {
     let perm = concurrent::canonical_permutation(s.gs.len(), |_| 0, |i| &s.gs[i]);
     let mut r = s.clone();
-    r.gs = concurrent::permute(&s.gs, &perm);
+    concurrent::permute_in_place(&mut r.gs, &perm);
     r.history = s.history.renamed(&perm);
     r.rw.w = s.rw.w.map(|g| perm[g as usize]);
     if let Some((g, msg)) = r.ghost.thrown {

@@ -54,7 +54,7 @@ pub fn canonicalize(s: &mut SmState) {
 pub fn representative(s: &SmState) -> SmState {
     let perm = concurrent::canonical_permutation(s.gs.len(), |_| 0, |i| &s.gs[i]);
     let mut r = s.clone();
-    r.gs = concurrent::permute(&s.gs, &perm);
+    concurrent::permute_in_place(&mut r.gs, &perm);
     r.history = s.history.renamed(&perm);
     r.mu = s.mu.map(|g| perm[g as usize]);
     canonicalize(&mut r);
