@@ -164,7 +164,7 @@ impl<const N: usize> HmapModel<N> {
         } else {
             sampled_assignments(params.keys, &domain, params.hash_functions)
         };
-        let hash_fns = assignments.iter().cloned().map(HashFn::from).collect();
+        let hash_fns = assignments.iter().cloned().map(HashFn::interned).collect();
         HmapModel {
             hash_fns,
             machine: Machine {
@@ -246,7 +246,7 @@ impl<const N: usize> Model for HmapModel<N> {
                     .machine
                     .makemap(self.params.hint, h0 as u32, hashes.clone());
                 s.ghost.abs = vec![0; self.params.keys as usize + 1];
-                s.sym = sym.clone();
+                s.sym = sym;
                 s.arrays.seal();
                 s
             })

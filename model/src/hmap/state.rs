@@ -564,17 +564,42 @@ impl<const N: usize> Serialize for Arena<N> {
 
 /// A hash function, key -> hash: a map shared by every state that has it, so that cloning a
 /// state does not copy it. Reads go through `Deref` to the map; [`HashFn::insert`] copies it
-/// first if it is shared. Equality is that of the map's contents; hashing feeds one word, a
-/// digest of the contents kept up to date by `insert` (a sum over the entries, so that an
-/// insert updates it without rereading the map).
-#[derive(Clone, Default)]
-pub struct HashFn(Arc<HashFnInner>);
+/// first. Equality is that of the map's contents; hashing feeds one word, a digest of the
+/// contents kept up to date by `insert` (a sum over the entries, so that an insert updates it
+/// without rereading the map).
+///
+/// A model's own hash functions are interned ([`HashFn::interned`]): kept for the life of the
+/// process, once per content, so that cloning and dropping a state copies a pointer and
+/// writes no reference count. Every state of a search holds one of a few such functions; a
+/// shared count would be written by every clone and drop on every checker thread, and the
+/// cache line holding it would move between the cores at each (measured: half of the state's
+/// drop time with two threads). A function made by [`HashFn::from`] or changed by `insert`
+/// (the traces' functions) is reference-counted and freed with its last state.
+#[derive(Clone)]
+pub struct HashFn(FnRef);
+
+#[derive(Clone)]
+enum FnRef {
+    Interned(&'static HashFnInner),
+    Counted(Arc<HashFnInner>),
+}
 
 #[derive(Clone, Default)]
 struct HashFnInner {
     map: BTreeMap<u64, u64>,
     digest: u64,
 }
+
+impl Default for HashFn {
+    fn default() -> Self {
+        HashFn::from(BTreeMap::new())
+    }
+}
+
+/// The interned hash functions, one per content (see [`HashFn::interned`]).
+static INTERNED_FNS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<BTreeMap<u64, u64>, &'static HashFnInner>>,
+> = std::sync::LazyLock::new(Default::default);
 
 /// One entry's share of a [`HashFn`]'s digest.
 fn entry_digest(k: u64, v: u64) -> u64 {
@@ -583,9 +608,39 @@ fn entry_digest(k: u64, v: u64) -> u64 {
 }
 
 impl HashFn {
+    fn inner(&self) -> &HashFnInner {
+        match &self.0 {
+            FnRef::Interned(i) => i,
+            FnRef::Counted(a) => a,
+        }
+    }
+
+    /// The hash function `map`, interned: the same `&'static` function for every call with
+    /// the same contents, never freed. For the functions a model enumerates (a bounded set,
+    /// held by the model anyway), not for ones that grow with an input.
+    pub fn interned(map: BTreeMap<u64, u64>) -> HashFn {
+        let mut fns = INTERNED_FNS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&i) = fns.get(&map) {
+            return HashFn(FnRef::Interned(i));
+        }
+        let digest = map_digest(&map);
+        let i: &'static HashFnInner = Box::leak(Box::new(HashFnInner {
+            map: map.clone(),
+            digest,
+        }));
+        fns.insert(map, i);
+        HashFn(FnRef::Interned(i))
+    }
+
     /// Sets the hash of `key`, returning the previous one (as `BTreeMap::insert`).
     pub fn insert(&mut self, key: u64, hash: u64) -> Option<u64> {
-        let inner = Arc::make_mut(&mut self.0);
+        if let FnRef::Interned(i) = self.0 {
+            self.0 = FnRef::Counted(Arc::new(i.clone()));
+        }
+        let FnRef::Counted(a) = &mut self.0 else {
+            unreachable!("made counted above")
+        };
+        let inner = Arc::make_mut(a);
         let old = inner.map.insert(key, hash);
         if let Some(o) = old {
             inner.digest = inner.digest.wrapping_sub(entry_digest(key, o));
@@ -593,12 +648,26 @@ impl HashFn {
         inner.digest = inner.digest.wrapping_add(entry_digest(key, hash));
         old
     }
+
+    /// The digest hashing feeds for this function.
+    fn digest(&self) -> u64 {
+        self.inner().digest
+    }
+
+    fn same(&self, other: &HashFn) -> bool {
+        std::ptr::eq(self.inner(), other.inner())
+    }
+}
+
+/// The sum of the entries' digests (what `insert` keeps up to date).
+fn map_digest(map: &BTreeMap<u64, u64>) -> u64 {
+    map.iter()
+        .fold(0u64, |d, (&k, &v)| d.wrapping_add(entry_digest(k, v)))
 }
 
 impl PartialEq for HashFn {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-            || (self.0.digest == other.0.digest && self.0.map == other.0.map)
+        self.same(other) || (self.digest() == other.digest() && **self == **other)
     }
 }
 
@@ -606,49 +675,50 @@ impl Eq for HashFn {}
 
 impl std::hash::Hash for HashFn {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        state.write_u64(self.0.digest);
+        state.write_u64(self.digest());
     }
 }
 
 impl std::ops::Deref for HashFn {
     type Target = BTreeMap<u64, u64>;
     fn deref(&self) -> &BTreeMap<u64, u64> {
-        &self.0.map
+        &self.inner().map
     }
 }
 
 impl From<BTreeMap<u64, u64>> for HashFn {
     fn from(map: BTreeMap<u64, u64>) -> Self {
-        let digest = map
-            .iter()
-            .fold(0u64, |d, (&k, &v)| d.wrapping_add(entry_digest(k, v)));
-        HashFn(Arc::new(HashFnInner { map, digest }))
+        let digest = map_digest(&map);
+        HashFn(FnRef::Counted(Arc::new(HashFnInner { map, digest })))
     }
 }
 
 impl PartialEq<BTreeMap<u64, u64>> for HashFn {
     fn eq(&self, other: &BTreeMap<u64, u64>) -> bool {
-        self.0.map == *other
+        **self == *other
     }
 }
 
 impl std::fmt::Debug for HashFn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.map.fmt(f)
+        (**self).fmt(f)
     }
 }
 
 impl Serialize for HashFn {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.map.serialize(s)
+        (**self).serialize(s)
     }
 }
 
 /// What key-symmetry reduction needs to rename keys (see `super::symmetry`): every hash
 /// function by the hashes of keys 1..=n in order, with its hash0. Shared by all states of a
 /// model; not part of a state's identity (equal, hashed as nothing). None: no reduction.
-#[derive(Clone, Default)]
-pub struct SymCtx(pub Option<Arc<KeySymmetry>>);
+/// Interned, as a model's hash functions are ([`HashFn::interned`], and for the same reason:
+/// every state holds it, so a reference count in it would be written by every clone and drop
+/// on every thread); `super::symmetry::key_symmetry_ctx` makes one per model's assignments.
+#[derive(Clone, Copy, Default)]
+pub struct SymCtx(pub Option<&'static KeySymmetry>);
 
 /// See [`SymCtx`].
 pub struct KeySymmetry {
@@ -710,7 +780,7 @@ impl<const N: usize> std::hash::Hash for HmapState<N> {
                 | u64::from(self.next_iter_id) << 40,
         );
         d = mix(d, m.prealloc_left as u64, m.clear_seq);
-        d = mix(d, self.arrays.len() as u64, self.hashes.0.digest);
+        d = mix(d, self.arrays.len() as u64, self.hashes.digest());
         for n in &self.arrays.0 {
             d = mix(d, n.digest(), 0);
         }
@@ -871,6 +941,41 @@ pub enum Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A model's hash functions are interned: one `&'static` function per content, shared
+    /// by clones without a reference count; `insert` leaves the interned one as it was, and
+    /// equality and hashing do not depend on how a function is held.
+    #[test]
+    fn interned_hash_functions_are_shared_and_copied_on_write() {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let fp = |f: &HashFn| BuildHasherDefault::<DefaultHasher>::default().hash_one(f);
+        let map = BTreeMap::from([(1u64, 0xabu64 << 56), (2, 0xcd << 56 | 1)]);
+        let a = HashFn::interned(map.clone());
+        let b = HashFn::interned(map.clone());
+        assert!(matches!(a.0, FnRef::Interned(_)));
+        assert!(a.same(&b) && a.same(&a.clone()), "one function per content");
+        let counted = HashFn::from(map.clone());
+        assert!(matches!(counted.0, FnRef::Counted(_)));
+        assert!(!counted.same(&a));
+        assert_eq!(counted, a);
+        assert_eq!(fp(&counted), fp(&a));
+
+        let mut c = a.clone();
+        assert_eq!(c.insert(3, 0xef << 56), None);
+        assert!(matches!(c.0, FnRef::Counted(_)));
+        assert_eq!(*a, map, "the interned function is unchanged");
+        assert_ne!(c, a);
+        assert_ne!(fp(&c), fp(&a));
+        let mut grown = map.clone();
+        grown.insert(3, 0xef << 56);
+        assert_eq!(c, HashFn::interned(grown.clone()));
+        assert_eq!(fp(&c), fp(&HashFn::from(grown)));
+        // Back to the interned content: equal again, whatever holds it.
+        assert_eq!(c.insert(3, 0), Some(0xef << 56));
+        let mut back = map.clone();
+        back.insert(3, 0);
+        assert_eq!(c, HashFn::from(back));
+    }
 
     /// Every ordered choice of distinct arrays out of four: `reorder` keeps exactly the chosen
     /// ones, in the order given (array i has i chains, so the lengths name them).

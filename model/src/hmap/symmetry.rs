@@ -18,6 +18,8 @@
 
 use super::state::*;
 use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{LazyLock, Mutex};
 
 /// A set of keys as bits (bit k-1 for key k), renamed by `new_of`.
 pub fn permute_bits(bits: u64, new_of: &[u64]) -> u64 {
@@ -149,10 +151,23 @@ pub fn representative<const N: usize>(s: &HmapState<N>) -> HmapState<N> {
 
 /// The context [`key_renaming`] needs, for the states of a model whose initial states are
 /// one per assignment of `hash_fns` (every injective assignment of hashes to keys 1..=n).
+/// Interned (see [`SymCtx`]): one per content of `assignments` and `hash_fns`, kept for the
+/// life of the process.
 pub fn key_symmetry_ctx(
     assignments: &[std::collections::BTreeMap<u64, u64>],
     hash_fns: &[HashFn],
 ) -> SymCtx {
+    type Key = (Vec<BTreeMap<u64, u64>>, Vec<BTreeMap<u64, u64>>);
+    static CTXS: LazyLock<Mutex<HashMap<Key, &'static KeySymmetry>>> =
+        LazyLock::new(Default::default);
+    let key: Key = (
+        assignments.to_vec(),
+        hash_fns.iter().map(|f| (**f).clone()).collect(),
+    );
+    let mut ctxs = CTXS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(&c) = ctxs.get(&key) {
+        return SymCtx(Some(c));
+    }
     let index = assignments
         .iter()
         .enumerate()
@@ -162,9 +177,11 @@ pub fn key_symmetry_ctx(
         .iter()
         .map(|f| KeyRenaming::of(f, &index))
         .collect();
-    SymCtx(Some(std::sync::Arc::new(KeySymmetry {
+    let c: &'static KeySymmetry = Box::leak(Box::new(KeySymmetry {
         index,
         hash_fns: hash_fns.to_vec(),
         renamings,
-    })))
+    }));
+    ctxs.insert(key, c);
+    SymCtx(Some(c))
 }

@@ -400,13 +400,19 @@ fn key_symmetry_at_init_reaches_exactly_the_representatives() {
     let at_init: std::collections::HashSet<HmapState> =
         reachable(&reduced, init).into_iter().collect();
 
-    let full = HmapModel::new(params, None);
+    let full = HmapModel::new(params.clone(), None);
     let ctx = super::symmetry::key_symmetry_ctx(&full.assignments, &full.hash_fns);
+    let again: HmapModel = HmapModel::new(params, None);
+    let ctx_again = super::symmetry::key_symmetry_ctx(&again.assignments, &again.hash_fns);
+    assert!(
+        std::ptr::eq(ctx.0.unwrap(), ctx_again.0.unwrap()),
+        "the context is interned: one per model content"
+    );
     let init: Vec<HmapState> = full
         .init_states()
         .into_iter()
         .map(|mut s| {
-            s.sym = ctx.clone();
+            s.sym = ctx;
             s
         })
         .collect();

@@ -105,10 +105,11 @@ impl Model for RwModel {
             .iter()
             .enumerate()
             .map(|(h0, hashes)| RwState {
-                m: self
-                    .steps
-                    .machine
-                    .makemap(self.params.hint, h0 as u32, hashes.clone()),
+                m: self.steps.machine.makemap(
+                    self.params.hint,
+                    h0 as u32,
+                    crate::hmap::state::HashFn::interned(hashes.clone()),
+                ),
                 rw: RwMutex::default(),
                 gs: vec![RG { done: 0, cur: None }; self.params.goroutines as usize],
                 history: History::new(

@@ -143,7 +143,7 @@ impl SwissModel {
         let domain = hash_domain(params.h2_values, params.h1_bits, params.dir_bits);
         let fns = injective_assignments(params.keys, &domain)
             .into_iter()
-            .map(HashFn::from)
+            .map(HashFn::interned)
             .collect();
         Self::with_hash_fns(params, fns, names)
     }

@@ -158,7 +158,7 @@ impl<const N: usize> UnsyncModel<N> {
             params,
             hash_fns: assignments
                 .iter()
-                .map(|a| HashFn::from(a.clone()))
+                .map(|a| HashFn::interned(a.clone()))
                 .collect(),
             assignments,
             selected: concurrent::select(properties::Props::<N>::ALL, names),
@@ -200,9 +200,9 @@ impl<const N: usize> UnsyncModel<N> {
 
     /// makemap(hint) and the initial keys, assigned in order by one goroutine (the hmap
     /// model's mapassign).
-    fn initial_map(&self, h0: usize, hashes: &BTreeMap<u64, u64>) -> HmapState<N> {
+    fn initial_map(&self, h0: usize) -> HmapState<N> {
         let mach = &self.steps.machine;
-        let mut m = mach.makemap(self.params.hint, h0 as u32, hashes.clone());
+        let mut m = mach.makemap(self.params.hint, h0 as u32, self.hash_fns[h0].clone());
         for i in 0..self.params.initial {
             let k = (self.params.keys + 1 + i) as u64;
             mach.mapassign(&mut m, k, i as u64 + 1, &mut Log::default())
@@ -387,10 +387,10 @@ impl<const N: usize> Model for UnsyncModel<N> {
         self.assignments
             .iter()
             .enumerate()
-            .map(|(h0, hashes)| UnsyncState {
+            .map(|(h0, _)| UnsyncState {
                 m: HmapState {
-                    sym: sym.clone(),
-                    ..self.initial_map(h0, hashes)
+                    sym,
+                    ..self.initial_map(h0)
                 },
                 gs: (0..n)
                     .map(|i| G {
