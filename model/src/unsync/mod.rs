@@ -369,6 +369,9 @@ impl<const N: usize> UnsyncModel<N> {
         let mut refs: smallvec::SmallVec<[&mut GMap; 4]> =
             s.gs.iter_mut().filter_map(|g| g.cur.as_mut()).collect();
         canonicalize(&mut s.m, &mut refs);
+        // The digests of the arrays this step wrote, computed once: the fingerprints of this
+        // state's representative and of its successors that keep the arrays reuse them.
+        s.m.arrays.seal();
         out
     }
 }
