@@ -44,6 +44,7 @@ use crate::framework::info::ParamDef;
 use crate::framework::log::Log;
 use crate::framework::params;
 use crate::framework::spec::{Spec, SpecError};
+use crate::hmap::state::HashFn;
 use crate::unsync::{self, Steps};
 use properties::PROPERTIES;
 use render::op_text;
@@ -52,13 +53,13 @@ pub use state::{
     RWMUTEX_MAX_READERS,
 };
 use stateright::{Model, Property};
-use std::collections::BTreeMap;
 
 #[derive(Clone, Debug)]
 pub struct RwModel {
     pub params: RwParams,
     pub steps: Steps,
-    pub assignments: Vec<BTreeMap<u64, u64>>,
+    /// One hash function per assignment of hashes to keys (the unsync model's, interned).
+    pub hash_fns: Vec<HashFn>,
     pub selected: Vec<usize>,
     pub exhaustive: bool,
 }
@@ -69,7 +70,7 @@ impl RwModel {
         let u: unsync::UnsyncModel = unsync::UnsyncModel::new(map_params(&params), Some(&[][..]));
         RwModel {
             steps: Steps::new(params.geo),
-            assignments: u.assignments,
+            hash_fns: u.hash_fns,
             params,
             selected: concurrent::select(PROPERTIES, names),
             exhaustive: true,
@@ -101,15 +102,14 @@ impl Model for RwModel {
     type Action = RAction;
 
     fn init_states(&self) -> Vec<RwState> {
-        self.assignments
+        self.hash_fns
             .iter()
             .enumerate()
             .map(|(h0, hashes)| RwState {
-                m: self.steps.machine.makemap(
-                    self.params.hint,
-                    h0 as u32,
-                    crate::hmap::state::HashFn::interned(hashes.clone()),
-                ),
+                m: self
+                    .steps
+                    .machine
+                    .makemap(self.params.hint, h0 as u32, hashes.clone()),
                 rw: RwMutex::default(),
                 gs: vec![RG { done: 0, cur: None }; self.params.goroutines as usize],
                 history: History::new(
