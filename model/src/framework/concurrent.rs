@@ -304,6 +304,120 @@ pub fn canonical_permutation<K: Ord>(
     perm
 }
 
+/// The orders to try for a canonical representative of a class of states whose goroutines
+/// are interchangeable within groups, when a goroutine's `key` does not always tell it from
+/// the others.
+///
+/// The goroutines are sorted by (`group`, `key`), as by [`canonical_permutation`]. Where
+/// goroutines of one group tie on `key` and are not all `same` (renaming one as another
+/// leaves the state as it is), every order of the tied ones is a candidate. Yields each
+/// candidate as a permutation (`perm[old] = new`), the sorted order first; the caller
+/// builds each candidate's state and keeps the smallest by some total order of states
+/// ([`canonical_by`]), or applies the only one in place ([`CanonicalOrders::is_unique`]).
+///
+/// The result depends only on the class when `key` and that order do (a key computed from
+/// the goroutine's own registers, with what it points to named by role or contents, never
+/// by index): the sorted keys are then the same for every state of the class, and so is the
+/// set of states the candidates build. A key's collisions only make more goroutines tie.
+pub struct CanonicalOrders {
+    /// The goroutines' old indices in the candidate's order.
+    idx: smallvec::SmallVec<[usize; 8]>,
+    /// Runs of tied goroutines that are not all the same: [start, end) in `idx`.
+    runs: smallvec::SmallVec<[(usize, usize); 4]>,
+    started: bool,
+}
+
+impl CanonicalOrders {
+    pub fn new<K: Ord>(
+        n: usize,
+        group: impl Fn(usize) -> u8,
+        key: impl Fn(usize) -> K,
+        same: impl Fn(usize, usize) -> bool,
+    ) -> Self {
+        let keys: smallvec::SmallVec<[(u8, K); 8]> = (0..n).map(|i| (group(i), key(i))).collect();
+        let mut idx: smallvec::SmallVec<[usize; 8]> = (0..n).collect();
+        idx.sort_by(|&a, &b| keys[a].cmp(&keys[b]).then(a.cmp(&b)));
+        let mut runs = smallvec::SmallVec::new();
+        let mut start = 0;
+        while start < n {
+            let mut end = start + 1;
+            while end < n && keys[idx[end]] == keys[idx[start]] {
+                end += 1;
+            }
+            if (start + 1..end).any(|j| !same(idx[start], idx[j])) {
+                runs.push((start, end));
+            }
+            start = end;
+        }
+        CanonicalOrders {
+            idx,
+            runs,
+            started: false,
+        }
+    }
+
+    /// The sorted order is the only candidate.
+    pub fn is_unique(&self) -> bool {
+        self.runs.is_empty()
+    }
+}
+
+impl Iterator for CanonicalOrders {
+    type Item = smallvec::SmallVec<[u8; 8]>;
+
+    /// Every combination of the runs' orders, as an odometer of lexicographic permutations
+    /// (each run starts sorted, by index, and wraps back to sorted).
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.started {
+            let mut advanced = false;
+            for &(s, e) in self.runs.iter().rev() {
+                if next_permutation(&mut self.idx[s..e]) {
+                    advanced = true;
+                    break;
+                }
+            }
+            if !advanced {
+                return None;
+            }
+        }
+        self.started = true;
+        let mut perm: smallvec::SmallVec<[u8; 8]> = smallvec::smallvec![0u8; self.idx.len()];
+        for (new, &old) in self.idx.iter().enumerate() {
+            perm[old] = new as u8;
+        }
+        Some(perm)
+    }
+}
+
+/// The candidate of [`CanonicalOrders`] with the smallest `rank`, built by `build`. Two
+/// different states with the same rank make the result depend on the order tried; with a
+/// 64-bit digest as the rank, that costs at most a state counted twice, never a state lost.
+pub fn canonical_by<T, R: Ord>(
+    orders: CanonicalOrders,
+    mut build: impl FnMut(&[u8]) -> T,
+    rank: impl Fn(&T) -> R,
+) -> Option<T> {
+    orders
+        .map(|perm| {
+            let t = build(&perm);
+            (rank(&t), t)
+        })
+        .min_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, t)| t)
+}
+
+/// The next lexicographic permutation of `v`; false (and `v` sorted again) after the last.
+fn next_permutation(v: &mut [usize]) -> bool {
+    let Some(i) = (1..v.len()).rev().find(|&i| v[i - 1] < v[i]) else {
+        v.reverse();
+        return false;
+    };
+    let j = (i..v.len()).rev().find(|&j| v[j] > v[i - 1]).unwrap_or(i);
+    v.swap(i - 1, j);
+    v[i..].reverse();
+    true
+}
+
 /// Applies `perm` (old index -> new index) to a slice of `Copy` values (goroutines) in place,
 /// without allocating for up to eight of them.
 pub fn permute_in_place<T: Copy>(v: &mut [T], perm: &[u8]) {
@@ -347,6 +461,60 @@ mod tests {
         m.invoke(&MapOp::Store(1, 1));
         assert_eq!(m.invoke(&MapOp::LoadOrStore(1, 2)), MapRet::Actual(1, true));
         assert_eq!(m.invoke(&MapOp::Load(1)), MapRet::Value(Some(1)));
+    }
+
+    #[test]
+    fn next_permutation_visits_every_order_once() {
+        let mut v = [0, 1, 2, 3];
+        let mut seen = std::collections::HashSet::new();
+        seen.insert(v);
+        while next_permutation(&mut v) {
+            assert!(seen.insert(v), "{v:?} twice");
+        }
+        assert_eq!(seen.len(), 24);
+        assert_eq!(v, [0, 1, 2, 3], "sorted again after the last");
+    }
+
+    #[test]
+    fn canonical_by_tries_every_order_of_tied_goroutines() {
+        // Goroutines are (key, hidden): the key ties 0 with 2 and 1 with 3; a state is the
+        // goroutines' hidden parts in order, ranked as a number. Whatever the order of the
+        // input, the representative is the smallest number the tied orders give.
+        let rep = |gs: [(u8, u8); 4]| {
+            canonical_by(
+                CanonicalOrders::new(4, |_| 0, |i| gs[i].0, |a, b| gs[a] == gs[b]),
+                |perm| {
+                    let mut out = [0u8; 4];
+                    for (old, &new) in perm.iter().enumerate() {
+                        out[new as usize] = gs[old].1;
+                    }
+                    out
+                },
+                |s| *s,
+            )
+            .unwrap()
+        };
+        let gs = [(1, 7), (2, 5), (1, 3), (2, 4)];
+        assert_eq!(rep(gs), [3, 7, 4, 5]);
+        let mut tries = 0;
+        let mut v = [0usize, 1, 2, 3];
+        loop {
+            let shuffled = [gs[v[0]], gs[v[1]], gs[v[2]], gs[v[3]]];
+            assert_eq!(rep(shuffled), [3, 7, 4, 5], "from {shuffled:?}");
+            tries += 1;
+            if !next_permutation(&mut v) {
+                break;
+            }
+        }
+        assert_eq!(tries, 24);
+        // Goroutines that are the same are not tried twice.
+        let same = [(1, 1), (1, 1), (1, 1)];
+        let orders = CanonicalOrders::new(3, |_| 0, |i| same[i].0, |a, b| same[a] == same[b]);
+        assert!(orders.is_unique());
+        assert_eq!(orders.count(), 1);
+        let tied = CanonicalOrders::new(3, |_| 0, |i| gs[i].0, |_, _| false);
+        assert!(!tied.is_unique());
+        assert_eq!(tied.count(), 2, "one pair ties");
     }
 
     #[test]

@@ -270,6 +270,41 @@ impl History {
         }
     }
 
+    /// A digest of what the history holds about goroutine `g`, whatever its name: its
+    /// events and their positions (events), or its operation in flight and the results it
+    /// has in the configurations, as a sorted list (frontier). Goroutines renamed by a
+    /// permutation keep their digests; how one goroutine's entries pair with another's is
+    /// left out (a symmetry representative tries the orders of goroutines that tie).
+    pub fn goroutine_digest(&self, g: u8) -> u64 {
+        match self {
+            History::Events(h) => {
+                h.iter()
+                    .enumerate()
+                    .fold(0x1b87_3593_3c6e_f372, |d, (pos, e)| match *e {
+                        Event::Invoke(x, op) if x == g => {
+                            mix(d, (pos as u64) << 20 | op_word(Some(op)))
+                        }
+                        Event::Return(x, r) if x == g => {
+                            mix(d, (pos as u64) << 20 | 1 << 19 | ret_byte(Some(r)))
+                        }
+                        _ => d,
+                    })
+            }
+            History::Frontier(f) => {
+                let mut done: smallvec::SmallVec<[u64; 16]> = f
+                    .configs
+                    .iter()
+                    .map(|c| ret_byte(c.done[g as usize]))
+                    .collect();
+                done.sort_unstable();
+                done.iter().fold(
+                    mix(0x1b87_3593_3c6e_f372, op_word(f.pending[g as usize])),
+                    |d, &x| mix(d, x),
+                )
+            }
+        }
+    }
+
     /// The same history with goroutine `g` renamed `perm[g]`.
     pub fn renamed(&self, perm: &[u8]) -> History {
         match self {

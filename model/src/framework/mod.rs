@@ -42,3 +42,5 @@ pub mod pages;
 pub mod params;
 pub mod spec;
 pub mod svg;
+#[cfg(test)]
+pub mod symmetry_check;

@@ -506,6 +506,10 @@ impl<const N: usize> Arena<N> {
             }
         }
     }
+    /// The digest of array `i`'s contents (kept since the last seal, or computed).
+    pub fn digest_of(&self, i: usize) -> u64 {
+        self.0[i].digest()
+    }
     /// Keeps the arrays `order` names, in that order, without copying any.
     pub fn reorder(&mut self, order: &[ArrayId]) {
         // In place, by swaps: `at[j]` is the old id of the array now at j, `pos[id]` where

@@ -73,6 +73,27 @@ impl KeyRenaming {
     }
 }
 
+impl KeyRenaming {
+    /// The renaming of `s`'s keys by `new_of` (key k becomes `new_of[k]`; index 0 unused),
+    /// any permutation of the keys 1..=n, for checking that representatives do not depend
+    /// on the keys' names. None when the state has no key symmetry, or `new_of` is not a
+    /// permutation of its keys.
+    pub fn by<const N: usize>(s: &HmapState<N>, new_of: Vec<u64>) -> Option<Self> {
+        let ctx = s.sym.0?;
+        let n = s.hashes.len();
+        let mut renamed = vec![None; n + 1];
+        for (&k, &h) in s.hashes.iter() {
+            let new = *new_of.get(k as usize)? as usize;
+            *renamed.get_mut(new).filter(|_| new > 0)? = Some(h);
+        }
+        let values: Option<Vec<u64>> = renamed[1..].iter().copied().collect();
+        Some(KeyRenaming {
+            target: Some(*ctx.index.get(&values?)?),
+            new_of,
+        })
+    }
+}
+
 /// Key 1 has the smallest hash, key 2 the next, and so on (the hash functions that
 /// [`representative`] leaves as they are).
 pub fn in_hash_order(hashes: &HashFn) -> bool {

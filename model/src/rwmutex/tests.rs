@@ -113,3 +113,39 @@ fn invalid_parameters_name_the_line_and_field() {
     let e = RwModel::from_spec(&spec("load_factor = \"3\"")).unwrap_err();
     assert_eq!(e.field.as_deref(), Some("params.load_factor"));
 }
+
+/// Random executions of specs/rwmutex-three-goroutines-two-ops-two-keys.toml's
+/// configuration: the representative is canonical (`framework::symmetry_check`), so the
+/// spec's count does not depend on the number of threads. The renamings permute the
+/// goroutines and renumber the bucket arrays at random.
+#[test]
+fn representatives_are_canonical_along_random_executions() {
+    use crate::framework::symmetry_check::check_along_random_walks;
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../specs/rwmutex-three-goroutines-two-ops-two-keys.toml"
+    );
+    let src = std::fs::read_to_string(path).unwrap();
+    let m = RwModel::from_spec(&Spec::parse(Path::new(path), &src).unwrap()).unwrap();
+    let states = check_along_random_walks(
+        &m,
+        3_000,
+        0x2545_f491_4f6c_dd1d,
+        symmetry::representative,
+        |s, rng| {
+            let mut perm: Vec<u8> = (0..s.gs.len() as u8).collect();
+            rng.shuffle(&mut perm);
+            let mut t = symmetry::permute(s, &perm);
+            let mut arrays: Vec<crate::hmap::state::ArrayId> =
+                (0..t.m.arrays.len() as crate::hmap::state::ArrayId).collect();
+            rng.shuffle(&mut arrays);
+            let mut refs: Vec<&mut crate::unsync::GMap> =
+                t.gs.iter_mut()
+                    .filter_map(|g| g.cur.as_mut().and_then(|c| c.map.as_mut()))
+                    .collect();
+            crate::unsync::symmetry::renumber(&mut t.m, &mut refs, &arrays);
+            t
+        },
+    );
+    assert!(states > 30_000, "{states} states checked");
+}

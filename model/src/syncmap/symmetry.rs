@@ -1,8 +1,10 @@
 //! Symmetry of the `syncmap` model: entries renumbered in order of first reference and
 //! goroutines sorted (they are interchangeable), with everything that names them renamed.
 
-use super::state::{EntryId, SmState};
+use super::state::{EntryId, EntryMap, SmState, MAX_KEYS, P};
 use crate::framework::concurrent;
+use smallvec::SmallVec;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// Drops entries nothing refers to and numbers the rest in order of first reference:
 /// read.m, dirty, then the goroutines' locals.
@@ -28,6 +30,12 @@ pub fn canonicalize(s: &mut SmState) {
     if order.len() == s.entries.len() && order.iter().enumerate().all(|(i, &e)| i == e as usize) {
         return;
     }
+    renumber(s, &order);
+}
+
+/// Keeps the entries `order` names (every entry something refers to), in that order: entry
+/// `order[i]` becomes entry i everywhere.
+pub fn renumber(s: &mut SmState, order: &[EntryId]) {
     let remap =
         |e: Option<EntryId>| e.map(|e| order.iter().position(|&o| o == e).unwrap() as EntryId);
     s.entries = order.iter().map(|&e| s.entries[e as usize]).collect();
@@ -49,14 +57,88 @@ pub fn canonicalize(s: &mut SmState) {
     }
 }
 
-/// The representative of a state's symmetry class: goroutines sorted by progress and
-/// locals; the history, mu's holder and entries renamed to match.
-pub fn representative(s: &SmState) -> SmState {
-    let perm = concurrent::canonical_permutation(s.gs.len(), |_| 0, |i| &s.gs[i]);
+/// How a goroutine's locals name an entry in its sort key: by its contents and the keys
+/// under which read.m and dirty hold it, never by its number, which depends on the order of
+/// the goroutines. 0 for no entry.
+fn entry_code(s: &SmState, e: Option<EntryId>) -> u64 {
+    let Some(e) = e else { return 0 };
+    let held = |m: &EntryMap| {
+        m.iter()
+            .enumerate()
+            .filter(|&(_, &x)| x == Some(e))
+            .fold(0u64, |b, (k, _)| b | 1 << k)
+    };
+    let p = match s.entries[e as usize] {
+        P::Nil => 1,
+        P::Expunged => 2,
+        P::Val(v) => 3 | u64::from(v) << 2,
+    };
+    p | held(&s.read.m) << 16 | s.dirty.as_ref().map_or(0, held) << 24 | 1 << 32
+}
+
+/// A goroutine's sort key: a digest of its progress, its locals (every entry named by
+/// [`entry_code`]), its entries in the history, and whether it holds mu. The same for a
+/// goroutine in every state of its class.
+fn goroutine_key(s: &SmState, i: usize) -> u64 {
+    let g = &s.gs[i];
+    let mut zeroed = *g;
+    let mut codes = [0u64; MAX_KEYS + 1];
+    if let Some(c) = &mut zeroed.cur {
+        codes[0] = entry_code(s, c.e);
+        for (slot, e) in codes[1..].iter_mut().zip(&c.snap) {
+            *slot = entry_code(s, *e);
+        }
+        c.e = c.e.map(|_| 0);
+        c.snap = c.snap.map(|e| e.map(|_| 0));
+    }
+    let mut h = DefaultHasher::new();
+    (
+        zeroed,
+        codes,
+        s.history.goroutine_digest(i as u8),
+        s.mu == Some(i as u8),
+    )
+        .hash(&mut h);
+    h.finish()
+}
+
+/// Renames goroutine `old` as `perm[old]` everywhere the state names goroutines, and
+/// renumbers the entries.
+pub(crate) fn permute(s: &SmState, perm: &[u8]) -> SmState {
     let mut r = s.clone();
-    concurrent::permute_in_place(&mut r.gs, &perm);
-    r.history = s.history.renamed(&perm);
+    concurrent::permute_in_place(&mut r.gs, perm);
+    r.history = s.history.renamed(perm);
     r.mu = s.mu.map(|g| perm[g as usize]);
     canonicalize(&mut r);
     r
+}
+
+/// The representative of a state's symmetry class: goroutines sorted by their keys, every
+/// order of those that tie tried and the state with the smallest digest kept
+/// ([`concurrent::canonical_by`]); the history and mu's holder renamed, entries renumbered.
+/// A function of the class alone, so a search's count does not depend on the order it
+/// meets states in (its number of threads).
+pub fn representative(s: &SmState) -> SmState {
+    let n = s.gs.len();
+    let keys: SmallVec<[u64; 4]> = (0..n).map(|i| goroutine_key(s, i)).collect();
+    let swapped = |a: usize, b: usize| {
+        let mut perm: SmallVec<[u8; 8]> = (0..n as u8).collect();
+        perm.swap(a, b);
+        perm
+    };
+    // Renaming a as b and b as a leaves the state as it is (neither holds mu when their
+    // keys tie).
+    let same =
+        |a: usize, b: usize| s.gs[a] == s.gs[b] && s.history.renamed(&swapped(a, b)) == s.history;
+    let orders = concurrent::CanonicalOrders::new(n, |_| 0, |i| keys[i], same);
+    concurrent::canonical_by(
+        orders,
+        |perm| permute(s, perm),
+        |t| {
+            let mut h = DefaultHasher::new();
+            t.hash(&mut h);
+            h.finish()
+        },
+    )
+    .expect("the sorted order")
 }

@@ -178,3 +178,37 @@ fn invalid_parameters_name_the_line_and_field() {
     let e = SyncMapModel::from_spec(&spec("ops = [\"swap\"]")).unwrap_err();
     assert!(e.message.contains("unknown operation"), "{e}");
 }
+
+/// Random executions of specs/syncmap-range-snapshot.toml's and the slow
+/// syncmap-three-goroutines-two-ops-two-keys.toml's configurations: the representative is
+/// canonical (`framework::symmetry_check`), so a spec's count does not depend on the number
+/// of threads. The renamings permute the goroutines and renumber the entries at random.
+#[test]
+fn representatives_are_canonical_along_random_executions() {
+    use crate::framework::symmetry_check::check_along_random_walks;
+    for (name, walks) in [
+        ("syncmap-range-snapshot.toml", 3_000),
+        ("slow/syncmap-three-goroutines-two-ops-two-keys.toml", 3_000),
+    ] {
+        let path = format!("{}/../specs/{name}", env!("CARGO_MANIFEST_DIR"));
+        let src = std::fs::read_to_string(&path).unwrap();
+        let m = SyncMapModel::from_spec(&Spec::parse(Path::new(&path), &src).unwrap()).unwrap();
+        let states = check_along_random_walks(
+            &m,
+            walks,
+            0x2545_f491_4f6c_dd1d,
+            representative,
+            |s, rng| {
+                let mut perm: Vec<u8> = (0..s.gs.len() as u8).collect();
+                rng.shuffle(&mut perm);
+                let mut t = symmetry::permute(s, &perm);
+                let mut entries: Vec<state::EntryId> =
+                    (0..t.entries.len() as state::EntryId).collect();
+                rng.shuffle(&mut entries);
+                symmetry::renumber(&mut t, &entries);
+                t
+            },
+        );
+        assert!(states > 30_000, "{name}: {states} states checked");
+    }
+}

@@ -2,6 +2,7 @@
 //! interleavings reach Go's throws and silent races, and spec parameters are validated.
 
 use super::*;
+use crate::framework::symmetry_check::{check_along_random_walks, Rng};
 use stateright::Checker;
 use std::path::Path;
 
@@ -693,4 +694,61 @@ fn clear_dead_registers_is_checked_and_off_by_default() {
         "{}",
         e.message
     );
+}
+
+/// `s` renamed by a random symmetry: goroutines permuted within their groups, keys
+/// permuted (when the state has key symmetry), arrays renumbered.
+fn renamed_at_random<const N: usize>(s: &UnsyncState<N>, rng: &mut Rng) -> UnsyncState<N> {
+    let mut t = s.clone();
+    let n = t.gs.len();
+    let full = t.gs.iter().filter(|g| !g.reader).count();
+    let mut order: Vec<usize> = (0..n).collect();
+    rng.shuffle(&mut order[..full]);
+    rng.shuffle(&mut order[full..]);
+    let perm: Vec<u8> = order.iter().map(|&x| x as u8).collect();
+    symmetry::permute_goroutines(&mut t, &perm);
+    let keys = t.m.hashes.len();
+    let mut names: Vec<u64> = (1..=keys as u64).collect();
+    rng.shuffle(&mut names);
+    let new_of: Vec<u64> = std::iter::once(0).chain(names).collect();
+    if let Some(k) = crate::hmap::symmetry::KeyRenaming::by(&t.m, new_of) {
+        symmetry::rename_state_keys(&mut t, &k);
+    }
+    let mut arrays: Vec<ArrayId> = (0..t.m.arrays.len() as ArrayId).collect();
+    rng.shuffle(&mut arrays);
+    let mut refs: Vec<&mut GMap> = t.gs.iter_mut().filter_map(|g| g.cur.as_mut()).collect();
+    symmetry::renumber(&mut t.m, &mut refs, &arrays);
+    t
+}
+
+/// Random executions of the every-interleaving capacity spec's configuration (three
+/// goroutines, two operations each from all four, two keys, dead registers cleared, key
+/// and goroutine symmetry): the representative is canonical (`framework::symmetry_check`),
+/// which makes the spec's count independent of the order the search meets states in (one
+/// thread or two). With goroutines sorted by their registers as they are (array numbers
+/// included), as the representative did before, this fails within a few hundred walks.
+#[test]
+fn representatives_are_canonical_along_random_executions() {
+    let mut m = UnsyncModel::<MAX_BUCKET_CNT>::new(
+        UnsyncParams {
+            goroutines: 3,
+            ops_per_goroutine: 2,
+            keys: 2,
+            ops: ALL,
+            clear_dead_registers: true,
+            ..UnsyncParams::default()
+        },
+        None,
+    )
+    .with_slots::<1>();
+    m.symmetry = true;
+    assert!(m.keys_interchangeable());
+    let states = check_along_random_walks(
+        &m,
+        20_000,
+        0x9e37_79b9_7f4a_7c15,
+        representative,
+        renamed_at_random,
+    );
+    assert!(states > 100_000, "{states} states checked");
 }

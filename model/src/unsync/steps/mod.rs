@@ -322,6 +322,13 @@ fn xy_code((b, d, i): (u16, u8, u8)) -> u64 {
 /// an unsync state hashes every goroutine's registers.
 impl std::hash::Hash for GMap {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.digest());
+    }
+}
+
+impl GMap {
+    /// The registers folded into one word (what `Hash` writes).
+    pub fn digest(&self) -> u64 {
         let op = match self.op {
             UOp::Assign { key, elem } => 1 | u64::from(key) << 8 | u64::from(elem) << 16,
             UOp::Delete { key } => 2 | u64::from(key) << 8,
@@ -375,7 +382,7 @@ impl std::hash::Hash for GMap {
             e2,
             e3,
         ];
-        state.write_u64(crate::hmap::state::mix_words(0x243f_6a88_85a3_08d3, &w));
+        crate::hmap::state::mix_words(0x243f_6a88_85a3_08d3, &w)
     }
 }
 

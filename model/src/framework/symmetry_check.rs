@@ -1,0 +1,67 @@
+//! Test support: checks that a symmetry representative is canonical (a function of the
+//! class alone) along random executions of a model. At every state met, the state renamed
+//! by random symmetries must have the state's own representative, and a representative must
+//! be its own. A representative that is not canonical makes a search's count depend on the
+//! order it meets states in (its number of threads), without losing a state.
+
+use stateright::Model;
+
+/// A small deterministic generator (xorshift64*), so that a failure reproduces.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
+    }
+
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            v.swap(i, self.below(i + 1));
+        }
+    }
+}
+
+/// Walks `walks` random executions of `m` from random initial states to their ends. At
+/// each state `s`: `rep(rep(s)) == rep(s)`, and `rep(rename(s)) == rep(s)` for four random
+/// renamings. Returns the number of states checked.
+pub fn check_along_random_walks<M: Model>(
+    m: &M,
+    walks: usize,
+    seed: u64,
+    rep: impl Fn(&M::State) -> M::State,
+    rename: impl Fn(&M::State, &mut Rng) -> M::State,
+) -> usize
+where
+    M::State: Clone + std::fmt::Debug + PartialEq,
+{
+    let mut rng = Rng(seed);
+    let mut states = 0;
+    let mut acts = Vec::new();
+    let init = m.init_states();
+    for _ in 0..walks {
+        let mut s = init[rng.below(init.len())].clone();
+        loop {
+            let r = rep(&s);
+            assert_eq!(rep(&r), r, "idempotent, from {s:?}");
+            for _ in 0..4 {
+                let t = rename(&s, &mut rng);
+                assert_eq!(rep(&t), r, "{t:?} renamed from {s:?}");
+            }
+            states += 1;
+            m.actions(&s, &mut acts);
+            if acts.is_empty() {
+                break;
+            }
+            let a = acts.swap_remove(rng.below(acts.len()));
+            acts.clear();
+            match m.next_state(&s, a) {
+                Some(x) => s = x,
+                None => break,
+            }
+        }
+    }
+    states
+}
