@@ -35,7 +35,7 @@ pub fn check_along_random_walks<M: Model>(
     rename: impl Fn(&M::State, &mut Rng) -> M::State,
 ) -> usize
 where
-    M::State: Clone + std::fmt::Debug + PartialEq,
+    M::State: Clone + std::fmt::Debug + PartialEq + std::hash::Hash,
 {
     let mut rng = Rng(seed);
     let mut states = 0;
@@ -48,7 +48,11 @@ where
             assert_eq!(rep(&r), r, "idempotent, from {s:?}");
             for _ in 0..4 {
                 let t = rename(&s, &mut rng);
-                assert_eq!(rep(&t), r, "{t:?} renamed from {s:?}");
+                let rt = rep(&t);
+                assert_eq!(rt, r, "{t:?} renamed from {s:?}");
+                // The checker tells states apart by their hashes: equal representatives
+                // must hash alike.
+                assert_eq!(digest(&rt), digest(&r), "hashes of {r:?}");
             }
             states += 1;
             m.actions(&s, &mut acts);
@@ -64,4 +68,9 @@ where
         }
     }
     states
+}
+
+fn digest(x: &impl std::hash::Hash) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(x)
 }
