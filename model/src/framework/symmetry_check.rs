@@ -25,14 +25,17 @@ impl Rng {
 }
 
 /// Walks `walks` random executions of `m` from random initial states to their ends. At
-/// each state `s`: `rep(rep(s)) == rep(s)`, and `rep(rename(s)) == rep(s)` for four random
-/// renamings. Returns the number of states checked.
+/// each state `s`: `rep(rep(s)) == rep(s)`, `rep(rename(s)) == rep(s)` (with the same hash)
+/// for four random renamings, and `rep(s)` steps to the same classes as `s`. Every other walk avoids, where it can, the successors `end` says end the
+/// execution early (a throw), so that long executions are walked too. Returns the number
+/// of states checked.
 pub fn check_along_random_walks<M: Model>(
     m: &M,
     walks: usize,
     seed: u64,
     rep: impl Fn(&M::State) -> M::State,
     rename: impl Fn(&M::State, &mut Rng) -> M::State,
+    end: impl Fn(&M::State) -> bool,
 ) -> usize
 where
     M::State: Clone + std::fmt::Debug + PartialEq + std::hash::Hash,
@@ -41,11 +44,29 @@ where
     let mut states = 0;
     let mut acts = Vec::new();
     let init = m.init_states();
-    for _ in 0..walks {
+    for walk in 0..walks {
         let mut s = init[rng.below(init.len())].clone();
         loop {
             let r = rep(&s);
             assert_eq!(rep(&r), r, "idempotent, from {s:?}");
+            let successors = |x: &M::State, acts: &mut Vec<M::Action>| {
+                m.actions(x, acts);
+                let mut out: Vec<u64> = acts
+                    .drain(..)
+                    .filter_map(|a| m.next_state(x, a))
+                    .map(|y| digest(&rep(&y)))
+                    .collect();
+                out.sort_unstable();
+                out.dedup();
+                out
+            };
+            // The model is symmetric: the representative, a renamed state with its arrays
+            // (entries) numbered as the checker numbers them, steps to the same classes.
+            assert_eq!(
+                successors(&r, &mut acts),
+                successors(&s, &mut acts),
+                "successors of {r:?}, the representative of {s:?}"
+            );
             for _ in 0..4 {
                 let t = rename(&s, &mut rng);
                 let rt = rep(&t);
@@ -59,12 +80,15 @@ where
             if acts.is_empty() {
                 break;
             }
-            let a = acts.swap_remove(rng.below(acts.len()));
-            acts.clear();
-            match m.next_state(&s, a) {
-                Some(x) => s = x,
-                None => break,
+            let mut next: Vec<M::State> =
+                acts.drain(..).filter_map(|a| m.next_state(&s, a)).collect();
+            if next.is_empty() {
+                break;
             }
+            if walk % 2 == 1 && next.iter().any(|x| !end(x)) {
+                next.retain(|x| !end(x));
+            }
+            s = next.swap_remove(rng.below(next.len()));
         }
     }
     states

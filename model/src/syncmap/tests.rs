@@ -208,6 +208,7 @@ fn representatives_are_canonical_along_random_executions() {
                 symmetry::renumber(&mut t, &entries);
                 t
             },
+            |_| false,
         );
         assert!(states > 30_000, "{name}: {states} states checked");
     }

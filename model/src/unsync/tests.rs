@@ -749,6 +749,7 @@ fn representatives_are_canonical_along_random_executions() {
         0x9e37_79b9_7f4a_7c15,
         representative,
         renamed_at_random,
+        |s| s.ghost.thrown.is_some(),
     );
     assert!(states > 100_000, "{states} states checked");
 }
