@@ -331,6 +331,36 @@ impl History {
     }
 }
 
+/// The canonical representative of a state of a model whose goroutines `gs` are all
+/// interchangeable and whose `history` names them: goroutines sorted by `key` (a digest of
+/// what the state holds about each, the same in every state of its class), every order of
+/// those that tie tried, and the state `permute` builds with the smallest hash kept
+/// ([`concurrent::canonical_by`]). Two goroutines are the same when renaming one as the
+/// other leaves the state as it is: equal, and the history unchanged by the swap (the
+/// caller's key must tell apart goroutines that differ in anything else, such as holding a
+/// lock).
+pub fn representative_by<S: std::hash::Hash, G: PartialEq>(
+    gs: &[G],
+    history: &History,
+    key: impl Fn(usize) -> u64,
+    permute: impl Fn(&[u8]) -> S,
+) -> S {
+    let n = gs.len();
+    let keys: smallvec::SmallVec<[u64; 4]> = (0..n).map(key).collect();
+    let swapped = |a: usize, b: usize| {
+        let mut perm: smallvec::SmallVec<[u8; 8]> = (0..n as u8).collect();
+        perm.swap(a, b);
+        perm
+    };
+    let same = |a: usize, b: usize| gs[a] == gs[b] && history.renamed(&swapped(a, b)) == *history;
+    let orders = concurrent::CanonicalOrders::new(n, |_| 0, |i| keys[i], same);
+    concurrent::canonical_by(orders, permute, |t| {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        BuildHasherDefault::<DefaultHasher>::default().hash_one(t)
+    })
+    .expect("the sorted order")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,12 +1,14 @@
 //! Goroutine symmetry of the `rwmutex` model: goroutines are interchangeable, so a state is
-//! replaced by the representative of its class.
+//! replaced by the representative of its class. The representative is canonical (a
+//! function of the class alone): a goroutine's sort key names bucket arrays by role or
+//! contents, never by number, and goroutines that tie are tried in every order
+//! (`history::representative_by`).
 
 use super::state::RwState;
-use crate::framework::concurrent;
+use crate::framework::{concurrent, history};
 use crate::hmap::state::mix_words;
 use crate::unsync::symmetry::{array_code, digest_of, for_each_array, g_arrays};
 use crate::unsync::{self, GMap};
-use smallvec::SmallVec;
 
 /// A goroutine's sort key: a digest of its progress, its registers (every array named by
 /// its role or contents, never its number), its entries in the history, and whether it
@@ -60,17 +62,10 @@ pub(crate) fn permute(s: &RwState, perm: &[u8]) -> RwState {
 /// renumbered. A function of the class alone, so a search's count does not depend on the
 /// order it meets states in (its number of threads).
 pub fn representative(s: &RwState) -> RwState {
-    let n = s.gs.len();
-    let keys: SmallVec<[u64; 4]> = (0..n).map(|i| goroutine_key(s, i)).collect();
-    let swapped = |a: usize, b: usize| {
-        let mut perm: SmallVec<[u8; 8]> = (0..n as u8).collect();
-        perm.swap(a, b);
-        perm
-    };
-    // Renaming a as b and b as a leaves the state as it is (neither holds w nor threw when
-    // their keys tie).
-    let same =
-        |a: usize, b: usize| s.gs[a] == s.gs[b] && s.history.renamed(&swapped(a, b)) == s.history;
-    let orders = concurrent::CanonicalOrders::new(n, |_| 0, |i| keys[i], same);
-    concurrent::canonical_by(orders, |perm| permute(s, perm), digest_of).expect("the sorted order")
+    history::representative_by(
+        &s.gs,
+        &s.history,
+        |i| goroutine_key(s, i),
+        |perm| permute(s, perm),
+    )
 }

@@ -1,9 +1,11 @@
 //! Symmetry of the `syncmap` model: entries renumbered in order of first reference and
 //! goroutines sorted (they are interchangeable), with everything that names them renamed.
+//! The representative is canonical (a function of the class alone): a goroutine's sort key
+//! names entries by their contents and where read.m and dirty hold them, never by number,
+//! and goroutines that tie are tried in every order (`history::representative_by`).
 
 use super::state::{EntryId, EntryMap, SmState, MAX_KEYS, P};
-use crate::framework::concurrent;
-use smallvec::SmallVec;
+use crate::framework::{concurrent, history};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// Drops entries nothing refers to and numbers the rest in order of first reference:
@@ -119,26 +121,10 @@ pub(crate) fn permute(s: &SmState, perm: &[u8]) -> SmState {
 /// A function of the class alone, so a search's count does not depend on the order it
 /// meets states in (its number of threads).
 pub fn representative(s: &SmState) -> SmState {
-    let n = s.gs.len();
-    let keys: SmallVec<[u64; 4]> = (0..n).map(|i| goroutine_key(s, i)).collect();
-    let swapped = |a: usize, b: usize| {
-        let mut perm: SmallVec<[u8; 8]> = (0..n as u8).collect();
-        perm.swap(a, b);
-        perm
-    };
-    // Renaming a as b and b as a leaves the state as it is (neither holds mu when their
-    // keys tie).
-    let same =
-        |a: usize, b: usize| s.gs[a] == s.gs[b] && s.history.renamed(&swapped(a, b)) == s.history;
-    let orders = concurrent::CanonicalOrders::new(n, |_| 0, |i| keys[i], same);
-    concurrent::canonical_by(
-        orders,
+    history::representative_by(
+        &s.gs,
+        &s.history,
+        |i| goroutine_key(s, i),
         |perm| permute(s, perm),
-        |t| {
-            let mut h = DefaultHasher::new();
-            t.hash(&mut h);
-            h.finish()
-        },
     )
-    .expect("the sorted order")
 }
