@@ -26,8 +26,7 @@ fn run(name: &str) -> SpecResult {
     let r = run_spec(
         &spec,
         &RunOptions {
-            // One thread (the counts do not depend on it: the representatives are
-            // canonical), leaving the other core to the tests beside it.
+            // One thread, leaving the other core to the tests beside it.
             threads: Some(1),
             shorten: false,
             ..RunOptions::default()

@@ -6,8 +6,12 @@
 //! goroutines with the same role are interchangeable ([`representative`] sorts them, after
 //! the keys are renamed).
 //!
-//! The representative is canonical: a function of the symmetry class alone, so a search
-//! counts the same states whatever order it meets them in (one thread or two). A goroutine's
+//! The representative is meant to be canonical (a function of the symmetry class alone), so
+//! that a search counts the same states whatever order it meets them in (one thread or
+//! two). It is on every state the random-walk check reaches, and every spec compared counts
+//! the same with one thread and two; but on the every-interleaving capacity spec it counts
+//! more states on one thread than the earlier representative did, which a canonical one
+//! cannot (docs/performance-checker.md, "Canonical representatives"). A goroutine's
 //! sort key reads no array number (numbers follow the goroutines' order): arrays are named
 //! by their role in the header or by their contents. Goroutines that still tie are tried in
 //! every order, and the state with the smallest digest is kept
