@@ -244,11 +244,12 @@ fn same_goroutine<const N: usize>(r: &UnsyncState<N>, a: usize, b: usize) -> boo
 
 /// The representative of a state's symmetry class: keys renamed into hash order (when the
 /// state carries the key symmetry's context); then the goroutines of each group (full
-/// goroutines, readers) sorted by their [`GKey`], trying every order of those that tie and
-/// keeping the state with the smallest digest ([`concurrent::canonical_by`]); iterator ids
-/// (= goroutine indices), the thrower and the last to step renamed to match; arrays
-/// renumbered. A function of the class alone, so the count of a search does not depend on
-/// the order it meets states in (its number of threads).
+/// goroutines, readers) sorted by their keys (`goroutine_key`), trying every order of those
+/// that tie and keeping the state with the smallest digest ([`concurrent::canonical_by`]);
+/// iterator ids (= goroutine indices), the thrower and the last to step renamed to match;
+/// arrays renumbered. Meant to be a function of the class alone, so that the count of a
+/// search does not depend on the order it meets states in (see the module's header for
+/// where that is checked and where it is in doubt).
 pub fn representative<const N: usize>(s: &UnsyncState<N>) -> UnsyncState<N> {
     let mut r = s.clone();
     if let Some(k) = key_renaming(&s.m) {
