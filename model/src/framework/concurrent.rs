@@ -274,41 +274,18 @@ pub fn op_text(op: &MapOp) -> String {
     }
 }
 
-/// Sorts `n` goroutines into a canonical order within each group of interchangeable ones
-/// (same `group`), by `key` (both given a goroutine's index). Returns `perm` with
-/// `perm[old] = new` index.
-pub fn canonical_permutation<K: Ord>(
-    n: usize,
-    group: impl Fn(usize) -> u8,
-    key: impl Fn(usize) -> K,
-) -> smallvec::SmallVec<[u8; 8]> {
-    let mut idx: smallvec::SmallVec<[usize; 8]> = (0..n).collect();
-    idx.sort_by(|&a, &b| {
-        group(a)
-            .cmp(&group(b))
-            .then_with(|| {
-                if group(a) == group(b) {
-                    key(a).cmp(&key(b))
-                } else {
-                    std::cmp::Ordering::Equal
-                }
-            })
-            .then(a.cmp(&b))
-    });
-    // Goroutines keep their group's slots: groups are contiguous and sorted by group, so
-    // position i in `idx` is slot i.
-    let mut perm = smallvec::smallvec![0u8; n];
-    for (new, &old) in idx.iter().enumerate() {
-        perm[old] = new as u8;
-    }
-    perm
+/// A digest of `x` that is the same in every thread and run (SipHash with fixed keys), for
+/// symmetry keys and for choosing among a representative's candidates.
+pub fn stable_digest(x: &impl std::hash::Hash) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(x)
 }
 
 /// The orders to try for a canonical representative of a class of states whose goroutines
 /// are interchangeable within groups, when a goroutine's `key` does not always tell it from
 /// the others.
 ///
-/// The goroutines are sorted by (`group`, `key`), as by [`canonical_permutation`]. Where
+/// The goroutines are sorted by (`group`, `key`), groups first and then by index. Where
 /// goroutines of one group tie on `key` and are not all `same` (renaming one as another
 /// leaves the state as it is), every order of the tied ones is a candidate. Yields each
 /// candidate as a permutation (`perm[old] = new`), the sorted order first; the caller
@@ -518,9 +495,16 @@ mod tests {
     }
 
     #[test]
-    fn canonical_permutation_sorts_within_groups_only() {
+    fn the_sorted_order_sorts_within_groups_only() {
         let gs = [3, 1, 2, 0];
-        let perm = canonical_permutation(gs.len(), |i| if i < 3 { 0 } else { 1 }, |i| gs[i]);
+        let perm = CanonicalOrders::new(
+            gs.len(),
+            |i| if i < 3 { 0 } else { 1 },
+            |i| gs[i],
+            |_, _| true,
+        )
+        .next()
+        .unwrap();
         let mut in_place = gs;
         permute_in_place(&mut in_place, &perm);
         assert_eq!(in_place, [1, 2, 3, 0]);

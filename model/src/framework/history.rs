@@ -354,11 +354,7 @@ pub fn representative_by<S: std::hash::Hash, G: PartialEq>(
     };
     let same = |a: usize, b: usize| gs[a] == gs[b] && history.renamed(&swapped(a, b)) == *history;
     let orders = concurrent::CanonicalOrders::new(n, |_| 0, |i| keys[i], same);
-    concurrent::canonical_by(orders, permute, |t| {
-        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-        BuildHasherDefault::<DefaultHasher>::default().hash_one(t)
-    })
-    .expect("the sorted order")
+    concurrent::canonical_by(orders, permute, concurrent::stable_digest).expect("the sorted order")
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! be its own. A representative that is not canonical makes a search's count depend on the
 //! order it meets states in (its number of threads), without losing a state.
 
+use super::concurrent::stable_digest as digest;
 use stateright::Model;
 
 /// A small deterministic generator (xorshift64*), so that a failure reproduces.
@@ -92,9 +93,4 @@ where
         }
     }
     states
-}
-
-fn digest(x: &impl std::hash::Hash) -> u64 {
-    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(x)
 }

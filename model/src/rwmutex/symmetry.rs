@@ -5,9 +5,10 @@
 //! (`history::representative_by`).
 
 use super::state::RwState;
-use crate::framework::{concurrent, history};
+use crate::framework::concurrent::{self, stable_digest as digest_of};
+use crate::framework::history;
 use crate::hmap::state::mix_words;
-use crate::unsync::symmetry::{array_code, digest_of, for_each_array, g_arrays};
+use crate::unsync::symmetry::{array_code, for_each_array, g_arrays};
 use crate::unsync::{self, GMap};
 
 /// A goroutine's sort key: a digest of its progress, its registers (every array named by

@@ -6,7 +6,6 @@
 
 use super::state::{EntryId, EntryMap, SmState, MAX_KEYS, P};
 use crate::framework::{concurrent, history};
-use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// Drops entries nothing refers to and numbers the rest in order of first reference:
 /// read.m, dirty, then the goroutines' locals.
@@ -93,15 +92,12 @@ fn goroutine_key(s: &SmState, i: usize) -> u64 {
         c.e = c.e.map(|_| 0);
         c.snap = c.snap.map(|e| e.map(|_| 0));
     }
-    let mut h = DefaultHasher::new();
-    (
+    concurrent::stable_digest(&(
         zeroed,
         codes,
         s.history.goroutine_digest(i as u8),
         s.mu == Some(i as u8),
-    )
-        .hash(&mut h);
-    h.finish()
+    ))
 }
 
 /// Renames goroutine `old` as `perm[old]` everywhere the state names goroutines, and

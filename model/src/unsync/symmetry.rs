@@ -23,7 +23,7 @@
 
 use super::state::*;
 use super::steps::{GMap, UOp};
-use crate::framework::concurrent;
+use crate::framework::concurrent::{self, stable_digest as digest_of};
 use crate::hmap::state::*;
 use crate::hmap::symmetry::{key_renaming, permute_bits, rename_keys, KeyRenaming};
 use smallvec::SmallVec;
@@ -220,11 +220,6 @@ fn goroutine_key<const N: usize>(r: &UnsyncState<N>, i: usize) -> u64 {
         d = mix_words(d, &[digest_of(&(&r.ghost.results[i], &r.ghost.yields[i]))]);
     }
     d
-}
-
-pub(crate) fn digest_of(x: &impl std::hash::Hash) -> u64 {
-    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(x)
 }
 
 /// Renaming goroutine `a` as `b` and `b` as `a` leaves `r` as it is: the same registers
