@@ -8,10 +8,11 @@
 //!
 //! The representative is meant to be canonical (a function of the symmetry class alone), so
 //! that a search counts the same states whatever order it meets them in (one thread or
-//! two). It is on every state the random-walk check reaches, and every spec compared counts
-//! the same with one thread and two; but on the every-interleaving capacity spec it counts
-//! more states on one thread than the earlier representative did, which a canonical one
-//! cannot (docs/performance-checker.md, "Canonical representatives"). A goroutine's
+//! two). It is on every state the random-walk check and the search-prefix check reach
+//! (tests.rs), and every spec compared counts the same with one thread and two. (The
+//! every-interleaving capacity spec's earlier pin, which it exceeds, is not reproduced by
+//! the build of the commit that set it: docs/performance-checker.md, "The every-interleaving
+//! count, traced back".) A goroutine's
 //! sort key reads no array number (numbers follow the goroutines' order): arrays are named
 //! by their role in the header or by their contents. Goroutines that still tie are tried in
 //! every order, and the state with the smallest digest is kept
