@@ -721,14 +721,9 @@ fn renamed_at_random<const N: usize>(s: &UnsyncState<N>, rng: &mut Rng) -> Unsyn
     t
 }
 
-/// Random executions of the every-interleaving capacity spec's configuration (three
-/// goroutines, two operations each from all four, two keys, dead registers cleared, key
-/// and goroutine symmetry): the representative is canonical (`framework::symmetry_check`),
-/// which makes the spec's count independent of the order the search meets states in (one
-/// thread or two). With goroutines sorted by their registers as they are (array numbers
-/// included), as the representative did before, this fails within a few hundred walks.
-#[test]
-fn representatives_are_canonical_along_random_executions() {
+/// The every-interleaving capacity spec's configuration: three goroutines, two operations
+/// each from all four, two keys, dead registers cleared, goroutine and key symmetry.
+fn every_interleaving_model() -> UnsyncModel<1> {
     let mut m = UnsyncModel::<MAX_BUCKET_CNT>::new(
         UnsyncParams {
             goroutines: 3,
@@ -742,6 +737,18 @@ fn representatives_are_canonical_along_random_executions() {
     )
     .with_slots::<1>();
     m.symmetry = true;
+    m
+}
+
+/// Random executions of the every-interleaving capacity spec's configuration (three
+/// goroutines, two operations each from all four, two keys, dead registers cleared, key
+/// and goroutine symmetry): the representative is canonical (`framework::symmetry_check`),
+/// which makes the spec's count independent of the order the search meets states in (one
+/// thread or two). With goroutines sorted by their registers as they are (array numbers
+/// included), as the representative did before, this fails within a few hundred walks.
+#[test]
+fn representatives_are_canonical_along_random_executions() {
+    let m = every_interleaving_model();
     assert!(m.keys_interchangeable());
     let states = check_along_random_walks(
         &m,
@@ -767,19 +774,7 @@ fn representatives_are_canonical_on_a_search_prefix() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200_000);
-    let mut m = UnsyncModel::<MAX_BUCKET_CNT>::new(
-        UnsyncParams {
-            goroutines: 3,
-            ops_per_goroutine: 2,
-            keys: 2,
-            ops: ALL,
-            clear_dead_registers: true,
-            ..UnsyncParams::default()
-        },
-        None,
-    )
-    .with_slots::<1>();
-    m.symmetry = true;
+    let m = every_interleaving_model();
     let digest = |x: &UnsyncState<1>| crate::framework::concurrent::stable_digest(x);
     let mut rng = Rng(0x1234_5678_9abc_def1);
     let mut seen = std::collections::HashSet::new();
