@@ -50,17 +50,8 @@ where
         loop {
             let r = rep(&s);
             assert_eq!(rep(&r), r, "idempotent, from {s:?}");
-            let successors = |x: &M::State, acts: &mut Vec<M::Action>| {
-                m.actions(x, acts);
-                let mut out: Vec<u64> = acts
-                    .drain(..)
-                    .filter_map(|a| m.next_state(x, a))
-                    .map(|y| digest(&rep(&y)))
-                    .collect();
-                out.sort_unstable();
-                out.dedup();
-                out
-            };
+            let successors =
+                |x: &M::State, acts: &mut Vec<M::Action>| successor_classes(m, x, &rep, acts);
             // The model is symmetric: the representative, a renamed state with its arrays
             // (entries) numbered as the checker numbers them, steps to the same classes.
             assert_eq!(
@@ -93,4 +84,26 @@ where
         }
     }
     states
+}
+
+/// The classes `x` steps into: the digests of its successors' representatives, sorted and
+/// without repeats (`acts` is scratch space for the actions).
+pub fn successor_classes<M: Model>(
+    m: &M,
+    x: &M::State,
+    rep: impl Fn(&M::State) -> M::State,
+    acts: &mut Vec<M::Action>,
+) -> Vec<u64>
+where
+    M::State: std::hash::Hash,
+{
+    m.actions(x, acts);
+    let mut out: Vec<u64> = acts
+        .drain(..)
+        .filter_map(|a| m.next_state(x, a))
+        .map(|y| digest(&rep(&y)))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }

@@ -2,7 +2,7 @@
 //! interleavings reach Go's throws and silent races, and spec parameters are validated.
 
 use super::*;
-use crate::framework::symmetry_check::{check_along_random_walks, Rng};
+use crate::framework::symmetry_check::{check_along_random_walks, successor_classes, Rng};
 use stateright::Checker;
 use std::path::Path;
 
@@ -785,17 +785,6 @@ fn representatives_are_canonical_on_a_search_prefix() {
         }
     }
     let mut acts = Vec::new();
-    let classes = |x: &UnsyncState<1>, acts: &mut Vec<UAction>| {
-        m.actions(x, acts);
-        let mut out: Vec<u64> = acts
-            .drain(..)
-            .filter_map(|a| m.next_state(x, a))
-            .map(|y| digest(&representative(&y)))
-            .collect();
-        out.sort_unstable();
-        out.dedup();
-        out
-    };
     let mut checked = 0usize;
     while let Some(s) = stack.pop() {
         if checked == limit {
@@ -809,16 +798,27 @@ fn representatives_are_canonical_on_a_search_prefix() {
         let mut refs: Vec<&mut GMap> = t.gs.iter_mut().filter_map(|g| g.cur.as_mut()).collect();
         symmetry::canonicalize(&mut t.m, &mut refs);
         assert_eq!(representative(&t), r, "{t:?} renamed from {s:?}");
+        // The successors of `s`, each with its class: stacked where new, and compared
+        // with the classes `t` steps into.
+        m.actions(&s, &mut acts);
+        let next: Vec<(UnsyncState<1>, u64)> = acts
+            .drain(..)
+            .filter_map(|a| m.next_state(&s, a))
+            .map(|y| {
+                let d = digest(&representative(&y));
+                (y, d)
+            })
+            .collect();
+        let mut classes: Vec<u64> = next.iter().map(|&(_, d)| d).collect();
+        classes.sort_unstable();
+        classes.dedup();
         assert_eq!(
-            classes(&t, &mut acts),
-            classes(&s, &mut acts),
+            successor_classes(&m, &t, representative, &mut acts),
+            classes,
             "successors of {t:?}, renamed from {s:?}"
         );
-        m.actions(&s, &mut acts);
-        let next: Vec<UnsyncState<1>> =
-            acts.drain(..).filter_map(|a| m.next_state(&s, a)).collect();
-        for y in next {
-            if seen.insert(digest(&representative(&y))) {
+        for (y, d) in next {
+            if seen.insert(d) {
                 stack.push(y);
             }
         }
