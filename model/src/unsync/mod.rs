@@ -54,6 +54,16 @@
 //! steps, over fewer states (`tests.rs` checks that the reduced search reaches exactly the
 //! cleared states of the full one on configurations that reach every step).
 //!
+//! Terminal states (`merge_terminal_states = true`, off by default, needs the search's
+//! symmetry): a state in which a goroutine threw (the program died) or every goroutine
+//! finished has no successors, and all a check reads of it is the value of each property
+//! there. The step that reaches one stores those values in the ghost (`UGhost::terminal`),
+//! and the symmetry representative of every terminal state with the same values is one
+//! state ([`symmetry::representative`]). The checker still evaluates the properties on the
+//! state it reached and continues paths from it, so every verdict and counterexample is one
+//! the search without the parameter finds; it counts the non-terminal classes plus one state
+//! per set of property values met at a terminal state (`tests.rs` checks both).
+//!
 //! Invariants (properties): a racy execution either throws or is silently wrong in ways the
 //! properties name: `racy_execution_detected` (every finished racy execution threw),
 //! `no_lost_insert`, `no_duplicate_key`, `count_matches_live_entries` (at quiescent states),
@@ -369,10 +379,33 @@ impl<const N: usize> UnsyncModel<N> {
         let mut refs: smallvec::SmallVec<[&mut GMap; 4]> =
             s.gs.iter_mut().filter_map(|g| g.cur.as_mut()).collect();
         canonicalize(&mut s.m, &mut refs);
+        drop(refs);
         // The digests of the arrays this step wrote, computed once: the fingerprints of this
         // state's representative and of its successors that keep the arrays reuse them.
         s.m.arrays.seal();
+        if self.params.merge_terminal_states && !self.record_results && self.is_terminal(s) {
+            s.ghost.terminal = Some(self.property_bits(s));
+        }
         out
+    }
+
+    /// No goroutine can step: one threw (the program died), or every one finished its
+    /// operations ([`Model::actions`] gives nothing exactly then).
+    pub fn is_terminal(&self, s: &UnsyncState<N>) -> bool {
+        s.ghost.thrown.is_some()
+            || s.gs
+                .iter()
+                .enumerate()
+                .all(|(i, g)| g.cur.is_none() && g.done >= self.ops_of(i))
+    }
+
+    /// Bit i: property i of [`properties::Props::ALL`] holds on `s`.
+    pub fn property_bits(&self, s: &UnsyncState<N>) -> u16 {
+        properties::Props::<N>::ALL
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| (p.check)(self, s))
+            .fold(0, |bits, (i, _)| bits | 1 << i)
     }
 }
 

@@ -60,6 +60,11 @@ pub const PARAMS: &[ParamDef] = &[
         default: "false",
         description: "after each step, reset the goroutine's registers that no later step reads (dead-variable reduction): the same verdicts and counterexample steps over fewer states; dead registers print as zero",
     },
+    ParamDef {
+        name: "merge_terminal_states",
+        default: "false",
+        description: "search every terminal state (a throw, or every goroutine finished) as the values of the properties on it: terminal states with the same values are one state (needs [search] symmetry = true); the same verdicts and counterexamples over fewer states",
+    },
 ];
 
 // The plain map's parameters, in the tables of both `unsync` and `rwmutex`.
@@ -149,6 +154,7 @@ pub fn param(
             p.max_preemptions = Some(params::int_param(spec, name, v, 0, 8)? as u8)
         }
         "clear_dead_registers" => p.clear_dead_registers = params::bool_param(spec, name, v)?,
+        "merge_terminal_states" => p.merge_terminal_states = params::bool_param(spec, name, v)?,
         "hash_pattern" => {
             let toml::Value::Array(items) = &v.value else {
                 return Err(spec.error(
@@ -284,6 +290,13 @@ pub fn check(spec: &Spec, p: &mut UnsyncParams) -> Result<(), SpecError> {
                 "load factor {}/{} exceeds bucket_cnt {}: a same-size grow could re-trigger forever (Go: 13/2 <= 8)",
                 p.geo.load_factor_num, p.geo.load_factor_den, p.geo.bucket_cnt
             ),
+        ));
+    }
+    if p.merge_terminal_states && !spec.symmetry {
+        return Err(spec.error(
+            spec.params.get("merge_terminal_states").map(|v| v.line),
+            Some("params.merge_terminal_states"),
+            "terminal states are merged by the symmetry representative: set [search] symmetry = true (with strategy = \"dfs\")",
         ));
     }
     Ok(())

@@ -46,6 +46,11 @@ pub struct UnsyncParams {
     /// After each step, set the registers no later step reads to their initial values
     /// (dead-variable reduction, see `steps::liveness`): the same verdicts over fewer states.
     pub clear_dead_registers: bool,
+    /// A terminal state (a goroutine threw, or every goroutine finished) is searched as the
+    /// values of the properties on it (`UGhost::terminal`): the symmetry representative of
+    /// every terminal state with the same values is one state. The same verdicts over fewer
+    /// states; needs the search's symmetry.
+    pub merge_terminal_states: bool,
     /// Test-only: a defect put back on purpose (see [`InjectedDefect`]). No spec parameter
     /// sets it; `InjectedDefect::None` (the default) is the model.
     #[doc(hidden)]
@@ -79,6 +84,7 @@ impl Default for UnsyncParams {
             },
             max_preemptions: None,
             clear_dead_registers: false,
+            merge_terminal_states: false,
             injected_defect: InjectedDefect::None,
         }
     }
@@ -113,6 +119,10 @@ pub struct UGhost {
     pub results: Vec<Vec<ORes>>,
     /// With `record_results`: the yields of each goroutine's range loop in progress.
     pub yields: Vec<Vec<(u64, u64)>>,
+    /// With `merge_terminal_states`, on a terminal state: bit i set when property i of the
+    /// model's list holds there (what the symmetry representative keeps of the state).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terminal: Option<u16>,
 }
 
 /// A finished operation's result, as the Go program sees it.

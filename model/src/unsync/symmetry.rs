@@ -247,6 +247,9 @@ fn same_goroutine<const N: usize>(r: &UnsyncState<N>, a: usize, b: usize) -> boo
 /// search does not depend on the order it meets states in (see the module's header for
 /// where that is checked and where it is in doubt).
 pub fn representative<const N: usize>(s: &UnsyncState<N>) -> UnsyncState<N> {
+    if let Some(bits) = s.ghost.terminal {
+        return terminal_class(bits);
+    }
     let mut r = s.clone();
     if let Some(k) = key_renaming(&s.m) {
         rename_state_keys(&mut r, &k);
@@ -279,4 +282,41 @@ pub fn representative<const N: usize>(s: &UnsyncState<N>) -> UnsyncState<N> {
         digest_of,
     )
     .expect("the sorted order")
+}
+
+/// The one state that stands for every terminal state whose properties have the values
+/// `bits` (`merge_terminal_states`): it has no successors, and the checker evaluates the
+/// properties on the state it reached, never on this one, so only its fingerprint counts.
+fn terminal_class<const N: usize>(bits: u16) -> UnsyncState<N> {
+    static NO_HASHES: std::sync::LazyLock<HashFn> =
+        std::sync::LazyLock::new(|| HashFn::interned(Default::default()));
+    UnsyncState {
+        m: HmapState {
+            h: Hmap {
+                count: 0,
+                flags: 0,
+                b: 0,
+                noverflow: 0,
+                hash0: 0,
+                buckets: None,
+                oldbuckets: None,
+                nevacuate: 0,
+                prealloc_left: 0,
+                clear_seq: 0,
+            },
+            arrays: Arena::default(),
+            iters: Vec::new(),
+            hashes: NO_HASHES.clone(),
+            ops: 0,
+            next_iter_id: 0,
+            ghost: Ghost::default(),
+            sym: SymCtx::default(),
+        },
+        gs: Vec::new(),
+        ghost: UGhost {
+            terminal: Some(bits),
+            ..UGhost::default()
+        },
+        sched: Sched::default(),
+    }
 }

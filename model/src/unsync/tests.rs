@@ -825,3 +825,82 @@ fn representatives_are_canonical_on_a_search_prefix() {
     }
     assert_eq!(checked, limit, "the search ended after {checked} states");
 }
+
+/// `merge_terminal_states`: a state is terminal (`is_terminal`) exactly when it has no
+/// actions; with the parameter the search finds every verdict it finds without; and it
+/// counts the non-terminal classes plus one state per set of property values met at a
+/// terminal state, fewer than without.
+#[test]
+fn merging_terminal_states_keeps_every_verdict() {
+    let every_property: String = properties::Props::<{ MAX_BUCKET_CNT }>::ALL
+        .iter()
+        .map(|p| format!("{} = \"holds\"\n", p.name))
+        .collect();
+    // Two goroutines with every operation over two keys; and growth under racing writers
+    // (two keys already in the map), which also reaches the memory fault.
+    let configurations = [
+        "goroutines = 2\nkeys = 2\nops = [\"assign\", \"delete\", \"access\", \"iterate\"]",
+        "goroutines = 2\nkeys = 2\ninitial = 2\nhash_pattern = [0, 1, 2, 3]\nhash_bits = 2\n\
+         hint = 2\nops = [\"assign\", \"delete\", \"access\", \"iterate\"]\n\
+         clear_dead_registers = true",
+    ];
+    let opts = RunOptions {
+        shorten: false,
+        ..RunOptions::default()
+    };
+    for params in configurations {
+        let text = |merge: bool| {
+            format!(
+                "model = \"unsync\"\n[params]\n{params}\nmerge_terminal_states = {merge}\n\
+                 [search]\nstrategy = \"dfs\"\nsymmetry = true\n[expect]\n{every_property}"
+            )
+        };
+        let run = |merge: bool| {
+            let spec = Spec::parse(Path::new("t.toml"), &text(merge)).unwrap();
+            let r = crate::registry::run_spec(&spec, &opts).unwrap();
+            assert!(r.complete, "{params}");
+            let verdicts: Vec<(String, String)> = r
+                .properties
+                .iter()
+                .map(|p| (p.name.clone(), format!("{:?}", p.verdict)))
+                .collect();
+            (r.unique_states, verdicts)
+        };
+        let (without, verdicts) = run(false);
+        let (with, merged_verdicts) = run(true);
+        assert_eq!(verdicts, merged_verdicts, "{params}");
+
+        // The classes, from every reachable state of the model without the parameter.
+        let spec = Spec::parse(Path::new("t.toml"), &text(false)).unwrap();
+        let mut m = from_spec(&spec).unwrap();
+        m.symmetry = true;
+        let mut inner = std::collections::HashSet::new();
+        let mut terminal = std::collections::HashSet::new();
+        let mut values = std::collections::HashSet::new();
+        let mut actions = Vec::new();
+        for s in reach_every_interleaving(&m, None) {
+            m.actions(&s, &mut actions);
+            assert_eq!(m.is_terminal(&s), actions.is_empty(), "{params}\n{s:?}");
+            actions.clear();
+            if m.is_terminal(&s) {
+                values.insert(m.property_bits(&s));
+                terminal.insert(representative(&s));
+            } else {
+                inner.insert(representative(&s));
+            }
+        }
+        assert_eq!(without, inner.len() + terminal.len(), "{params}");
+        assert_eq!(with, inner.len() + values.len(), "{params}");
+        assert!(with < without, "{params}: no reduction ({with} states)");
+    }
+}
+
+#[test]
+fn merge_terminal_states_needs_symmetry() {
+    let e = from_spec(&spec("merge_terminal_states = true")).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("params.merge_terminal_states"));
+    assert_eq!(e.line, Some(3));
+    assert!(e.message.contains("symmetry = true"), "{}", e.message);
+    let e = from_spec(&spec("merge_terminal_states = 1")).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("params.merge_terminal_states"));
+}
