@@ -401,6 +401,12 @@ impl<const N: usize> UnsyncModel<N> {
 
     /// Bit i: property i of [`properties::Props::ALL`] holds on `s`.
     pub fn property_bits(&self, s: &UnsyncState<N>) -> u16 {
+        const {
+            assert!(
+                properties::Props::<N>::ALL.len() <= 16,
+                "one bit per property"
+            )
+        };
         properties::Props::<N>::ALL
             .iter()
             .enumerate()
