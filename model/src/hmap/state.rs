@@ -829,6 +829,31 @@ impl<const N: usize> std::hash::Hash for HmapState<N> {
 }
 
 impl<const N: usize> HmapState<N> {
+    /// A map no operation has touched (`makemap` before it sizes the buckets): no bucket
+    /// arrays, every header field zero but `hash0`, and `hashes` its hash function.
+    pub fn empty(hash0: u32, hashes: HashFn) -> Self {
+        HmapState {
+            h: Hmap {
+                count: 0,
+                flags: 0,
+                b: 0,
+                noverflow: 0,
+                hash0,
+                buckets: None,
+                oldbuckets: None,
+                nevacuate: 0,
+                prealloc_left: 0,
+                clear_seq: 0,
+            },
+            arrays: Arena::default(),
+            iters: Vec::new(),
+            hashes,
+            ops: 0,
+            next_iter_id: 0,
+            ghost: Ghost::default(),
+            sym: SymCtx::default(),
+        }
+    }
     /// Makes this state equal to `src`, reusing this state's allocations (its arena's, its
     /// iterators' and its abstract map's vectors; arrays are shared with `src`, as a clone
     /// shares them): what a search that steps one scratch state per successor, instead of a

@@ -291,27 +291,7 @@ fn terminal_class<const N: usize>(bits: u16) -> UnsyncState<N> {
     static NO_HASHES: std::sync::LazyLock<HashFn> =
         std::sync::LazyLock::new(|| HashFn::interned(Default::default()));
     UnsyncState {
-        m: HmapState {
-            h: Hmap {
-                count: 0,
-                flags: 0,
-                b: 0,
-                noverflow: 0,
-                hash0: 0,
-                buckets: None,
-                oldbuckets: None,
-                nevacuate: 0,
-                prealloc_left: 0,
-                clear_seq: 0,
-            },
-            arrays: Arena::default(),
-            iters: Vec::new(),
-            hashes: NO_HASHES.clone(),
-            ops: 0,
-            next_iter_id: 0,
-            ghost: Ghost::default(),
-            sym: SymCtx::default(),
-        },
+        m: HmapState::empty(0, NO_HASHES.clone()),
         gs: Vec::new(),
         ghost: UGhost {
             terminal: Some(bits),

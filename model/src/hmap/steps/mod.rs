@@ -312,27 +312,7 @@ impl Machine {
         hash0: u32,
         hashes: impl Into<HashFn>,
     ) -> HmapState<N> {
-        let mut s = HmapState {
-            h: Hmap {
-                count: 0,
-                flags: 0,
-                b: 0,
-                noverflow: 0,
-                hash0,
-                buckets: None,
-                oldbuckets: None,
-                nevacuate: 0,
-                prealloc_left: 0,
-                clear_seq: 0,
-            },
-            arrays: Arena::default(),
-            iters: Vec::new(),
-            hashes: hashes.into(),
-            ops: 0,
-            next_iter_id: 0,
-            ghost: Ghost::default(),
-            sym: SymCtx::default(),
-        };
+        let mut s = HmapState::empty(hash0, hashes.into());
         let mut b = 0u8;
         while self.geo.over_load_factor(hint, b) {
             b += 1;
