@@ -392,11 +392,7 @@ impl<const N: usize> UnsyncModel<N> {
     /// No goroutine can step: one threw (the program died), or every one finished its
     /// operations ([`Model::actions`] gives nothing exactly then).
     pub fn is_terminal(&self, s: &UnsyncState<N>) -> bool {
-        s.ghost.thrown.is_some()
-            || s.gs
-                .iter()
-                .enumerate()
-                .all(|(i, g)| g.cur.is_none() && g.done >= self.ops_of(i))
+        s.ghost.thrown.is_some() || self.all_done(s)
     }
 
     /// Bit i: property i of [`properties::Props::ALL`] holds on `s`.

@@ -880,9 +880,10 @@ fn merging_terminal_states_keeps_every_verdict() {
         let mut actions = Vec::new();
         for s in reach_every_interleaving(&m, None) {
             m.actions(&s, &mut actions);
-            assert_eq!(m.is_terminal(&s), actions.is_empty(), "{params}\n{s:?}");
+            let is_terminal = m.is_terminal(&s);
+            assert_eq!(is_terminal, actions.is_empty(), "{params}\n{s:?}");
             actions.clear();
-            if m.is_terminal(&s) {
+            if is_terminal {
                 values.insert(m.property_bits(&s));
                 terminal.insert(representative(&s));
             } else {
