@@ -66,6 +66,37 @@ impl Writer {
     }
 }
 
+/// A bmap's slots. One slot: its tophash, key and elem. More: a byte whose bit i is set when
+/// slot i is not all zero (tophash, key and elem), then those slots' tophash, key and elem;
+/// a zeroed slot (an empty bucket's, or one mapclear zeroed) costs one bit.
+fn write_slots<const N: usize>(bm: &Bmap<N>, w: &mut Writer) {
+    const { assert!(N <= 8, "a slot mask is one byte") };
+    if N == 1 {
+        w.0.push(bm.tophash[0]);
+        w.u(bm.keys[0]);
+        w.u(bm.elems[0]);
+        return;
+    }
+    let live = |i: usize| bm.tophash[i] != 0 || bm.keys[i] != 0 || bm.elems[i] != 0;
+    let mask = (0..N).fold(0u8, |m, i| if live(i) { m | 1 << i } else { m });
+    w.0.push(mask);
+    for i in (0..N).filter(|&i| mask & 1 << i != 0) {
+        w.0.push(bm.tophash[i]);
+        w.u(bm.keys[i]);
+        w.u(bm.elems[i]);
+    }
+}
+
+/// The slots [`write_slots`] wrote, into a zeroed bmap.
+fn read_slots<const N: usize>(bm: &mut Bmap<N>, r: &mut Reader) {
+    let mask = if N == 1 { 1 } else { r.byte() };
+    for i in (0..N).filter(|&i| mask & 1 << i != 0) {
+        bm.tophash[i] = r.byte();
+        bm.keys[i] = r.u();
+        bm.elems[i] = r.u();
+    }
+}
+
 struct Reader<'a>(&'a [u8]);
 
 impl Reader<'_> {
@@ -82,6 +113,12 @@ impl Reader<'_> {
     }
     fn u8(&mut self) -> u8 {
         self.u() as u8
+    }
+    /// A byte written as it is (not as a number).
+    fn byte(&mut self) -> u8 {
+        let (&b, rest) = self.0.split_first().expect("a packed state's own bytes");
+        self.0 = rest;
+        b
     }
     fn u16(&mut self) -> u16 {
         self.u() as u16
@@ -167,13 +204,15 @@ impl<const N: usize> PackedHmap<N> {
         for a in s.arrays.iter() {
             w.u(a.len() as u64);
             for chain in a {
-                w.u(chain.len() as u64);
+                // A chain that is one zeroed bmap (an empty bucket, the most common chain)
+                // is the byte 0; any other chain is its length plus one, then its bmaps.
+                if chain.len() == 1 && chain[0] == Bmap::ZERO {
+                    w.u(0);
+                    continue;
+                }
+                w.u(chain.len() as u64 + 1);
                 for bm in chain {
-                    w.0.extend_from_slice(&bm.tophash);
-                    for i in 0..N {
-                        w.u(bm.keys[i]);
-                        w.u(bm.elems[i]);
-                    }
+                    write_slots(bm, w);
                     w.opt(bm.prealloc_slot);
                 }
             }
@@ -249,17 +288,14 @@ impl<const N: usize> PackedHmap<N> {
                 let nchains = r.u();
                 (0..nchains)
                     .map(|_| {
-                        let depth = r.u();
+                        let depth = match r.u() {
+                            0 => return std::iter::once(Bmap::<N>::ZERO).collect(),
+                            n => n - 1,
+                        };
                         (0..depth)
                             .map(|_| {
                                 let mut bm = Bmap::<N>::ZERO;
-                                let (top, rest) = r.0.split_at(N);
-                                bm.tophash.copy_from_slice(top);
-                                r.0 = rest;
-                                for i in 0..N {
-                                    bm.keys[i] = r.u();
-                                    bm.elems[i] = r.u();
-                                }
+                                read_slots(&mut bm, &mut r);
                                 bm.prealloc_slot = r.opt().map(|v| v as u16);
                                 bm
                             })
