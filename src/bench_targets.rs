@@ -12,7 +12,10 @@
 //!   states cost nothing ([`crate::bench_floor`]);
 //! - `memory`: bytes per state (peak memory growth / unique states, `VmHWM`) at most a quarter
 //!   of the committed baseline (`bench/baseline.toml`); cause: for BFS, the share of the peak
-//!   that is the queue (BFS minus DFS on the same spec);
+//!   that is the queue (BFS minus DFS on the same spec), and the rows whose goal is below the
+//!   fewest bytes any exact set of that many 64-bit fingerprints can take
+//!   ([`exact_set_floor_bytes_per_state`]), where no visited set that keeps every
+//!   fingerprint can meet it;
 //! - `two-threads`: 2 threads >= 1.7x the states/s of 1 on every spec over 10^6 states, each
 //!   in its own strategy, from [`SCALING_ROUNDS`] alternating rounds (1 thread, 2 threads, 1
 //!   thread, ...) and the median run of each; cause: the cores each run had (CPU time / wall
@@ -784,7 +787,31 @@ struct MemoryRow {
     /// BFS rows: the share of the peak growth that is the queue (BFS minus DFS bytes per
     /// state, on the same spec in this run, over BFS's).
     queue_share: Option<f64>,
+    /// The fewest bytes per state any exact set of this row's unique states (as 64-bit
+    /// fingerprints) can take ([`exact_set_floor_bytes_per_state`]), and whether the goal
+    /// (a quarter of the baseline) is below it: then no visited set that keeps every
+    /// fingerprint can meet the goal on this row, whatever else the search saves.
+    exact_set_floor_bytes_per_state: Option<f64>,
+    goal_below_exact_set_floor: Option<bool>,
     note: Option<String>,
+}
+
+/// The least number of bytes per element that any exact representation of a set of `n`
+/// distinct 64-bit fingerprints takes: it must tell apart all C(2^64, n) such sets, so it
+/// needs log2 C(2^64, n) bits, about 64 - log2(n) + log2(e) per element. Computed as a lower
+/// bound: log2(2^64 (2^64 - 1) ... (2^64 - n + 1)) >= n log2(2^64 - n + 1), and log2(n!) at
+/// most Stirling's n ln n - n + ln(2 pi n)/2 + 1/(12 n), over ln 2.
+pub fn exact_set_floor_bytes_per_state(n: usize) -> Option<f64> {
+    if n == 0 {
+        return None;
+    }
+    let nf = n as f64;
+    let m = 2f64.powi(64);
+    let falling = nf * (64.0 + (-(nf - 1.0) / m).ln_1p() / std::f64::consts::LN_2);
+    let ln_fact =
+        nf * nf.ln() - nf + (2.0 * std::f64::consts::PI * nf).ln() / 2.0 + 1.0 / (12.0 * nf);
+    let bits = falling - ln_fact / std::f64::consts::LN_2;
+    Some(bits / 8.0 / nf)
 }
 
 fn memory(specs: &[Spec], runs: &mut Runs, quick: bool) -> Result<Target, String> {
@@ -814,8 +841,13 @@ fn memory(specs: &[Spec], runs: &mut Runs, quick: bool) -> Result<Target, String
             ratio: None,
             peak_mib: None,
             queue_share: None,
+            exact_set_floor_bytes_per_state: exact_set_floor_bytes_per_state(b.unique_states),
+            goal_below_exact_set_floor: None,
             note: None,
         };
+        row.goal_below_exact_set_floor = row
+            .exact_set_floor_bytes_per_state
+            .map(|f| b.bytes_per_state * MEMORY_GOAL < f);
         let Some(spec) = specs.iter().find(|s| s.name == b.spec) else {
             row.note = Some("spec no longer in specs/".into());
             rows.push(row);
@@ -950,6 +982,38 @@ fn memory(specs: &[Spec], runs: &mut Runs, quick: bool) -> Result<Target, String
     if !dfs.is_empty() {
         let (lo, hi) = min_max(&dfs);
         c += &format!("; DFS (visited set + stack) {lo:.0}-{hi:.0} bytes/state");
+    }
+    // Rows whose goal no exact visited set can reach.
+    let below: Vec<&&MemoryRow> = measured
+        .iter()
+        .filter(|r| r.goal_below_exact_set_floor == Some(true))
+        .collect();
+    if !below.is_empty() {
+        let floors: Vec<f64> = below
+            .iter()
+            .filter_map(|r| r.exact_set_floor_bytes_per_state)
+            .collect();
+        let goals: Vec<f64> = below
+            .iter()
+            .map(|r| r.baseline_bytes_per_state * MEMORY_GOAL)
+            .collect();
+        let span = |v: &[f64]| match min_max(v) {
+            (lo, hi) if format!("{lo:.1}") == format!("{hi:.1}") => format!("{lo:.1}"),
+            (lo, hi) => format!("{lo:.1}-{hi:.1}"),
+        };
+        let (floors, goals) = (span(&floors), span(&goals));
+        let not_met = below.iter().filter(|r| r.status == Status::NotMet).count();
+        c += &format!(
+            "; on {} of the measured rows ({} of them not met: {}) the goal, {goals} bytes/state, is below {floors}, the fewest bytes per state any exact set of that many 64-bit fingerprints can take (log2 C(2^64, n) / n bits): no visited set that keeps every fingerprint, as stateright's do, can meet the goal on those rows",
+            below.len(),
+            not_met,
+            below
+                .iter()
+                .filter(|r| r.status == Status::NotMet)
+                .map(|r| format!("{} {}", r.spec, r.config))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     t.cause = c;
     t.rows = serde_json::to_value(&rows).unwrap_or_default();
@@ -1683,6 +1747,33 @@ pub fn default_specs_dir() -> PathBuf {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_exact_set_floor_is_log2_of_the_number_of_sets() {
+        use super::exact_set_floor_bytes_per_state as floor;
+        assert_eq!(floor(0), None);
+        // One fingerprint: one of 2^64, 64 bits (Stirling's bound takes a few thousandths).
+        let one = floor(1).unwrap();
+        assert!(one <= 8.0 && one > 7.999, "{one}");
+        // Against the sum of log2((2^64 - i) / (n - i)) (to f64's rounding): no more, and by
+        // less than a millionth of a byte.
+        let n = 1000usize;
+        let exact: f64 = (0..n)
+            .map(|i| (2f64.powi(64) - i as f64).log2() - ((n - i) as f64).log2())
+            .sum::<f64>()
+            / 8.0
+            / n as f64;
+        let f = floor(n).unwrap();
+        assert!(f <= exact + 1e-9 && exact - f < 1e-6, "{f} against {exact}");
+        // About 64 - log2(n) + log2(e) bits: 2^20 fingerprints take at least 5.68 bytes each.
+        let m = floor(1 << 20).unwrap();
+        assert!(
+            (m - (64.0 - 20.0 + std::f64::consts::LOG2_E) / 8.0).abs() < 1e-3,
+            "{m}"
+        );
+        // Larger sets take fewer bytes per fingerprint, never below zero.
+        assert!(floor(1 << 30).unwrap() < m && floor(usize::MAX >> 1).unwrap() >= 0.0);
+    }
+
     use super::*;
 
     #[test]
