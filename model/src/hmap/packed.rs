@@ -4,7 +4,8 @@
 //! memory of those states is most of the search's (docs/performance-checker.md, "Where a BFS
 //! search's memory goes"). [`PackedHmap`] is the same model with its states encoded as a
 //! short byte string ([`PackedState`]): every field the state's equality compares, small
-//! numbers in one byte. Two states are equal exactly when their bytes are, and a state's
+//! numbers in one byte, a chain that is one zeroed bmap (an empty bucket) in one byte, and a
+//! zeroed slot of a bmap of several slots in one bit. Two states are equal exactly when their bytes are, and a state's
 //! fingerprint hashes its bytes. Steps and properties run on the decoded state, with
 //! [`HmapModel`]'s own code; the last state decoded is kept per thread, as stateright asks
 //! for the properties, the actions and every successor of one state in a row. Each successor
