@@ -201,6 +201,24 @@ fn quick_report_on_the_repository_specs() {
     // the same count: measured (bytes per state and the ratio to the baseline) unless capped.
     let spec = rows[0]["spec"].as_str().unwrap();
     let m = target(&r, "memory");
+    // Every baseline row carries the exact-set floor of its count, and whether its goal (a
+    // quarter of the baseline) is below it; the cause names the measured rows where it is.
+    for row in m["rows"].as_array().unwrap() {
+        let n = row["baseline_states"].as_f64().unwrap();
+        let floor = row["exact_set_floor_bytes_per_state"].as_f64().unwrap();
+        let approx = (64.0 - n.log2() + std::f64::consts::LOG2_E) / 8.0;
+        assert!(floor <= approx + 1e-3 && floor > approx - 0.05, "{row}");
+        let goal = row["baseline_bytes_per_state"].as_f64().unwrap() / 4.0;
+        assert_eq!(row["goal_below_exact_set_floor"], goal < floor, "{row}");
+        if row["goal_below_exact_set_floor"] == true && row["status"] == "not met" {
+            let named = format!(
+                "{} {}",
+                row["spec"].as_str().unwrap(),
+                row["config"].as_str().unwrap()
+            );
+            assert!(m["cause"].as_str().unwrap().contains(&named), "{m}");
+        }
+    }
     for row in m["rows"].as_array().unwrap() {
         if row["spec"] == spec && (row["config"] == "dfs" || row["config"] == "bfs1") {
             let note = row["note"].as_str().unwrap_or("");
