@@ -1747,6 +1747,8 @@ pub fn default_specs_dir() -> PathBuf {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn the_exact_set_floor_is_log2_of_the_number_of_sets() {
         use super::exact_set_floor_bytes_per_state as floor;
@@ -1773,8 +1775,6 @@ mod tests {
         // Larger sets take fewer bytes per fingerprint, never below zero.
         assert!(floor(1 << 30).unwrap() < m && floor(usize::MAX >> 1).unwrap() >= 0.0);
     }
-
-    use super::*;
 
     #[test]
     fn the_baseline_parses_and_names_its_source() {

@@ -5,13 +5,13 @@
 //! search's memory goes"). [`PackedHmap`] is the same model with its states encoded as a
 //! short byte string ([`PackedState`]): every field the state's equality compares, small
 //! numbers in one byte, a chain that is one zeroed bmap (an empty bucket) in one byte, and a
-//! zeroed slot of a bmap of several slots in one bit. Two states are equal exactly when their bytes are, and a state's
-//! fingerprint hashes its bytes. Steps and properties run on the decoded state, with
-//! [`HmapModel`]'s own code; the last state decoded is kept per thread, as stateright asks
-//! for the properties, the actions and every successor of one state in a row. Each successor
-//! is stepped on one state per thread, made equal to the decoded state in place
-//! ([`HmapState::copy_from`]) before each step, so that a successor costs no clone and no
-//! drop of a state.
+//! zeroed slot of a bmap of several slots in one bit. Two states are equal exactly when their
+//! bytes are, and a state's fingerprint hashes its bytes. Steps and properties run on the
+//! decoded state, with [`HmapModel`]'s own code; the last state decoded is kept per thread, as
+//! stateright asks for the properties, the actions and every successor of one state in a row.
+//! Each successor is stepped on one state per thread, made equal to the decoded state in
+//! place ([`HmapState::copy_from`]) before each step, so that a successor costs no clone and
+//! no drop of a state.
 //!
 //! The search is the same: the same initial states, actions, successors and properties, so
 //! the same unique states and verdicts (every pinned BFS hmap spec checks this).
@@ -205,7 +205,7 @@ impl<const N: usize> PackedHmap<N> {
         for a in s.arrays.iter() {
             w.u(a.len() as u64);
             for chain in a {
-                // A chain that is one zeroed bmap (an empty bucket, the most common chain)
+                // A chain that is one zeroed bmap (as every empty bucket of a fresh array is)
                 // is the byte 0; any other chain is its length plus one, then its bmaps.
                 if chain.len() == 1 && chain[0] == Bmap::ZERO {
                     w.u(0);
