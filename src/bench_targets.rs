@@ -830,6 +830,7 @@ fn memory(specs: &[Spec], runs: &mut Runs, quick: bool) -> Result<Target, String
     let mut rows = Vec::new();
     let mut dfs_bps: Vec<(String, f64)> = Vec::new();
     for b in &base.row {
+        let floor = exact_set_floor_bytes_per_state(b.unique_states);
         let mut row = MemoryRow {
             spec: b.spec.clone(),
             config: b.config.clone(),
@@ -841,13 +842,10 @@ fn memory(specs: &[Spec], runs: &mut Runs, quick: bool) -> Result<Target, String
             ratio: None,
             peak_mib: None,
             queue_share: None,
-            exact_set_floor_bytes_per_state: exact_set_floor_bytes_per_state(b.unique_states),
-            goal_below_exact_set_floor: None,
+            exact_set_floor_bytes_per_state: floor,
+            goal_below_exact_set_floor: floor.map(|f| b.bytes_per_state * MEMORY_GOAL < f),
             note: None,
         };
-        row.goal_below_exact_set_floor = row
-            .exact_set_floor_bytes_per_state
-            .map(|f| b.bytes_per_state * MEMORY_GOAL < f);
         let Some(spec) = specs.iter().find(|s| s.name == b.spec) else {
             row.note = Some("spec no longer in specs/".into());
             rows.push(row);
@@ -1002,17 +1000,16 @@ fn memory(specs: &[Spec], runs: &mut Runs, quick: bool) -> Result<Target, String
             (lo, hi) => format!("{lo:.1}-{hi:.1}"),
         };
         let (floors, goals) = (span(&floors), span(&goals));
-        let not_met = below.iter().filter(|r| r.status == Status::NotMet).count();
+        let not_met: Vec<String> = below
+            .iter()
+            .filter(|r| r.status == Status::NotMet)
+            .map(|r| format!("{} {}", r.spec, r.config))
+            .collect();
         c += &format!(
             "; on {} of the measured rows ({} of them not met: {}) the goal, {goals} bytes/state, is below {floors}, the fewest bytes per state any exact set of that many 64-bit fingerprints can take (log2 C(2^64, n) / n bits): no visited set that keeps every fingerprint, as stateright's do, can meet the goal on those rows",
             below.len(),
-            not_met,
-            below
-                .iter()
-                .filter(|r| r.status == Status::NotMet)
-                .map(|r| format!("{} {}", r.spec, r.config))
-                .collect::<Vec<_>>()
-                .join(", ")
+            not_met.len(),
+            not_met.join(", ")
         );
     }
     t.cause = c;
