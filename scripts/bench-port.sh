@@ -3,10 +3,10 @@
 # map and sync.Map, and prints one table of ns/op with ratios, the SyncMap table (ops/s)
 # and the history-check rate. Not a test. Needs Go 1.19 (scripts/install-go.sh).
 #
-#   scripts/bench-port.sh            # ~5 min on 2 cores (plus the first build)
+#   scripts/bench-port.sh            # ~8 min on 2 cores (plus the first build)
 #   BIG=1 scripts/bench-port.sh      # adds 2^20 keys
 #   MEASURE=2 scripts/bench-port.sh  # criterion measurement seconds per row (default 1)
-#   ROUNDS=5 scripts/bench-port.sh   # rounds of the map table (default 3)
+#   ROUNDS=3 scripts/bench-port.sh   # rounds of the map table (default 5)
 #
 # Every figure in one run is measured in that run; compare the ratios, not absolute numbers
 # across runs (the machine is shared and noisy). The map table is timed in ROUNDS rounds,
@@ -33,7 +33,7 @@ echo "== building" >&2
 cargo bench -p gomap-impl --benches --no-run >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log" >&2; exit 1; }
 (cd tests/go-oracle && "$GO" build -o "$OUT/go-bench" ./bench)
 
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "bench-port.sh: ROUNDS must be a positive integer, not '$ROUNDS'" >&2; exit 2; }
 go_maps() { # round
     echo "== round $1/$ROUNDS: Go 1.19 map" >&2
