@@ -3,7 +3,7 @@
 # map and sync.Map, and prints one table of ns/op with ratios, the SyncMap table (ops/s)
 # and the history-check rate. Not a test. Needs Go 1.19 (scripts/install-go.sh).
 #
-#   scripts/bench-port.sh            # ~8 min on 2 cores (plus the first build)
+#   scripts/bench-port.sh            # ~9 min on 2 cores (plus the first build)
 #   BIG=1 scripts/bench-port.sh      # adds 2^20 keys
 #   MEASURE=2 scripts/bench-port.sh  # criterion measurement seconds per row (default 1)
 #   ROUNDS=3 scripts/bench-port.sh   # rounds of the map table (default 5)
