@@ -68,6 +68,15 @@ pub struct Measure {
     pub base_rss: u64,
     /// Peak resident memory of the process, bytes.
     pub peak_rss: u64,
+    /// File-backed resident memory (`RssFile`: pages of the binary and its libraries) just
+    /// before the search and just after it, bytes. What it grows by is part of the peak's
+    /// growth, but it is neither the visited set nor the queue: the search's first reads of
+    /// the binary's code. File pages stay resident, so the growth at the end bounds the
+    /// growth at the peak from above.
+    #[serde(default)]
+    pub base_file_rss: u64,
+    #[serde(default)]
+    pub end_file_rss: u64,
     /// CPU time (user + system) of the process during the search, seconds.
     #[serde(default)]
     pub cpu_seconds: Option<f64>,
@@ -111,7 +120,7 @@ pub struct SpecBench {
     pub bfs2_over_bfs1: Option<f64>,
 }
 
-/// `VmHWM` or `VmRSS` of this process in bytes.
+/// A size field of this process's `/proc/self/status` (`VmHWM`, `VmRSS`, `RssFile`) in bytes.
 fn proc_status_kib(field: &str) -> u64 {
     let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     s.lines()
@@ -170,6 +179,7 @@ pub fn measure_with(
         max_memory_mb: extras.max_memory_mb,
     };
     let base_rss = proc_status_kib("VmRSS:");
+    let base_file_rss = proc_status_kib("RssFile:");
     let cpu_before = cpu_seconds();
     let r = run_spec(&spec, &opts).map_err(|e| e.to_string())?;
     let cpu = match (cpu_before, cpu_seconds()) {
@@ -178,6 +188,7 @@ pub fn measure_with(
     };
     // Read before the cost sample, which allocates too.
     let peak_rss = proc_status_kib("VmHWM:");
+    let end_file_rss = proc_status_kib("RssFile:");
     let cost = match extras.cost_sample {
         Some(n) => Some(model_cost(&spec, n).map_err(|e| e.to_string())?),
         None => None,
@@ -192,6 +203,8 @@ pub fn measure_with(
         ok: r.ok,
         base_rss,
         peak_rss,
+        base_file_rss,
+        end_file_rss,
         cpu_seconds: cpu,
         cost,
         max_depth: r.max_depth,

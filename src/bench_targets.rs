@@ -423,6 +423,15 @@ fn bytes_per_state(m: &Measure) -> Option<f64> {
         .then(|| m.peak_rss.saturating_sub(m.base_rss) as f64 / m.unique_states as f64)
 }
 
+/// Of [`bytes_per_state`], the file-backed pages the search made resident (`RssFile` after
+/// the search less before it, per unique state): the binary's code it ran for the first
+/// time, counted by `VmHWM` but neither visited set nor queue. None for a child that did not
+/// report them.
+fn file_bytes_per_state(m: &Measure) -> Option<f64> {
+    (m.unique_states > 0 && m.base_file_rss > 0)
+        .then(|| m.end_file_rss.saturating_sub(m.base_file_rss) as f64 / m.unique_states as f64)
+}
+
 /// `n` with thousands separators.
 fn thousands(n: f64) -> String {
     let s = format!("{:.0}", n.max(0.0));
@@ -787,6 +796,9 @@ struct MemoryRow {
     /// BFS rows: the share of the peak growth that is the queue (BFS minus DFS bytes per
     /// state, on the same spec in this run, over BFS's).
     queue_share: Option<f64>,
+    /// Of `bytes_per_state`, the file-backed pages the search made resident
+    /// ([`file_bytes_per_state`]).
+    file_bytes_per_state: Option<f64>,
     /// The fewest bytes per state any exact set of this row's unique states (as 64-bit
     /// fingerprints) can take ([`exact_set_floor_bytes_per_state`]), and whether the goal
     /// (a quarter of the baseline) is below it: then no visited set that keeps every
@@ -842,6 +854,7 @@ fn memory(specs: &[Spec], runs: &mut Runs, quick: bool) -> Result<Target, String
             ratio: None,
             peak_mib: None,
             queue_share: None,
+            file_bytes_per_state: None,
             exact_set_floor_bytes_per_state: floor,
             goal_below_exact_set_floor: floor.map(|f| b.bytes_per_state * MEMORY_GOAL < f),
             note: None,
@@ -886,6 +899,7 @@ fn memory(specs: &[Spec], runs: &mut Runs, quick: bool) -> Result<Target, String
                 row.unique_states = Some(m.unique_states);
                 row.peak_mib = Some(m.peak_rss as f64 / (1024.0 * 1024.0));
                 row.bytes_per_state = bytes_per_state(&m);
+                row.file_bytes_per_state = file_bytes_per_state(&m);
                 row.ratio = row.bytes_per_state.map(|x| x / b.bytes_per_state);
                 if b.config == "dfs" {
                     if let Some(x) = row.bytes_per_state {
@@ -970,6 +984,31 @@ fn memory(specs: &[Spec], runs: &mut Runs, quick: bool) -> Result<Target, String
         c += &format!(
             "; on the BFS rows the queue is {} of the peak growth (BFS bytes/state minus DFS bytes/state of the same spec in this run, over BFS's)",
             pct_range(lo, hi)
+        );
+    }
+    // The binary's pages among the growth of the rows that miss the goal.
+    let missed: Vec<(&&MemoryRow, f64, f64)> = measured
+        .iter()
+        .filter(|r| r.status == Status::NotMet)
+        .filter_map(|r| Some((r, r.bytes_per_state?, r.file_bytes_per_state?)))
+        .collect();
+    if !missed.is_empty() {
+        let files: Vec<f64> = missed.iter().map(|(_, _, f)| *f).collect();
+        let (lo, hi) = min_max(&files);
+        let within: Vec<String> = missed
+            .iter()
+            .filter(|(r, b, f)| b - f <= r.baseline_bytes_per_state * MEMORY_GOAL)
+            .map(|(r, _, _)| format!("{} {}", r.spec, r.config))
+            .collect();
+        c += &format!(
+            "; of the growth of the {} rows not met, {lo:.1}-{hi:.1} bytes/state are file-backed pages the search made resident (RssFile: the binary's code, neither visited set nor queue), and the growth less those pages is within the goal on {} of them{}",
+            missed.len(),
+            within.len(),
+            if within.is_empty() {
+                String::new()
+            } else {
+                format!(" ({}; the baseline counted such pages too)", within.join(", "))
+            }
         );
     }
     let dfs: Vec<f64> = measured
@@ -1803,6 +1842,43 @@ mod tests {
     }
 
     #[test]
+    fn file_pages_per_state_are_the_file_backed_growth_of_the_search() {
+        let m = |base_file_rss: u64, end_file_rss: u64, unique_states: usize| Measure {
+            unique_states,
+            total_states: unique_states,
+            seconds: 1.0,
+            states_per_sec: unique_states as f64,
+            complete: true,
+            stopped_by: None,
+            ok: true,
+            base_rss: 10_000_000,
+            peak_rss: 14_000_000,
+            base_file_rss,
+            end_file_rss,
+            cpu_seconds: None,
+            cost: None,
+            max_depth: 10,
+            model_properties: 3,
+        };
+        assert_eq!(
+            file_bytes_per_state(&m(8_000_000, 9_500_000, 1000)),
+            Some(1500.0)
+        );
+        assert_eq!(
+            bytes_per_state(&m(8_000_000, 9_500_000, 1000)),
+            Some(4000.0)
+        );
+        // Pages dropped meanwhile count as no growth; a child that reported no RssFile (0)
+        // or no state gives none.
+        assert_eq!(
+            file_bytes_per_state(&m(8_000_000, 7_000_000, 1000)),
+            Some(0.0)
+        );
+        assert_eq!(file_bytes_per_state(&m(0, 0, 1000)), None);
+        assert_eq!(file_bytes_per_state(&m(8_000_000, 9_000_000, 0)), None);
+    }
+
+    #[test]
     fn the_median_run_is_the_middle_rate() {
         let run = |states: usize, seconds: f64| Measure {
             unique_states: states,
@@ -1814,6 +1890,8 @@ mod tests {
             ok: true,
             base_rss: 0,
             peak_rss: 0,
+            base_file_rss: 0,
+            end_file_rss: 0,
             cpu_seconds: None,
             cost: None,
             max_depth: 10,

@@ -225,6 +225,15 @@ fn quick_report_on_the_repository_specs() {
             if note.is_empty() || note.starts_with("capped") {
                 assert!(row["bytes_per_state"].as_f64().is_some(), "{row}");
                 assert!(row["ratio"].as_f64().is_some(), "{row}");
+                // The file-backed pages the search made resident: measured, and no more
+                // than the files a gomap process maps (its binary, plus libc and the loader).
+                let file = row["file_bytes_per_state"].as_f64().unwrap();
+                let states = row["unique_states"].as_f64().unwrap();
+                let binary = std::fs::metadata(env!("CARGO_BIN_EXE_gomap"))
+                    .unwrap()
+                    .len();
+                assert!(file >= 0.0, "{row}");
+                assert!(file * states <= (binary + (16 << 20)) as f64, "{row}");
             }
         }
     }
