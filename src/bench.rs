@@ -120,15 +120,18 @@ pub struct SpecBench {
     pub bfs2_over_bfs1: Option<f64>,
 }
 
-/// A size field of this process's `/proc/self/status` (`VmHWM`, `VmRSS`, `RssFile`) in bytes.
-fn proc_status_kib(field: &str) -> u64 {
+/// Size fields of this process's `/proc/self/status` (`VmHWM`, `VmRSS`, `RssFile`) in bytes,
+/// from one reading of it (0 for a field it lacks).
+fn proc_status_bytes<const N: usize>(fields: [&str; N]) -> [u64; N] {
     let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    s.lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(0)
-        * 1024
+    fields.map(|field| {
+        s.lines()
+            .find(|l| l.starts_with(field))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+            * 1024
+    })
 }
 
 /// User + system CPU time of this process, seconds.
@@ -178,8 +181,7 @@ pub fn measure_with(
         shorten: false,
         max_memory_mb: extras.max_memory_mb,
     };
-    let base_rss = proc_status_kib("VmRSS:");
-    let base_file_rss = proc_status_kib("RssFile:");
+    let [base_rss, base_file_rss] = proc_status_bytes(["VmRSS:", "RssFile:"]);
     let cpu_before = cpu_seconds();
     let r = run_spec(&spec, &opts).map_err(|e| e.to_string())?;
     let cpu = match (cpu_before, cpu_seconds()) {
@@ -187,8 +189,7 @@ pub fn measure_with(
         _ => None,
     };
     // Read before the cost sample, which allocates too.
-    let peak_rss = proc_status_kib("VmHWM:");
-    let end_file_rss = proc_status_kib("RssFile:");
+    let [peak_rss, end_file_rss] = proc_status_bytes(["VmHWM:", "RssFile:"]);
     let cost = match extras.cost_sample {
         Some(n) => Some(model_cost(&spec, n).map_err(|e| e.to_string())?),
         None => None,
