@@ -28,8 +28,15 @@ mapfile -t versions < <(go_versions "$sel")
 [ ${#versions[@]} -gt 0 ] || { echo "test-all-go.sh: '$sel' selects no toolchain" >&2; exit 2; }
 
 scripts/install-go-versions.sh "${versions[@]}" >/dev/null
-nice -n 10 cargo build --release -q
-gomap=./target/release/gomap
+# GOMAP_BIN: a gomap binary already built from this tree (scripts/test.sh passes the one its
+# `cargo test` built); else this script builds one.
+if [ -n "${GOMAP_BIN:-}" ]; then
+    gomap=$GOMAP_BIN
+    [ -x "$gomap" ] || { echo "test-all-go.sh: GOMAP_BIN=$gomap is not an executable" >&2; exit 2; }
+else
+    nice -n 10 cargo build --release -q
+    gomap=./target/release/gomap
+fi
 export GOTOOLCHAIN=local
 out=target/go-versions
 failed=0
