@@ -18,6 +18,7 @@ use crate::checker::{
     collect_spec_paths, model_cost, run_spec, symmetry_needs_dfs, ModelCost, RunOptions, Spec,
     Strategy,
 };
+use gomap_model::framework::bounded::status_field_kib;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -124,14 +125,7 @@ pub struct SpecBench {
 /// from one reading of it (0 for a field it lacks).
 fn proc_status_bytes<const N: usize>(fields: [&str; N]) -> [u64; N] {
     let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    fields.map(|field| {
-        s.lines()
-            .find(|l| l.starts_with(field))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-            * 1024
-    })
+    fields.map(|field| status_field_kib(&s, field).unwrap_or(0) * 1024)
 }
 
 /// User + system CPU time of this process, seconds.
@@ -181,7 +175,7 @@ pub fn measure_with(
         shorten: false,
         max_memory_mb: extras.max_memory_mb,
     };
-    let [base_rss, base_file_rss] = proc_status_bytes(["VmRSS:", "RssFile:"]);
+    let [base_rss, base_file_rss] = proc_status_bytes(["VmRSS", "RssFile"]);
     let cpu_before = cpu_seconds();
     let r = run_spec(&spec, &opts).map_err(|e| e.to_string())?;
     let cpu = match (cpu_before, cpu_seconds()) {
@@ -189,7 +183,7 @@ pub fn measure_with(
         _ => None,
     };
     // Read before the cost sample, which allocates too.
-    let [peak_rss, end_file_rss] = proc_status_bytes(["VmHWM:", "RssFile:"]);
+    let [peak_rss, end_file_rss] = proc_status_bytes(["VmHWM", "RssFile"]);
     let cost = match extras.cost_sample {
         Some(n) => Some(model_cost(&spec, n).map_err(|e| e.to_string())?),
         None => None,

@@ -187,14 +187,16 @@ pub fn proc_status_mb(field: &str) -> Option<u64> {
 
 /// `field` (e.g. `VmHWM`) of a `/proc/<pid>/status` text, in MiB.
 pub fn status_field_mb(status: &str, field: &str) -> Option<u64> {
+    status_field_kib(status, field).map(|kib| kib / 1024)
+}
+
+/// `field` (e.g. `VmHWM`, `RssFile`, or `MemTotal` of `/proc/meminfo`) of a
+/// `/proc/<pid>/status` text, in KiB as the file gives it.
+pub fn status_field_kib(status: &str, field: &str) -> Option<u64> {
     let line = status
         .lines()
         .find(|l| l.split(':').next() == Some(field))?;
-    let kb: u64 = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|n| n.parse().ok())?;
-    Some(kb / 1024)
+    line.split_whitespace().nth(1).and_then(|n| n.parse().ok())
 }
 
 /// The resident memory of this process in MiB.
@@ -242,6 +244,18 @@ pub const MAX_THREADS: usize = 256;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_fields_by_their_exact_names() {
+        let status = "Name:\tgomap\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\nRssAnon:\t 99000 kB\nRssFile:\t   3400 kB\n";
+        assert_eq!(status_field_kib(status, "VmHWM"), Some(204_800));
+        assert_eq!(status_field_kib(status, "RssFile"), Some(3_400));
+        assert_eq!(status_field_mb(status, "VmRSS"), Some(100));
+        // A name is the whole text before its colon: no prefix of another name matches.
+        assert_eq!(status_field_kib(status, "Rss"), None);
+        assert_eq!(status_field_kib(status, "VmSwap"), None);
+        assert_eq!(status_field_kib("Name:\tgomap\n", "Name"), None);
+    }
 
     #[test]
     fn resident_memory_from_statm() {
