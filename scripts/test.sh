@@ -34,8 +34,9 @@ cp target/release/gomap target/tested/gomap
 export GOMAP_BIN="$PWD/target/tested/gomap"
 
 stage "the changes proposed to stateright (upstream/stateright): its own tests, and every spec as expected with them"
-# --no-shorten: the counts and verdicts are what the changes must keep; shortening the
-# counterexamples again (tests/specs.rs covers it with the published crate) took about 30 s.
+# --no-shorten: the counts and verdicts are what the changes must keep; shortening every
+# counterexample again took about 30 s (tests/cli.rs checks shortening, with the published
+# crate).
 scripts/stateright-patched.sh --test
 target/stateright-patched/build/release/gomap check specs/ -q --no-shorten | tail -n 1
 
