@@ -95,7 +95,9 @@ pub fn select<M: Model, D: PropertyDef<M>>(defs: &[D], names: Option<&[String]>)
 
 /// An operation on a map from keys to values, as a goroutine invokes it. Keys k1..kN and
 /// values v1..vN are numbers from 1; 0 never names a value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum MapOp {
     /// `v, ok := m[k]` / `m.Load(k)`.
     Load(u8),
@@ -126,7 +128,9 @@ impl MapOp {
 }
 
 /// What an operation returned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum MapRet {
     /// Store, Delete.
     Unit,
@@ -194,7 +198,9 @@ pub fn apply(slot: &mut u8, op: &MapOp) -> MapRet {
 }
 
 /// One event of a history: goroutine `g` invoked an operation or got its result.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Event {
     Invoke(u8, MapOp),
     Return(u8, MapRet),

@@ -50,7 +50,9 @@ pub const MAX_KEYS: usize = 7;
 pub const MAX_GOROUTINES: usize = 4;
 
 /// One way a linearization of the history so far can stand.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Config {
     /// The sequential map's contents: index k holds key k's value (0 = absent).
     pub map: [u8; MAX_KEYS + 1],
@@ -61,14 +63,14 @@ pub struct Config {
 
 /// The frontier: the operations in flight and the closed set of configurations, sorted and
 /// without repeats (so equal frontiers are equal values). Its `Hash` feeds one 64-bit digest.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Frontier {
     pub pending: [Option<MapOp>; MAX_GOROUTINES],
     pub configs: Vec<Config>,
 }
 
 /// The history part of a concurrent model's state.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum History {
     Events(Vec<Event>),
     Frontier(Frontier),

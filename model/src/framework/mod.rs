@@ -11,6 +11,9 @@
 //!   (`gomap bench --targets`).
 //! - [`kind`]: `always` or `sometimes`.
 //! - [`log`]: the log of Go's inner steps a transition writes for counterexamples.
+//! - [`packed`]: a model over its states encoded as bytes, for breadth-first searches (the
+//!   queue holds the frontier's states).
+//! - [`digest`]: a fast deterministic digest of machine words, for fingerprints.
 //! - [`pages`]: transparent huge pages held off while a search runs.
 //! - [`params`]: parsing a spec's parameters and expected property names.
 //! - [`svg`]: what the explorer's state diagrams share (document, escaping, iterator marks,
@@ -32,12 +35,14 @@ pub mod check;
 pub mod concurrent;
 pub mod concurrent_model;
 pub mod cost;
+pub mod digest;
 pub mod hashfns;
 pub mod history;
 pub mod info;
 pub mod iter_ghost;
 pub mod kind;
 pub mod log;
+pub mod packed;
 pub mod pages;
 pub mod params;
 pub mod spec;

@@ -33,10 +33,9 @@ pub mod symmetry;
 use crate::framework::check::{Checkable, Representative, RunOptions, SpecResult};
 use crate::framework::cost::ModelCost;
 use crate::framework::hashfns::*;
-use crate::framework::info::{
-    cost_checked, run_checked, Kind, ModelInfo, ParamDef, PropertyInfo, SpecModel,
-};
+use crate::framework::info::{Kind, ModelInfo, ParamDef, PropertyInfo, SpecModel};
 use crate::framework::log::Log;
+use crate::framework::packed::{cost_packing_bfs, run_packing_bfs};
 use crate::framework::params::{bool_param, int_param};
 use crate::framework::spec::{ParamValue, Spec, SpecError, Strategy, Verdict};
 pub use state::*;
@@ -702,25 +701,13 @@ impl SpecModel for HmapModel {
     fn run(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError> {
         let model = Self::from_spec(spec)?;
         let bucket_cnt = model.machine.geo.bucket_cnt;
-        state::with_bmap_slots!(bucket_cnt, model, |m| {
-            if spec.strategy == Strategy::Bfs {
-                // Breadth-first: the queue holds the frontier's states, as bytes.
-                run_checked(spec, packed::PackedHmap::new(m), opts)
-            } else {
-                run_checked(spec, m, opts)
-            }
-        })
+        // Breadth-first: the queue holds the frontier's states, as bytes.
+        state::with_bmap_slots!(bucket_cnt, model, |m| run_packing_bfs(spec, m, opts))
     }
     fn cost(spec: &Spec, n: usize) -> Result<ModelCost, SpecError> {
         let model = Self::from_spec(spec)?;
         let bucket_cnt = model.machine.geo.bucket_cnt;
-        state::with_bmap_slots!(bucket_cnt, model, |m| {
-            if spec.strategy == Strategy::Bfs {
-                cost_checked(spec, packed::PackedHmap::new(m), n)
-            } else {
-                cost_checked(spec, m, n)
-            }
-        })
+        state::with_bmap_slots!(bucket_cnt, model, |m| cost_packing_bfs(spec, m, n))
     }
 }
 

@@ -32,6 +32,9 @@ use smallvec::SmallVec;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub(crate) use crate::framework::digest::mix_words;
+use crate::framework::digest::{folded_multiply, mix};
+
 /// Go's bucketCnt: the most slots a bmap can have. Scaled-down models use fewer.
 pub const MAX_BUCKET_CNT: usize = 8;
 
@@ -399,25 +402,6 @@ impl<const N: usize> ArrayNode<N> {
     fn digest(&self) -> u64 {
         self.digest.unwrap_or_else(|| digest_array(&self.array))
     }
-}
-
-fn folded_multiply(a: u64, b: u64) -> u64 {
-    let r = (a as u128).wrapping_mul(b as u128);
-    (r as u64) ^ ((r >> 64) as u64)
-}
-
-/// Folds two words into a running digest, 16 bytes per multiply (ahash's update).
-fn mix(h: u64, a: u64, b: u64) -> u64 {
-    let combined = folded_multiply(a ^ 0x1319_8a2e_0370_7344, b ^ 0xa409_3822_299f_31d0);
-    (h.wrapping_add(0x082e_fa98_ec4e_6c89) ^ combined).rotate_left(23)
-}
-
-/// Folds `words` into a running digest, two words per multiply (a zero pads an odd count).
-pub(crate) fn mix_words(mut h: u64, words: &[u64]) -> u64 {
-    for pair in words.chunks(2) {
-        h = mix(h, pair[0], pair.get(1).copied().unwrap_or(0));
-    }
-    h
 }
 
 /// A digest of an array's contents (chain lengths, every tophash, key and elem slot, which

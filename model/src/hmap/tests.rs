@@ -761,33 +761,20 @@ reaches_empty_rest_across_overflow = "holds"
     );
 }
 
-/// Every state `model` reaches survives the packed encoding: decoding its bytes gives it back
-/// (so two states have the same bytes only if they are equal), and its bytes are those of
-/// the state decoded from them. The packed model's successors, stepped on one state per
-/// thread reused from successor to successor, are the encodings of the model's own; and a
-/// state copied over another with `HmapState::copy_from` is equal to the one copied.
+/// Every state `model` reaches survives the packed encoding
+/// ([`crate::framework::packed::assert_packs`]: the packed model's successors are stepped on
+/// one state per thread, reused from successor to successor), and a state copied over
+/// another with `HmapState::copy_from` is equal to the one copied.
 fn assert_packs<const N: usize>(model: HmapModel<N>) -> usize {
-    let packed = super::packed::PackedHmap::new(model.clone());
     let states = reachable(&model, model.init_states());
-    let mut bytes = std::collections::HashSet::new();
     let mut scratch = states.last().expect("initial states").clone();
     for s in &states {
-        let p = packed.encode(s);
-        let back = packed.decode(&p);
-        assert_eq!(&back, s);
-        assert!(packed.encode(&back) == p);
         scratch.copy_from(s);
         assert_eq!(&scratch, s);
-        let mut actions = Vec::new();
-        model.actions(s, &mut actions);
-        for a in actions {
-            let want = packed.encode(&model.apply(s, &a).0);
-            assert!(packed.next_state(&p, a.clone()) == Some(want), "{a}");
-        }
-        bytes.insert(p);
     }
-    assert_eq!(bytes.len(), states.len(), "one encoding per state");
-    states.len()
+    let n = crate::framework::packed::assert_packs(&model);
+    assert_eq!(n, states.len());
+    n
 }
 
 #[test]

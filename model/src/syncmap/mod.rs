@@ -55,12 +55,14 @@ pub mod state;
 pub mod steps;
 pub mod symmetry;
 
-use crate::framework::check::Checkable;
+use crate::framework::check::{Checkable, RunOptions, SpecResult};
 use crate::framework::concurrent::{self, MapOp, SeqMap};
 use crate::framework::concurrent_model::ConcurrentModel;
+use crate::framework::cost::ModelCost;
 use crate::framework::history::History;
-use crate::framework::info::ParamDef;
+use crate::framework::info::{ParamDef, SpecModel};
 use crate::framework::log::Log;
+use crate::framework::packed;
 use crate::framework::params;
 use crate::framework::spec::{Spec, SpecError};
 use properties::PROPERTIES;
@@ -281,6 +283,38 @@ impl ConcurrentModel for SyncMapModel {
     }
     fn symmetry() -> Option<fn(&SmState) -> SmState> {
         Some(symmetry::representative)
+    }
+    /// Breadth-first searches hold the frontier's states as bytes (framework::packed).
+    fn run_spec(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError> {
+        packed::run_packing_bfs(spec, <Self as SpecModel>::from_spec(spec)?, opts)
+    }
+    fn cost_spec(spec: &Spec, n: usize) -> Result<ModelCost, SpecError> {
+        packed::cost_packing_bfs(spec, <Self as SpecModel>::from_spec(spec)?, n)
+    }
+}
+
+/// The state as postcard writes it: every field, small numbers in one byte.
+impl packed::PackCodec for SyncMapModel {
+    fn write_state(&self, s: &SmState, out: &mut Vec<u8>) {
+        packed::write_serde(s, out)
+    }
+    fn read_state(&self, bytes: &[u8]) -> SmState {
+        packed::read_serde(bytes)
+    }
+    fn packed_next(
+        &self,
+        s: &SmState,
+        a: SAction,
+        encode: &dyn Fn(&SmState) -> packed::PackedState,
+    ) -> Option<packed::PackedState> {
+        Some(packed::step_in_place(
+            s,
+            SmState::copy_from,
+            |n| {
+                self.perform(n, &a, &mut Log::default());
+            },
+            encode,
+        ))
     }
 }
 

@@ -12,7 +12,9 @@ pub const MAX_KEYS: usize = 3;
 pub type EntryId = u8;
 
 /// `entry.p`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum P {
     /// nil: deleted, and m.dirty == nil or m.dirty[key] is e.
     Nil,
@@ -26,7 +28,9 @@ pub enum P {
 pub type EntryMap = [Option<EntryId>; MAX_KEYS];
 
 /// `readOnly`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct ReadOnly {
     pub m: EntryMap,
     /// true if the dirty map contains some key not in m.
@@ -34,14 +38,18 @@ pub struct ReadOnly {
 }
 
 /// A goroutine's operation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum SOp {
     Map(MapOp),
     Range,
 }
 
 /// The next step of a goroutine (see the table in the module header).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum SPc {
     ReadLoad,
     Lock,
@@ -73,7 +81,9 @@ pub enum SPc {
 }
 
 /// Where tryLoadOrStore goes when it has its result.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum After {
     /// The lock-free fast path: return.
     Return,
@@ -84,7 +94,9 @@ pub enum After {
 }
 
 /// An operation in progress and its locals.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct SCur {
     pub op: SOp,
     pub pc: SPc,
@@ -134,14 +146,16 @@ impl SCur {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct SG {
     pub done: u8,
     pub cur: Option<SCur>,
 }
 
 /// Ghost state for the properties.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub struct SmGhost {
     /// The last step returned and the history is not linearizable.
     pub not_linearizable: bool,
@@ -159,7 +173,7 @@ pub struct SmGhost {
 }
 
 /// The whole state.
-#[derive(Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct SmState {
     pub read: ReadOnly,
     pub dirty: Option<EntryMap>,
@@ -170,6 +184,28 @@ pub struct SmState {
     pub gs: Vec<SG>,
     pub history: History,
     pub ghost: SmGhost,
+}
+
+impl SmState {
+    /// Makes this state equal to `src`, keeping the allocations this one has (a derived
+    /// `clone_from` makes new ones).
+    pub fn copy_from(&mut self, src: &SmState) {
+        self.read = src.read;
+        self.dirty = src.dirty;
+        self.misses = src.misses;
+        self.mu = src.mu;
+        self.entries.clone_from(&src.entries);
+        self.gs.clone_from(&src.gs);
+        match (&mut self.history, &src.history) {
+            (History::Events(a), History::Events(b)) => a.clone_from(b),
+            (History::Frontier(a), History::Frontier(b)) => {
+                a.pending = b.pending;
+                a.configs.clone_from(&b.configs);
+            }
+            (h, src) => *h = src.clone(),
+        }
+        self.ghost.clone_from(&src.ghost);
+    }
 }
 
 /// Parameters of the `syncmap` model.

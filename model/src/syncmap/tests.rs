@@ -6,6 +6,7 @@ use super::*;
 use crate::framework::concurrent::{Event, MapRet};
 use crate::framework::info::SpecModel;
 use crate::framework::log::Log;
+use stateright::Checker;
 use std::path::Path;
 
 fn model(goroutines: u8, prefill: u8) -> SyncMapModel {
@@ -211,5 +212,37 @@ fn representatives_are_canonical_along_random_executions() {
             |_| false,
         );
         assert!(states > 30_000, "{name}: {states} states checked");
+    }
+}
+
+/// Every state of a few goroutines (one operation each, every operation, with a prefilled
+/// key so that promotion and expunge are reached) survives the packed encoding, in both
+/// history modes; and the packed model's breadth-first search counts the same states.
+#[test]
+fn packed_states_decode_to_the_states_they_encode() {
+    use crate::framework::history::HistoryMode;
+    use crate::framework::packed::{assert_packs, Packed};
+    for (history, goroutines) in [(HistoryMode::Events, 2), (HistoryMode::Frontier, 3)] {
+        let m = SyncMapModel::new(
+            SyncMapParams {
+                goroutines,
+                ops_per_goroutine: 1,
+                prefill: 1,
+                ops: 0b111111,
+                history,
+                ..SyncMapParams::default()
+            },
+            None,
+        );
+        let n = assert_packs(&m);
+        assert!(n > 3_000, "{n}");
+        let plain = m.clone().checker().spawn_bfs().join();
+        let packed = Packed::new(m).checker().spawn_bfs().join();
+        assert_eq!(plain.unique_state_count(), n);
+        assert_eq!(packed.unique_state_count(), n);
+        assert_eq!(packed.state_count(), plain.state_count());
+        for name in ["reaches_promotion_by_misses", "reaches_expunge"] {
+            assert!(packed.discovery(name).is_some(), "{history:?}: {name}");
+        }
     }
 }

@@ -1,0 +1,357 @@
+//! A model's states as bytes, for breadth-first searches.
+//!
+//! A breadth-first search holds every state of its frontier in stateright's queue, and the
+//! memory of those states is most of the search's besides stateright's map of generated
+//! states (docs/performance-checker.md, "Where a BFS search's memory goes"). [`Packed`] is a
+//! model with its states encoded as a short byte string ([`PackedState`]) by the model's own
+//! [`PackCodec`]. Two states are equal exactly when their bytes are, and a state's fingerprint
+//! hashes its bytes. Steps and properties run on the decoded state, with the inner model's
+//! own code; the last state decoded is kept per thread, as stateright asks for the
+//! properties, the actions and every successor of one state in a row.
+//!
+//! The search is the same: the same initial states, actions, successors and properties, so
+//! the same unique states and verdicts (the pinned counts check this, and
+//! [`assert_packs`] checks every reachable state of a model in the unit tests).
+//!
+//! The hmap model encodes its states by hand (hmap::packed); the concurrent models whose
+//! states are small plain values encode them with serde and postcard ([`write_serde`]).
+
+use super::check::{Checkable, Representative};
+use super::check::{RunOptions, SpecResult};
+use super::cost::ModelCost;
+use super::digest::mix_words;
+use super::info::{cost_checked, run_checked};
+use super::spec::{Spec, SpecError, Strategy};
+use stateright::{Model, Property};
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// A state encoded by its model's [`PackCodec`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct PackedState(Box<[u8]>);
+
+impl PackedState {
+    /// The encoding's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::hash::Hash for PackedState {
+    /// One word for the hasher: the bytes folded 16 at a time.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let mut d = mix_words(self.0.len() as u64, &[]);
+        let mut chunks = self.0.chunks_exact(16);
+        for c in &mut chunks {
+            let a = u64::from_le_bytes(c[..8].try_into().expect("8 bytes"));
+            let b = u64::from_le_bytes(c[8..].try_into().expect("8 bytes"));
+            d = mix_words(d, &[a, b]);
+        }
+        let mut tail = [0u8; 16];
+        tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        let a = u64::from_le_bytes(tail[..8].try_into().expect("8 bytes"));
+        let b = u64::from_le_bytes(tail[8..].try_into().expect("8 bytes"));
+        state.write_u64(mix_words(d, &[a, b]));
+    }
+}
+
+impl std::fmt::Debug for PackedState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PackedState({} bytes)", self.0.len())
+    }
+}
+
+/// How a model's states become bytes and back. The encoding must be one to one on the
+/// states' equality: equal states write equal bytes, and `read_state` gives back a state
+/// equal to the one written.
+pub trait PackCodec: Checkable {
+    /// Appends the bytes of `s` to `out`.
+    fn write_state(&self, s: &Self::State, out: &mut Vec<u8>);
+    /// The state whose bytes `bytes` are (bytes `write_state` wrote).
+    fn read_state(&self, bytes: &[u8]) -> Self::State;
+    /// The successor of `s` by `a`, encoded with `encode`. By default the model's own
+    /// `next_state`; a model may step a state it keeps per thread instead of a fresh clone.
+    fn packed_next(
+        &self,
+        s: &Self::State,
+        a: Self::Action,
+        encode: &dyn Fn(&Self::State) -> PackedState,
+    ) -> Option<PackedState> {
+        self.next_state(s, a).map(|n| encode(&n))
+    }
+}
+
+/// [`PackCodec::write_state`] for a state that serde writes field by field: postcard's
+/// encoding (variable-length integers, no field names). Derived `Serialize` and `PartialEq`
+/// over the same fields make it one to one.
+pub fn write_serde<T: serde::Serialize>(s: &T, out: &mut Vec<u8>) {
+    // Writing into a Vec cannot fail: postcard fails only on a full buffer or on types it
+    // cannot write (none of the models' states are such).
+    let buf = std::mem::take(out);
+    *out = postcard::to_extend(s, buf).expect("a model's state serializes with postcard");
+}
+
+/// [`PackCodec::read_state`] for [`write_serde`]'s bytes.
+pub fn read_serde<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> T {
+    postcard::from_bytes(bytes).expect("a packed state's own bytes")
+}
+
+/// A [`PackCodec::packed_next`] for a model that steps a state in place: `step` runs on a
+/// state kept per thread, made equal to `s` by `copy` (which can reuse the allocations the
+/// kept state already has), and the result is encoded; so a successor costs no clone and no
+/// drop of a state.
+pub fn step_in_place<S: Clone + 'static>(
+    s: &S,
+    copy: impl FnOnce(&mut S, &S),
+    step: impl FnOnce(&mut S),
+    encode: &dyn Fn(&S) -> PackedState,
+) -> PackedState {
+    SUCCESSOR.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        let next = match cell.as_mut().and_then(|b| b.downcast_mut::<S>()) {
+            Some(next) => {
+                copy(next, s);
+                next
+            }
+            None => cell
+                .insert(Box::new(s.clone()))
+                .downcast_mut::<S>()
+                .expect("just stored"),
+        };
+        step(next);
+        encode(next)
+    })
+}
+
+/// Distinguishes the models whose states a thread's decoded state came from.
+static NEXT_MODEL_ID: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// The buffer [`Packed::encode`] writes into.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// The last state this thread decoded: (model id, its bytes, the state), as `Any` since a
+    /// thread-local cannot be generic.
+    static DECODED: RefCell<Option<Box<dyn std::any::Any>>> = const { RefCell::new(None) };
+    /// The state [`step_in_place`] steps to each successor, as `Any`.
+    static SUCCESSOR: RefCell<Option<Box<dyn std::any::Any>>> = const { RefCell::new(None) };
+}
+
+/// The inner model's property conditions, in the order of its properties.
+type Conditions<M> = Arc<[fn(&M, &<M as Model>::State) -> bool]>;
+
+/// A model over [`PackedState`]s (see the module's header).
+pub struct Packed<M: PackCodec> {
+    pub inner: M,
+    conds: Conditions<M>,
+    id: u64,
+}
+
+impl<M: PackCodec> Clone for Packed<M> {
+    fn clone(&self) -> Self {
+        Packed {
+            inner: self.inner.clone(),
+            conds: Arc::clone(&self.conds),
+            id: self.id,
+        }
+    }
+}
+
+impl<M: PackCodec> Packed<M> {
+    pub fn new(inner: M) -> Self {
+        let conds = inner.properties().iter().map(|p| p.condition).collect();
+        Packed {
+            inner,
+            conds,
+            id: NEXT_MODEL_ID.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// The bytes of `s`.
+    pub fn encode(&self, s: &M::State) -> PackedState {
+        // Written into this thread's buffer, then copied into an allocation of their size.
+        let mut buf = SCRATCH.with(|b| std::mem::take(&mut *b.borrow_mut()));
+        buf.clear();
+        self.inner.write_state(s, &mut buf);
+        let packed = PackedState(Box::from(&buf[..]));
+        SCRATCH.with(|b| *b.borrow_mut() = buf);
+        packed
+    }
+
+    /// The state [`Packed::encode`] wrote.
+    pub fn decode(&self, p: &PackedState) -> M::State {
+        self.inner.read_state(&p.0)
+    }
+
+    /// Runs `f` on the decoded `p`, decoding it only if it is not the last state this thread
+    /// decoded for this model.
+    fn with_decoded<R>(&self, p: &PackedState, f: impl FnOnce(&M::State) -> R) -> R {
+        DECODED.with(|cell| {
+            let mut cell = cell.borrow_mut();
+            let hit = cell
+                .as_ref()
+                .and_then(|b| b.downcast_ref::<(u64, PackedState, M::State)>())
+                .is_some_and(|(id, bytes, _)| *id == self.id && bytes == p);
+            if !hit {
+                *cell = Some(Box::new((self.id, p.clone(), self.decode(p))));
+            }
+            let (_, _, s) = cell
+                .as_ref()
+                .and_then(|b| b.downcast_ref::<(u64, PackedState, M::State)>())
+                .expect("just stored");
+            f(s)
+        })
+    }
+}
+
+/// The condition of the inner model's property `I`, on a packed state.
+fn condition<M: PackCodec, const I: usize>(m: &Packed<M>, p: &PackedState) -> bool {
+    let cond = m.conds[I];
+    m.with_decoded(p, |s| cond(&m.inner, s))
+}
+
+/// [`condition`] for I = 0, 1, 2, ...: one function per property (stateright's conditions
+/// are plain function pointers).
+macro_rules! conditions {
+    ($($i:literal)*) => {
+        fn conditions<M: PackCodec>() -> Vec<fn(&Packed<M>, &PackedState) -> bool> {
+            vec![$(condition::<M, $i>),*]
+        }
+    };
+}
+conditions!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31
+    32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47);
+
+impl<M: PackCodec> Model for Packed<M> {
+    type State = PackedState;
+    type Action = M::Action;
+
+    fn init_states(&self) -> Vec<PackedState> {
+        self.inner
+            .init_states()
+            .iter()
+            .map(|s| self.encode(s))
+            .collect()
+    }
+
+    fn actions(&self, p: &PackedState, actions: &mut Vec<M::Action>) {
+        self.with_decoded(p, |s| self.inner.actions(s, actions))
+    }
+
+    fn next_state(&self, p: &PackedState, action: M::Action) -> Option<PackedState> {
+        self.with_decoded(p, |s| {
+            self.inner.packed_next(s, action, &|n| self.encode(n))
+        })
+    }
+
+    fn format_action(&self, action: &M::Action) -> String {
+        self.inner.format_action(action)
+    }
+
+    fn format_step(&self, last: &PackedState, action: M::Action) -> Option<String> {
+        self.inner.format_step(&self.decode(last), action)
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        let conds = conditions::<M>();
+        let inner = self.inner.properties();
+        assert!(
+            inner.len() <= conds.len(),
+            "more properties than packed conditions"
+        );
+        inner
+            .into_iter()
+            .zip(conds)
+            .map(|(p, condition)| Property {
+                expectation: p.expectation,
+                name: p.name,
+                condition,
+            })
+            .collect()
+    }
+}
+
+impl<M: PackCodec> Checkable for Packed<M> {
+    fn state_text(&self, p: &PackedState) -> String {
+        self.inner.state_text(&self.decode(p))
+    }
+    fn explain_step(&self, p: &PackedState, a: &M::Action) -> (Vec<String>, String, PackedState) {
+        let (log, out, next) = self.inner.explain_step(&self.decode(p), a);
+        (log, out, self.encode(&next))
+    }
+    fn only(&self, name: &'static str) -> Self {
+        Packed::new(self.inner.only(name))
+    }
+    fn init_states_estimate(&self) -> Option<(usize, u64)> {
+        self.inner.init_states_estimate()
+    }
+    fn symmetry_fn(&self) -> Option<Representative<PackedState>> {
+        // Breadth-first searches only, where stateright applies no symmetry (a spec asking
+        // for both is refused when its model is built).
+        None
+    }
+}
+
+/// Runs `model`'s spec: a breadth-first search over its packed states, any other search
+/// over its own.
+pub fn run_packing_bfs<M: PackCodec>(
+    spec: &Spec,
+    model: M,
+    opts: &RunOptions,
+) -> Result<SpecResult, SpecError> {
+    if spec.strategy == Strategy::Bfs {
+        run_checked(spec, Packed::new(model), opts)
+    } else {
+        run_checked(spec, model, opts)
+    }
+}
+
+/// Times `model`'s spec as [`run_packing_bfs`] runs it.
+pub fn cost_packing_bfs<M: PackCodec>(
+    spec: &Spec,
+    model: M,
+    n: usize,
+) -> Result<ModelCost, SpecError> {
+    if spec.strategy == Strategy::Bfs {
+        cost_checked(spec, Packed::new(model), n)
+    } else {
+        cost_checked(spec, model, n)
+    }
+}
+
+/// Every state `model` reaches from its initial states survives the packed encoding:
+/// decoding its bytes gives it back, its bytes are those of the state decoded from them, no
+/// two reachable states share bytes, and the packed model's successors are the encodings of
+/// the model's own. Returns how many states it checked.
+#[cfg(test)]
+pub fn assert_packs<M: PackCodec>(model: &M) -> usize
+where
+    M::State: Eq,
+{
+    let packed = Packed::new(model.clone());
+    let mut seen = std::collections::HashSet::new();
+    let mut bytes = std::collections::HashSet::new();
+    let mut todo = model.init_states();
+    let mut actions = Vec::new();
+    while let Some(s) = todo.pop() {
+        if !seen.insert(s.clone()) {
+            continue;
+        }
+        let p = packed.encode(&s);
+        let back = packed.decode(&p);
+        assert!(back == s, "decoded {back:?}, encoded {s:?}");
+        assert!(packed.encode(&back) == p);
+        assert!(bytes.insert(p.clone()), "two states with the same bytes");
+        actions.clear();
+        model.actions(&s, &mut actions);
+        for a in actions.drain(..) {
+            let next = model.next_state(&s, a.clone());
+            assert!(
+                packed.next_state(&p, a.clone()) == next.as_ref().map(|n| packed.encode(n)),
+                "{a:?}"
+            );
+            todo.extend(next);
+        }
+    }
+    seen.len()
+}
