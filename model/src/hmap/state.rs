@@ -171,6 +171,11 @@ impl<const N: usize> Clone for InlineChain<N> {
     fn clone(&self) -> Self {
         InlineChain(SmallVec::from_slice(&self.0))
     }
+    /// Into this chain's own storage (its heap part too, if it has one that is large enough).
+    fn clone_from(&mut self, src: &Self) {
+        self.0.clear();
+        self.0.extend_from_slice(&src.0);
+    }
 }
 
 impl<const N: usize> std::ops::Deref for InlineChain<N> {
@@ -382,13 +387,36 @@ pub struct Ghost {
 /// version and kept with it once [`Arena::seal`] has run), so fingerprinting a state rehashes
 /// only the arrays its last step wrote.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Arena<const N: usize = MAX_BUCKET_CNT>(Vec<Arc<ArrayNode<N>>>);
+pub struct Arena<const N: usize = MAX_BUCKET_CNT>(Vec<Arc<ArrayNode<N>>>, Spare<N>);
 
 impl<const N: usize> Default for Arena<N> {
     fn default() -> Self {
-        Arena(Vec::new())
+        Arena(Vec::new(), Spare::default())
     }
 }
+
+/// Arrays a state stepped in place (see [`Arena::copy_from`]) no longer holds, that no other
+/// state holds either: the next copy on write copies into one of them instead of a new
+/// allocation. Not part of the state: a clone has none, and equality and hashing ignore them.
+#[derive(Default)]
+struct Spare<const N: usize>(Vec<Arc<ArrayNode<N>>>);
+
+/// The most spare arrays an arena keeps (a step writes one or two arrays).
+const MAX_SPARE: usize = 4;
+
+impl<const N: usize> Clone for Spare<N> {
+    fn clone(&self) -> Self {
+        Spare::default()
+    }
+}
+
+impl<const N: usize> PartialEq for Spare<N> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<const N: usize> Eq for Spare<N> {}
 
 /// One shared bucket array and the digest of its contents, once computed.
 #[derive(Clone)]
@@ -494,6 +522,22 @@ impl<const N: usize> Arena<N> {
     pub fn digest_of(&self, i: usize) -> u64 {
         self.0[i].digest()
     }
+    /// Makes this arena equal to `src`, sharing its arrays as a clone does. The arrays only
+    /// this arena held (those the last step wrote, when a search steps one state per thread
+    /// in place) are kept as spares rather than freed: the next copy on write reuses them.
+    pub fn copy_from(&mut self, src: &Arena<N>) {
+        for mut n in self.0.drain(..) {
+            if self.1 .0.len() < MAX_SPARE && Arc::get_mut(&mut n).is_some() {
+                self.1 .0.push(n);
+            }
+        }
+        self.0.extend(src.0.iter().cloned());
+    }
+    /// How many spare arrays this arena keeps.
+    #[cfg(test)]
+    pub(crate) fn spares(&self) -> usize {
+        self.1 .0.len()
+    }
     /// Keeps the arrays `order` names, in that order, without copying any.
     pub fn reorder(&mut self, order: &[ArrayId]) {
         // In place, by swaps: `at[j]` is the old id of the array now at j, `pos[id]` where
@@ -521,6 +565,15 @@ impl<const N: usize> std::ops::Index<usize> for Arena<N> {
 
 impl<const N: usize> std::ops::IndexMut<usize> for Arena<N> {
     fn index_mut(&mut self, i: usize) -> &mut BucketArray<N> {
+        // Shared: copied on write, into a spare array if there is one (a state that is not
+        // stepped in place has none, and pays no second test of the count).
+        if !self.1 .0.is_empty() && Arc::get_mut(&mut self.0[i]).is_none() {
+            if let Some(mut spare) = self.1 .0.pop() {
+                let n = Arc::get_mut(&mut spare).expect("only its arena holds a spare array");
+                n.array.clone_from(&self.0[i].array);
+                self.0[i] = spare;
+            }
+        }
         let n = Arc::make_mut(&mut self.0[i]);
         // The caller may write: the digest is unknown until sealed.
         n.digest = None;
@@ -840,8 +893,9 @@ impl<const N: usize> HmapState<N> {
     }
     /// Makes this state equal to `src`, reusing this state's allocations (its arena's, its
     /// iterators' and its abstract map's vectors; arrays are shared with `src`, as a clone
-    /// shares them): what a search that steps one scratch state per successor, instead of a
-    /// fresh clone, does before each step.
+    /// shares them, and the arrays only this state held are kept for the next copy on write,
+    /// see [`Arena::copy_from`]): what a search that steps one scratch state per successor,
+    /// instead of a fresh clone, does before each step.
     pub fn copy_from(&mut self, src: &HmapState<N>) {
         // Every field named, so that a field added to the state cannot be left out here.
         let HmapState {
@@ -861,7 +915,7 @@ impl<const N: usize> HmapState<N> {
             grow_works,
         } = ghost;
         self.h.clone_from(h);
-        self.arrays.0.clone_from(&arrays.0);
+        self.arrays.copy_from(arrays);
         self.iters.clone_from(iters);
         self.hashes.clone_from(hashes);
         self.ops = *ops;

@@ -837,3 +837,39 @@ fn packed_model_searches_the_same_states() {
     assert_eq!(packed.unique_state_count(), plain.unique_state_count());
     assert_eq!(packed.state_count(), plain.state_count());
 }
+
+#[test]
+fn a_write_after_copy_from_reuses_the_array_the_last_step_wrote() {
+    let mut bm = Bmap::<1>::ZERO;
+    bm.keys[0] = 1;
+    let mut src = Arena::<1>::default();
+    src.push(vec![InlineChain::from(vec![bm]), InlineChain::default()]);
+    // A state stepped in place: a copy of `src` whose step writes array 0 (copied on write).
+    let mut scratch = src.clone();
+    scratch[0][0][0].keys[0] = 7;
+    let written: *const BucketArray<1> = &scratch[0];
+    assert_eq!(src[0][0][0].keys[0], 1);
+    // The next successor: equal to `src` again, the written array kept as a spare...
+    assert_eq!(scratch.spares(), 0);
+    scratch.copy_from(&src);
+    assert!(scratch == src);
+    assert_eq!(scratch.spares(), 1);
+    assert!(!std::ptr::eq(&scratch[0], written));
+    // ...which the next write copies `src`'s contents into, instead of a new allocation.
+    scratch[0][0][0].elems[0] = 9;
+    assert_eq!(scratch.spares(), 0);
+    assert!(std::ptr::eq(&scratch[0], written));
+    assert_eq!(
+        (scratch[0][0][0].keys[0], scratch[0][0][0].elems[0]),
+        (1, 9)
+    );
+    assert_eq!(scratch[0].len(), 2);
+    assert_eq!((src[0][0][0].keys[0], src[0][0][0].elems[0]), (1, 0));
+    // A clone carries no spares: its first write copies as before, leaving `scratch` alone.
+    scratch.copy_from(&src);
+    assert_eq!(scratch.spares(), 1);
+    let mut clone = scratch.clone();
+    assert_eq!(clone.spares(), 0);
+    clone[0][0][0].elems[0] = 3;
+    assert_eq!(scratch[0][0][0].elems[0], 0);
+}
