@@ -19,7 +19,7 @@
 use super::check::{Checkable, Representative};
 use super::check::{RunOptions, SpecResult};
 use super::cost::ModelCost;
-use super::digest::mix_words;
+use super::digest::mix;
 use super::info::{cost_checked, run_checked};
 use super::spec::{Spec, SpecError, Strategy};
 use stateright::{Model, Property};
@@ -41,18 +41,18 @@ impl PackedState {
 impl std::hash::Hash for PackedState {
     /// One word for the hasher: the bytes folded 16 at a time.
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let mut d = mix_words(self.0.len() as u64, &[]);
+        let mut d = self.0.len() as u64;
         let mut chunks = self.0.chunks_exact(16);
         for c in &mut chunks {
             let a = u64::from_le_bytes(c[..8].try_into().expect("8 bytes"));
             let b = u64::from_le_bytes(c[8..].try_into().expect("8 bytes"));
-            d = mix_words(d, &[a, b]);
+            d = mix(d, a, b);
         }
         let mut tail = [0u8; 16];
         tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
         let a = u64::from_le_bytes(tail[..8].try_into().expect("8 bytes"));
         let b = u64::from_le_bytes(tail[8..].try_into().expect("8 bytes"));
-        state.write_u64(mix_words(d, &[a, b]));
+        state.write_u64(mix(d, a, b));
     }
 }
 

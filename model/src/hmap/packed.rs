@@ -13,7 +13,7 @@
 use super::state::*;
 use super::{HmapAction, HmapModel};
 use crate::framework::packed::step_in_place;
-pub use crate::framework::packed::{PackCodec, Packed, PackedState};
+use crate::framework::packed::{PackCodec, Packed, PackedState};
 
 /// Numbers under 255 in one byte, others as 255 and eight bytes.
 struct Writer(Vec<u8>);
