@@ -238,22 +238,24 @@ fn read<const N: usize>(m: &HmapModel<N>, bytes: &[u8]) -> HmapState<N> {
     let arrays: Arena<N> = (0..narrays)
         .map(|_| {
             let nchains = r.u();
-            (0..nchains)
-                .map(|_| {
-                    let depth = match r.u() {
-                        0 => return std::iter::once(Bmap::<N>::ZERO).collect(),
-                        n => n - 1,
-                    };
-                    (0..depth)
-                        .map(|_| {
-                            let mut bm = Bmap::<N>::ZERO;
-                            read_slots(&mut bm, &mut r);
-                            bm.prealloc_slot = r.opt().map(|v| v as u16);
-                            bm
-                        })
-                        .collect::<InlineChain<N>>()
-                })
-                .collect()
+            let mut a = BucketArray::<N>::default();
+            for _ in 0..nchains {
+                a.push_empty_chain();
+                let depth = match r.u() {
+                    0 => {
+                        a.push_to_last_chain(Bmap::ZERO);
+                        continue;
+                    }
+                    n => n - 1,
+                };
+                for _ in 0..depth {
+                    let mut bm = Bmap::<N>::ZERO;
+                    read_slots(&mut bm, &mut r);
+                    bm.prealloc_slot = r.opt().map(|v| v as u16);
+                    a.push_to_last_chain(bm);
+                }
+            }
+            a
         })
         .collect();
     let niters = r.u();

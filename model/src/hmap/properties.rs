@@ -163,7 +163,7 @@ fn entries_in_home_bucket<const N: usize>(m: &HmapModel<N>, s: &HmapState<N>) ->
 
 fn nothing_live_after_empty_rest<const N: usize>(m: &HmapModel<N>, s: &HmapState<N>) -> bool {
     let bc = m.params.geo.bucket_cnt;
-    let chain_ok = |chain: &InlineChain<N>| {
+    let chain_ok = |chain: &[Bmap<N>]| {
         let mut rest = false;
         for bm in chain {
             for i in 0..bc {
@@ -192,7 +192,7 @@ fn oldbuckets_only_while_growing<const N: usize>(_: &HmapModel<N>, s: &HmapState
 fn below_nevacuate_evacuated<const N: usize>(m: &HmapModel<N>, s: &HmapState<N>) -> bool {
     let bc = m.params.geo.bucket_cnt;
     s.oldbuckets().is_none_or(|old| {
-        old[..s.h.nevacuate.min(old.len())].iter().all(|chain| {
+        old.iter().take(s.h.nevacuate).all(|chain| {
             chain.iter().all(|bm| {
                 (0..bc).all(|i| bm.tophash[i] > EMPTY_ONE && bm.tophash[i] < MIN_TOP_HASH)
             })

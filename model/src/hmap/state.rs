@@ -158,81 +158,188 @@ impl<const N: usize> Bmap<N> {
 /// A main bucket followed by its overflow buckets.
 pub type Chain<const N: usize = MAX_BUCKET_CNT> = Vec<Bmap<N>>;
 
-/// A chain held inline in its bucket array: the main bmap in the array's own storage (as Go's
-/// main buckets are part of the array's allocation), overflow bmaps past it on the heap.
-/// Copying an array copies its bmaps (a `Bmap` is `Copy`), with no reference count per chain
-/// to raise on the copy and lower on the drop; an array is shared between states as a whole
-/// (see [`Arena`]). Equality and hashing are those of the contents.
+/// A bucket array: 2^B chains (or, for an array holding an overflow tail that outlived a
+/// mapclear, one chain), each a main bmap and its overflow bmaps in link order. The bmaps of
+/// all chains lie one after the other in one vector, chain 0 first, and `ends[c]` is one past
+/// chain c's last bmap. So copying an array (the copy on write of a state's step) is two
+/// copies of plain memory, a `Bmap` being `Copy`, with no per-chain work. Chains read as
+/// slices: `array[c][d]` is the bmap at depth d of chain c. Equality and hashing are those
+/// of the chains.
 #[derive(Default, PartialEq, Eq, Hash)]
-pub struct InlineChain<const N: usize = MAX_BUCKET_CNT>(SmallVec<[Bmap<N>; 1]>);
+pub struct BucketArray<const N: usize = MAX_BUCKET_CNT> {
+    bmaps: Vec<Bmap<N>>,
+    ends: SmallVec<[u32; 8]>,
+}
 
-/// A copy of the bmaps' bytes (`SmallVec`'s own `Clone` clones them one by one).
-impl<const N: usize> Clone for InlineChain<N> {
+impl<const N: usize> Clone for BucketArray<N> {
     fn clone(&self) -> Self {
-        InlineChain(SmallVec::from_slice(&self.0))
+        BucketArray {
+            bmaps: self.bmaps.clone(),
+            ends: SmallVec::from_slice(&self.ends),
+        }
     }
-    /// Into this chain's own storage (its heap part too, if it has one that is large enough).
+    /// Into this array's own storage.
     fn clone_from(&mut self, src: &Self) {
-        self.0.clear();
-        self.0.extend_from_slice(&src.0);
+        self.bmaps.clone_from(&src.bmaps);
+        self.ends.clear();
+        self.ends.extend_from_slice(&src.ends);
     }
 }
 
-impl<const N: usize> std::ops::Deref for InlineChain<N> {
-    type Target = SmallVec<[Bmap<N>; 1]>;
-    fn deref(&self) -> &SmallVec<[Bmap<N>; 1]> {
-        &self.0
+impl<const N: usize> BucketArray<N> {
+    /// `chains` chains of one zeroed bmap each (`newarray`).
+    pub fn new(chains: usize) -> Self {
+        BucketArray {
+            bmaps: vec![Bmap::ZERO; chains],
+            ends: (1..=chains as u32).collect(),
+        }
+    }
+    /// An array of the given chains, in order.
+    pub fn from_chains<C: AsRef<[Bmap<N>]>>(chains: impl IntoIterator<Item = C>) -> Self {
+        let mut a = BucketArray::default();
+        for c in chains {
+            a.push_chain(c.as_ref());
+        }
+        a
+    }
+    /// Appends a chain.
+    pub fn push_chain(&mut self, chain: &[Bmap<N>]) {
+        self.bmaps.extend_from_slice(chain);
+        self.ends.push(self.bmaps.len() as u32);
+    }
+    /// Appends an empty chain, for [`BucketArray::push_to_last_chain`] to fill.
+    pub fn push_empty_chain(&mut self) {
+        self.ends.push(self.bmaps.len() as u32);
+    }
+    /// Appends `bm` to the last chain.
+    pub fn push_to_last_chain(&mut self, bm: Bmap<N>) {
+        self.bmaps.push(bm);
+        *self.ends.last_mut().expect("a chain to append to") += 1;
+    }
+    /// The number of chains.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+    fn start(&self, c: usize) -> usize {
+        if c == 0 {
+            0
+        } else {
+            self.ends[c - 1] as usize
+        }
+    }
+    /// The chains in order.
+    pub fn iter(&self) -> Chains<'_, N> {
+        Chains {
+            bmaps: &self.bmaps,
+            ends: self.ends.iter(),
+            start: 0,
+        }
+    }
+    /// The chains in order, for writing their bmaps.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut [Bmap<N>]> {
+        let mut rest: &mut [Bmap<N>] = &mut self.bmaps;
+        let mut start = 0usize;
+        self.ends.iter().map(move |&end| {
+            let (chain, tail) = std::mem::take(&mut rest).split_at_mut(end as usize - start);
+            rest = tail;
+            start = end as usize;
+            chain
+        })
+    }
+    /// Links `bm` at the end of chain `c` (newoverflow's `b.setoverflow`); returns its depth.
+    pub fn push_bmap(&mut self, c: usize, bm: Bmap<N>) -> usize {
+        let end = self.ends[c] as usize;
+        self.bmaps.insert(end, bm);
+        for e in &mut self.ends[c..] {
+            *e += 1;
+        }
+        end - self.start(c)
+    }
+    /// Chain `c`, if the array has it.
+    pub fn get(&self, c: usize) -> Option<&[Bmap<N>]> {
+        (c < self.len()).then(|| &self[c])
+    }
+    /// Unlinks chain `c`'s bmaps from depth `depth` on and returns them.
+    pub fn split_chain(&mut self, c: usize, depth: usize) -> Chain<N> {
+        let at = self.start(c) + depth;
+        let end = self.ends[c] as usize;
+        let tail: Chain<N> = self.bmaps.drain(at..end).collect();
+        let n = tail.len() as u32;
+        for e in &mut self.ends[c..] {
+            *e -= n;
+        }
+        tail
+    }
+    /// Every chain becomes one zeroed main bmap (makeBucketArray zeroing the array in place:
+    /// the overflow bmaps are no longer linked).
+    pub fn reset_chains(&mut self) {
+        let n = self.len();
+        self.bmaps.clear();
+        self.bmaps.resize(n, Bmap::ZERO);
+        for (c, e) in self.ends.iter_mut().enumerate() {
+            *e = c as u32 + 1;
+        }
     }
 }
 
-impl<const N: usize> std::ops::DerefMut for InlineChain<N> {
-    fn deref_mut(&mut self) -> &mut SmallVec<[Bmap<N>; 1]> {
-        &mut self.0
+impl<const N: usize> std::ops::Index<usize> for BucketArray<N> {
+    type Output = [Bmap<N>];
+    fn index(&self, c: usize) -> &[Bmap<N>] {
+        &self.bmaps[self.start(c)..self.ends[c] as usize]
     }
 }
 
-impl<const N: usize> FromIterator<Bmap<N>> for InlineChain<N> {
-    fn from_iter<I: IntoIterator<Item = Bmap<N>>>(it: I) -> Self {
-        InlineChain(it.into_iter().collect())
+impl<const N: usize> std::ops::IndexMut<usize> for BucketArray<N> {
+    fn index_mut(&mut self, c: usize) -> &mut [Bmap<N>] {
+        let start = self.start(c);
+        &mut self.bmaps[start..self.ends[c] as usize]
     }
 }
 
-impl<const N: usize> From<Chain<N>> for InlineChain<N> {
-    fn from(c: Chain<N>) -> Self {
-        InlineChain(c.into_iter().collect())
+/// The chains of a [`BucketArray`], in order.
+pub struct Chains<'a, const N: usize> {
+    bmaps: &'a [Bmap<N>],
+    ends: std::slice::Iter<'a, u32>,
+    start: usize,
+}
+
+impl<'a, const N: usize> Iterator for Chains<'a, N> {
+    type Item = &'a [Bmap<N>];
+    fn next(&mut self) -> Option<&'a [Bmap<N>]> {
+        let end = *self.ends.next()? as usize;
+        let chain = &self.bmaps[self.start..end];
+        self.start = end;
+        Some(chain)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.ends.size_hint()
     }
 }
 
-impl<'a, const N: usize> IntoIterator for &'a InlineChain<N> {
-    type Item = &'a Bmap<N>;
-    type IntoIter = std::slice::Iter<'a, Bmap<N>>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+impl<const N: usize> ExactSizeIterator for Chains<'_, N> {}
+
+impl<'a, const N: usize> IntoIterator for &'a BucketArray<N> {
+    type Item = &'a [Bmap<N>];
+    type IntoIter = Chains<'a, N>;
+    fn into_iter(self) -> Chains<'a, N> {
+        self.iter()
     }
 }
 
-impl<'a, const N: usize> IntoIterator for &'a mut InlineChain<N> {
-    type Item = &'a mut Bmap<N>;
-    type IntoIter = std::slice::IterMut<'a, Bmap<N>>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.iter_mut()
-    }
-}
-
-impl<const N: usize> std::fmt::Debug for InlineChain<N> {
+impl<const N: usize> std::fmt::Debug for BucketArray<N> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.0.iter()).finish()
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
-impl<const N: usize> Serialize for InlineChain<N> {
+impl<const N: usize> Serialize for BucketArray<N> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter())
+        s.collect_seq(self.iter())
     }
 }
-
-/// A bucket array: 2^B chains.
-pub type BucketArray<const N: usize = MAX_BUCKET_CNT> = Vec<InlineChain<N>>;
 
 /// Index of a bucket array in [`HmapState::arrays`].
 pub type ArrayId = u8;
@@ -1044,6 +1151,62 @@ mod tests {
         assert_eq!(c, HashFn::from(back));
     }
 
+    /// A bucket array's chain operations against a vector of chains doing the same.
+    #[test]
+    fn bucket_array_chains_behave_as_separate_vectors() {
+        let bm = |k: u64| Bmap::<1> {
+            keys: [k],
+            ..Bmap::ZERO
+        };
+        let mut a = BucketArray::<1>::new(3);
+        let mut v: Vec<Chain<1>> = vec![vec![Bmap::ZERO]; 3];
+        let same = |a: &BucketArray<1>, v: &Vec<Chain<1>>| {
+            assert_eq!(a.len(), v.len());
+            let chains: Vec<Chain<1>> = a.iter().map(<[_]>::to_vec).collect();
+            assert_eq!(&chains, v);
+            for (c, chain) in v.iter().enumerate() {
+                assert_eq!(&a[c], chain.as_slice());
+                assert_eq!(a.get(c), Some(chain.as_slice()));
+            }
+            assert_eq!(a.get(v.len()), None);
+            assert!(*a == BucketArray::from_chains(v.iter()));
+        };
+        same(&a, &v);
+        // Overflow bmaps linked into the middle chain, then the first and the last.
+        for (c, k) in [(1, 10), (1, 11), (0, 12), (2, 13), (1, 14)] {
+            let d = a.push_bmap(c, bm(k));
+            v[c].push(bm(k));
+            assert_eq!(d, v[c].len() - 1);
+            same(&a, &v);
+        }
+        // Writes through `iter_mut` and `IndexMut` land in their own chain only.
+        for (c, chain) in a.iter_mut().enumerate() {
+            for (d, b) in chain.iter_mut().enumerate() {
+                b.elems[0] = (c * 10 + d) as u64;
+            }
+        }
+        for (c, chain) in v.iter_mut().enumerate() {
+            for (d, b) in chain.iter_mut().enumerate() {
+                b.elems[0] = (c * 10 + d) as u64;
+            }
+        }
+        a[2][1].tophash[0] = 7;
+        v[2][1].tophash[0] = 7;
+        same(&a, &v);
+        // A tail unlinked from the middle chain.
+        assert_eq!(a.split_chain(1, 2), v[1].split_off(2));
+        same(&a, &v);
+        // Copies, into fresh storage and into storage of another shape.
+        let mut b = BucketArray::<1>::new(5);
+        b.clone_from(&a);
+        same(&b, &v);
+        same(&a.clone(), &v);
+        // Zeroed in place: one zeroed bmap per chain.
+        a.reset_chains();
+        same(&a, &vec![vec![Bmap::ZERO]; 3]);
+        assert!(a != b);
+    }
+
     /// Every ordered choice of distinct arrays out of four: `reorder` keeps exactly the chosen
     /// ones, in the order given (array i has i chains, so the lengths name them).
     #[test]
@@ -1062,7 +1225,7 @@ mod tests {
         orders(4, &mut Vec::new(), &mut all);
         assert_eq!(all.len(), 65);
         for order in all {
-            let mut a: Arena<1> = (0..4).map(|i| vec![InlineChain::default(); i]).collect();
+            let mut a: Arena<1> = (0..4).map(BucketArray::new).collect();
             a.reorder(&order);
             let lens: Vec<u8> = (0..a.len()).map(|i| a[i].len() as u8).collect();
             assert_eq!(lens, order, "reorder({order:?})");

@@ -128,7 +128,7 @@ pub fn rename_keys<const N: usize>(t: &mut HmapState<N>, r: &KeyRenaming) {
             .any(|bm| bm.keys.iter().any(|&k| k != 0 && r.key(k) != k))
     };
     for a in 0..t.arrays.len() {
-        let Some(first) = t.arrays[a].iter().position(|c| renames(c)) else {
+        let Some(first) = t.arrays[a].iter().position(&renames) else {
             continue;
         };
         for chain in t.array_mut(a as ArrayId).iter_mut().skip(first) {

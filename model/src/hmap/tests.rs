@@ -843,7 +843,7 @@ fn a_write_after_copy_from_reuses_the_array_the_last_step_wrote() {
     let mut bm = Bmap::<1>::ZERO;
     bm.keys[0] = 1;
     let mut src = Arena::<1>::default();
-    src.push(vec![InlineChain::from(vec![bm]), InlineChain::default()]);
+    src.push(BucketArray::from_chains([vec![bm], Vec::new()]));
     // A state stepped in place: a copy of `src` whose step writes array 0 (copied on write).
     let mut scratch = src.clone();
     scratch[0][0][0].keys[0] = 7;

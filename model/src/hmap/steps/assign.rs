@@ -156,12 +156,13 @@ impl Machine {
         // Deviation from Go: from B = 16 Go counts with probability 2^-(B-15) (fastrand); the
         // model counts every overflow bucket. Models and traces stay below B = 16.
         s.h.noverflow = s.h.noverflow.wrapping_add(1);
-        let c = &mut s.array_mut(arr)[chain];
-        c.push(Bmap {
-            prealloc_slot,
-            ..Bmap::default()
-        });
-        let d = c.len() - 1;
+        let d = s.array_mut(arr).push_bmap(
+            chain,
+            Bmap {
+                prealloc_slot,
+                ..Bmap::default()
+            },
+        );
         // b.setoverflow(t, ovf): an iterator standing in that preallocated bucket since a
         // mapclear (see `super::clear`) now stands in this chain.
         if let Some(slot) = prealloc_slot {

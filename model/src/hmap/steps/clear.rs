@@ -84,10 +84,7 @@ impl Machine {
         // buckets by generating them as if h.buckets was newly alloced.
         let arr = s.h.buckets.expect("count > 0 has buckets");
         self.detach_overflow_tails(s, arr);
-        for chain in s.array_mut(arr).iter_mut() {
-            chain.clear();
-            chain.push(Bmap::default());
-        }
+        s.array_mut(arr).reset_chains();
         // Keep the mapextra allocation but clear any extra information; makeBucketArray's
         // nextOverflow is h.buckets' first preallocated bucket (none below B = 4).
         s.h.prealloc_left = self.geo.prealloc_overflow(s.h.b);
@@ -148,7 +145,7 @@ impl Machine {
                 None => {
                     let tail: Chain<N> =
                         s.array(arr)[p.chain as usize][p.depth as usize..].to_vec();
-                    s.arrays.push(vec![tail.into()]);
+                    s.arrays.push(BucketArray::from_chains([tail]));
                     let id = (s.arrays.len() - 1) as ArrayId;
                     moved.push((p.chain, p.depth, id));
                     id

@@ -46,7 +46,7 @@ impl Machine {
             return Ok(());
         };
         let before = if self.track.claims {
-            Some(s.array(arr)[bucket].clone())
+            Some(s.array(arr)[bucket].to_vec())
         } else {
             None
         };

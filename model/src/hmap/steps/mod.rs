@@ -300,8 +300,7 @@ impl Machine {
     /// A fresh bucket array of 2^b chains of one zeroed bmap (`newarray`).
     /// `makeBucketArray`: a fresh array of 2^B empty chains in the arena.
     pub fn new_array<const N: usize>(s: &mut HmapState<N>, b: u8) -> ArrayId {
-        s.arrays
-            .push(vec![vec![Bmap::default()].into(); 1usize << b]);
+        s.arrays.push(BucketArray::new(1usize << b));
         (s.arrays.len() - 1) as ArrayId
     }
 

@@ -40,7 +40,7 @@ impl Steps {
             Pc::Newobject => {
                 // Deviation from Go: none in the order; newobject's bmap is fresh memory, so
                 // allocating it here (not in the load step) is invisible to others.
-                m.arrays.push(vec![vec![Bmap::default()].into()]);
+                m.arrays.push(BucketArray::new(1));
                 m.h.buckets = Some((m.arrays.len() - 1) as ArrayId);
                 note(log, || "h.buckets = newobject(t.bucket)".into());
                 g.pc = Pc::Again;
@@ -199,10 +199,9 @@ impl Steps {
         g: &mut GMap,
     ) -> usize {
         if depth + 1 < len {
-            let c = &mut m.arrays[arr as usize][chain as usize];
-            let orphans: Vec<Bmap<N>> = c.drain(depth + 1..).collect();
+            let orphans = m.arrays[arr as usize].split_chain(chain as usize, depth + 1);
             let to = m.arrays.len() as ArrayId;
-            m.arrays.push(vec![orphans.into()]);
+            m.arrays.push(BucketArray::from_chains([orphans]));
             let u = Unlink {
                 array: arr,
                 chain,
@@ -231,9 +230,7 @@ impl Steps {
             }
             g.unlinked = Some(u);
         }
-        let c = &mut m.arrays[arr as usize][chain as usize];
-        c.push(Bmap::default());
-        c.len() - 1
+        m.arrays[arr as usize].push_bmap(chain as usize, Bmap::default())
     }
 
     /// TEST-ONLY INJECTED DEFECT ([`InjectedDefect::OverflowLinkIntoCurrentBuckets`]), run

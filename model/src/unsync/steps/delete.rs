@@ -95,7 +95,6 @@ impl Steps {
                     .iter()
                     .nth(at.array as usize)
                     .and_then(|a| a.get(at.chain as usize))
-                    .cloned()
                 else {
                     return Stepped::Throw(FAULT_OLDBUCKETS);
                 };
@@ -103,22 +102,24 @@ impl Steps {
                     g.pc = Pc::CountLoad;
                     return Stepped::Continue;
                 }
+                // The cell before `at` in the chain and its tophash (the store below is to
+                // `at` itself, so loading it first reads the same value).
+                let (d, i) = (at.depth as usize, at.i as usize);
+                let prev = match (d, i) {
+                    (0, 0) => None,
+                    (d, 0) => Some((d - 1, bc - 1)),
+                    (d, i) => Some((d, i - 1)),
+                }
+                .map(|(d, i)| (d, i, chain[d].tophash[i]));
                 if let Some(bm) = bmap_mut(m, at) {
                     bm.tophash[at.i as usize] = EMPTY_REST;
                 }
                 note(log, || format!("{}.tophash = emptyRest", slot_text(&at)));
-                let (mut d, mut i) = (at.depth as usize, at.i as usize);
-                if i == 0 {
-                    if d == 0 {
-                        g.pc = Pc::CountLoad;
-                        return Stepped::Continue;
-                    }
-                    d -= 1;
-                    i = bc - 1;
-                } else {
-                    i -= 1;
-                }
-                if chain[d].tophash[i] != EMPTY_ONE {
+                let Some((d, i, top)) = prev else {
+                    g.pc = Pc::CountLoad;
+                    return Stepped::Continue;
+                };
+                if top != EMPTY_ONE {
                     g.pc = Pc::CountLoad;
                     return Stepped::Continue;
                 }
