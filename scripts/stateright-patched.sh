@@ -59,7 +59,7 @@ fi
 cp Cargo.lock "$out/Cargo.lock.published"
 trap 'cp "$out/Cargo.lock.published" Cargo.lock' EXIT
 # stateright's own warnings (shown for a path dependency) go to the log.
-if ! cargo build --release --bin gomap \
+if ! cargo build --release --bin gomap --features stateright-patched \
     --config "patch.crates-io.stateright.path=\"$out/stateright\"" \
     --target-dir "$out/build" >"$out/build.log" 2>&1; then
     tail -n 40 "$out/build.log" >&2

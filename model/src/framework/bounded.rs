@@ -133,6 +133,16 @@ impl<M: Model> Model for Bounded<M> {
         self.inner.next_state(last, action)
     }
 
+    #[cfg(feature = "stateright-patched")]
+    fn next_state_into(
+        &self,
+        last: &Self::State,
+        action: Self::Action,
+        out: &mut Option<Self::State>,
+    ) -> bool {
+        self.inner.next_state_into(last, action, out)
+    }
+
     fn format_action(&self, action: &Self::Action) -> String
     where
         Self::Action: std::fmt::Debug,

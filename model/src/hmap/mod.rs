@@ -198,6 +198,26 @@ impl<const N: usize> HmapModel<N> {
         (s, out)
     }
 
+    /// The successor of `s` by `action` (what `next_state` returns) into `out`: a state
+    /// already there (a successor the checker did not keep) is made equal to `s` in place,
+    /// reusing its memory, instead of a fresh clone.
+    pub fn next_state_in(
+        &self,
+        s: &HmapState<N>,
+        action: HmapAction,
+        out: &mut Option<HmapState<N>>,
+    ) {
+        let next = match out {
+            Some(next) => {
+                next.copy_from(s);
+                next
+            }
+            None => out.insert(s.clone()),
+        };
+        self.step(next, &action, &mut Log::default());
+        next.arrays.seal();
+    }
+
     /// Applies `action` in place, with a log of Go's internal steps when `log` is enabled.
     pub fn step(&self, s: &mut HmapState<N>, action: &HmapAction, log: &mut Log) -> Outcome {
         let new_hashes = match action {
@@ -331,6 +351,19 @@ impl<const N: usize> Model for HmapModel<N> {
         self.step(&mut next, &action, &mut Log::default());
         next.arrays.seal();
         Some(next)
+    }
+
+    /// [`HmapModel::next_state_in`], for a checker that keeps `out` (stateright with
+    /// upstream/stateright's patch 0011).
+    #[cfg(feature = "stateright-patched")]
+    fn next_state_into(
+        &self,
+        s: &HmapState<N>,
+        action: HmapAction,
+        out: &mut Option<HmapState<N>>,
+    ) -> bool {
+        self.next_state_in(s, action, out);
+        true
     }
 
     fn format_action(&self, action: &HmapAction) -> String {

@@ -873,3 +873,60 @@ fn a_write_after_copy_from_reuses_the_array_the_last_step_wrote() {
     clone[0][0][0].elems[0] = 3;
     assert_eq!(scratch[0][0][0].elems[0], 0);
 }
+
+/// `next_state_in` (what a checker with upstream/stateright's patch 0011 calls) gives the
+/// state `next_state` gives, whatever state `out` held before: none, the successor of another
+/// action, or a state of another part of the search. Every state reachable within four
+/// operations, every action, one slot per bucket (overflow chains, growth, iterators).
+#[test]
+fn a_successor_computed_in_place_is_the_one_next_state_gives() {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut params = HmapParams {
+        keys: 3,
+        max_ops: 4,
+        geo: Geometry {
+            bucket_cnt: 1,
+            load_factor_num: 1,
+            load_factor_den: 1,
+        },
+        ..HmapParams::default()
+    };
+    params.ops.clear = true;
+    let model = HmapModel::<1>::new(params, None);
+    let fingerprint = |s: &HmapState<1>| {
+        let mut h = ahash::RandomState::with_seeds(1, 2, 3, 4).build_hasher();
+        s.hash(&mut h);
+        h.finish()
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = model.init_states();
+    let mut out: Option<HmapState<1>> = None;
+    let mut other: Option<HmapState<1>> = None;
+    let (mut checked, mut reused) = (0, 0);
+    while let Some(s) = stack.pop() {
+        if !seen.insert(fingerprint(&s)) {
+            continue;
+        }
+        let mut actions = Vec::new();
+        model.actions(&s, &mut actions);
+        for a in actions {
+            let want = model.next_state(&s, a.clone()).expect("a successor");
+            reused += usize::from(out.is_some());
+            model.next_state_in(&s, a.clone(), &mut out);
+            let got = out.as_ref().expect("a successor in out");
+            assert!(*got == want, "{a:?} from {s:?}");
+            assert_eq!(fingerprint(got), fingerprint(&want), "{a:?}");
+            // Into a state of another part of the search.
+            if let Some(o) = other.as_mut() {
+                let mut into = Some(o.clone());
+                model.next_state_in(&s, a.clone(), &mut into);
+                assert!(into.as_ref() == Some(&want), "{a:?} into another state");
+            }
+            checked += 1;
+            stack.push(want);
+        }
+        other = Some(s);
+    }
+    assert!(checked > 10_000, "{checked}");
+    assert_eq!(reused, checked - 1);
+}
