@@ -880,7 +880,7 @@ fn a_write_after_copy_from_reuses_the_array_the_last_step_wrote() {
 /// operations, every action, one slot per bucket (overflow chains, growth, iterators).
 #[test]
 fn a_successor_computed_in_place_is_the_one_next_state_gives() {
-    use std::hash::{BuildHasher, Hash, Hasher};
+    use std::hash::BuildHasher;
     let mut params = HmapParams {
         keys: 3,
         max_ops: 4,
@@ -893,11 +893,7 @@ fn a_successor_computed_in_place_is_the_one_next_state_gives() {
     };
     params.ops.clear = true;
     let model = HmapModel::<1>::new(params, None);
-    let fingerprint = |s: &HmapState<1>| {
-        let mut h = ahash::RandomState::with_seeds(1, 2, 3, 4).build_hasher();
-        s.hash(&mut h);
-        h.finish()
-    };
+    let fingerprint = |s: &HmapState<1>| ahash::RandomState::with_seeds(1, 2, 3, 4).hash_one(s);
     let mut seen = std::collections::HashSet::new();
     let mut stack = model.init_states();
     let mut out: Option<HmapState<1>> = None;
