@@ -880,7 +880,6 @@ fn a_write_after_copy_from_reuses_the_array_the_last_step_wrote() {
 /// operations, every action, one slot per bucket (overflow chains, growth, iterators).
 #[test]
 fn a_successor_computed_in_place_is_the_one_next_state_gives() {
-    use std::hash::BuildHasher;
     let mut params = HmapParams {
         keys: 3,
         max_ops: 4,
