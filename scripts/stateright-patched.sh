@@ -7,7 +7,8 @@
 #
 # The published crate is copied from cargo's registry into target/stateright-patched/stateright,
 # the patches are applied to the copy, and gomap is built with a `[patch.crates-io]` given on
-# the command line, in its own target folder. Nothing in the repository changes (Cargo.lock is
+# the command line, in its own target folder, with the cargo feature `stateright-patched`
+# (the models' overrides of the Model method that patch 0011 adds). Nothing in the repository changes (Cargo.lock is
 # put back as it was).
 set -euo pipefail
 cd "$(dirname "$0")/.."
