@@ -347,10 +347,9 @@ impl<const N: usize> Model for HmapModel<N> {
     }
 
     fn next_state(&self, s: &HmapState<N>, action: HmapAction) -> Option<HmapState<N>> {
-        let mut next = s.clone();
-        self.step(&mut next, &action, &mut Log::default());
-        next.arrays.seal();
-        Some(next)
+        let mut next = None;
+        self.next_state_in(s, action, &mut next);
+        next
     }
 
     /// [`HmapModel::next_state_in`], for a checker that keeps `out` (stateright with
