@@ -3,13 +3,14 @@
 # (upstream/stateright/*.patch, see its README.md), next to the normal build:
 #
 #   scripts/stateright-patched.sh           # the binary: target/stateright-patched/build/release/gomap
-#   scripts/stateright-patched.sh --test    # also stateright's own tests, with the changes
+#   scripts/stateright-patched.sh --test    # also stateright's own tests, with the changes, and
+#                                           # gomap-model's tests of its overrides against them
 #
 # The published crate is copied from cargo's registry into target/stateright-patched/stateright,
 # the patches are applied to the copy, and gomap is built with a `[patch.crates-io]` given on
 # the command line, in its own target folder, with the cargo feature `stateright-patched`
-# (the models' overrides of the Model method that patch 0011 adds). Nothing in the repository changes (Cargo.lock is
-# put back as it was).
+# (the models' overrides of the Model methods that patches 0011 and 0012 add). Nothing in
+# the repository changes (Cargo.lock is put back as it was).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -68,3 +69,19 @@ if ! cargo build --release --bin gomap --features stateright-patched \
     exit 1
 fi
 echo "built $out/build/release/gomap (stateright 0.31.0 with upstream/stateright/*.patch)"
+
+if [ "$run_tests" = 1 ]; then
+    # The models' overrides of the methods the patches add (compiled only with the feature):
+    # the packed breadth-first states (patch 0012) and the hmap model's in-place successors
+    # (patch 0011), against the patched crate.
+    echo "== gomap-model's tests of its overrides, against the patched stateright"
+    if ! cargo test --release -p gomap-model --features stateright-patched --lib \
+        --config "patch.crates-io.stateright.path=\"$out/stateright\"" \
+        --target-dir "$out/build" -- packed_states a_successor_computed_in_place \
+        >"$out/model-test.log" 2>&1; then
+        tail -n 40 "$out/model-test.log" >&2
+        echo "$0: gomap-model's tests failed against the patched stateright ($out/model-test.log)" >&2
+        exit 1
+    fi
+    grep -E '^test |^test result:' "$out/model-test.log"
+fi

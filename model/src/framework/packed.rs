@@ -70,15 +70,17 @@ pub trait PackCodec: Checkable {
     fn write_state(&self, s: &Self::State, out: &mut Vec<u8>);
     /// The state whose bytes `bytes` are (bytes `write_state` wrote).
     fn read_state(&self, bytes: &[u8]) -> Self::State;
-    /// The successor of `s` by `a`, encoded with `encode`. By default the model's own
-    /// `next_state`; a model may step a state it keeps per thread instead of a fresh clone.
-    fn packed_next(
+    /// The successor of `s` by `a`, handed to `then` (which encodes it, or with the patched
+    /// stateright fingerprints it first and encodes it only when it is new). By default the
+    /// model's own `next_state`; a model may step a state it keeps per thread instead of a
+    /// fresh clone ([`step_in_place`]).
+    fn step_then<R>(
         &self,
         s: &Self::State,
         a: Self::Action,
-        encode: &dyn Fn(&Self::State) -> PackedState,
-    ) -> Option<PackedState> {
-        self.next_state(s, a).map(|n| encode(&n))
+        then: impl FnOnce(&Self::State) -> R,
+    ) -> Option<R> {
+        self.next_state(s, a).map(|n| then(&n))
     }
 }
 
@@ -97,16 +99,16 @@ pub fn read_serde<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> T {
     postcard::from_bytes(bytes).expect("a packed state's own bytes")
 }
 
-/// A [`PackCodec::packed_next`] for a model that steps a state in place: `step` runs on a
+/// A [`PackCodec::step_then`] for a model that steps a state in place: `step` runs on a
 /// state kept per thread, made equal to `s` by `copy` (which can reuse the allocations the
-/// kept state already has), and the result is encoded; so a successor costs no clone and no
-/// drop of a state.
-pub fn step_in_place<S: Clone + 'static>(
+/// kept state already has), and the result is handed to `then`; so a successor costs no clone
+/// and no drop of a state.
+pub fn step_in_place<S: Clone + 'static, R>(
     s: &S,
     copy: impl FnOnce(&mut S, &S),
     step: impl FnOnce(&mut S),
-    encode: &dyn Fn(&S) -> PackedState,
-) -> PackedState {
+    then: impl FnOnce(&S) -> R,
+) -> R {
     SUCCESSOR.with(|cell| {
         let mut cell = cell.borrow_mut();
         let next = match cell.as_mut().and_then(|b| b.downcast_mut::<S>()) {
@@ -120,7 +122,7 @@ pub fn step_in_place<S: Clone + 'static>(
                 .expect("just stored"),
         };
         step(next);
-        encode(next)
+        then(next)
     })
 }
 
@@ -239,9 +241,39 @@ impl<M: PackCodec> Model for Packed<M> {
     }
 
     fn next_state(&self, p: &PackedState, action: M::Action) -> Option<PackedState> {
+        self.with_decoded(p, |s| self.inner.step_then(s, action, |n| self.encode(n)))
+    }
+
+    /// With the patched stateright, the breadth-first search keeps the fingerprint of the
+    /// decoded state (its own `Hash`, as a depth-first search of the model keeps), so that
+    /// [`Packed::next_state_if_new`] can fingerprint a successor before encoding it.
+    #[cfg(feature = "stateright-patched")]
+    fn fingerprint_of(&self, p: &PackedState) -> stateright::Fingerprint {
+        self.with_decoded(p, stateright::fingerprint)
+    }
+
+    /// The successor is stepped and fingerprinted as a decoded state, and encoded only when
+    /// its fingerprint is new: most transitions reach a state already generated, and their
+    /// successors cost no encoding and no allocation. (`within_boundary` is the default here:
+    /// no successor is outside it.)
+    #[cfg(feature = "stateright-patched")]
+    fn next_state_if_new(
+        &self,
+        p: &PackedState,
+        action: M::Action,
+        is_new: &mut dyn FnMut(stateright::Fingerprint) -> bool,
+    ) -> stateright::Successor<PackedState> {
+        use stateright::Successor;
         self.with_decoded(p, |s| {
-            self.inner.packed_next(s, action, &|n| self.encode(n))
+            self.inner.step_then(s, action, |n| {
+                if is_new(stateright::fingerprint(n)) {
+                    Successor::New(self.encode(n))
+                } else {
+                    Successor::Known
+                }
+            })
         })
+        .unwrap_or(Successor::None)
     }
 
     fn format_action(&self, action: &M::Action) -> String {
@@ -322,7 +354,10 @@ pub fn cost_packing_bfs<M: PackCodec>(
 /// Every state `model` reaches from its initial states survives the packed encoding:
 /// decoding its bytes gives it back, its bytes are those of the state decoded from them, no
 /// two reachable states share bytes, and the packed model's successors are the encodings of
-/// the model's own. Returns the states it checked.
+/// the model's own. With the patched stateright, also: a packed state's fingerprint is its
+/// decoded state's, and `next_state_if_new` hands over the successor's fingerprint and
+/// returns its encoding when told it is new, nothing when told it is known. Returns the
+/// states it checked.
 #[cfg(test)]
 pub fn assert_packs<M: PackCodec>(model: &M) -> std::collections::HashSet<M::State>
 where
@@ -350,8 +385,51 @@ where
                 packed.next_state(&p, a.clone()) == next.as_ref().map(|n| packed.encode(n)),
                 "{a:?}"
             );
+            #[cfg(feature = "stateright-patched")]
+            assert_fingerprints_first(&packed, &s, &p, &a, next.as_ref());
             todo.extend(next);
         }
     }
     seen
+}
+
+/// [`assert_packs`]'s checks of the breadth-first search's fingerprint-first successors, for
+/// the state `s`, packed as `p`, and the model's own successor `next` by `a`.
+#[cfg(all(test, feature = "stateright-patched"))]
+fn assert_fingerprints_first<M: PackCodec>(
+    packed: &Packed<M>,
+    s: &M::State,
+    p: &PackedState,
+    a: &M::Action,
+    next: Option<&M::State>,
+) {
+    use stateright::{fingerprint, Successor};
+    assert_eq!(packed.fingerprint_of(p), fingerprint(s));
+    for new in [true, false] {
+        let mut handed = Vec::new();
+        let got = packed.next_state_if_new(p, a.clone(), &mut |fp| {
+            handed.push(fp);
+            new
+        });
+        match next {
+            None => {
+                assert!(got == Successor::None, "{a:?}");
+                assert!(handed.is_empty(), "{a:?}");
+            }
+            Some(n) => {
+                let want = if new {
+                    Successor::New(packed.encode(n))
+                } else {
+                    Successor::Known
+                };
+                assert!(got == want, "{a:?}");
+                assert_eq!(handed, [fingerprint(n)], "{a:?}");
+                assert_eq!(
+                    packed.fingerprint_of(&packed.encode(n)),
+                    fingerprint(n),
+                    "{a:?}"
+                );
+            }
+        }
+    }
 }

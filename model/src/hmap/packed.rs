@@ -13,7 +13,7 @@
 use super::state::*;
 use super::{HmapAction, HmapModel};
 use crate::framework::packed::step_in_place;
-use crate::framework::packed::{PackCodec, Packed, PackedState};
+use crate::framework::packed::{PackCodec, Packed};
 
 /// Numbers under 255 in one byte, others as 255 and eight bytes.
 struct Writer(Vec<u8>);
@@ -109,22 +109,23 @@ impl<const N: usize> PackCodec for HmapModel<N> {
         read(self, bytes)
     }
 
-    fn packed_next(
+    fn step_then<R>(
         &self,
         s: &HmapState<N>,
         action: HmapAction,
-        encode: &dyn Fn(&HmapState<N>) -> PackedState,
-    ) -> Option<PackedState> {
+        then: impl FnOnce(&HmapState<N>) -> R,
+    ) -> Option<R> {
         // The model's step (`HmapModel::step`, as `apply` runs it) on this thread's successor
         // state, made equal to `s` in place, and without `next_state`'s `seal` (array
-        // fingerprints): the bytes are the state's identity here.
+        // digests): the successor is encoded, or hashed once (its unsealed arrays' digests
+        // computed then), and the state is stepped again from the next parent.
         Some(step_in_place(
             s,
             |next, s| next.copy_from(s),
             |next| {
                 self.step(next, &action, &mut crate::framework::log::Log::default());
             },
-            encode,
+            then,
         ))
     }
 }

@@ -301,19 +301,14 @@ impl packed::PackCodec for SyncMapModel {
     fn read_state(&self, bytes: &[u8]) -> SmState {
         packed::read_serde(bytes)
     }
-    fn packed_next(
-        &self,
-        s: &SmState,
-        a: SAction,
-        encode: &dyn Fn(&SmState) -> packed::PackedState,
-    ) -> Option<packed::PackedState> {
+    fn step_then<R>(&self, s: &SmState, a: SAction, then: impl FnOnce(&SmState) -> R) -> Option<R> {
         Some(packed::step_in_place(
             s,
             SmState::copy_from,
             |n| {
                 self.perform(n, &a, &mut Log::default());
             },
-            encode,
+            then,
         ))
     }
 }
