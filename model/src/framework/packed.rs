@@ -39,26 +39,21 @@ impl PackedState {
 }
 
 impl std::hash::Hash for PackedState {
-    /// One word for the hasher: [`bytes_digest`] of the bytes.
+    /// One word for the hasher: the bytes folded 16 at a time.
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        state.write_u64(bytes_digest(&self.0));
+        let mut d = self.0.len() as u64;
+        let mut chunks = self.0.chunks_exact(16);
+        for c in &mut chunks {
+            let a = u64::from_le_bytes(c[..8].try_into().expect("8 bytes"));
+            let b = u64::from_le_bytes(c[8..].try_into().expect("8 bytes"));
+            d = mix(d, a, b);
+        }
+        let mut tail = [0u8; 16];
+        tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        let a = u64::from_le_bytes(tail[..8].try_into().expect("8 bytes"));
+        let b = u64::from_le_bytes(tail[8..].try_into().expect("8 bytes"));
+        state.write_u64(mix(d, a, b));
     }
-}
-
-/// The bytes folded 16 at a time into one word: what a [`PackedState`]'s hash writes.
-fn bytes_digest(bytes: &[u8]) -> u64 {
-    let mut d = bytes.len() as u64;
-    let mut chunks = bytes.chunks_exact(16);
-    for c in &mut chunks {
-        let a = u64::from_le_bytes(c[..8].try_into().expect("8 bytes"));
-        let b = u64::from_le_bytes(c[8..].try_into().expect("8 bytes"));
-        d = mix(d, a, b);
-    }
-    let mut tail = [0u8; 16];
-    tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    let a = u64::from_le_bytes(tail[..8].try_into().expect("8 bytes"));
-    let b = u64::from_le_bytes(tail[8..].try_into().expect("8 bytes"));
-    mix(d, a, b)
 }
 
 impl std::fmt::Debug for PackedState {
@@ -80,7 +75,8 @@ pub trait PackCodec: Checkable {
     /// encoded) rather than by their bytes: worth it where that hash is cheaper than the
     /// encoding, as the hmap model's is (one word folded from the header and each array's
     /// kept digest). The syncmap model's derived `Hash`, through stateright's hasher, costs
-    /// more than its encoding (docs/performance-checker.md, patch 0012).
+    /// more than its encoding, and fingerprinting its bytes in a buffer before copying them
+    /// out was no faster than the default either (docs/performance-checker.md, patch 0012).
     const FINGERPRINT_DECODED: bool = false;
 
     /// The successor of `s` by `a`, handed to `then` (which encodes it, or with the patched
@@ -185,17 +181,12 @@ impl<M: PackCodec> Packed<M> {
     /// The bytes of `s`.
     pub fn encode(&self, s: &M::State) -> PackedState {
         // Written into this thread's buffer, then copied into an allocation of their size.
-        self.encode_then(s, |bytes| PackedState(Box::from(bytes)))
-    }
-
-    /// Runs `f` on the bytes of `s`, written into this thread's buffer.
-    fn encode_then<R>(&self, s: &M::State, f: impl FnOnce(&[u8]) -> R) -> R {
         let mut buf = SCRATCH.with(|b| std::mem::take(&mut *b.borrow_mut()));
         buf.clear();
         self.inner.write_state(s, &mut buf);
-        let out = f(&buf);
+        let packed = PackedState(Box::from(&buf[..]));
         SCRATCH.with(|b| *b.borrow_mut() = buf);
-        out
+        packed
     }
 
     /// The state [`Packed::encode`] wrote.
@@ -278,10 +269,9 @@ impl<M: PackCodec> Model for Packed<M> {
 
     /// A successor is built only when its fingerprint is new, and most transitions reach a
     /// state already generated. With [`PackCodec::FINGERPRINT_DECODED`] the successor is
-    /// fingerprinted as the decoded state it was stepped to, and encoded only when new;
-    /// otherwise it is encoded into this thread's buffer and fingerprinted there, and only a
-    /// new one is copied into an allocation of its own. (`within_boundary` is the default
-    /// here: no successor is outside it.)
+    /// fingerprinted as the decoded state it was stepped to, and encoded only when new.
+    /// Otherwise the default's sequence: the successor encoded, then its bytes fingerprinted.
+    /// (`within_boundary` is the default here: no successor is outside it.)
     #[cfg(feature = "stateright-patched")]
     fn next_state_if_new(
         &self,
@@ -290,27 +280,21 @@ impl<M: PackCodec> Model for Packed<M> {
         is_new: &mut dyn FnMut(stateright::Fingerprint) -> bool,
     ) -> stateright::Successor<PackedState> {
         use stateright::{fingerprint, Successor};
-        self.with_decoded(p, |s| {
-            self.inner.step_then(s, action, |n| {
-                if M::FINGERPRINT_DECODED {
-                    if is_new(fingerprint(n)) {
-                        Successor::New(self.encode(n))
-                    } else {
-                        Successor::Known
-                    }
-                } else {
-                    // `fingerprint(p)` of a packed state hashes one word, its bytes' digest.
-                    self.encode_then(n, |bytes| {
-                        if is_new(fingerprint(&bytes_digest(bytes))) {
-                            Successor::New(PackedState(Box::from(bytes)))
-                        } else {
-                            Successor::Known
-                        }
-                    })
-                }
+        let next = if M::FINGERPRINT_DECODED {
+            self.with_decoded(p, |s| {
+                self.inner.step_then(s, action, |n| {
+                    is_new(fingerprint(n)).then(|| self.encode(n))
+                })
             })
-        })
-        .unwrap_or(Successor::None)
+        } else {
+            self.next_state(p, action)
+                .map(|next| is_new(fingerprint(&next)).then_some(next))
+        };
+        match next {
+            None => Successor::None,
+            Some(None) => Successor::Known,
+            Some(Some(next)) => Successor::New(next),
+        }
     }
 
     fn format_action(&self, action: &M::Action) -> String {
