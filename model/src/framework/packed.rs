@@ -5,9 +5,12 @@
 //! states (docs/performance-checker.md, "Where a BFS search's memory goes"). [`Packed`] is a
 //! model with its states encoded as a short byte string ([`PackedState`]) by the model's own
 //! [`PackCodec`]. Two states are equal exactly when their bytes are, and a state's fingerprint
-//! hashes its bytes. Steps and properties run on the decoded state, with the inner model's
-//! own code; the last state decoded is kept per thread, as stateright asks for the
-//! properties, the actions and every successor of one state in a row.
+//! hashes its bytes; with the patched stateright (upstream patch 0012), a model that sets
+//! [`PackCodec::FINGERPRINT_DECODED`] is fingerprinted by its decoded state's own hash
+//! instead, so that a successor is encoded only when it is new. Steps and properties run on
+//! the decoded state, with the inner model's own code; the last state decoded is kept per
+//! thread, as stateright asks for the properties, the actions and every successor of one
+//! state in a row.
 //!
 //! The search is the same: the same initial states, actions, successors and properties, so
 //! the same unique states and verdicts (the pinned counts check this, and
@@ -376,7 +379,8 @@ pub fn cost_packing_bfs<M: PackCodec>(
 /// decoding its bytes gives it back, its bytes are those of the state decoded from them, no
 /// two reachable states share bytes, and the packed model's successors are the encodings of
 /// the model's own. With the patched stateright, also: a packed state's fingerprint is its
-/// decoded state's, and `next_state_if_new` hands over the successor's fingerprint and
+/// decoded state's (with `FINGERPRINT_DECODED`) or its bytes' (without), and
+/// `next_state_if_new` hands over the fingerprint the search keeps for the successor and
 /// returns its encoding when told it is new, nothing when told it is known. Returns the
 /// states it checked.
 #[cfg(test)]
