@@ -94,7 +94,8 @@ impl Reader<'_> {
     }
 }
 
-/// The `hmap` model over [`PackedState`](crate::framework::packed::PackedState)s (see the module's header).
+/// The `hmap` model over [`PackedState`](crate::framework::packed::PackedState)s (see the
+/// module's header).
 pub type PackedHmap<const N: usize = MAX_BUCKET_CNT> = Packed<HmapModel<N>>;
 
 impl<const N: usize> PackCodec for HmapModel<N> {
