@@ -632,13 +632,27 @@ impl<const N: usize> Arena<N> {
     /// Makes this arena equal to `src`, sharing its arrays as a clone does. The arrays only
     /// this arena held (those the last step wrote, when a search steps one state per thread
     /// in place) are kept as spares rather than freed: the next copy on write reuses them.
+    ///
+    /// An array this arena already shares with `src` at the same index (every array the last
+    /// step did not write, when the search steps the same state again) is left as it is, so
+    /// that its reference count is not written twice for nothing.
     pub fn copy_from(&mut self, src: &Arena<N>) {
-        for mut n in self.0.drain(..) {
-            if self.1 .0.len() < MAX_SPARE && Arc::get_mut(&mut n).is_some() {
-                self.1 .0.push(n);
+        let Arena(mine, spare) = self;
+        let keep = |spare: &mut Spare<N>, mut n: Arc<ArrayNode<N>>| {
+            if spare.0.len() < MAX_SPARE && Arc::get_mut(&mut n).is_some() {
+                spare.0.push(n);
+            }
+        };
+        let common = mine.len().min(src.0.len());
+        for (m, s) in mine.iter_mut().zip(&src.0) {
+            if !Arc::ptr_eq(m, s) {
+                keep(spare, std::mem::replace(m, Arc::clone(s)));
             }
         }
-        self.0.extend(src.0.iter().cloned());
+        for n in mine.drain(common..) {
+            keep(spare, n);
+        }
+        mine.extend(src.0[common..].iter().cloned());
     }
     /// How many spare arrays this arena keeps.
     #[cfg(test)]

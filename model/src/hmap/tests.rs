@@ -874,6 +874,43 @@ fn a_write_after_copy_from_reuses_the_array_the_last_step_wrote() {
     assert_eq!(scratch[0][0][0].elems[0], 0);
 }
 
+#[test]
+fn copy_from_shares_every_array_of_its_source_whatever_it_held() {
+    let array = |k| {
+        let mut bm = Bmap::<1>::ZERO;
+        bm.keys[0] = k;
+        BucketArray::from_chains([vec![bm]])
+    };
+    let shares_all = |a: &Arena<1>, b: &Arena<1>| {
+        a.len() == b.len() && (0..a.len()).all(|i| std::ptr::eq(&a[i], &b[i]))
+    };
+    let mut src = Arena::<1>::default();
+    src.push(array(1));
+    src.push(array(2));
+    // A step wrote array 0; array 1 is still `src`'s own.
+    let mut scratch = src.clone();
+    scratch[0][0][0].keys[0] = 7;
+    assert!(std::ptr::eq(&scratch[1], &src[1]) && !std::ptr::eq(&scratch[0], &src[0]));
+    scratch.copy_from(&src);
+    assert!(scratch == src && shares_all(&scratch, &src));
+    // A longer source, then a shorter one holding none of the same arrays.
+    let mut three = src.clone();
+    three.push(array(3));
+    scratch.copy_from(&three);
+    assert!(scratch == three && shares_all(&scratch, &three));
+    let one: Arena<1> = [array(4)].into_iter().collect();
+    scratch.copy_from(&one);
+    assert!(scratch == one && shares_all(&scratch, &one));
+    assert_eq!(scratch[0][0][0].keys[0], 4);
+    // A write after that copies `one`'s array and leaves the others as they were.
+    scratch[0][0][0].keys[0] = 5;
+    assert_eq!(one[0][0][0].keys[0], 4);
+    assert_eq!(
+        (0..3).map(|i| three[i][0][0].keys[0]).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+}
+
 /// `next_state_in` (what a checker with upstream/stateright's patch 0011 calls) gives the
 /// state `next_state` gives, whatever state `out` held before: none, the successor of another
 /// action, or a state of another part of the search. Every state reachable within four
