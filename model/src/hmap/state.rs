@@ -30,6 +30,7 @@
 use serde::Serialize;
 use smallvec::SmallVec;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 pub(crate) use crate::framework::digest::mix_words;
@@ -493,20 +494,92 @@ pub struct Ghost {
 /// feeds one 64-bit digest per array (a folded-multiply hash of its contents, computed once per array
 /// version and kept with it once [`Arena::seal`] has run), so fingerprinting a state rehashes
 /// only the arrays its last step wrote.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Arena<const N: usize = MAX_BUCKET_CNT>(Vec<Arc<ArrayNode<N>>>, Spare<N>);
+///
+/// Writing an array that other states share costs one atomic read-modify-write of its count
+/// (the release of this arena's reference); every other write costs none. The arena keeps
+/// which arrays it holds alone ([`Owned`]) and its spare arrays ([`Spare`]), both known to be
+/// unique without asking their counts, and writes them through [`unique_mut`].
+#[derive(PartialEq, Eq)]
+pub struct Arena<const N: usize = MAX_BUCKET_CNT>(Vec<Arc<ArrayNode<N>>>, Spare<N>, Owned);
 
 impl<const N: usize> Default for Arena<N> {
     fn default() -> Self {
-        Arena(Vec::new(), Spare::default())
+        Arena(Vec::new(), Spare::default(), Owned::default())
     }
+}
+
+impl<const N: usize> Clone for Arena<N> {
+    /// Shares every array with `self`, which therefore no longer holds any alone.
+    fn clone(&self) -> Self {
+        self.2.forget_all();
+        Arena(self.0.clone(), Spare::default(), Owned::default())
+    }
+}
+
+/// The contents of `a`, for writing, without the atomic test of its counts that
+/// `Arc::get_mut` makes.
+///
+/// # Safety
+/// `a` must be the only reference to its allocation: no other `Arc` (strong count 1) and no
+/// `Weak` (none is ever made of an [`ArrayNode`]).
+unsafe fn unique_mut<T>(a: &mut Arc<T>) -> &mut T {
+    // SAFETY: the caller's promise, and `&mut a` excludes any other use of this `Arc` while
+    // the result lives.
+    unsafe { &mut *Arc::as_ptr(a).cast_mut() }
 }
 
 /// Arrays a state stepped in place (see [`Arena::copy_from`]) no longer holds, that no other
 /// state holds either: the next copy on write copies into one of them instead of a new
 /// allocation. Not part of the state: a clone has none, and equality and hashing ignore them.
+///
+/// Invariant: each is the only reference to its node. An array becomes a spare only when
+/// [`Owned`] marks it or its count says so, a spare is never cloned, and it leaves only to
+/// take the place of an array in its arena (which then marks it owned).
 #[derive(Default)]
 struct Spare<const N: usize>(Vec<Arc<ArrayNode<N>>>);
+
+/// Which of an arena's arrays it holds alone: bit i set means that array i's `Arc` is the
+/// only reference to its node. Arrays 64 and up are never marked (their writes test the count,
+/// as `Arc::make_mut` does).
+///
+/// Set where the arena made the `Arc` or made it unique: [`Arena::push`], a copy on write, a
+/// count found to be 1. Every other way to reach a node goes through a clone of the `Arc`, and
+/// the two places that clone an arena's `Arc`s, `Clone` and [`Arena::copy_from`], first clear
+/// all of the source's bits. They hold the source by shared reference, hence an atomic; a
+/// relaxed access is enough, since whoever next holds that arena by `&mut` got it through
+/// synchronisation that orders the clone before. Not part of the state: equality and hashing
+/// ignore it, and a clone starts with none.
+#[derive(Default)]
+struct Owned(AtomicU64);
+
+impl Owned {
+    fn has(&self, i: usize) -> bool {
+        i < 64 && (self.0.load(Ordering::Relaxed) >> i) & 1 != 0
+    }
+    fn set(&mut self, i: usize) {
+        if i < 64 {
+            *self.0.get_mut() |= 1 << i;
+        }
+    }
+    fn clear(&mut self) {
+        *self.0.get_mut() = 0;
+    }
+    /// Before the source's `Arc`s are cloned: it holds none alone any more. Writes only when
+    /// a bit is set, so that clones of a state that has none write nothing shared.
+    fn forget_all(&self) {
+        if self.0.load(Ordering::Relaxed) != 0 {
+            self.0.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+impl PartialEq for Owned {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Owned {}
 
 /// The most spare arrays an arena keeps (a step writes one or two arrays).
 const MAX_SPARE: usize = 4;
@@ -610,6 +683,17 @@ impl<const N: usize> Arena<N> {
             digest: Default::default(),
             array: a,
         }));
+        self.2.set(self.0.len() - 1);
+    }
+    /// Node `i` for writing, if this arena holds it alone (which it then remembers).
+    fn node_mut(&mut self, i: usize) -> Option<&mut ArrayNode<N>> {
+        if self.2.has(i) {
+            // SAFETY: `Owned` marks array i: its `Arc` is the only reference to the node.
+            return Some(unsafe { unique_mut(&mut self.0[i]) });
+        }
+        let node = Arc::get_mut(&mut self.0[i])?;
+        self.2.set(i);
+        Some(node)
     }
     pub fn iter(&self) -> impl Iterator<Item = &BucketArray<N>> {
         self.0.iter().map(|n| &n.array)
@@ -617,9 +701,9 @@ impl<const N: usize> Arena<N> {
     /// Computes the digests of the arrays written since the last seal (that only this state
     /// holds), so that hashing this state and its successors does not recompute them.
     pub fn seal(&mut self) {
-        for n in &mut self.0 {
-            if n.digest.is_none() {
-                if let Some(n) = Arc::get_mut(n) {
+        for i in 0..self.0.len() {
+            if self.0[i].digest.is_none() {
+                if let Some(n) = self.node_mut(i) {
                     n.digest = Some(digest_array(&n.array));
                 }
             }
@@ -636,23 +720,29 @@ impl<const N: usize> Arena<N> {
     /// An array this arena already shares with `src` at the same index (every array the last
     /// step did not write, when the search steps the same state again) is left as it is, so
     /// that its reference count is not written twice for nothing.
+    ///
+    /// Every array is then shared with `src`: a write copies it (into a spare) without asking
+    /// its count first.
     pub fn copy_from(&mut self, src: &Arena<N>) {
-        let Arena(mine, spare) = self;
-        let keep = |spare: &mut Spare<N>, mut n: Arc<ArrayNode<N>>| {
-            if spare.0.len() < MAX_SPARE && Arc::get_mut(&mut n).is_some() {
+        let Arena(mine, spare, owned) = self;
+        // Array i leaving this arena is unique if marked owned, or if its count says so.
+        let keep = |spare: &mut Spare<N>, i: usize, mut n: Arc<ArrayNode<N>>| {
+            if spare.0.len() < MAX_SPARE && (owned.has(i) || Arc::get_mut(&mut n).is_some()) {
                 spare.0.push(n);
             }
         };
+        src.2.forget_all();
         let common = mine.len().min(src.0.len());
-        for (m, s) in mine.iter_mut().zip(&src.0) {
+        for (i, (m, s)) in mine.iter_mut().zip(&src.0).enumerate() {
             if !Arc::ptr_eq(m, s) {
-                keep(spare, std::mem::replace(m, Arc::clone(s)));
+                keep(spare, i, std::mem::replace(m, Arc::clone(s)));
             }
         }
-        for n in mine.drain(common..) {
-            keep(spare, n);
+        for (i, n) in mine.drain(common..).enumerate() {
+            keep(spare, common + i, n);
         }
         mine.extend(src.0[common..].iter().cloned());
+        owned.clear();
     }
     /// How many spare arrays this arena keeps.
     #[cfg(test)]
@@ -662,9 +752,21 @@ impl<const N: usize> Arena<N> {
     /// Keeps the arrays `order` names, in that order, without copying any.
     pub fn reorder(&mut self, order: &[ArrayId]) {
         // In place, by swaps: `at[j]` is the old id of the array now at j, `pos[id]` where
-        // the array of old id `id` now is.
-        let mut at: SmallVec<[ArrayId; 8]> = (0..self.0.len() as ArrayId).collect();
-        let mut pos = at.clone();
+        // the array of old id `id` now is. (A hashGrow step ends here, a third of the steps
+        // of some specs: the tables are on the stack for up to 16 arrays.)
+        let n = self.0.len();
+        let (mut small, mut heap) = ([0 as ArrayId; 32], Vec::new());
+        let tables: &mut [ArrayId] = if 2 * n <= small.len() {
+            &mut small[..2 * n]
+        } else {
+            heap.resize(2 * n, 0);
+            &mut heap
+        };
+        let (at, pos) = tables.split_at_mut(n);
+        for (j, (a, p)) in at.iter_mut().zip(pos.iter_mut()).enumerate() {
+            (*a, *p) = (j as ArrayId, j as ArrayId);
+        }
+        let mut owned = Owned::default();
         for (i, &id) in order.iter().enumerate() {
             let j = pos[id as usize] as usize;
             self.0.swap(i, j);
@@ -672,8 +774,12 @@ impl<const N: usize> Arena<N> {
             at.swap(i, j);
             pos[id as usize] = i as ArrayId;
             pos[moved as usize] = j as ArrayId;
+            if self.2.has(id as usize) {
+                owned.set(i);
+            }
         }
         self.0.truncate(order.len());
+        self.2 = owned;
     }
 }
 
@@ -686,16 +792,33 @@ impl<const N: usize> std::ops::Index<usize> for Arena<N> {
 
 impl<const N: usize> std::ops::IndexMut<usize> for Arena<N> {
     fn index_mut(&mut self, i: usize) -> &mut BucketArray<N> {
-        // Shared: copied on write, into a spare array if there is one (a state that is not
-        // stepped in place has none, and pays no second test of the count).
-        if !self.1 .0.is_empty() && Arc::get_mut(&mut self.0[i]).is_none() {
-            if let Some(mut spare) = self.1 .0.pop() {
-                let n = Arc::get_mut(&mut spare).expect("only its arena holds a spare array");
-                n.array.clone_from(&self.0[i].array);
-                self.0[i] = spare;
+        if !self.2.has(i) {
+            match self.1 .0.pop() {
+                // Not held alone as far as the arena knows: copied into a spare array. (An
+                // arena with spares has stepped in place from a state it shares every array
+                // with, see `copy_from`; if that state is gone since, the copy was not needed,
+                // and the array is freed here instead of written.)
+                Some(mut spare) => {
+                    // SAFETY: a spare is the only reference to its node (see `Spare`).
+                    let n = unsafe { unique_mut(&mut spare) };
+                    n.array.clone_from(&self.0[i].array);
+                    self.0[i] = spare;
+                }
+                // None: copied if shared, as `make_mut` does (arrays 64 and up always come here).
+                None => {
+                    if i >= 64 {
+                        let n = Arc::make_mut(&mut self.0[i]);
+                        n.digest = None;
+                        return &mut n.array;
+                    }
+                    Arc::make_mut(&mut self.0[i]);
+                }
             }
+            self.2.set(i);
         }
-        let n = Arc::make_mut(&mut self.0[i]);
+        // SAFETY: `Owned` marks array i (the spare or `make_mut` above made it unique, or it
+        // already was): its `Arc` is the only reference to the node.
+        let n = unsafe { unique_mut(&mut self.0[i]) };
         // The caller may write: the digest is unknown until sealed.
         n.digest = None;
         &mut n.array
