@@ -911,6 +911,56 @@ fn copy_from_shares_every_array_of_its_source_whatever_it_held() {
     );
 }
 
+/// An arena writes the arrays it marks as its own in place, without testing their counts:
+/// every way another arena comes to share one (a clone, `copy_from`) must clear the mark, and
+/// `reorder` must move each mark with its array, or a write would change a state it shares
+/// with.
+#[test]
+fn a_write_never_reaches_an_array_another_arena_shares() {
+    let array = |k| {
+        let mut bm = Bmap::<1>::ZERO;
+        bm.keys[0] = k;
+        BucketArray::from_chains([vec![bm]])
+    };
+    let key = |a: &Arena<1>, i: usize| a[i][0][0].keys[0];
+    // Pushed arrays are the arena's own; a clone shares them.
+    let mut a: Arena<1> = [array(1), array(2)].into_iter().collect();
+    a[0][0][0].keys[0] = 10;
+    let b = a.clone();
+    a[0][0][0].keys[0] = 11;
+    a[1][0][0].keys[0] = 12;
+    assert_eq!((key(&b, 0), key(&b, 1)), (10, 2));
+    assert_eq!((key(&a, 0), key(&a, 1)), (11, 12));
+    // `copy_from` shares its source's arrays.
+    let mut src: Arena<1> = [array(1)].into_iter().collect();
+    src[0][0][0].keys[0] = 3;
+    let mut scratch = Arena::<1>::default();
+    scratch.copy_from(&src);
+    src[0][0][0].keys[0] = 4;
+    assert_eq!(key(&scratch, 0), 3);
+    scratch[0][0][0].keys[0] = 5;
+    assert_eq!(key(&src, 0), 4);
+    // `reorder`: array 0 the arena's own, array 1 shared with `c`; swapped, the shared one
+    // (now 0) is copied before the write, the own one (now 1) written in place.
+    let mut r: Arena<1> = [array(1), array(2)].into_iter().collect();
+    let c = r.clone();
+    r[0][0][0].keys[0] = 6;
+    let own: *const BucketArray<1> = &r[0];
+    r.reorder(&[1, 0]);
+    r[0][0][0].keys[0] = 7;
+    r[1][0][0].keys[0] = 8;
+    assert_eq!((key(&c, 0), key(&c, 1)), (1, 2));
+    assert_eq!((key(&r, 0), key(&r, 1)), (7, 8));
+    assert!(std::ptr::eq(&r[1], own));
+    // Dropped by `reorder`, an array's mark does not pass to another.
+    let mut d: Arena<1> = [array(1), array(2)].into_iter().collect();
+    let e = d.clone();
+    d[0][0][0].keys[0] = 9;
+    d.reorder(&[1]);
+    d[0][0][0].keys[0] = 10;
+    assert_eq!(key(&e, 1), 2);
+}
+
 /// `next_state_in` (what a checker with upstream/stateright's patch 0011 calls) gives the
 /// state `next_state` gives, whatever state `out` held before: none, the successor of another
 /// action, or a state of another part of the search. Every state reachable within four
