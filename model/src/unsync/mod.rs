@@ -411,6 +411,22 @@ impl<const N: usize> UnsyncModel<N> {
     }
 }
 
+impl<const N: usize> UnsyncModel<N> {
+    /// `next_state`'s successor, into `out`: the state there, if any (a successor computed
+    /// before, or any state), is made equal to `s` in place and then stepped, so that its
+    /// allocations are reused; otherwise a clone of `s` is.
+    pub fn next_state_in(&self, s: &UnsyncState<N>, a: UAction, out: &mut Option<UnsyncState<N>>) {
+        let next = match out {
+            Some(next) => {
+                next.copy_from(s);
+                next
+            }
+            None => out.insert(s.clone()),
+        };
+        self.perform(next, &a, &mut Log::default());
+    }
+}
+
 impl<const N: usize> Model for UnsyncModel<N> {
     type State = UnsyncState<N>;
     type Action = UAction;
@@ -503,6 +519,19 @@ impl<const N: usize> Model for UnsyncModel<N> {
 
     fn next_state(&self, s: &UnsyncState<N>, a: UAction) -> Option<UnsyncState<N>> {
         Some(self.next(s, &a))
+    }
+
+    /// [`UnsyncModel::next_state_in`], for a checker that keeps `out` (stateright with
+    /// upstream/stateright's patches 0011 and 0013).
+    #[cfg(feature = "stateright-patched")]
+    fn next_state_into(
+        &self,
+        s: &UnsyncState<N>,
+        a: UAction,
+        out: &mut Option<UnsyncState<N>>,
+    ) -> bool {
+        self.next_state_in(s, a, out);
+        true
     }
 
     fn format_action(&self, a: &UAction) -> String {

@@ -160,6 +160,25 @@ fn is_unbounded(s: &Sched) -> bool {
     *s == Sched::default()
 }
 
+impl<const N: usize> UnsyncState<N> {
+    /// Makes this state equal to `src`, reusing its allocations (the map's, see
+    /// [`HmapState::copy_from`], and the goroutines' vector): what a search that steps one
+    /// state per thread in place does before each step.
+    pub fn copy_from(&mut self, src: &UnsyncState<N>) {
+        // Every field named, so that a field added to the state cannot be left out here.
+        let UnsyncState {
+            m,
+            gs,
+            ghost,
+            sched,
+        } = src;
+        self.m.copy_from(m);
+        self.gs.clone_from(gs);
+        self.ghost.clone_from(ghost);
+        self.sched = *sched;
+    }
+}
+
 /// An action: a goroutine starts an operation (taking its first step) or takes its next
 /// step. Steps carry the operation and pc so that paths read as Go.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

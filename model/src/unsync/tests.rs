@@ -522,6 +522,54 @@ fn liveness_configurations() -> Vec<UnsyncModel<1>> {
     .collect()
 }
 
+/// `next_state_in` (what a checker with upstream/stateright's patches 0011 and 0013 calls)
+/// gives the state `next_state` gives, whatever `out` held before: none, the successor of
+/// another action, or a state of another part of the search. States of the liveness
+/// configurations (growth, overflowing evacuations, a reseeding delete) and of one with a
+/// preemption bound, every action.
+#[test]
+fn a_successor_computed_in_place_is_the_one_next_state_gives() {
+    let (mut checked, mut reused) = (0, 0);
+    let mut configs = liveness_configurations();
+    // And one that keeps scheduling bookkeeping in its states.
+    let mut bounded = configs[0].clone();
+    bounded.params.max_preemptions = Some(1);
+    configs.push(bounded);
+    for m in configs {
+        let mut seen = std::collections::HashSet::new();
+        let mut todo = m.init_states();
+        let mut actions = Vec::new();
+        let mut out = None;
+        let mut other: Option<UnsyncState<1>> = None;
+        // The first 20,000 states of each, depth first (all of them take seconds).
+        while let Some(s) = todo.pop() {
+            if seen.len() == 20_000 || !seen.insert(s.clone()) {
+                continue;
+            }
+            m.actions(&s, &mut actions);
+            for a in actions.drain(..) {
+                let want = m.next_state(&s, a.clone()).expect("a successor");
+                reused += usize::from(out.is_some());
+                m.next_state_in(&s, a.clone(), &mut out);
+                assert!(out.as_ref() == Some(&want), "{a:?}");
+                if let Some(o) = &other {
+                    let mut into = Some(o.clone());
+                    m.next_state_in(&s, a.clone(), &mut into);
+                    assert!(into.as_ref() == Some(&want), "{a:?} into another state");
+                }
+                checked += 1;
+                todo.push(want);
+            }
+            other = Some(s);
+        }
+    }
+    // Every call but each configuration's first had a state in `out` to reuse.
+    assert!(
+        checked > 10_000 && reused + 5 == checked,
+        "{checked} {reused}"
+    );
+}
+
 /// The states `clear_dead_registers` reaches are exactly the states reached without it,
 /// with `clear` applied; and every property agrees on a state and its cleared state.
 /// Returns the first difference found.
