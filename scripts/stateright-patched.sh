@@ -72,8 +72,8 @@ echo "built $out/build/release/gomap (stateright 0.31.0 with upstream/stateright
 
 if [ "$run_tests" = 1 ]; then
     # The models' overrides of the methods the patches add (compiled only with the feature):
-    # the packed breadth-first states (patch 0012) and the hmap model's in-place successors
-    # (patch 0011), against the patched crate.
+    # the packed breadth-first states (patch 0012) and the hmap and unsync models' in-place
+    # successors (patches 0011 and 0013), against the patched crate.
     echo "== gomap-model's tests of its overrides, against the patched stateright"
     if ! cargo test --release -p gomap-model --features stateright-patched --lib \
         --config "patch.crates-io.stateright.path=\"$out/stateright\"" \

@@ -497,8 +497,8 @@ pub struct Ghost {
 ///
 /// Writing an array that other states share costs one atomic read-modify-write of its count
 /// (the release of this arena's reference); every other write costs none. The arena keeps
-/// which arrays it holds alone ([`Owned`]) and its spare arrays ([`Spare`]), both known to be
-/// unique without asking their counts, and writes them through [`unique_mut`].
+/// which arrays it holds alone (`Owned`) and its spare arrays (`Spare`), both known to be
+/// unique without asking their counts, and writes them through `unique_mut`.
 #[derive(PartialEq, Eq)]
 pub struct Arena<const N: usize = MAX_BUCKET_CNT>(Vec<Arc<ArrayNode<N>>>, Spare<N>, Owned);
 
