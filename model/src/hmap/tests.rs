@@ -874,13 +874,15 @@ fn a_write_after_copy_from_reuses_the_array_the_last_step_wrote() {
     assert_eq!(scratch[0][0][0].elems[0], 0);
 }
 
+/// An array of one chain of one bmap, whose one slot holds key `k`.
+fn array(k: u64) -> BucketArray<1> {
+    let mut bm = Bmap::<1>::ZERO;
+    bm.keys[0] = k;
+    BucketArray::from_chains([vec![bm]])
+}
+
 #[test]
 fn copy_from_shares_every_array_of_its_source_whatever_it_held() {
-    let array = |k| {
-        let mut bm = Bmap::<1>::ZERO;
-        bm.keys[0] = k;
-        BucketArray::from_chains([vec![bm]])
-    };
     let shares_all = |a: &Arena<1>, b: &Arena<1>| {
         a.len() == b.len() && (0..a.len()).all(|i| std::ptr::eq(&a[i], &b[i]))
     };
@@ -917,11 +919,6 @@ fn copy_from_shares_every_array_of_its_source_whatever_it_held() {
 /// with.
 #[test]
 fn a_write_never_reaches_an_array_another_arena_shares() {
-    let array = |k| {
-        let mut bm = Bmap::<1>::ZERO;
-        bm.keys[0] = k;
-        BucketArray::from_chains([vec![bm]])
-    };
     let key = |a: &Arena<1>, i: usize| a[i][0][0].keys[0];
     // Pushed arrays are the arena's own; a clone shares them.
     let mut a: Arena<1> = [array(1), array(2)].into_iter().collect();
