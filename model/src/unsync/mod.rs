@@ -409,9 +409,7 @@ impl<const N: usize> UnsyncModel<N> {
             .filter(|(_, p)| (p.check)(self, s))
             .fold(0, |bits, (i, _)| bits | 1 << i)
     }
-}
 
-impl<const N: usize> UnsyncModel<N> {
     /// `next_state`'s successor, into `out`: the state there, if any (a successor computed
     /// before, or any state), is made equal to `s` in place and then stepped, so that its
     /// allocations are reused; otherwise a clone of `s` is.
