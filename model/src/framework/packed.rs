@@ -73,6 +73,11 @@ pub trait PackCodec: Checkable {
     fn write_state(&self, s: &Self::State, out: &mut Vec<u8>);
     /// The state whose bytes `bytes` are (bytes `write_state` wrote).
     fn read_state(&self, bytes: &[u8]) -> Self::State;
+    /// Makes `out` the state whose bytes `bytes` are, reusing what it holds where the model
+    /// can. By default `read_state`'s state replaces it.
+    fn read_state_into(&self, bytes: &[u8], out: &mut Self::State) {
+        *out = self.read_state(bytes);
+    }
     /// Whether the patched stateright's breadth-first search fingerprints this model's
     /// packed states by their decoded state's own `Hash` (and a successor before it is
     /// encoded) rather than by their bytes: worth it where that hash is cheaper than the
@@ -144,8 +149,8 @@ static NEXT_MODEL_ID: AtomicU64 = AtomicU64::new(1);
 thread_local! {
     /// The buffer [`Packed::encode`] writes into.
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    /// The last state this thread decoded: (model id, its bytes, the state), as `Any` since a
-    /// thread-local cannot be generic.
+    /// The last state this thread decoded (a [`Decoded`]), as `Any` since a thread-local
+    /// cannot be generic.
     static DECODED: RefCell<Option<Box<dyn std::any::Any>>> = const { RefCell::new(None) };
     /// The state [`step_in_place`] steps to each successor, as `Any`.
     static SUCCESSOR: RefCell<Option<Box<dyn std::any::Any>>> = const { RefCell::new(None) };
@@ -198,24 +203,47 @@ impl<M: PackCodec> Packed<M> {
     }
 
     /// Runs `f` on the decoded `p`, decoding it only if it is not the last state this thread
-    /// decoded for this model.
+    /// decoded for this model. The thread's decoded state and its bytes are kept from one
+    /// state to the next: a miss writes into their allocations ([`PackCodec::read_state_into`]).
     fn with_decoded<R>(&self, p: &PackedState, f: impl FnOnce(&M::State) -> R) -> R {
         DECODED.with(|cell| {
             let mut cell = cell.borrow_mut();
-            let hit = cell
-                .as_ref()
-                .and_then(|b| b.downcast_ref::<(u64, PackedState, M::State)>())
-                .is_some_and(|(id, bytes, _)| *id == self.id && bytes == p);
-            if !hit {
-                *cell = Some(Box::new((self.id, p.clone(), self.decode(p))));
+            match cell
+                .as_mut()
+                .and_then(|b| b.downcast_mut::<Decoded<M::State>>())
+            {
+                Some(d) => {
+                    if d.id != self.id || d.bytes[..] != p.0[..] {
+                        d.id = self.id;
+                        d.bytes.clear();
+                        d.bytes.extend_from_slice(&p.0);
+                        self.inner.read_state_into(&p.0, &mut d.state);
+                    }
+                    f(&d.state)
+                }
+                None => {
+                    let d = Decoded {
+                        id: self.id,
+                        bytes: p.0.to_vec(),
+                        state: self.decode(p),
+                    };
+                    let d = cell
+                        .insert(Box::new(d))
+                        .downcast_ref::<Decoded<M::State>>()
+                        .expect("just stored");
+                    f(&d.state)
+                }
             }
-            let (_, _, s) = cell
-                .as_ref()
-                .and_then(|b| b.downcast_ref::<(u64, PackedState, M::State)>())
-                .expect("just stored");
-            f(s)
         })
     }
+}
+
+/// The last state a thread decoded ([`Packed::with_decoded`]): the model it came from, its
+/// bytes and the state.
+struct Decoded<S> {
+    id: u64,
+    bytes: Vec<u8>,
+    state: S,
 }
 
 /// The condition of the inner model's property `I`, on a packed state.

@@ -106,8 +106,12 @@ impl<const N: usize> PackCodec for HmapModel<N> {
         *out = w.0;
     }
 
+    /// Sealed: its arrays' digests are computed once here, not again for each successor's
+    /// fingerprint (a successor shares every array its step does not write).
     fn read_state(&self, bytes: &[u8]) -> HmapState<N> {
-        read(self, bytes)
+        let mut s = read(self, bytes);
+        s.arrays.seal();
+        s
     }
 
     /// The state's hash folds the header and each array's digest into one word, which costs
