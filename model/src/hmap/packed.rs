@@ -114,6 +114,19 @@ impl<const N: usize> PackCodec for HmapModel<N> {
         s
     }
 
+    /// Into the decoded state's own arrays: `release_successor` gave up the successor's
+    /// references to them.
+    fn read_state_into(&self, bytes: &[u8], out: &mut HmapState<N>) {
+        read_into(self, bytes, out);
+        out.arrays.seal();
+    }
+
+    /// The successor stepped from the last decoded state shares its arrays; given up, they
+    /// are the decoded state's alone again, and it decodes the next state into them.
+    fn release_successor(next: &mut HmapState<N>) {
+        next.arrays.release();
+    }
+
     /// The state's hash folds the header and each array's digest into one word, which costs
     /// less than writing the state's bytes.
     const FINGERPRINT_DECODED: bool = true;
@@ -224,8 +237,16 @@ fn write<const N: usize>(m: &HmapModel<N>, s: &HmapState<N>, w: &mut Writer) {
 
 /// The state [`write`] wrote.
 fn read<const N: usize>(m: &HmapModel<N>, bytes: &[u8]) -> HmapState<N> {
+    let mut s = HmapState::empty(0, HashFn::default());
+    read_into(m, bytes, &mut s);
+    s
+}
+
+/// Makes `s` the state [`write`] wrote, into the allocations `s` has where it can (its
+/// arrays it holds alone, its spares, its vectors).
+fn read_into<const N: usize>(m: &HmapModel<N>, bytes: &[u8], s: &mut HmapState<N>) {
     let mut r = Reader(bytes);
-    let h = Hmap {
+    s.h = Hmap {
         count: r.u() as usize,
         flags: r.u8(),
         b: r.u8(),
@@ -237,93 +258,77 @@ fn read<const N: usize>(m: &HmapModel<N>, bytes: &[u8]) -> HmapState<N> {
         prealloc_left: r.u() as usize,
         clear_seq: r.u(),
     };
-    let hashes = if r.u() == 0 {
-        m.hash_fns[h.hash0 as usize].clone()
+    s.hashes = if r.u() == 0 {
+        m.hash_fns[s.h.hash0 as usize].clone()
     } else {
         let n = r.u();
         let map: std::collections::BTreeMap<u64, u64> = (0..n).map(|_| (r.u(), r.u())).collect();
         HashFn::from(map)
     };
-    let narrays = r.u();
-    let arrays: Arena<N> = (0..narrays)
-        .map(|_| {
-            let nchains = r.u();
-            let mut a = BucketArray::<N>::default();
-            for _ in 0..nchains {
-                a.push_empty_chain();
-                let depth = match r.u() {
-                    0 => {
-                        a.push_to_last_chain(Bmap::ZERO);
-                        continue;
-                    }
-                    n => n - 1,
-                };
-                for _ in 0..depth {
-                    let mut bm = Bmap::<N>::ZERO;
-                    read_slots(&mut bm, &mut r);
-                    bm.prealloc_slot = r.opt().map(|v| v as u16);
-                    a.push_to_last_chain(bm);
+    let narrays = r.u() as usize;
+    s.arrays.rebuild(narrays, |a| {
+        let nchains = r.u();
+        for _ in 0..nchains {
+            a.push_empty_chain();
+            let depth = match r.u() {
+                0 => {
+                    a.push_to_last_chain(Bmap::ZERO);
+                    continue;
                 }
-            }
-            a
-        })
-        .collect();
-    let niters = r.u();
-    let iters = (0..niters)
-        .map(|_| {
-            let id = r.u8();
-            let buckets = r.u8();
-            let bptr = match r.u() {
-                0 => None,
-                1 => Some(Bptr::Bmap(BucketPtr {
-                    array: r.u8(),
-                    chain: r.u16(),
-                    depth: r.u8(),
-                })),
-                _ => Some(Bptr::FreeOverflow {
-                    array: r.u8(),
-                    slot: r.u16(),
-                }),
+                n => n - 1,
             };
-            Hiter {
-                id,
-                buckets,
-                bptr,
-                b: r.u8(),
-                start_bucket: r.u16(),
-                offset: r.u8(),
-                wrapped: r.u() != 0,
-                bucket: r.u16(),
-                i: r.u8(),
-                check_bucket: r.opt().map(|v| v as u16),
-                clear_seq: r.u(),
-                ghost: IterGhost {
-                    yielded: r.u(),
-                    yielded_live: r.u(),
-                    stable: r.u(),
-                },
+            for _ in 0..depth {
+                let mut bm = Bmap::<N>::ZERO;
+                read_slots(&mut bm, &mut r);
+                bm.prealloc_slot = r.opt().map(|v| v as u16);
+                a.push_to_last_chain(bm);
             }
-        })
-        .collect();
-    let ops = r.u8();
-    let next_iter_id = r.u8();
+        }
+    });
+    let niters = r.u();
+    s.iters.clear();
+    s.iters.extend((0..niters).map(|_| {
+        let id = r.u8();
+        let buckets = r.u8();
+        let bptr = match r.u() {
+            0 => None,
+            1 => Some(Bptr::Bmap(BucketPtr {
+                array: r.u8(),
+                chain: r.u16(),
+                depth: r.u8(),
+            })),
+            _ => Some(Bptr::FreeOverflow {
+                array: r.u8(),
+                slot: r.u16(),
+            }),
+        };
+        Hiter {
+            id,
+            buckets,
+            bptr,
+            b: r.u8(),
+            start_bucket: r.u16(),
+            offset: r.u8(),
+            wrapped: r.u() != 0,
+            bucket: r.u16(),
+            i: r.u8(),
+            check_bucket: r.opt().map(|v| v as u16),
+            clear_seq: r.u(),
+            ghost: IterGhost {
+                yielded: r.u(),
+                yielded_live: r.u(),
+                stable: r.u(),
+            },
+        }
+    }));
+    s.ops = r.u8();
+    s.next_iter_id = r.u8();
     let nabs = r.u();
-    let abs = (0..nabs).map(|_| r.u()).collect();
-    let ghost = Ghost {
-        abs,
-        violations: r.u(),
-        events: r.u() as u32,
-        grow_works: r.u() as u32,
-    };
+    s.ghost.abs.clear();
+    s.ghost.abs.extend((0..nabs).map(|_| r.u()));
+    s.ghost.violations = r.u();
+    s.ghost.events = r.u() as u32;
+    s.ghost.grow_works = r.u() as u32;
+    s.sym = SymCtx::default();
     debug_assert!(r.0.is_empty(), "a packed state is read to its end");
-    HmapState {
-        h,
-        arrays,
-        iters,
-        hashes,
-        ops,
-        next_iter_id,
-        ghost,
-        sym: SymCtx::default(),
-    }
 }

@@ -203,6 +203,11 @@ impl<const N: usize> BucketArray<N> {
         }
         a
     }
+    /// No chains (keeping the allocations).
+    pub fn clear(&mut self) {
+        self.bmaps.clear();
+        self.ends.clear();
+    }
     /// Appends a chain.
     pub fn push_chain(&mut self, chain: &[Bmap<N>]) {
         self.bmaps.extend_from_slice(chain);
@@ -743,6 +748,53 @@ impl<const N: usize> Arena<N> {
         }
         mine.extend(src.0[common..].iter().cloned());
         owned.clear();
+    }
+    /// Gives up every array: those this arena held alone become spares (up to the most it
+    /// keeps), the others are released to the states that share them. What a state decoded
+    /// per thread asks of the state stepped from it before it is decoded again (see
+    /// [`Arena::rebuild`]).
+    pub fn release(&mut self) {
+        let Arena(mine, spare, owned) = self;
+        for (i, mut n) in mine.drain(..).enumerate() {
+            if spare.0.len() < MAX_SPARE && (owned.has(i) || Arc::get_mut(&mut n).is_some()) {
+                spare.0.push(n);
+            }
+        }
+        owned.clear();
+    }
+    /// Makes this arena `n` arrays, each filled in order by `fill` from empty, into the
+    /// allocations of the arrays it holds alone or of its spares where it can (a state
+    /// decoded in place, see hmap::packed). Digests are unknown until sealed.
+    pub fn rebuild(&mut self, n: usize, mut fill: impl FnMut(&mut BucketArray<N>)) {
+        while self.0.len() > n {
+            let i = self.0.len() - 1;
+            let mut a = self.0.pop().expect("more than n arrays");
+            if self.1 .0.len() < MAX_SPARE && (self.2.has(i) || Arc::get_mut(&mut a).is_some()) {
+                self.1 .0.push(a);
+            }
+        }
+        for i in 0..n {
+            if i == self.0.len() || self.node_mut(i).is_none() {
+                let node = self.1 .0.pop().unwrap_or_else(|| {
+                    Arc::new(ArrayNode {
+                        digest: None,
+                        array: BucketArray::default(),
+                    })
+                });
+                if i == self.0.len() {
+                    self.0.push(node);
+                } else {
+                    self.0[i] = node;
+                }
+                self.2.set(i);
+            }
+            // SAFETY: array i is the only reference to its node: `node_mut` found it so, or
+            // it is a spare (unique, see `Spare`) or a new node.
+            let node = unsafe { unique_mut(&mut self.0[i]) };
+            node.digest = None;
+            node.array.clear();
+            fill(&mut node.array);
+        }
     }
     /// How many spare arrays this arena keeps.
     #[cfg(test)]

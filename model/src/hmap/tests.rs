@@ -958,6 +958,56 @@ fn a_write_never_reaches_an_array_another_arena_shares() {
     assert_eq!(key(&e, 1), 2);
 }
 
+/// `Arena::rebuild` (a packed BFS state decoded in place) writes only into arrays no other
+/// arena shares: into the ones it holds alone and its spares, and into new ones in place of
+/// shared ones. `release` gives up an arena's arrays, so that the arena they came from holds
+/// them alone again.
+#[test]
+fn a_rebuilt_arena_writes_only_into_arrays_it_holds_alone() {
+    let key = |a: &Arena<1>, i: usize| a[i][0][0].keys[0];
+    // Fills each array with one bmap holding the next key from 100 on.
+    let mut k = 100;
+    let mut fill = |a: &mut BucketArray<1>| {
+        let mut bm = Bmap::<1>::ZERO;
+        bm.keys[0] = k;
+        k += 1;
+        a.push_chain(&[bm]);
+    };
+    // Array 0 shared with `b`, array 1 the arena's own, array 2 shared and then dropped.
+    let mut a: Arena<1> = [array(1), array(2), array(3)].into_iter().collect();
+    let b = a.clone();
+    a[1][0][0].keys[0] = 20;
+    let own: *const BucketArray<1> = &a[1];
+    a.rebuild(2, &mut fill);
+    assert_eq!((key(&a, 0), key(&a, 1)), (100, 101));
+    assert_eq!((a.len(), a[0].len(), a[1].len()), (2, 1, 1));
+    assert!(
+        std::ptr::eq(&a[1], own),
+        "the arena's own array is written in place"
+    );
+    assert_eq!((key(&b, 0), key(&b, 1), key(&b, 2)), (1, 2, 3));
+    // A successor stepped from `a` shares its arrays; once it releases them, `a` rebuilds
+    // into the same allocations, and the successor's own array became its spare.
+    let mut next = Arena::<1>::default();
+    next.copy_from(&a);
+    next[0][0][0].keys[0] = 7;
+    let before: Vec<*const BucketArray<1>> = (0..2).map(|i| &a[i] as *const _).collect();
+    next.release();
+    assert_eq!((next.len(), next.spares()), (0, 1));
+    a.rebuild(3, &mut fill);
+    assert_eq!((key(&a, 0), key(&a, 1), key(&a, 2)), (102, 103, 104));
+    assert!((0..2).all(|i| std::ptr::eq(&a[i], before[i])));
+    // Without the release, the shared arrays are not written: new ones take their place.
+    let mut held = Arena::<1>::default();
+    held.copy_from(&a);
+    a.rebuild(1, &mut fill);
+    assert_eq!(key(&a, 0), 105);
+    assert_eq!(
+        (key(&held, 0), key(&held, 1), key(&held, 2)),
+        (102, 103, 104)
+    );
+}
+
 /// `next_state_in` (what a checker with upstream/stateright's patch 0011 calls) gives the
 /// state `next_state` gives, whatever state `out` held before: none, the successor of another
 /// action, or a state of another part of the search. Every state reachable within four
