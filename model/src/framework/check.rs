@@ -267,6 +267,71 @@ where
     }
 }
 
+/// Waits for a search's threads to end, reporting progress once a second. Their end is
+/// noticed at once: a thread joins them and says so. Once `stop` is set, the threads have
+/// [`DRAIN_GRACE`] to end; past it they are left to drain in the background (they expand
+/// nothing more). A thread's panic is raised again here.
+fn wait_for_threads(
+    handles: Vec<std::thread::JoinHandle<()>>,
+    stop: &Stop,
+    mut progress: impl FnMut(),
+) {
+    use std::sync::mpsc::{channel, RecvTimeoutError};
+    type Panic = Box<dyn std::any::Any + Send>;
+    let handles = Arc::new(std::sync::Mutex::new(handles));
+    let join_all = |handles: &std::sync::Mutex<Vec<std::thread::JoinHandle<()>>>| {
+        let mut panic: Option<Panic> = None;
+        let taken = std::mem::take(&mut *handles.lock().unwrap_or_else(|e| e.into_inner()));
+        for h in taken {
+            if let Err(p) = h.join() {
+                panic.get_or_insert(p);
+            }
+        }
+        panic
+    };
+    let (tx, rx) = channel::<Option<Panic>>();
+    let joiner = {
+        let handles = Arc::clone(&handles);
+        std::thread::Builder::new()
+            .name("join".into())
+            .spawn(move || {
+                let _ = tx.send(join_all(&handles));
+            })
+    };
+    if joiner.is_err() {
+        // No thread to wait with: joined here, without progress or a grace period.
+        if let Some(p) = join_all(&handles) {
+            std::panic::resume_unwind(p);
+        }
+        return;
+    }
+    let mut last = Instant::now();
+    let mut stopped_at: Option<Instant> = None;
+    loop {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(panic) => {
+                if let Some(p) = panic {
+                    std::panic::resume_unwind(p);
+                }
+                return;
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            // The joiner ended without a word (it cannot panic between joining and sending).
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+        if last.elapsed() >= Duration::from_secs(1) {
+            last = Instant::now();
+            progress();
+        }
+        if stop.is_set() {
+            let at = *stopped_at.get_or_insert_with(Instant::now);
+            if at.elapsed() > DRAIN_GRACE {
+                return;
+            }
+        }
+    }
+}
+
 /// Runs the search a spec asks for on `model` and compares the verdicts.
 pub fn run_model<M>(spec: &Spec, model: M, opts: &RunOptions) -> SpecResult
 where
@@ -338,31 +403,10 @@ where
     };
     macro_rules! drive {
         ($c:expr) => {{
-            let c = $c;
-            let mut last = Instant::now();
-            // Poll quickly at first, so that a small spec's time is not rounded up to the
-            // polling period, then every 2 ms (a search's end is noticed 1 ms after it on
-            // average; the wakeups cost this thread a few microseconds each).
-            let mut poll = Duration::from_millis(1);
-            let mut stopped_at: Option<Instant> = None;
-            let mut left_behind = false;
-            while !c.is_done() {
-                std::thread::sleep(poll);
-                poll = (poll * 2).min(Duration::from_millis(2));
-                if last.elapsed() >= Duration::from_secs(1) {
-                    last = Instant::now();
-                    progress(c.unique_state_count(), c.max_depth());
-                }
-                if stop.is_set() {
-                    let at = *stopped_at.get_or_insert_with(Instant::now);
-                    if at.elapsed() > DRAIN_GRACE {
-                        // The threads drain (they expand nothing more) in the background.
-                        left_behind = true;
-                        break;
-                    }
-                }
-            }
-            let c = if left_behind { c } else { c.join() };
+            let mut c = $c;
+            wait_for_threads(c.handles(), &stop, || {
+                progress(c.unique_state_count(), c.max_depth())
+            });
             // Rebuilding a discovery's path replays actions, which the stop flag would hide.
             let discoveries = with_replay(|| c.discoveries());
             (
