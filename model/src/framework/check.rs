@@ -542,3 +542,75 @@ where
     assert_eq!(verdicts(a), verdicts(b));
     assert!(a.ok && b.ok, "{:?}", verdicts(a));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    fn spawn_all(
+        n: usize,
+        body: impl Fn(usize) + Send + Sync + 'static,
+    ) -> Vec<std::thread::JoinHandle<()>> {
+        let body = Arc::new(body);
+        (0..n)
+            .map(|i| {
+                let body = Arc::clone(&body);
+                std::thread::spawn(move || body(i))
+            })
+            .collect()
+    }
+
+    /// Returns once every thread has ended, not before.
+    #[test]
+    fn waiting_for_threads_ends_when_they_do() {
+        let ended = Arc::new(AtomicUsize::new(0));
+        let e = Arc::clone(&ended);
+        let handles = spawn_all(2, move |i| {
+            std::thread::sleep(Duration::from_millis(20 + 30 * i as u64));
+            e.fetch_add(1, Ordering::SeqCst);
+        });
+        wait_for_threads(handles, &Stop::default(), || {});
+        assert_eq!(ended.load(Ordering::SeqCst), 2);
+    }
+
+    /// A thread's panic reaches the caller with its own message.
+    #[test]
+    fn a_checker_thread_panic_is_raised_again() {
+        let handles = spawn_all(2, |i| {
+            if i == 1 {
+                panic!("model step failed");
+            }
+        });
+        let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            wait_for_threads(handles, &Stop::default(), || {})
+        }));
+        let payload = got.expect_err("the panic is raised again");
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"model step failed"));
+    }
+
+    /// Stopped threads that do not end are left behind after the grace period, and progress
+    /// was reported while waiting.
+    #[test]
+    fn stopped_threads_are_left_after_the_grace_period() {
+        let release = Arc::new(AtomicBool::new(false));
+        let r = Arc::clone(&release);
+        let handles = spawn_all(1, move |_| {
+            while !r.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        });
+        let stop = Stop::default();
+        stop.stop("test");
+        let mut reports = 0;
+        let t = Instant::now();
+        wait_for_threads(handles, &stop, || reports += 1);
+        let waited = t.elapsed();
+        release.store(true, Ordering::SeqCst);
+        assert!(
+            waited >= DRAIN_GRACE && waited < DRAIN_GRACE * 2,
+            "{waited:?}"
+        );
+        assert!(reports >= 1);
+    }
+}
