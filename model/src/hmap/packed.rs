@@ -245,8 +245,26 @@ fn read<const N: usize>(m: &HmapModel<N>, bytes: &[u8]) -> HmapState<N> {
 /// Makes `s` the state [`write`] wrote, into the allocations `s` has where it can (its
 /// arrays it holds alone, its spares, its vectors).
 fn read_into<const N: usize>(m: &HmapModel<N>, bytes: &[u8], s: &mut HmapState<N>) {
+    // Every field named, so that a field added to the state cannot keep the value of the
+    // state decoded before.
+    let HmapState {
+        h,
+        arrays,
+        iters,
+        hashes,
+        ops,
+        next_iter_id,
+        ghost,
+        sym,
+    } = s;
+    let Ghost {
+        abs,
+        violations,
+        events,
+        grow_works,
+    } = ghost;
     let mut r = Reader(bytes);
-    s.h = Hmap {
+    *h = Hmap {
         count: r.u() as usize,
         flags: r.u8(),
         b: r.u8(),
@@ -258,15 +276,15 @@ fn read_into<const N: usize>(m: &HmapModel<N>, bytes: &[u8], s: &mut HmapState<N
         prealloc_left: r.u() as usize,
         clear_seq: r.u(),
     };
-    s.hashes = if r.u() == 0 {
-        m.hash_fns[s.h.hash0 as usize].clone()
+    *hashes = if r.u() == 0 {
+        m.hash_fns[h.hash0 as usize].clone()
     } else {
         let n = r.u();
         let map: std::collections::BTreeMap<u64, u64> = (0..n).map(|_| (r.u(), r.u())).collect();
         HashFn::from(map)
     };
     let narrays = r.u() as usize;
-    s.arrays.rebuild(narrays, |a| {
+    arrays.rebuild(narrays, |a| {
         let nchains = r.u();
         for _ in 0..nchains {
             a.push_empty_chain();
@@ -286,8 +304,8 @@ fn read_into<const N: usize>(m: &HmapModel<N>, bytes: &[u8], s: &mut HmapState<N
         }
     });
     let niters = r.u();
-    s.iters.clear();
-    s.iters.extend((0..niters).map(|_| {
+    iters.clear();
+    iters.extend((0..niters).map(|_| {
         let id = r.u8();
         let buckets = r.u8();
         let bptr = match r.u() {
@@ -321,14 +339,14 @@ fn read_into<const N: usize>(m: &HmapModel<N>, bytes: &[u8], s: &mut HmapState<N
             },
         }
     }));
-    s.ops = r.u8();
-    s.next_iter_id = r.u8();
+    *ops = r.u8();
+    *next_iter_id = r.u8();
     let nabs = r.u();
-    s.ghost.abs.clear();
-    s.ghost.abs.extend((0..nabs).map(|_| r.u()));
-    s.ghost.violations = r.u();
-    s.ghost.events = r.u() as u32;
-    s.ghost.grow_works = r.u() as u32;
-    s.sym = SymCtx::default();
+    abs.clear();
+    abs.extend((0..nabs).map(|_| r.u()));
+    *violations = r.u();
+    *events = r.u() as u32;
+    *grow_works = r.u() as u32;
+    *sym = SymCtx::default();
     debug_assert!(r.0.is_empty(), "a packed state is read to its end");
 }
