@@ -392,6 +392,19 @@ impl Machine {
     /// (buckets, oldbuckets, then iterators in order), so that states that differ only in
     /// arena order are one state.
     pub fn collect_arrays<const N: usize>(s: &mut HmapState<N>) {
+        // Most steps leave the arena as it was: with no iterator, buckets at 0 and (while
+        // growing) oldbuckets at 1 and nothing else is the canonical numbering already.
+        if s.iters.is_empty() {
+            let n = match (s.h.buckets, s.h.oldbuckets) {
+                (Some(0), None) => 1,
+                (Some(0), Some(1)) => 2,
+                (None, None) => 0,
+                _ => usize::MAX,
+            };
+            if n == s.arrays.len() {
+                return;
+            }
+        }
         let mut order: smallvec::SmallVec<[ArrayId; 8]> = smallvec::SmallVec::new();
         let push = |id: ArrayId, order: &mut smallvec::SmallVec<[ArrayId; 8]>| {
             if !order.contains(&id) {
