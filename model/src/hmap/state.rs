@@ -566,6 +566,11 @@ impl Owned {
             *self.0.get_mut() |= 1 << i;
         }
     }
+    fn unset(&mut self, i: usize) {
+        if i < 64 {
+            *self.0.get_mut() &= !(1 << i);
+        }
+    }
     fn clear(&mut self) {
         *self.0.get_mut() = 0;
     }
@@ -772,6 +777,8 @@ impl<const N: usize> Arena<N> {
             if self.1 .0.len() < MAX_SPARE && (self.2.has(i) || Arc::get_mut(&mut a).is_some()) {
                 self.1 .0.push(a);
             }
+            // No mark outlives its array (a later array i is marked when it is made unique).
+            self.2.unset(i);
         }
         for i in 0..n {
             if i == self.0.len() || self.node_mut(i).is_none() {
