@@ -106,16 +106,16 @@ impl<const N: usize> PackCodec for HmapModel<N> {
         *out = w.0;
     }
 
-    /// Sealed: its arrays' digests are computed once here, not again for each successor's
-    /// fingerprint (a successor shares every array its step does not write).
+    /// A new state, decoded as `read_state_into` decodes (and seals) one.
     fn read_state(&self, bytes: &[u8]) -> HmapState<N> {
-        let mut s = read(self, bytes);
-        s.arrays.seal();
+        let mut s = HmapState::empty(0, HashFn::default());
+        self.read_state_into(bytes, &mut s);
         s
     }
 
     /// Into the decoded state's own arrays: `release_successor` gave up the successor's
-    /// references to them.
+    /// references to them. Sealed: its arrays' digests are computed once here, not again for
+    /// each successor's fingerprint (a successor shares every array its step does not write).
     fn read_state_into(&self, bytes: &[u8], out: &mut HmapState<N>) {
         read_into(self, bytes, out);
         out.arrays.seal();
@@ -233,13 +233,6 @@ fn write<const N: usize>(m: &HmapModel<N>, s: &HmapState<N>, w: &mut Writer) {
     w.u(g.violations);
     w.u(u64::from(g.events));
     w.u(u64::from(g.grow_works));
-}
-
-/// The state [`write`] wrote.
-fn read<const N: usize>(m: &HmapModel<N>, bytes: &[u8]) -> HmapState<N> {
-    let mut s = HmapState::empty(0, HashFn::default());
-    read_into(m, bytes, &mut s);
-    s
 }
 
 /// Makes `s` the state [`write`] wrote, into the allocations `s` has where it can (its

@@ -566,9 +566,10 @@ impl Owned {
             *self.0.get_mut() |= 1 << i;
         }
     }
-    fn unset(&mut self, i: usize) {
-        if i < 64 {
-            *self.0.get_mut() &= !(1 << i);
+    /// Forgets the marks of arrays `n` and up (arrays that leave the arena).
+    fn keep_below(&mut self, n: usize) {
+        if n < 64 {
+            *self.0.get_mut() &= (1 << n) - 1;
         }
     }
     fn clear(&mut self) {
@@ -593,6 +594,16 @@ impl Eq for Owned {}
 
 /// The most spare arrays an arena keeps (a step writes one or two arrays).
 const MAX_SPARE: usize = 4;
+
+impl<const N: usize> Spare<N> {
+    /// Keeps `n`, an array leaving its arena, if there is room and it is unique: `marked`
+    /// (its arena's [`Owned`] mark) says so, or its count does. Otherwise it is dropped.
+    fn keep(&mut self, marked: bool, mut n: Arc<ArrayNode<N>>) {
+        if self.0.len() < MAX_SPARE && (marked || Arc::get_mut(&mut n).is_some()) {
+            self.0.push(n);
+        }
+    }
+}
 
 impl<const N: usize> Clone for Spare<N> {
     fn clone(&self) -> Self {
@@ -735,51 +746,41 @@ impl<const N: usize> Arena<N> {
     /// its count first.
     pub fn copy_from(&mut self, src: &Arena<N>) {
         let Arena(mine, spare, owned) = self;
-        // Array i leaving this arena is unique if marked owned, or if its count says so.
-        let keep = |spare: &mut Spare<N>, i: usize, mut n: Arc<ArrayNode<N>>| {
-            if spare.0.len() < MAX_SPARE && (owned.has(i) || Arc::get_mut(&mut n).is_some()) {
-                spare.0.push(n);
-            }
-        };
         src.2.forget_all();
         let common = mine.len().min(src.0.len());
         for (i, (m, s)) in mine.iter_mut().zip(&src.0).enumerate() {
             if !Arc::ptr_eq(m, s) {
-                keep(spare, i, std::mem::replace(m, Arc::clone(s)));
+                spare.keep(owned.has(i), std::mem::replace(m, Arc::clone(s)));
             }
         }
         for (i, n) in mine.drain(common..).enumerate() {
-            keep(spare, common + i, n);
+            spare.keep(owned.has(common + i), n);
         }
         mine.extend(src.0[common..].iter().cloned());
         owned.clear();
+    }
+    /// Gives up arrays `n` and up: those this arena held alone become spares (up to the most
+    /// it keeps), the others are released to the states that share them; their marks go
+    /// with them.
+    fn release_from(&mut self, n: usize) {
+        let Arena(mine, spare, owned) = self;
+        for (i, a) in mine.drain(n.min(mine.len())..).enumerate() {
+            spare.keep(owned.has(n + i), a);
+        }
+        owned.keep_below(n);
     }
     /// Gives up every array: those this arena held alone become spares (up to the most it
     /// keeps), the others are released to the states that share them. What a state decoded
     /// per thread asks of the state stepped from it before it is decoded again (see
     /// [`Arena::rebuild`]).
     pub fn release(&mut self) {
-        let Arena(mine, spare, owned) = self;
-        for (i, mut n) in mine.drain(..).enumerate() {
-            if spare.0.len() < MAX_SPARE && (owned.has(i) || Arc::get_mut(&mut n).is_some()) {
-                spare.0.push(n);
-            }
-        }
-        owned.clear();
+        self.release_from(0);
     }
     /// Makes this arena `n` arrays, each filled in order by `fill` from empty, into the
     /// allocations of the arrays it holds alone or of its spares where it can (a state
     /// decoded in place, see hmap::packed). Digests are unknown until sealed.
     pub fn rebuild(&mut self, n: usize, mut fill: impl FnMut(&mut BucketArray<N>)) {
-        while self.0.len() > n {
-            let i = self.0.len() - 1;
-            let mut a = self.0.pop().expect("more than n arrays");
-            if self.1 .0.len() < MAX_SPARE && (self.2.has(i) || Arc::get_mut(&mut a).is_some()) {
-                self.1 .0.push(a);
-            }
-            // No mark outlives its array (a later array i is marked when it is made unique).
-            self.2.unset(i);
-        }
+        self.release_from(n);
         for i in 0..n {
             if i == self.0.len() || self.node_mut(i).is_none() {
                 let node = self.1 .0.pop().unwrap_or_else(|| {

@@ -968,10 +968,8 @@ fn a_rebuilt_arena_writes_only_into_arrays_it_holds_alone() {
     // Fills each array with one bmap holding the next key from 100 on.
     let mut k = 100;
     let mut fill = |a: &mut BucketArray<1>| {
-        let mut bm = Bmap::<1>::ZERO;
-        bm.keys[0] = k;
+        a.push_chain(&array(k)[0]);
         k += 1;
-        a.push_chain(&[bm]);
     };
     // Array 0 shared with `b`, array 1 the arena's own, array 2 shared and then dropped.
     let mut a: Arena<1> = [array(1), array(2), array(3)].into_iter().collect();
