@@ -229,6 +229,7 @@ impl<const N: usize> BucketArray<N> {
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
+    #[inline(always)]
     fn start(&self, c: usize) -> usize {
         if c == 0 {
             0
@@ -293,12 +294,14 @@ impl<const N: usize> BucketArray<N> {
 
 impl<const N: usize> std::ops::Index<usize> for BucketArray<N> {
     type Output = [Bmap<N>];
+    #[inline(always)]
     fn index(&self, c: usize) -> &[Bmap<N>] {
         &self.bmaps[self.start(c)..self.ends[c] as usize]
     }
 }
 
 impl<const N: usize> std::ops::IndexMut<usize> for BucketArray<N> {
+    #[inline(always)]
     fn index_mut(&mut self, c: usize) -> &mut [Bmap<N>] {
         let start = self.start(c);
         &mut self.bmaps[start..self.ends[c] as usize]
@@ -845,39 +848,54 @@ impl<const N: usize> Arena<N> {
 
 impl<const N: usize> std::ops::Index<usize> for Arena<N> {
     type Output = BucketArray<N>;
+    #[inline(always)]
     fn index(&self, i: usize) -> &BucketArray<N> {
         &self.0[i].array
     }
 }
 
-impl<const N: usize> std::ops::IndexMut<usize> for Arena<N> {
-    fn index_mut(&mut self, i: usize) -> &mut BucketArray<N> {
-        if !self.2.has(i) {
-            match self.1 .0.pop() {
-                // Not held alone as far as the arena knows: copied into a spare array. (An
-                // arena with spares has stepped in place from a state it shares every array
-                // with, see `copy_from`; if that state is gone since, the copy was not needed,
-                // and the array is freed here instead of written.)
-                Some(mut spare) => {
-                    // SAFETY: a spare is the only reference to its node (see `Spare`).
-                    let n = unsafe { unique_mut(&mut spare) };
-                    n.array.clone_from(&self.0[i].array);
-                    self.0[i] = spare;
-                }
-                // None: copied if shared, as `make_mut` does (arrays 64 and up always come here).
-                None => {
-                    if i >= 64 {
-                        let n = Arc::make_mut(&mut self.0[i]);
-                        n.digest = None;
-                        return &mut n.array;
-                    }
-                    Arc::make_mut(&mut self.0[i]);
+impl<const N: usize> Arena<N> {
+    /// Makes array `i` this arena's alone (`IndexMut`'s copy on write, out of the steps'
+    /// loops): copied into a spare, or as `make_mut` does. Arrays 64 and up, which `Owned`
+    /// cannot mark, are left to `make_mut` at every write and return false.
+    #[cold]
+    #[inline(never)]
+    fn own(&mut self, i: usize) -> bool {
+        match self.1 .0.pop() {
+            // Not held alone as far as the arena knows: copied into a spare array. (An arena
+            // with spares has stepped in place from a state it shares every array with, see
+            // `copy_from`; if that state is gone since, the copy was not needed, and the
+            // array is freed here instead of written.)
+            Some(mut spare) => {
+                // SAFETY: a spare is the only reference to its node (see `Spare`).
+                let n = unsafe { unique_mut(&mut spare) };
+                n.array.clone_from(&self.0[i].array);
+                self.0[i] = spare;
+            }
+            // None: copied if shared, as `make_mut` does (arrays 64 and up always come here).
+            None => {
+                let n = Arc::make_mut(&mut self.0[i]);
+                if i >= 64 {
+                    n.digest = None;
+                    return false;
                 }
             }
-            self.2.set(i);
         }
-        // SAFETY: `Owned` marks array i (the spare or `make_mut` above made it unique, or it
-        // already was): its `Arc` is the only reference to the node.
+        self.2.set(i);
+        true
+    }
+}
+
+impl<const N: usize> std::ops::IndexMut<usize> for Arena<N> {
+    #[inline(always)]
+    fn index_mut(&mut self, i: usize) -> &mut BucketArray<N> {
+        if !self.2.has(i) && !self.own(i) {
+            // Array 64 and up: `own` made it unique with `make_mut`, and nothing marks it.
+            let n = Arc::make_mut(&mut self.0[i]);
+            return &mut n.array;
+        }
+        // SAFETY: `Owned` marks array i (`own` made it unique, or it already was): its `Arc`
+        // is the only reference to the node.
         let n = unsafe { unique_mut(&mut self.0[i]) };
         // The caller may write: the digest is unknown until sealed.
         n.digest = None;
