@@ -478,6 +478,56 @@ pub struct Hiter {
     pub ghost: IterGhost,
 }
 
+impl Hiter {
+    /// Folds every field of the iterator into the running digest `d` (what the state's
+    /// fingerprint does for each of its iterators, and the unsync model's symmetry key for
+    /// a goroutine's range loop).
+    pub fn mix_into(&self, mut d: u64) -> u64 {
+        // Every field named, so that a field added to the iterator cannot be left out here.
+        let Hiter {
+            id,
+            buckets,
+            bptr,
+            b,
+            start_bucket,
+            offset,
+            wrapped,
+            bucket,
+            i,
+            check_bucket,
+            clear_seq,
+            ghost:
+                IterGhost {
+                    yielded,
+                    yielded_live,
+                    stable,
+                },
+        } = *self;
+        let bptr = match bptr {
+            None => 0,
+            Some(Bptr::Bmap(p)) => {
+                1 | u64::from(p.array) << 8 | u64::from(p.chain) << 16 | u64::from(p.depth) << 32
+            }
+            Some(Bptr::FreeOverflow { array, slot }) => {
+                2 | u64::from(array) << 8 | u64::from(slot) << 16
+            }
+        };
+        d = mix(
+            d,
+            u64::from(id)
+                | u64::from(buckets) << 8
+                | u64::from(b) << 16
+                | u64::from(offset) << 24
+                | u64::from(wrapped) << 32
+                | u64::from(i) << 40,
+            u64::from(start_bucket) | u64::from(bucket) << 16 | opt_code(check_bucket) << 32,
+        );
+        d = mix(d, bptr, clear_seq);
+        d = mix(d, yielded, yielded_live);
+        mix(d, stable, 0)
+    }
+}
+
 /// Ghost state of one iterator (framework::iter_ghost, shared with the other map model).
 pub use crate::framework::iter_ghost::IterGhost;
 
@@ -1156,32 +1206,7 @@ impl<const N: usize> std::hash::Hash for HmapState<N> {
         d = mix(d, g.abs.len() as u64, self.iters.len() as u64);
         d = mix_words(d, &g.abs);
         for it in &self.iters {
-            let bptr = match it.bptr {
-                None => 0,
-                Some(Bptr::Bmap(p)) => {
-                    1 | u64::from(p.array) << 8
-                        | u64::from(p.chain) << 16
-                        | u64::from(p.depth) << 32
-                }
-                Some(Bptr::FreeOverflow { array, slot }) => {
-                    2 | u64::from(array) << 8 | u64::from(slot) << 16
-                }
-            };
-            d = mix(
-                d,
-                u64::from(it.id)
-                    | u64::from(it.buckets) << 8
-                    | u64::from(it.b) << 16
-                    | u64::from(it.offset) << 24
-                    | u64::from(it.wrapped) << 32
-                    | u64::from(it.i) << 40,
-                u64::from(it.start_bucket)
-                    | u64::from(it.bucket) << 16
-                    | opt_code(it.check_bucket) << 32,
-            );
-            d = mix(d, bptr, it.clear_seq);
-            d = mix(d, it.ghost.yielded, it.ghost.yielded_live);
-            d = mix(d, it.ghost.stable, 0);
+            d = it.mix_into(d);
         }
         state.write_u64(folded_multiply(d, 0x2d35_8dcc_aa6c_78a5) ^ d);
     }

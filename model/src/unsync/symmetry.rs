@@ -215,7 +215,7 @@ fn goroutine_key<const N: usize>(r: &UnsyncState<N>, i: usize) -> u64 {
         if let Some(p) = &mut it.bptr {
             p.set_array(0);
         }
-        d = mix_words(d, &[digest_of(&it), codes[0], codes[1]]);
+        d = mix_words(d, &[it.mix_into(0x1319_8a2e_0370_7344), codes[0], codes[1]]);
     }
     if !r.ghost.results.is_empty() {
         d = mix_words(d, &[digest_of(&(&r.ghost.results[i], &r.ghost.yields[i]))]);
