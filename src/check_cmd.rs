@@ -28,6 +28,10 @@ pub struct CheckArgs {
     /// MiB (overrides each spec's limits.max_memory_mb; default half the machine).
     #[arg(long, value_name = "MB")]
     pub max_memory: Option<u64>,
+    /// Stop each search (as incomplete) after this many seconds (overrides each spec's
+    /// limits.timeout_secs).
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
     /// Keep the counterexample the search found instead of searching for a shortest one.
     #[arg(long)]
     pub no_shorten: bool,
@@ -44,8 +48,9 @@ fn bad_input(errors: &[SpecError]) -> ExitCode {
 }
 
 pub fn run(args: CheckArgs) -> ExitCode {
-    if let Err(e) =
-        crate::check_threads(args.threads).and_then(|_| crate::check_max_memory(args.max_memory))
+    if let Err(e) = crate::check_threads(args.threads)
+        .and_then(|_| crate::check_max_memory(args.max_memory))
+        .and_then(|_| crate::check_timeout(args.timeout))
     {
         return crate::fail(crate::EXIT_BAD_INPUT, e);
     }
@@ -58,7 +63,12 @@ pub fn run(args: CheckArgs) -> ExitCode {
     let mut errors = Vec::new();
     for p in &paths {
         match Spec::load(p).and_then(|s| validate(&s).map(|_| s)) {
-            Ok(s) => specs.push(s),
+            Ok(mut s) => {
+                if let Some(t) = args.timeout {
+                    s.timeout_secs = t;
+                }
+                specs.push(s)
+            }
             Err(e) => errors.push(e),
         }
     }

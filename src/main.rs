@@ -114,6 +114,17 @@ pub fn check_max_memory(mb: Option<u64>) -> Result<(), String> {
     }
 }
 
+/// Checks a `--timeout` option (seconds), within the range a spec's `limits.timeout_secs`
+/// may take.
+pub fn check_timeout(secs: Option<u64>) -> Result<(), String> {
+    let max = gomap_model::framework::spec::MAX_TIMEOUT_SECS;
+    match secs {
+        Some(0) => Err("--timeout must be at least 1 (second)".into()),
+        Some(n) if n > max => Err(format!("--timeout must be at most {max} s, got {n}")),
+        _ => Ok(()),
+    }
+}
+
 fn main() -> ExitCode {
     // Die quietly on a closed pipe (`gomap check specs/ | head`), as command-line tools do,
     // instead of panicking in println!.

@@ -154,6 +154,21 @@ fn timeout_stops_every_strategy_and_thread_count_within_a_second() {
 }
 
 #[test]
+fn the_timeout_option_overrides_the_spec() {
+    let d = tmp("timeout-option");
+    let p = big_spec(&d, "t", "strategy = \"dfs\"", "timeout_secs = 300");
+    let r = check(&p, &["--timeout", "1"], Duration::from_secs(30));
+    eprintln!("--timeout 1: exit {} in {:.2} s", r.code, r.secs);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("search stopped early: timeout of 1 s"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.secs < 3.5, "stopped after {:.2} s", r.secs);
+}
+
+#[test]
 fn memory_limit_stops_the_search_under_the_limit() {
     let d = tmp("memory");
     let p = big_spec(
@@ -233,6 +248,8 @@ fn thread_counts_and_depths_out_of_range_are_bad_input() {
         vec!["simulate", "--threads", "100000", spec],
         vec!["simulate", "--depth", "18446744073709551615", spec],
         vec!["check", "--max-memory", "0", spec],
+        vec!["check", "--timeout", "0", spec],
+        vec!["check", "--timeout", "18446744073709551615", spec],
     ] {
         let mut c = gomap();
         c.args(&args);
