@@ -907,7 +907,8 @@ impl<const N: usize> std::ops::Index<usize> for Arena<N> {
 impl<const N: usize> Arena<N> {
     /// Makes array `i` this arena's alone (`IndexMut`'s copy on write, out of the steps'
     /// loops): copied into a spare, or as `make_mut` does. Arrays 64 and up, which `Owned`
-    /// cannot mark, are left to `make_mut` at every write and return false.
+    /// cannot mark, return false when there is no spare: `IndexMut` copies them with
+    /// `make_mut` at every write.
     #[cold]
     #[inline(never)]
     fn own(&mut self, i: usize) -> bool {
@@ -922,13 +923,12 @@ impl<const N: usize> Arena<N> {
                 n.array.clone_from(&self.0[i].array);
                 self.0[i] = spare;
             }
-            // None: copied if shared, as `make_mut` does (arrays 64 and up always come here).
+            // None: copied if shared, as `make_mut` does.
             None => {
-                let n = Arc::make_mut(&mut self.0[i]);
                 if i >= 64 {
-                    n.digest = None;
                     return false;
                 }
+                Arc::make_mut(&mut self.0[i]);
             }
         }
         self.2.set(i);
@@ -940,8 +940,9 @@ impl<const N: usize> std::ops::IndexMut<usize> for Arena<N> {
     #[inline(always)]
     fn index_mut(&mut self, i: usize) -> &mut BucketArray<N> {
         if !self.2.has(i) && !self.own(i) {
-            // Array 64 and up: `own` made it unique with `make_mut`, and nothing marks it.
+            // Array 64 and up with no spare: copied if shared, and never marked.
             let n = Arc::make_mut(&mut self.0[i]);
+            n.digest = None;
             return &mut n.array;
         }
         // SAFETY: `Owned` marks array i (`own` made it unique, or it already was): its `Arc`

@@ -874,6 +874,25 @@ fn a_write_after_copy_from_reuses_the_array_the_last_step_wrote() {
     assert_eq!(scratch[0][0][0].elems[0], 0);
 }
 
+/// Arrays 64 and up carry no ownership mark: every write copies them if shared, and a
+/// written array's digest is computed again when sealed.
+#[test]
+fn arrays_past_the_ownership_marks_are_copied_on_write() {
+    let mut a: Arena<1> = (0..70).map(array).collect();
+    a.seal();
+    let before = a.digest_of(66);
+    let clone = a.clone();
+    a[66][0][0].keys[0] = 1000;
+    assert_eq!(clone[66][0][0].keys[0], 66, "the clone keeps its array");
+    a[66][0][0].elems[0] = 5;
+    assert_eq!((a[66][0][0].keys[0], a[66][0][0].elems[0]), (1000, 5));
+    assert_eq!((clone[66][0][0].keys[0], clone[66][0][0].elems[0]), (66, 0));
+    a.seal();
+    assert_ne!(a.digest_of(66), before, "the written array's digest is new");
+    assert_eq!(clone.digest_of(66), before);
+    assert_eq!(a.digest_of(65), clone.digest_of(65));
+}
+
 /// An array of one chain of one bmap, whose one slot holds key `k`.
 fn array(k: u64) -> BucketArray<1> {
     let mut bm = Bmap::<1>::ZERO;
