@@ -186,6 +186,18 @@ impl<M: Model> Model for Bounded<M> {
         self.inner.fingerprint_of(state)
     }
 
+    #[cfg(feature = "stateright-patched")]
+    fn representative_fingerprint(
+        &self,
+        state: &Self::State,
+        representative: fn(&Self::State) -> Self::State,
+    ) -> stateright::Fingerprint
+    where
+        Self::State: std::hash::Hash,
+    {
+        self.inner.representative_fingerprint(state, representative)
+    }
+
     /// The inner model's, with the generated state counted against `max_states` where
     /// `within_boundary` counts it: once per successor inside the inner model's boundary,
     /// before stateright counts it. (The inner models have no boundary of their own, so this

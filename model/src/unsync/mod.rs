@@ -532,6 +532,20 @@ impl<const N: usize> Model for UnsyncModel<N> {
         true
     }
 
+    /// [`symmetry::representative_fingerprint`], for a depth-first search with symmetry
+    /// (stateright with upstream/stateright's patch 0016): the same fingerprint as the
+    /// representative's, without a representative to drop per successor. The representative
+    /// the checker is given is always this model's ([`ConcurrentModel::symmetry`], through
+    /// `Checkable::symmetry_fn`), so the argument is not called.
+    #[cfg(feature = "stateright-patched")]
+    fn representative_fingerprint(
+        &self,
+        s: &UnsyncState<N>,
+        _representative: fn(&UnsyncState<N>) -> UnsyncState<N>,
+    ) -> stateright::Fingerprint {
+        symmetry::representative_fingerprint(s)
+    }
+
     fn format_action(&self, a: &UAction) -> String {
         match a {
             UAction::Start { g, op } => concurrent::action_text(*g, op, None),

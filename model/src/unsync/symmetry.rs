@@ -251,15 +251,64 @@ pub fn representative<const N: usize>(s: &UnsyncState<N>) -> UnsyncState<N> {
         return terminal_class(bits);
     }
     let mut r = s.clone();
-    if let Some(k) = key_renaming(&s.m) {
-        rename_state_keys(&mut r, &k);
+    make_representative(s, &mut r).unwrap_or(r)
+}
+
+/// The fingerprint stateright keeps for `s` under symmetry, `fingerprint(&representative(s))`,
+/// computed without building an owned representative: the state is copied into one this
+/// thread keeps for it ([`UnsyncState::copy_from`], which reuses its allocations and the
+/// arrays it already shares with `s`) and made the representative there. Goroutines that tie
+/// still build their candidates (as [`representative`] does). Needs stateright's `fingerprint`,
+/// public with upstream/stateright's patches.
+#[cfg(feature = "stateright-patched")]
+pub fn representative_fingerprint<const N: usize>(s: &UnsyncState<N>) -> stateright::Fingerprint {
+    if let Some(bits) = s.ghost.terminal {
+        return stateright::fingerprint(&terminal_class::<N>(bits));
     }
-    let keys: SmallVec<[u64; 4]> = (0..r.gs.len()).map(|i| goroutine_key(&r, i)).collect();
+    thread_local! {
+        /// The state [`representative_fingerprint`] works in, as `Any` (a thread-local
+        /// cannot be generic over `N`).
+        static SCRATCH: std::cell::RefCell<Option<Box<dyn std::any::Any>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    SCRATCH.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        let r = match cell
+            .as_mut()
+            .and_then(|b| b.downcast_mut::<UnsyncState<N>>())
+        {
+            Some(r) => {
+                r.copy_from(s);
+                r
+            }
+            None => cell
+                .insert(Box::new(s.clone()))
+                .downcast_mut::<UnsyncState<N>>()
+                .expect("just stored"),
+        };
+        match make_representative(s, r) {
+            None => stateright::fingerprint(&*r),
+            Some(tied) => stateright::fingerprint(&tied),
+        }
+    })
+}
+
+/// Makes `r`, a copy of `s` (a state that is not terminal-merged), its representative (see
+/// [`representative`]): in place when the goroutines' sorted order is unique (None), else the
+/// representative is returned, built from copies of `r` (then left with its keys renamed).
+fn make_representative<const N: usize>(
+    s: &UnsyncState<N>,
+    r: &mut UnsyncState<N>,
+) -> Option<UnsyncState<N>> {
+    if let Some(k) = key_renaming(&s.m) {
+        rename_state_keys(r, &k);
+    }
+    let keys: SmallVec<[u64; 4]> = (0..r.gs.len()).map(|i| goroutine_key(r, i)).collect();
     let orders = concurrent::CanonicalOrders::new(
         r.gs.len(),
         |i| u8::from(r.gs[i].reader),
         |i| keys[i],
-        |a, b| same_goroutine(&r, a, b),
+        |a, b| same_goroutine(r, a, b),
     );
     let apply = |c: &mut UnsyncState<N>, perm: &[u8]| {
         permute_goroutines(c, perm);
@@ -269,10 +318,10 @@ pub fn representative<const N: usize>(s: &UnsyncState<N>) -> UnsyncState<N> {
     };
     if orders.is_unique() {
         let perm = orders.into_iter().next().expect("the sorted order");
-        apply(&mut r, &perm);
-        return r;
+        apply(r, &perm);
+        return None;
     }
-    concurrent::canonical_by(
+    let tied = concurrent::canonical_by(
         orders,
         |perm| {
             let mut c = r.clone();
@@ -281,7 +330,8 @@ pub fn representative<const N: usize>(s: &UnsyncState<N>) -> UnsyncState<N> {
         },
         digest_of,
     )
-    .expect("the sorted order")
+    .expect("the sorted order");
+    Some(tied)
 }
 
 /// The one state that stands for every terminal state whose properties have the values

@@ -954,3 +954,46 @@ fn merge_terminal_states_needs_symmetry() {
     let e = from_spec(&spec("merge_terminal_states = 1")).unwrap_err();
     assert_eq!(e.field.as_deref(), Some("params.merge_terminal_states"));
 }
+
+/// The fingerprint a depth-first search keeps under symmetry, computed in a state kept per
+/// thread (`symmetry::representative_fingerprint`), is the representative's own
+/// (`stateright::fingerprint(&representative(s))`) on every state of the first 100,000 a
+/// depth-first walk of the every-interleaving configuration meets, one after the other (so
+/// the kept state is reused across states of every shape), goroutines that tie and
+/// terminal states included. (With the patched stateright, whose `fingerprint` is public:
+/// scripts/stateright-patched.sh --test.)
+#[cfg(feature = "stateright-patched")]
+#[test]
+fn representative_fingerprint_is_the_representatives() {
+    let mut m = every_interleaving_model();
+    m.params.merge_terminal_states = true;
+    let (mut ties, mut terminal) = (0usize, 0usize);
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = m.init_states();
+    let mut acts = Vec::new();
+    let mut checked = 0usize;
+    while let Some(s) = stack.pop() {
+        if checked == 100_000 {
+            break;
+        }
+        checked += 1;
+        let r = representative(&s);
+        assert_eq!(
+            symmetry::representative_fingerprint(&s),
+            stateright::fingerprint(&r),
+            "{s:?}"
+        );
+        ties += usize::from(s.gs[0] == s.gs[1] || s.gs[1] == s.gs[2] || s.gs[0] == s.gs[2]);
+        terminal += usize::from(s.ghost.terminal.is_some());
+        if !seen.insert(stateright::fingerprint(&r)) {
+            continue;
+        }
+        m.actions(&s, &mut acts);
+        stack.extend(acts.drain(..).filter_map(|a| m.next_state(&s, a)));
+    }
+    assert_eq!(checked, 100_000);
+    assert!(
+        ties > 1_000 && terminal > 100,
+        "{ties} with goroutines alike, {terminal} terminal"
+    );
+}
