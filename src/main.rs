@@ -9,6 +9,25 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's option `mi_option_allow_thp`: its index in `mi_option_t` of mimalloc v3's
+/// include/mimalloc.h, the version libmimalloc-sys builds (Cargo.lock): the test
+/// `mimalloc_thp_switch_is_allow_thp` reads it there.
+#[cfg(all(feature = "mimalloc", target_os = "linux"))]
+const MI_OPTION_ALLOW_THP: libc::c_int = 43;
+
+/// Switches mimalloc's own requests for transparent huge pages (its `madvise(MADV_HUGEPAGE)`
+/// on the memory it maps from the system from then on) on or off: what a large search's
+/// huge-page guard calls (gomap_model::framework::pages).
+#[cfg(all(feature = "mimalloc", target_os = "linux"))]
+fn mimalloc_thp(on: bool) {
+    extern "C" {
+        fn mi_option_set(option: libc::c_int, value: libc::c_long);
+    }
+    // SAFETY: mimalloc's C API; setting an option takes no pointers and mimalloc reads it at
+    // each request for memory from the system.
+    unsafe { mi_option_set(MI_OPTION_ALLOW_THP, libc::c_long::from(on)) }
+}
+
 mod bench_cmd;
 mod check_cmd;
 mod claims_cmd;
@@ -132,6 +151,8 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    #[cfg(all(feature = "mimalloc", target_os = "linux"))]
+    gomap_model::framework::pages::set_allocator_thp_switch(mimalloc_thp);
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check_cmd::run(args),
@@ -148,5 +169,48 @@ fn main() -> ExitCode {
             addr,
             allow_remote,
         } => explore_cmd::run(&spec, &addr, allow_remote),
+    }
+}
+
+/// `MI_OPTION_ALLOW_THP` is `mi_option_allow_thp`'s index in the `mi_option_t` of the header
+/// the built mimalloc comes from (libmimalloc-sys builds v3 unless its feature `v2` is on),
+/// read from the crate's source as cargo has it (`cargo metadata`).
+#[cfg(all(test, feature = "mimalloc", target_os = "linux"))]
+mod thp_tests {
+    #[test]
+    fn mimalloc_thp_switch_is_allow_thp() {
+        let out = std::process::Command::new(env!("CARGO"))
+            .args(["metadata", "--format-version", "1", "--locked"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("cargo metadata runs");
+        let meta = String::from_utf8_lossy(&out.stdout);
+        let manifest = meta
+            .split("\"manifest_path\":\"")
+            .skip(1)
+            .filter_map(|r| r.split('"').next())
+            .find(|p| p.contains("/libmimalloc-sys-"))
+            .expect("libmimalloc-sys in the dependency graph");
+        let header = std::path::Path::new(manifest)
+            .parent()
+            .expect("the crate's folder")
+            .join("c_src/mimalloc/v3/include/mimalloc.h");
+        let h = std::fs::read_to_string(&header).expect("mimalloc.h");
+        let body = &h[h.find("typedef enum mi_option_e").expect("mi_option_t")..];
+        let body = &body[body.find('{').unwrap() + 1..body.find("} mi_option_t;").unwrap()];
+        let names: Vec<&str> = body
+            .lines()
+            .map(|l| l.split("//").next().unwrap_or("").trim())
+            .flat_map(|l| l.split(','))
+            .map(str::trim)
+            .filter(|n| !n.is_empty() && !n.contains('='))
+            .collect();
+        let index = names.iter().position(|&n| n == "mi_option_allow_thp");
+        assert_eq!(
+            index,
+            Some(super::MI_OPTION_ALLOW_THP as usize),
+            "{}",
+            header.display()
+        );
     }
 }

@@ -19,7 +19,7 @@
 
 use super::bounded::{default_max_memory_mb, rss_mb, with_replay, Bounded, Stop, MAX_THREADS};
 use super::kind::Kind;
-use super::pages::NoHugePages;
+use super::pages::{NoHugePages, LARGE_SEARCH_MB};
 use super::spec::{Spec, Strategy, Verdict};
 use serde::Serialize;
 use stateright::{Checker, Expectation, HasDiscoveries, Model, Path, UniformChooser};
@@ -376,14 +376,21 @@ where
         std::thread::Builder::new()
             .name("limits".into())
             .spawn(move || {
+                let mut large = false;
                 while !done.load(Ordering::Relaxed) {
                     if start.elapsed() >= timeout {
                         stop.stop(format!("timeout of {} s", timeout.as_secs()));
                     }
-                    if let Some(mb) = rss_mb().filter(|&mb| mb >= max_memory_mb) {
+                    let rss = rss_mb();
+                    if let Some(mb) = rss.filter(|&mb| mb >= max_memory_mb) {
                         stop.stop(format!(
                             "memory limit of {max_memory_mb} MB (resident {mb} MB)"
                         ));
+                    }
+                    // A large search's visited tables get huge pages from then on
+                    // (framework::pages).
+                    if !large && rss.is_some_and(|mb| mb >= LARGE_SEARCH_MB) {
+                        large = NoHugePages::large_search();
                     }
                     // Woken early when the search ends, so that joining it adds no wait.
                     std::thread::park_timeout(Duration::from_millis(5));

@@ -16,11 +16,44 @@
 //! ends. Memory already mapped as huge pages stays so; only new faults are affected. If the
 //! flag was set before (by `MIMALLOC_ALLOW_THP=0`, or inherited from a parent process), it
 //! stays set. `GOMAP_HUGE_PAGES=1` keeps huge pages, for machines where they are cheap.
+//!
+//! The exception is a large search's visited set: its probes land anywhere in its tables,
+//! and with small pages almost every probe also misses the TLB. The patched stateright
+//! (upstream/stateright, patch 0017) advises tables of 256 MiB or more as huge pages
+//! (`madvise(MADV_HUGEPAGE)`), which the process-wide switch above would refuse. So once a
+//! search holds [`LARGE_SEARCH_MB`] or more ([`NoHugePages::large_search`], called by the
+//! search's watchdog), where the system gives huge pages only to advised memory (`madvise`
+//! in /sys/kernel/mm/transparent_hugepage/enabled) and the binary has said how to stop its
+//! allocator's own requests ([`set_allocator_thp_switch`]: mimalloc advises the memory it
+//! maps), the allocator's requests are stopped and the process's huge pages turned back on:
+//! tables made from then on get huge pages, the allocator's new memory small ones. A small
+//! search is unchanged.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
-/// How many searches hold huge pages off, and whether the flag was set before the first.
-static HELD: Mutex<(usize, bool)> = Mutex::new((0, false));
+/// How many searches hold huge pages off, whether the flag was set before the first, and
+/// whether a large search has turned them back on for advised memory.
+static HELD: Mutex<(usize, bool, bool)> = Mutex::new((0, false, false));
+
+/// Turns the allocator's own requests for huge pages on (true) or off (false).
+static ALLOCATOR_THP: OnceLock<fn(bool)> = OnceLock::new();
+
+/// The memory (resident, MiB) from which a search is large: its visited tables are then
+/// 256 MiB or more, the size stateright advises (see the module's header).
+pub const LARGE_SEARCH_MB: u64 = 512;
+
+/// Tells this module how to switch the global allocator's own requests for transparent huge
+/// pages on and off (the binary does, for mimalloc), so that a large search can leave huge
+/// pages to the memory stateright advises (see the module's header). The first call counts.
+pub fn set_allocator_thp_switch(f: fn(bool)) {
+    let _ = ALLOCATOR_THP.set(f);
+}
+
+/// Whether the system gives transparent huge pages only to memory advised for them.
+fn thp_only_advised() -> bool {
+    std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
+        .is_ok_and(|m| m.contains("[madvise]"))
+}
 
 /// Holds transparent huge pages off for the process while it lives (see the module docs).
 #[must_use = "huge pages are back on when the guard is dropped"]
@@ -43,12 +76,31 @@ impl NoHugePages {
         let mut held = HELD.lock().unwrap_or_else(|e| e.into_inner());
         if held.0 == 0 {
             held.1 = thp_disabled().unwrap_or(true);
+            held.2 = false;
             if !held.1 {
                 set_thp_disabled(true);
             }
         }
         held.0 += 1;
         NoHugePages { active: true }
+    }
+
+    /// A search under a guard has grown large ([`LARGE_SEARCH_MB`]): where the system
+    /// gives huge pages to advised memory only and the allocator's requests can be stopped,
+    /// stops them and turns the process's huge pages back on, so that the visited tables
+    /// stateright advises from then on get them (see the module's header). Until the last
+    /// guard is dropped; returns whether it did (now or before). Nothing while no guard holds
+    /// huge pages off.
+    pub fn large_search() -> bool {
+        let mut held = HELD.lock().unwrap_or_else(|e| e.into_inner());
+        if held.0 > 0 && !held.2 && !held.1 {
+            if let Some(switch) = ALLOCATOR_THP.get().filter(|_| thp_only_advised()) {
+                switch(false);
+                set_thp_disabled(false);
+                held.2 = true;
+            }
+        }
+        held.2
     }
 }
 
@@ -60,6 +112,12 @@ impl Drop for NoHugePages {
         let mut held = HELD.lock().unwrap_or_else(|e| e.into_inner());
         held.0 -= 1;
         if held.0 == 0 && !held.1 {
+            if held.2 {
+                if let Some(switch) = ALLOCATOR_THP.get() {
+                    switch(true);
+                }
+                held.2 = false;
+            }
             set_thp_disabled(false);
         }
     }
@@ -112,6 +170,28 @@ mod tests {
             drop(none);
             assert_eq!(thp_disabled(), Some(true), "an empty guard changes nothing");
             drop(a);
+        }
+        // A large search, where only advised memory gets huge pages: the allocator's
+        // requests stopped and the process's huge pages back on while a guard is held, and
+        // both as before once the last one is dropped.
+        static CALLS: Mutex<Vec<bool>> = Mutex::new(Vec::new());
+        set_allocator_thp_switch(|on| CALLS.lock().unwrap().push(on));
+        assert!(!NoHugePages::large_search(), "no guard held: nothing to do");
+        if thp_only_advised() {
+            let g = NoHugePages::hold_off(true);
+            let before_large = HELD.lock().unwrap().1;
+            if !before_large {
+                assert!(NoHugePages::large_search());
+                assert_eq!(thp_disabled(), Some(false));
+                assert!(NoHugePages::large_search(), "once is enough");
+                assert_eq!(*CALLS.lock().unwrap(), [false]);
+            }
+            drop(g);
+            let held = HELD.lock().unwrap();
+            if held.0 == 0 && !before_large {
+                assert_eq!(*CALLS.lock().unwrap(), [false, true]);
+                assert_eq!(thp_disabled(), Some(held.1));
+            }
         }
         let held = HELD.lock().unwrap();
         if held.0 == 0 {
