@@ -388,9 +388,10 @@ where
                         ));
                     }
                     // A large search's visited tables get huge pages from then on
-                    // (framework::pages).
+                    // (framework::pages): asked once, whatever the answer.
                     if !large && rss.is_some_and(|mb| mb >= LARGE_SEARCH_MB) {
-                        large = NoHugePages::large_search();
+                        NoHugePages::large_search();
+                        large = true;
                     }
                     // Woken early when the search ends, so that joining it adds no wait.
                     std::thread::park_timeout(Duration::from_millis(5));

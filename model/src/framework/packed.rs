@@ -131,20 +131,35 @@ pub fn step_in_place<S: Clone + 'static, R>(
     step: impl FnOnce(&mut S),
     then: impl FnOnce(&S) -> R,
 ) -> R {
+    in_kept_state(s, copy, |next| {
+        step(next);
+        then(next)
+    })
+}
+
+/// Runs `f` on a state this thread keeps (one per state type), made equal to `s` by `copy`
+/// (which can reuse the allocations the kept state already has), or on a clone of `s` the
+/// first time: a state worked on in place without a clone and a drop per call. What
+/// [`step_in_place`] steps successors in, and what the unsync model makes a symmetry
+/// representative in for its fingerprint.
+pub fn in_kept_state<S: Clone + 'static, R>(
+    s: &S,
+    copy: impl FnOnce(&mut S, &S),
+    f: impl FnOnce(&mut S) -> R,
+) -> R {
     SUCCESSOR.with(|cell| {
         let mut cell = cell.borrow_mut();
-        let next = match cell.as_mut().and_then(|b| b.downcast_mut::<S>()) {
-            Some(next) => {
-                copy(next, s);
-                next
+        let kept = match cell.as_mut().and_then(|b| b.downcast_mut::<S>()) {
+            Some(kept) => {
+                copy(kept, s);
+                kept
             }
             None => cell
                 .insert(Box::new(s.clone()))
                 .downcast_mut::<S>()
                 .expect("just stored"),
         };
-        step(next);
-        then(next)
+        f(kept)
     })
 }
 
@@ -157,7 +172,8 @@ thread_local! {
     /// The last state this thread decoded (a [`Decoded`]), as `Any` since a thread-local
     /// cannot be generic.
     static DECODED: RefCell<Option<Box<dyn std::any::Any>>> = const { RefCell::new(None) };
-    /// The state [`step_in_place`] steps to each successor, as `Any`.
+    /// The state [`in_kept_state`] keeps (that [`step_in_place`] steps to each successor),
+    /// as `Any`.
     static SUCCESSOR: RefCell<Option<Box<dyn std::any::Any>>> = const { RefCell::new(None) };
 }
 

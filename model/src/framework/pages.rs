@@ -76,7 +76,6 @@ impl NoHugePages {
         let mut held = HELD.lock().unwrap_or_else(|e| e.into_inner());
         if held.0 == 0 {
             held.1 = thp_disabled().unwrap_or(true);
-            held.2 = false;
             if !held.1 {
                 set_thp_disabled(true);
             }

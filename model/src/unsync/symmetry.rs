@@ -265,32 +265,14 @@ pub fn representative_fingerprint<const N: usize>(s: &UnsyncState<N>) -> stateri
     if let Some(bits) = s.ghost.terminal {
         return stateright::fingerprint(&terminal_class::<N>(bits));
     }
-    thread_local! {
-        /// The state [`representative_fingerprint`] works in, as `Any` (a thread-local
-        /// cannot be generic over `N`).
-        static SCRATCH: std::cell::RefCell<Option<Box<dyn std::any::Any>>> =
-            const { std::cell::RefCell::new(None) };
-    }
-    SCRATCH.with(|cell| {
-        let mut cell = cell.borrow_mut();
-        let r = match cell
-            .as_mut()
-            .and_then(|b| b.downcast_mut::<UnsyncState<N>>())
-        {
-            Some(r) => {
-                r.copy_from(s);
-                r
-            }
-            None => cell
-                .insert(Box::new(s.clone()))
-                .downcast_mut::<UnsyncState<N>>()
-                .expect("just stored"),
-        };
-        match make_representative(s, r) {
+    crate::framework::packed::in_kept_state(
+        s,
+        UnsyncState::copy_from,
+        |r| match make_representative(s, r) {
             None => stateright::fingerprint(&*r),
             Some(tied) => stateright::fingerprint(&tied),
-        }
-    })
+        },
+    )
 }
 
 /// Makes `r`, a copy of `s` (a state that is not terminal-merged), its representative (see
