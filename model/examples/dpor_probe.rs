@@ -602,23 +602,26 @@ fn main() -> ExitCode {
     }
 }
 
-/// The spec's `unsync` model, without symmetry.
+/// The `unsync` model of the spec at `path`, without symmetry.
 pub fn load(path: &std::path::Path) -> Result<UnsyncModel, String> {
-    let spec = Spec::load(path).map_err(|e| e.to_string())?;
+    model_of(&Spec::load(path).map_err(|e| e.to_string())?)
+}
+
+/// The spec's `unsync` model, without symmetry.
+pub fn model_of(spec: &Spec) -> Result<UnsyncModel, String> {
+    let file = spec.path.display();
     if spec.model != "unsync" {
         return Err(format!(
-            "{}: model {:?}: this probe is of the unsync model",
-            path.display(),
+            "{file}: model {:?}: this probe is of the unsync model",
             spec.model
         ));
     }
-    let mut m = from_spec(&spec).map_err(|e| e.to_string())?;
+    let mut m = from_spec(spec).map_err(|e| e.to_string())?;
     m.symmetry = false;
     let ng = (m.params.goroutines + m.params.readers) as usize;
     if ng > MAX_G {
         return Err(format!(
-            "{}: {ng} goroutines: this probe takes at most {MAX_G}",
-            path.display()
+            "{file}: {ng} goroutines: this probe takes at most {MAX_G}"
         ));
     }
     Ok(m)

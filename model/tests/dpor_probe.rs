@@ -45,23 +45,19 @@ reaches_memory_fault = "violated"
 reaches_silent_race = "holds"
 "#;
 
-/// The model of [`SPEC`], through a spec file in a folder of the test's own (`name`).
-fn model(name: &str) -> gomap_model::unsync::UnsyncModel {
-    let dir = std::env::temp_dir().join(format!("gomap-dpor-probe-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temporary folder");
-    let path = dir.join("probe.toml");
-    std::fs::write(&path, SPEC).expect("the spec written");
-    let m = probe::load(&path).expect("the probe's configuration loads");
-    let _ = std::fs::remove_dir_all(&dir);
-    m
+/// The model of [`SPEC`].
+fn model() -> gomap_model::unsync::UnsyncModel {
+    let spec = gomap_model::framework::spec::Spec::parse(std::path::Path::new("probe.toml"), SPEC)
+        .expect("the probe's configuration parses");
+    probe::model_of(&spec).expect("an unsync configuration the probe takes")
 }
 
 #[test]
 fn the_reduction_reaches_what_the_full_search_reaches() {
-    assert!(probe::compare(&model("compare"), true));
+    assert!(probe::compare(&model(), true));
 }
 
 #[test]
 fn steps_the_footprints_call_independent_commute() {
-    assert!(probe::oracle(&model("oracle"), 2_000));
+    assert!(probe::oracle(&model(), 2_000));
 }
