@@ -1,9 +1,11 @@
 //! How much a dynamic partial-order reduction removes from the `unsync` model's state space:
 //! the measurement behind docs/performance-checker.md, "A dynamic partial-order reduction,
 //! measured". A probe, not a checker: it holds every state's 64-bit hash (and, for the
-//! reduction, 48 bytes of summary) in memory, has no limits and shortens no paths.
+//! reduction, 64 bytes of summary) in memory, has no limits and shortens no paths.
+//! model/tests/dpor_probe.rs runs `--oracle` and the comparison on a small configuration.
 //!
 //! `cargo run --release -p gomap-model --example dpor_probe -- SPEC.toml [--dpor-only] [--no-q]`
+//! `cargo run --release -p gomap-model --example dpor_probe -- SPEC.toml --census`
 //! `cargo run --release -p gomap-model --example dpor_probe -- SPEC.toml --oracle`
 //!
 //! The spec's `unsync` configuration is searched twice, without symmetry: by a depth-first
@@ -21,7 +23,9 @@
 //!   its registers, every cell), writes by `Pc` and by comparing the map before and after.
 //!   Starting or finishing an operation writes `Q` (which goroutines are inside one), and
 //!   the steps that set `growth_while_racing` read it, so quiescent states and that property
-//!   are kept. Two steps are dependent when one writes what the other reads or writes.
+//!   are kept. A step whose goroutine holds array numbers reads the header's bucket
+//!   pointers (the model renumbers arrays from them after every step). Two steps are
+//!   dependent when one writes what the other reads or writes.
 //!   `--oracle` checks the relation on the states of 20,000 random executions: every pair
 //!   of steps of two goroutines it calls independent must commute there (both orders reach
 //!   the same state) and keep each other's footprints.
@@ -30,6 +34,8 @@
 //!   go on (`W`): the model's throw state is recorded when the throw happens, and the states
 //!   after it (`phantom`) are searched for the reduction's sake but are not the model's, so
 //!   no property is read on them. A throw writes `THROWN` (which goroutine threw first).
+//! - **Census.** `--census` counts, at the states of 20,000 random executions, how often
+//!   two goroutines' steps commute, by what they do, and the steps that most often do not.
 //! - **Search.** Each state explores one goroutine first and adds others where a later step
 //!   races with an earlier one that does not happen before it (vector clocks). A state met
 //!   again adds the races of every step its subtree may take (its summary: per goroutine,
