@@ -135,7 +135,7 @@ fn footprint(m: &UnsyncModel, s: &UnsyncState, a: &UAction) -> Fp {
     let pc = gm.pc;
     let before = gm;
     let mut mm: HmapState = s.m.clone();
-    let r = m.steps.step(
+    let stepped = m.steps.step(
         &mut mm,
         &mut gm,
         g as u8,
@@ -143,7 +143,7 @@ fn footprint(m: &UnsyncModel, s: &UnsyncState, a: &UAction) -> Fp {
         &m.hash_fns,
         &mut Log::default(),
     );
-    let threw = matches!(r, Stepped::Throw(_));
+    let threw = matches!(stepped, Stepped::Throw(_));
     let mut w = 0;
     let (h0, h1) = (&s.m.h, &mm.h);
     let mut diff = |c: bool, bit: u64| {
@@ -169,7 +169,7 @@ fn footprint(m: &UnsyncModel, s: &UnsyncState, a: &UAction) -> Fp {
             }
         }
     }
-    if matches!(a, UAction::Start { .. }) || matches!(r, Stepped::Done(_)) {
+    if matches!(a, UAction::Start { .. }) || matches!(stepped, Stepped::Done(_)) {
         w |= Q;
     }
     // Reads, generously, by pc.
@@ -188,7 +188,7 @@ fn footprint(m: &UnsyncModel, s: &UnsyncState, a: &UAction) -> Fp {
         c
     };
     let rc = regs(&before);
-    let r = match pc {
+    let reads = match pc {
         Pc::CheckCount => COUNT,
         Pc::CheckFlags => FLAGS,
         Pc::Hash => HASH0,
@@ -234,18 +234,20 @@ fn footprint(m: &UnsyncModel, s: &UnsyncState, a: &UAction) -> Fp {
         Pc::IterInit => HEADER,
         Pc::IterNext | Pc::IterCell => HEADER | CELLS,
     };
-    let extra =
-        match pc {
-            Pc::GrowStoreBuckets | Pc::EvacCell | Pc::EvacDstTophash | Pc::EvacMark => Q,
-            _ => 0,
-        } | if gm.evac.is_some() || gm.grow.is_some() || gm.at.is_some() || gm.slot.is_some() {
-            // After every step the model renumbers the arrays from the header's pointers
-            // (`canonicalize`), and a register that holds an array number (even one no step
-            // will read, as growWork's placeholder evacuation holds) is renumbered with them.
-            BUCKETS | OLDBUCKETS
-        } else {
-            0
-        };
+    let grows = match pc {
+        Pc::GrowStoreBuckets | Pc::EvacCell | Pc::EvacDstTophash | Pc::EvacMark => Q,
+        _ => 0,
+    };
+    // After every step the model renumbers the arrays from the header's pointers
+    // (`canonicalize`), and a register that holds an array number (even one no step will
+    // read, as growWork's placeholder evacuation holds) is renumbered with them.
+    let holds_arrays =
+        gm.evac.is_some() || gm.grow.is_some() || gm.at.is_some() || gm.slot.is_some();
+    let renumbered = if holds_arrays {
+        BUCKETS | OLDBUCKETS
+    } else {
+        0
+    };
     // Stores by pc, whatever value they store (a store of the value already there is still
     // a store: it does not commute with another store of a different value).
     let sw = match pc {
@@ -270,24 +272,17 @@ fn footprint(m: &UnsyncModel, s: &UnsyncState, a: &UAction) -> Fp {
         Pc::EvacCell | Pc::EvacDstTophash | Pc::EvacDstKey | Pc::EvacDstElem => rc,
         _ => 0,
     };
+    let mut fp = Fp {
+        r: reads | grows | renumbered,
+        // A thrower halts (in the search's model the others go on: see W): what it read
+        // decided the throw, and which goroutine throws first is recorded.
+        w: if threw { THROWN } else { w | sw },
+    };
     if NO_Q.load(Ordering::Relaxed) {
-        return Fp {
-            r: (r | extra) & !Q,
-            w: if threw { THROWN } else { (w | sw) & !Q },
-        };
+        fp.r &= !Q;
+        fp.w &= !Q;
     }
-    if threw {
-        // The thrower halts (in the search's model, the others go on: see W); what it
-        // read decided the throw, and which goroutine throws first is recorded.
-        return Fp {
-            r: r | extra,
-            w: THROWN,
-        };
-    }
-    Fp {
-        r: r | extra,
-        w: w | sw,
-    }
+    fp
 }
 
 type Cond = fn(&UnsyncModel, &UnsyncState) -> bool;
@@ -377,7 +372,8 @@ struct Dpor<'a> {
     model_states: u64,
     cycles: u64,
     model_cycles: u64,
-    path: Vec<(W, String)>,
+    /// The hash of each state on the stack and the action taken from it.
+    path: Vec<(u64, UAction)>,
 }
 
 impl Dpor<'_> {
@@ -398,6 +394,38 @@ impl Dpor<'_> {
         }
     }
 
+    /// Prints the cycle that closes at `w` (hash `h`, on the path): its states rebuilt from
+    /// `w` by the path's actions, and checked to come back to `w` itself, not only to its
+    /// hash.
+    fn print_cycle(&self, w: &W, h: u64) {
+        let at = self
+            .path
+            .iter()
+            .position(|&(x, _)| x == h)
+            .expect("on the path");
+        println!("a cycle of the model ({} steps):", self.path.len() - at);
+        let mut x = w.s.clone();
+        for (_, a) in &self.path[at..] {
+            let pcs: Vec<String> =
+                x.gs.iter()
+                    .map(|g| g.cur.map_or("-".to_string(), |c| format!("{:?}", c.pc)))
+                    .collect();
+            println!(
+                "  [{}] B={} flags={} count={} --{:?}-->",
+                pcs.join(", "),
+                x.m.h.b,
+                x.m.h.flags,
+                x.m.h.count as isize,
+                a
+            );
+            x = successor(self.m, &x, a);
+        }
+        assert!(
+            x == w.s,
+            "the cycle's last step comes back to its first state"
+        );
+    }
+
     fn explore(&mut self, w: &W) -> [Fp; MAX_G] {
         let h = hash_of(w);
         if let Some(sum) = self.visited.get(&h).copied() {
@@ -416,27 +444,7 @@ impl Dpor<'_> {
             if !w.phantom {
                 self.model_cycles += 1;
                 if self.model_cycles == 1 {
-                    let at = self
-                        .path
-                        .iter()
-                        .position(|(x, _)| x == w)
-                        .expect("on the path");
-                    println!("a cycle of the model ({} steps):", self.path.len() - at);
-                    for (x, a) in &self.path[at..] {
-                        let pcs: Vec<String> =
-                            x.s.gs
-                                .iter()
-                                .map(|g| g.cur.map_or("-".to_string(), |c| format!("{:?}", c.pc)))
-                                .collect();
-                        println!(
-                            "  [{}] B={} flags={} count={} --{}-->",
-                            pcs.join(", "),
-                            x.s.m.h.b,
-                            x.s.m.h.flags,
-                            x.s.m.h.count as isize,
-                            a
-                        );
-                    }
+                    self.print_cycle(w, h);
                 }
             }
             let all = Fp { r: ALL, w: ALL };
@@ -517,7 +525,7 @@ impl Dpor<'_> {
                         child.halted |= 1 << t;
                         child.phantom = true;
                     }
-                    self.path.push((w.clone(), format!("{a:?}")));
+                    self.path.push((h, a.clone()));
                     let csum = self.explore(&child);
                     self.path.pop();
                     for (x, c) in sum.iter_mut().zip(csum) {
@@ -760,14 +768,13 @@ fn without_last_step_flags(mut s: UnsyncState) -> UnsyncState {
     s
 }
 
-/// Whether `a` and `b` (of two goroutines) commute at `s`: each is still enabled after the
-/// other, and both orders reach the same state.
-fn commute(m: &UnsyncModel, s: &UnsyncState, a: &UAction, b: &UAction) -> bool {
-    let (sa, sb) = (successor(m, s, a), successor(m, s, b));
-    enabled(m, &sa).contains(b)
-        && enabled(m, &sb).contains(a)
-        && without_last_step_flags(successor(m, &sa, b))
-            == without_last_step_flags(successor(m, &sb, a))
+/// Whether `a` and `b` (of two goroutines) commute where they lead to `sa` and `sb`: each is
+/// still enabled after the other, and both orders reach the same state.
+fn commute(m: &UnsyncModel, a: &UAction, b: &UAction, sa: &UnsyncState, sb: &UnsyncState) -> bool {
+    enabled(m, sa).contains(b)
+        && enabled(m, sb).contains(a)
+        && without_last_step_flags(successor(m, sa, b))
+            == without_last_step_flags(successor(m, sb, a))
 }
 
 /// The step an action takes: its pc, or `Start`.
@@ -790,9 +797,9 @@ fn print_top(title: &str, counts: HashMap<(String, String), u64>) {
 /// `--census`: how often two goroutines' next steps commute, by what they do.
 fn census(m: &UnsyncModel, walks: usize) {
     const CLASSES: [&str; 4] = ["start", "load", "store", "throw"];
-    // What an action did from `s`: started an operation, threw, changed the map, or not.
-    let class = |s: &UnsyncState, a: &UAction| {
-        let n = successor(m, s, a);
+    // What an action did from `s` (to `n`): started an operation, threw, changed the map,
+    // or not.
+    let class = |s: &UnsyncState, a: &UAction, n: &UnsyncState| {
         if n.ghost.thrown.is_some() {
             3
         } else if matches!(a, UAction::Start { .. }) {
@@ -809,10 +816,19 @@ fn census(m: &UnsyncModel, walks: usize) {
     let mut states = 0u64;
     random_executions(m, walks, |s, acts| {
         states += 1;
+        let next: Vec<UnsyncState> = acts.iter().map(|a| successor(m, s, a)).collect();
+        let classes: Vec<usize> = acts
+            .iter()
+            .zip(&next)
+            .map(|(a, n)| class(s, a, n))
+            .collect();
         for (i, a) in acts.iter().enumerate() {
-            for b in acts[i + 1..].iter().filter(|b| gid(b) != gid(a)) {
-                let (ca, cb) = (class(s, a), class(s, b));
-                let ok = ca != 3 && cb != 3 && commute(m, s, a, b);
+            for (j, b) in acts.iter().enumerate().skip(i + 1) {
+                if gid(b) == gid(a) {
+                    continue;
+                }
+                let (ca, cb) = (classes[i], classes[j]);
+                let ok = ca != 3 && cb != 3 && commute(m, a, b, &next[i], &next[j]);
                 let (x, y) = (ca.min(cb), ca.max(cb));
                 table[x][y].0 += 1;
                 table[x][y].1 += u64::from(ok);
@@ -853,14 +869,16 @@ pub fn oracle(m: &UnsyncModel, walks: usize) -> bool {
     let mut coarse: HashMap<(String, String), u64> = HashMap::new();
     let (mut independent, mut dependent, mut dependent_commuting) = (0u64, 0u64, 0u64);
     random_executions(m, walks, |s, acts| {
+        let next: Vec<UnsyncState> = acts.iter().map(|a| successor(m, s, a)).collect();
+        let fps: Vec<Fp> = acts.iter().map(|a| footprint(m, s, a)).collect();
         for (i, a) in acts.iter().enumerate() {
-            for b in acts[i + 1..].iter().filter(|b| gid(b) != gid(a)) {
-                let (sa, sb) = (successor(m, s, a), successor(m, s, b));
-                if sa.ghost.thrown.is_some() || sb.ghost.thrown.is_some() {
+            for (j, b) in acts.iter().enumerate().skip(i + 1) {
+                let (sa, sb) = (&next[i], &next[j]);
+                if gid(b) == gid(a) || sa.ghost.thrown.is_some() || sb.ghost.thrown.is_some() {
                     continue;
                 }
-                let (fa, fb) = (footprint(m, s, a), footprint(m, s, b));
-                let ok = commute(m, s, a, b);
+                let (fa, fb) = (fps[i], fps[j]);
+                let ok = commute(m, a, b, sa, sb);
                 if dep(fa, fb) {
                     dependent += 1;
                     if ok {
@@ -869,7 +887,7 @@ pub fn oracle(m: &UnsyncModel, walks: usize) -> bool {
                     }
                 } else {
                     independent += 1;
-                    if !(ok && footprint(m, &sa, b) == fb && footprint(m, &sb, a) == fa) {
+                    if !(ok && footprint(m, sa, b) == fb && footprint(m, sb, a) == fa) {
                         *bad.entry((format!("{a:?}"), format!("{b:?}"))).or_default() += 1;
                     }
                 }
