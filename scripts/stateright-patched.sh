@@ -72,9 +72,9 @@ echo "built $out/build/release/gomap (stateright 0.31.0 with upstream/stateright
 
 if [ "$run_tests" = 1 ]; then
     # The models' overrides of the methods the patches add (compiled only with the feature):
-    # the packed breadth-first states (patch 0012), the hmap and unsync models' in-place
-    # successors (patches 0011 and 0013) and the unsync model's representative fingerprints
-    # (patch 0016), against the patched crate.
+    # the packed breadth-first states (patches 0012 and 0018), the hmap and unsync models'
+    # in-place successors (patches 0011 and 0013) and the unsync model's representative
+    # fingerprints (patch 0016), against the patched crate.
     echo "== gomap-model's tests of its overrides, against the patched stateright"
     if ! cargo test --release -p gomap-model --features stateright-patched --lib \
         --config "patch.crates-io.stateright.path=\"$out/stateright\"" \

@@ -204,29 +204,29 @@ impl<M: Model> Model for Bounded<M> {
     /// is the order the default method keeps too.) Over the budget, the successor is outside
     /// the boundary, as `within_boundary` makes it.
     #[cfg(feature = "stateright-patched")]
-    fn next_state_if_new(
+    fn fingerprint_successor(
         &self,
         last: &Self::State,
         action: Self::Action,
-        is_new: &mut dyn FnMut(stateright::Fingerprint) -> bool,
-    ) -> stateright::Successor<Self::State>
+        held: &mut stateright::Held<Self::State>,
+    ) -> stateright::Fingerprinted
     where
         Self::State: std::hash::Hash,
     {
-        let mut over = false;
-        let next = self.inner.next_state_if_new(last, action, &mut |fp| {
-            if self.count_generated() {
-                is_new(fp)
-            } else {
-                over = true;
-                false
-            }
-        });
-        if over {
-            stateright::Successor::OutsideBoundary
-        } else {
-            next
+        use stateright::Fingerprinted;
+        match self.inner.fingerprint_successor(last, action, held) {
+            Fingerprinted::Held(_) if !self.count_generated() => Fingerprinted::OutsideBoundary,
+            found => found,
         }
+    }
+
+    #[cfg(feature = "stateright-patched")]
+    fn build_held(
+        &self,
+        last: &Self::State,
+        held: &mut stateright::Held<Self::State>,
+    ) -> Self::State {
+        self.inner.build_held(last, held)
     }
 }
 

@@ -5,9 +5,11 @@
 //! states (docs/performance-checker.md, "Where a BFS search's memory goes"). [`Packed`] is a
 //! model with its states encoded as a short byte string ([`PackedState`]) by the model's own
 //! [`PackCodec`]. Two states are equal exactly when their bytes are, and a state's fingerprint
-//! hashes its bytes; with the patched stateright (upstream patch 0012), a model that sets
-//! [`PackCodec::FINGERPRINT_DECODED`] is fingerprinted by its decoded state's own hash
-//! instead, so that a successor is encoded only when it is new. Steps and properties run on
+//! hashes its bytes; with the patched stateright (upstream patches 0012 and 0018), a model
+//! that sets [`PackCodec::FINGERPRINT_DECODED`] is fingerprinted by its decoded state's own
+//! hash instead, so that a successor is encoded only when it is new: it waits, stepped in a
+//! state the thread keeps for its slot, while the search computes the next successor and
+//! then looks the first one up. Steps and properties run on
 //! the decoded state, with the inner model's own code; the last state decoded is kept per
 //! thread, as stateright asks for the properties, the actions and every successor of one
 //! state in a row.
@@ -95,11 +97,14 @@ pub trait PackCodec: Checkable {
     /// The successor of `s` by `a`, handed to `then` (which encodes it, or with the patched
     /// stateright fingerprints it first and encodes it only when it is new). By default the
     /// model's own `next_state`; a model may step a state it keeps per thread instead of a
-    /// fresh clone ([`step_in_place`]).
+    /// fresh clone ([`step_in_place`] into the kept state number `slot`, 0 or 1). A model that
+    /// sets [`PackCodec::FINGERPRINT_DECODED`] must: its successor is encoded from that kept
+    /// state after `then` returns, once the search knows it is new.
     fn step_then<R>(
         &self,
         s: &Self::State,
         a: Self::Action,
+        _slot: usize,
         then: impl FnOnce(&Self::State) -> R,
     ) -> Option<R> {
         self.next_state(s, a).map(|n| then(&n))
@@ -121,34 +126,37 @@ pub fn read_serde<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> T {
     postcard::from_bytes(bytes).expect("a packed state's own bytes")
 }
 
-/// A [`PackCodec::step_then`] for a model that steps a state in place: `step` runs on a
-/// state kept per thread, made equal to `s` by `copy` (which can reuse the allocations the
-/// kept state already has), and the result is handed to `then`; so a successor costs no clone
-/// and no drop of a state.
+/// A [`PackCodec::step_then`] for a model that steps a state in place: `step` runs on the
+/// state this thread keeps in `slot` (0 or 1), made equal to `s` by `copy` (which can reuse
+/// the allocations the kept state already has), and the result is handed to `then`; so a
+/// successor costs no clone and no drop of a state. The successor stays there until the
+/// slot's next use ([`with_kept`] reads it).
 pub fn step_in_place<S: Clone + 'static, R>(
     s: &S,
+    slot: usize,
     copy: impl FnOnce(&mut S, &S),
     step: impl FnOnce(&mut S),
     then: impl FnOnce(&S) -> R,
 ) -> R {
-    in_kept_state(s, copy, |next| {
+    in_kept_state(s, slot, copy, |next| {
         step(next);
         then(next)
     })
 }
 
-/// Runs `f` on a state this thread keeps (one per state type), made equal to `s` by `copy`
-/// (which can reuse the allocations the kept state already has), or on a clone of `s` the
-/// first time: a state worked on in place without a clone and a drop per call. What
-/// [`step_in_place`] steps successors in, and what the unsync model makes a symmetry
-/// representative in for its fingerprint.
+/// Runs `f` on the state this thread keeps in `slot` (0 or 1; one per slot and state type),
+/// made equal to `s` by `copy` (which can reuse the allocations the kept state already has),
+/// or on a clone of `s` the first time: a state worked on in place without a clone and a drop
+/// per call. What [`step_in_place`] steps successors in, and what the unsync model makes a
+/// symmetry representative in for its fingerprint (slot 0).
 pub fn in_kept_state<S: Clone + 'static, R>(
     s: &S,
+    slot: usize,
     copy: impl FnOnce(&mut S, &S),
     f: impl FnOnce(&mut S) -> R,
 ) -> R {
-    SUCCESSOR.with(|cell| {
-        let mut cell = cell.borrow_mut();
+    SUCCESSOR.with(|cells| {
+        let mut cell = cells[slot].borrow_mut();
         let kept = match cell.as_mut().and_then(|b| b.downcast_mut::<S>()) {
             Some(kept) => {
                 copy(kept, s);
@@ -163,6 +171,15 @@ pub fn in_kept_state<S: Clone + 'static, R>(
     })
 }
 
+/// Runs `f` on the state this thread keeps in `slot` as it is (the last successor
+/// [`step_in_place`] stepped there), if it holds one of type `S`.
+pub fn with_kept<S: 'static, R>(slot: usize, f: impl FnOnce(&S) -> R) -> Option<R> {
+    SUCCESSOR.with(|cells| {
+        let cell = cells[slot].borrow();
+        cell.as_ref().and_then(|b| b.downcast_ref::<S>()).map(f)
+    })
+}
+
 /// Distinguishes the models whose states a thread's decoded state came from.
 static NEXT_MODEL_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -172,9 +189,10 @@ thread_local! {
     /// The last state this thread decoded (a [`Decoded`]), as `Any` since a thread-local
     /// cannot be generic.
     static DECODED: RefCell<Option<Box<dyn std::any::Any>>> = const { RefCell::new(None) };
-    /// The state [`in_kept_state`] keeps (that [`step_in_place`] steps to each successor),
-    /// as `Any`.
-    static SUCCESSOR: RefCell<Option<Box<dyn std::any::Any>>> = const { RefCell::new(None) };
+    /// The states [`in_kept_state`] keeps (that [`step_in_place`] steps successors in), one
+    /// per slot, as `Any`.
+    static SUCCESSOR: [RefCell<Option<Box<dyn std::any::Any>>>; 2] =
+        const { [RefCell::new(None), RefCell::new(None)] };
 }
 
 /// The inner model's property conditions, in the order of its properties.
@@ -236,15 +254,17 @@ impl<M: PackCodec> Packed<M> {
                 Some(d) => {
                     if d.id != self.id || d.bytes[..] != p.0[..] {
                         // (Not while a step holds it: the release only saves allocations.)
-                        SUCCESSOR.with(|c| {
-                            if let Some(next) = c
-                                .try_borrow_mut()
-                                .ok()
-                                .as_mut()
-                                .and_then(|b| b.as_mut())
-                                .and_then(|b| b.downcast_mut::<M::State>())
-                            {
-                                M::release_successor(next);
+                        SUCCESSOR.with(|cells| {
+                            for c in cells {
+                                if let Some(next) = c
+                                    .try_borrow_mut()
+                                    .ok()
+                                    .as_mut()
+                                    .and_then(|b| b.as_mut())
+                                    .and_then(|b| b.downcast_mut::<M::State>())
+                                {
+                                    M::release_successor(next);
+                                }
                             }
                         });
                         d.id = self.id;
@@ -314,14 +334,16 @@ impl<M: PackCodec> Model for Packed<M> {
     }
 
     fn next_state(&self, p: &PackedState, action: M::Action) -> Option<PackedState> {
-        self.with_decoded(p, |s| self.inner.step_then(s, action, |n| self.encode(n)))
+        self.with_decoded(p, |s| {
+            self.inner.step_then(s, action, 0, |n| self.encode(n))
+        })
     }
 
     /// With the patched stateright, the breadth-first search keeps, for a model whose
     /// [`PackCodec::FINGERPRINT_DECODED`] is set, the fingerprint of the decoded state (its
     /// own `Hash`, as a depth-first search of the model keeps), so that
-    /// [`Packed::next_state_if_new`] can fingerprint a successor before encoding it; for any
-    /// other model the fingerprint of the bytes, as without the patch.
+    /// [`Packed::fingerprint_successor`] can fingerprint a successor before encoding it; for
+    /// any other model the fingerprint of the bytes, as without the patch.
     #[cfg(feature = "stateright-patched")]
     fn fingerprint_of(&self, p: &PackedState) -> stateright::Fingerprint {
         if M::FINGERPRINT_DECODED {
@@ -333,32 +355,51 @@ impl<M: PackCodec> Model for Packed<M> {
 
     /// A successor is built only when its fingerprint is new, and most transitions reach a
     /// state already generated. With [`PackCodec::FINGERPRINT_DECODED`] the successor is
-    /// fingerprinted as the decoded state it was stepped to, and encoded only when new.
-    /// Otherwise the default's sequence: the successor encoded, then its bytes fingerprinted.
+    /// stepped in the thread's kept state of `held`'s slot and fingerprinted there;
+    /// [`Packed::build_held`] encodes it from there if the search finds it new. Otherwise the
+    /// default's sequence: the successor encoded, its bytes fingerprinted and held.
     /// (`within_boundary` is the default here: no successor is outside it.)
     #[cfg(feature = "stateright-patched")]
-    fn next_state_if_new(
+    fn fingerprint_successor(
         &self,
         p: &PackedState,
         action: M::Action,
-        is_new: &mut dyn FnMut(stateright::Fingerprint) -> bool,
-    ) -> stateright::Successor<PackedState> {
-        use stateright::{fingerprint, Successor};
-        let next = if M::FINGERPRINT_DECODED {
-            self.with_decoded(p, |s| {
-                self.inner.step_then(s, action, |n| {
-                    is_new(fingerprint(n)).then(|| self.encode(n))
-                })
-            })
-        } else {
-            self.next_state(p, action)
-                .map(|next| is_new(fingerprint(&next)).then_some(next))
-        };
-        match next {
-            None => Successor::None,
-            Some(None) => Successor::Known,
-            Some(Some(next)) => Successor::New(next),
+        held: &mut stateright::Held<PackedState>,
+    ) -> stateright::Fingerprinted {
+        use stateright::{fingerprint, Fingerprinted};
+        if !M::FINGERPRINT_DECODED {
+            return match self.next_state(p, action) {
+                None => Fingerprinted::None,
+                Some(next) => {
+                    let fp = fingerprint(&next);
+                    held.hold(next);
+                    Fingerprinted::Held(fp)
+                }
+            };
         }
+        let slot = held.slot();
+        match self.with_decoded(p, |s| self.inner.step_then(s, action, slot, fingerprint)) {
+            None => Fingerprinted::None,
+            Some(fp) => Fingerprinted::Held(fp),
+        }
+    }
+
+    /// The successor [`Packed::fingerprint_successor`] left in `held`'s slot, encoded (or,
+    /// without [`PackCodec::FINGERPRINT_DECODED`], the encoding it held).
+    #[cfg(feature = "stateright-patched")]
+    fn build_held(
+        &self,
+        _p: &PackedState,
+        held: &mut stateright::Held<PackedState>,
+    ) -> PackedState {
+        if !M::FINGERPRINT_DECODED {
+            return held
+                .take()
+                .expect("build_held follows a fingerprint_successor that held a successor");
+        }
+        with_kept::<M::State, _>(held.slot(), |n| self.encode(n)).expect(
+            "a model with FINGERPRINT_DECODED steps its successors in place (step_in_place)",
+        )
     }
 
     fn format_action(&self, action: &M::Action) -> String {
@@ -441,8 +482,8 @@ pub fn cost_packing_bfs<M: PackCodec>(
 /// two reachable states share bytes, and the packed model's successors are the encodings of
 /// the model's own. With the patched stateright, also: a packed state's fingerprint is its
 /// decoded state's (with `FINGERPRINT_DECODED`) or its bytes' (without), and
-/// `next_state_if_new` hands over the fingerprint the search keeps for the successor and
-/// returns its encoding when told it is new, nothing when told it is known. Returns the
+/// `fingerprint_successor` hands over the fingerprint the search keeps for the successor, and
+/// `build_held` its encoding, while the next successor waits in the other slot. Returns the
 /// states it checked.
 #[cfg(test)]
 pub fn assert_packs<M: PackCodec>(model: &M) -> std::collections::HashSet<M::State>
@@ -465,31 +506,35 @@ where
         assert!(bytes.insert(p.clone()), "two states with the same bytes");
         actions.clear();
         model.actions(&s, &mut actions);
+        let mut successors = Vec::new();
         for a in actions.drain(..) {
             let next = model.next_state(&s, a.clone());
             assert!(
                 packed.next_state(&p, a.clone()) == next.as_ref().map(|n| packed.encode(n)),
                 "{a:?}"
             );
-            #[cfg(feature = "stateright-patched")]
-            assert_fingerprints_first(&packed, &s, &p, &a, next.as_ref());
+            successors.push((a, next.clone()));
             todo.extend(next);
         }
+        #[cfg(feature = "stateright-patched")]
+        assert_fingerprints_first(&packed, &s, &p, &successors);
     }
     seen
 }
 
 /// [`assert_packs`]'s checks of the breadth-first search's fingerprint-first successors, for
-/// the state `s`, packed as `p`, and the model's own successor `next` by `a`.
+/// the state `s`, packed as `p`, and the model's own successors by each action: each
+/// successor fingerprinted in one of the two slots while the one before it waits in the
+/// other, as the search does, then built from its slot, and built again after the next one
+/// was fingerprinted into the other slot.
 #[cfg(all(test, feature = "stateright-patched"))]
 fn assert_fingerprints_first<M: PackCodec>(
     packed: &Packed<M>,
     s: &M::State,
     p: &PackedState,
-    a: &M::Action,
-    next: Option<&M::State>,
+    successors: &[(M::Action, Option<M::State>)],
 ) {
-    use stateright::{fingerprint, Successor};
+    use stateright::{fingerprint, Fingerprinted, Held};
     assert_eq!(
         packed.fingerprint_of(p),
         if M::FINGERPRINT_DECODED {
@@ -498,31 +543,43 @@ fn assert_fingerprints_first<M: PackCodec>(
             fingerprint(p)
         }
     );
-    for new in [true, false] {
-        let mut handed = Vec::new();
-        let got = packed.next_state_if_new(p, a.clone(), &mut |fp| {
-            handed.push(fp);
-            new
-        });
-        match next {
-            None => {
-                assert!(got == Successor::None, "{a:?}");
-                assert!(handed.is_empty(), "{a:?}");
-            }
-            Some(n) => {
-                let want = if new {
-                    Successor::New(packed.encode(n))
-                } else {
-                    Successor::Known
-                };
-                assert!(got == want, "{a:?}");
+    // What each successor's fingerprint and encoding must be, worked out first: a lookup of
+    // another state's decoding releases the successors held (as the search never asks
+    // between a successor's fingerprint and its build).
+    let want: Vec<Option<(stateright::Fingerprint, PackedState)>> = successors
+        .iter()
+        .map(|(a, next)| {
+            next.as_ref().map(|n| {
+                let bytes = packed.encode(n);
                 // The fingerprint handed over is the one the search keeps for the successor.
-                let kept = packed.fingerprint_of(&packed.encode(n));
-                assert_eq!(handed, [kept], "{a:?}");
+                let kept = packed.fingerprint_of(&bytes);
                 if M::FINGERPRINT_DECODED {
                     assert_eq!(kept, fingerprint(n), "{a:?}");
                 }
-            }
+                (kept, bytes)
+            })
+        })
+        .collect();
+    let mut held = [Held::new(0), Held::new(1)];
+    // The successor waiting in a slot, and its action.
+    let mut waiting: Option<(usize, &M::Action, &PackedState)> = None;
+    let mut slot = 0;
+    for ((a, _), want) in successors.iter().zip(&want) {
+        let got = packed.fingerprint_successor(p, a.clone(), &mut held[slot]);
+        let Some((kept, bytes)) = want else {
+            assert!(got == Fingerprinted::None, "{a:?}");
+            continue;
+        };
+        assert!(got == Fingerprinted::Held(*kept), "{a:?}");
+        // The one before it, fingerprinted into the other slot, is still there to build.
+        if let Some((at, before, want)) = waiting.take() {
+            let built = packed.build_held(p, &mut held[at]);
+            assert!(built == *want, "{before:?} then {a:?}");
         }
+        waiting = Some((slot, a, bytes));
+        slot ^= 1;
+    }
+    if let Some((at, a, want)) = waiting {
+        assert!(packed.build_held(p, &mut held[at]) == *want, "{a:?}");
     }
 }

@@ -135,6 +135,7 @@ impl<const N: usize> PackCodec for HmapModel<N> {
         &self,
         s: &HmapState<N>,
         action: HmapAction,
+        slot: usize,
         then: impl FnOnce(&HmapState<N>) -> R,
     ) -> Option<R> {
         // The model's step (`HmapModel::step`, as `apply` runs it) on this thread's successor
@@ -143,6 +144,7 @@ impl<const N: usize> PackCodec for HmapModel<N> {
         // computed then), and the state is stepped again from the next parent.
         Some(step_in_place(
             s,
+            slot,
             |next, s| next.copy_from(s),
             |next| {
                 self.step(next, &action, &mut crate::framework::log::Log::default());

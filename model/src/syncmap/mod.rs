@@ -301,9 +301,16 @@ impl packed::PackCodec for SyncMapModel {
     fn read_state(&self, bytes: &[u8]) -> SmState {
         packed::read_serde(bytes)
     }
-    fn step_then<R>(&self, s: &SmState, a: SAction, then: impl FnOnce(&SmState) -> R) -> Option<R> {
+    fn step_then<R>(
+        &self,
+        s: &SmState,
+        a: SAction,
+        slot: usize,
+        then: impl FnOnce(&SmState) -> R,
+    ) -> Option<R> {
         Some(packed::step_in_place(
             s,
+            slot,
             SmState::copy_from,
             |n| {
                 self.perform(n, &a, &mut Log::default());

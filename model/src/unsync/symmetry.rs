@@ -265,14 +265,12 @@ pub fn representative_fingerprint<const N: usize>(s: &UnsyncState<N>) -> stateri
     if let Some(bits) = s.ghost.terminal {
         return stateright::fingerprint(&terminal_class::<N>(bits));
     }
-    crate::framework::packed::in_kept_state(
-        s,
-        UnsyncState::copy_from,
-        |r| match make_representative(s, r) {
+    crate::framework::packed::in_kept_state(s, 0, UnsyncState::copy_from, |r| {
+        match make_representative(s, r) {
             None => stateright::fingerprint(&*r),
             Some(tied) => stateright::fingerprint(&tied),
-        },
-    )
+        }
+    })
 }
 
 /// Makes `r`, a copy of `s` (a state that is not terminal-merged), its representative (see
