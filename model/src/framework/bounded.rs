@@ -220,6 +220,7 @@ impl<M: Model> Model for Bounded<M> {
         }
     }
 
+    /// The inner model's (the successor was counted when it was fingerprinted).
     #[cfg(feature = "stateright-patched")]
     fn build_held(
         &self,
