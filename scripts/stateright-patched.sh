@@ -72,14 +72,15 @@ echo "built $out/build/release/gomap (stateright 0.31.0 with upstream/stateright
 
 if [ "$run_tests" = 1 ]; then
     # The models' overrides of the methods the patches add (compiled only with the feature):
-    # the packed breadth-first states (patches 0012 and 0018), the hmap and unsync models'
-    # in-place successors (patches 0011 and 0013) and the unsync model's representative
-    # fingerprints (patch 0016), against the patched crate.
+    # the packed breadth-first states (patches 0012, 0018 and 0019), the state budget's
+    # properties (patch 0019), the hmap and unsync models' in-place successors (patches 0011
+    # and 0013) and the unsync model's representative fingerprints (patch 0016), against the
+    # patched crate.
     echo "== gomap-model's tests of its overrides, against the patched stateright"
     if ! cargo test --release -p gomap-model --features stateright-patched --lib \
         --config "patch.crates-io.stateright.path=\"$out/stateright\"" \
         --target-dir "$out/build" -- packed_states a_successor_computed_in_place \
-        representative_fingerprint \
+        representative_fingerprint properties_evaluated_together \
         >"$out/model-test.log" 2>&1; then
         tail -n 40 "$out/model-test.log" >&2
         echo "$0: gomap-model's tests failed against the patched stateright ($out/model-test.log)" >&2

@@ -220,6 +220,24 @@ impl<M: Model> Model for Bounded<M> {
         }
     }
 
+    /// The inner model's, on its own properties; once halted, as [`cond`] does, every
+    /// property is "not discovered" (an always property holds, a sometimes one does not).
+    #[cfg(feature = "stateright-patched")]
+    fn evaluate_properties<V: FnMut(usize, &dyn Fn() -> bool)>(
+        &self,
+        state: &Self::State,
+        _properties: &[Property<Self>],
+        visit: &mut V,
+    ) {
+        if self.halted() {
+            for (i, p) in self.props.iter().enumerate() {
+                visit(i, &|| p.expectation != Expectation::Sometimes);
+            }
+            return;
+        }
+        self.inner.evaluate_properties(state, &self.props, visit)
+    }
+
     /// The inner model's (the successor was counted when it was fingerprinted).
     #[cfg(feature = "stateright-patched")]
     fn build_held(
@@ -314,6 +332,57 @@ pub const MAX_THREADS: usize = 256;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A model of one state with an always property that fails and a sometimes one that
+    /// holds, for the wrapper's conditions.
+    #[cfg(feature = "stateright-patched")]
+    struct TwoProperties;
+
+    #[cfg(feature = "stateright-patched")]
+    impl Model for TwoProperties {
+        type State = u8;
+        type Action = u8;
+        fn init_states(&self) -> Vec<u8> {
+            vec![0]
+        }
+        fn actions(&self, _: &u8, _: &mut Vec<u8>) {}
+        fn next_state(&self, _: &u8, _: u8) -> Option<u8> {
+            None
+        }
+        fn properties(&self) -> Vec<Property<Self>> {
+            vec![
+                Property::always("fails", |_, _| false),
+                Property::sometimes("holds", |_, _| true),
+            ]
+        }
+    }
+
+    /// The properties evaluated together (patch 0019) give each property's own wrapped
+    /// condition, before and after the search is halted (then nothing is discovered).
+    #[cfg(feature = "stateright-patched")]
+    #[test]
+    fn properties_evaluated_together_are_the_wrapped_conditions() {
+        let stop = Arc::new(Stop::default());
+        let m = Bounded::new(TwoProperties, Arc::clone(&stop), None);
+        let together = |m: &Bounded<TwoProperties>| {
+            let mut got = Vec::new();
+            m.evaluate_properties(&0, &m.properties(), &mut |i, holds: &dyn Fn() -> bool| {
+                got.push((i, holds()))
+            });
+            got
+        };
+        let one_by_one = |m: &Bounded<TwoProperties>| {
+            let props = m.properties();
+            (0..props.len())
+                .map(|i| (i, (props[i].condition)(m, &0)))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(together(&m), [(0, false), (1, true)]);
+        assert_eq!(together(&m), one_by_one(&m));
+        stop.stop("test");
+        assert_eq!(together(&m), [(0, true), (1, false)]);
+        assert_eq!(together(&m), one_by_one(&m));
+    }
 
     #[test]
     fn status_fields_by_their_exact_names() {

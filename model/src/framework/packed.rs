@@ -402,6 +402,22 @@ impl<M: PackCodec> Model for Packed<M> {
         )
     }
 
+    /// The inner model's conditions, on the state decoded once for all of them (each
+    /// condition on its own looks the decoded state up again).
+    #[cfg(feature = "stateright-patched")]
+    fn evaluate_properties<V: FnMut(usize, &dyn Fn() -> bool)>(
+        &self,
+        p: &PackedState,
+        _properties: &[Property<Self>],
+        visit: &mut V,
+    ) {
+        self.with_decoded(p, |s| {
+            for (i, cond) in self.conds.iter().enumerate() {
+                visit(i, &|| cond(&self.inner, s));
+            }
+        })
+    }
+
     fn format_action(&self, action: &M::Action) -> String {
         self.inner.format_action(action)
     }
@@ -518,8 +534,30 @@ where
         }
         #[cfg(feature = "stateright-patched")]
         assert_fingerprints_first(&packed, &s, &p, &successors);
+        #[cfg(feature = "stateright-patched")]
+        assert_properties_together(&packed, &s, &p);
     }
     seen
+}
+
+/// [`assert_packs`]'s check of the properties evaluated together on the packed state `p` of
+/// `s` (`Model::evaluate_properties`, patch 0019): each property, in order, once, with the
+/// value the inner model's own condition has on `s`.
+#[cfg(all(test, feature = "stateright-patched"))]
+fn assert_properties_together<M: PackCodec>(packed: &Packed<M>, s: &M::State, p: &PackedState) {
+    let inner = packed.inner.properties();
+    let want: Vec<(usize, bool)> = inner
+        .iter()
+        .enumerate()
+        .map(|(i, prop)| (i, (prop.condition)(&packed.inner, s)))
+        .collect();
+    let mut got = Vec::new();
+    packed.evaluate_properties(
+        p,
+        &packed.properties(),
+        &mut |i, holds: &dyn Fn() -> bool| got.push((i, holds())),
+    );
+    assert_eq!(got, want, "{s:?}");
 }
 
 /// [`assert_packs`]'s checks of the breadth-first search's fingerprint-first successors, for
