@@ -89,10 +89,15 @@ impl<M: Model> Bounded<M> {
 fn cond<M: Model, const I: usize>(m: &Bounded<M>, s: &M::State) -> bool {
     let p = &m.props[I];
     if m.halted() {
-        // "Not discovered": an always property holds, a sometimes one does not.
-        return p.expectation != Expectation::Sometimes;
+        return not_discovered(p);
     }
     (p.condition)(&m.inner, s)
+}
+
+/// The value of `p`'s condition that discovers nothing: an always property holds, a
+/// sometimes one does not (what a halted search's states give).
+fn not_discovered<M: Model>(p: &Property<M>) -> bool {
+    p.expectation != Expectation::Sometimes
 }
 
 macro_rules! cond_table {
@@ -221,7 +226,7 @@ impl<M: Model> Model for Bounded<M> {
     }
 
     /// The inner model's, on its own properties; once halted, as [`cond`] does, every
-    /// property is "not discovered" (an always property holds, a sometimes one does not).
+    /// property is [`not_discovered`].
     #[cfg(feature = "stateright-patched")]
     fn evaluate_properties<V: FnMut(usize, &dyn Fn() -> bool)>(
         &self,
@@ -231,7 +236,7 @@ impl<M: Model> Model for Bounded<M> {
     ) {
         if self.halted() {
             for (i, p) in self.props.iter().enumerate() {
-                visit(i, &|| p.expectation != Expectation::Sometimes);
+                visit(i, &|| not_discovered(p));
             }
             return;
         }
