@@ -23,6 +23,7 @@
 //! Invariants (the properties, by name): see [`properties`].
 
 pub mod convert;
+pub mod intern;
 pub mod packed;
 pub mod properties;
 pub mod render;
@@ -129,6 +130,9 @@ pub struct HmapModel<const N: usize = MAX_BUCKET_CNT> {
     /// `reseed = false`, are only the hash-ordered assignments (see
     /// [`HmapModel::symmetry_at_init`]).
     pub key_symmetry: bool,
+    /// The bucket arrays this model's packed states name (hmap::packed), shared by its
+    /// clones.
+    pub arrays_table: std::sync::Arc<intern::ArrayTable<N>>,
 }
 
 /// The hash domain: top byte (from MIN_TOP_HASH up) and low bits.
@@ -176,6 +180,7 @@ impl<const N: usize> HmapModel<N> {
             selected,
             exhaustive: true,
             key_symmetry: false,
+            arrays_table: Default::default(),
         }
     }
 
@@ -712,6 +717,7 @@ impl<const N: usize> HmapModel<N> {
             selected: self.selected,
             exhaustive: self.exhaustive,
             key_symmetry: self.key_symmetry,
+            arrays_table: Default::default(),
         }
     }
 }

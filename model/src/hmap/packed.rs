@@ -2,10 +2,11 @@
 //! holds the model over packed states; this module is the hmap model's encoding).
 //!
 //! [`PackedHmap`] encodes every field the state's equality compares: small numbers in one
-//! byte, a chain that is one zeroed bmap (an empty bucket) in one byte, and a zeroed slot of a
-//! bmap of several slots in one bit. Each successor is stepped on one state per thread, made
-//! equal to the decoded state in place ([`HmapState::copy_from`]) before each step, so that a
-//! successor costs no clone and no drop of a state.
+//! byte, and each bucket array as its number in the model's table of arrays
+//! ([`super::intern`]), which holds each distinct array once; a decoded state shares the
+//! table's arrays. Each successor is stepped on one state per thread, made equal to the
+//! decoded state in place ([`HmapState::copy_from`]) before each step, so that a successor
+//! costs no clone and no drop of a state.
 //!
 //! The search is the same: the same initial states, actions, successors and properties, so
 //! the same unique states and verdicts (every pinned BFS hmap spec checks this).
@@ -30,36 +31,14 @@ impl Writer {
     fn opt<T: Into<u64>>(&mut self, o: Option<T>) {
         self.u(o.map_or(0, |v| v.into() + 1));
     }
-}
-
-/// A bmap's slots. One slot: its tophash, key and elem. More: a byte whose bit i is set when
-/// slot i is not all zero (tophash, key and elem), then those slots' tophash, key and elem;
-/// a zeroed slot (an empty bucket's, or one mapclear zeroed) costs one bit.
-fn write_slots<const N: usize>(bm: &Bmap<N>, w: &mut Writer) {
-    const { assert!(N <= 8, "a slot mask is one byte") };
-    if N == 1 {
-        w.0.push(bm.tophash[0]);
-        w.u(bm.keys[0]);
-        w.u(bm.elems[0]);
-        return;
-    }
-    let live = |i: usize| bm.tophash[i] != 0 || bm.keys[i] != 0 || bm.elems[i] != 0;
-    let mask = (0..N).fold(0u8, |m, i| if live(i) { m | 1 << i } else { m });
-    w.0.push(mask);
-    for i in (0..N).filter(|&i| mask & 1 << i != 0) {
-        w.0.push(bm.tophash[i]);
-        w.u(bm.keys[i]);
-        w.u(bm.elems[i]);
-    }
-}
-
-/// The slots [`write_slots`] wrote, into a zeroed bmap.
-fn read_slots<const N: usize>(bm: &mut Bmap<N>, r: &mut Reader) {
-    let mask = if N == 1 { 1 } else { r.byte() };
-    for i in (0..N).filter(|&i| mask & 1 << i != 0) {
-        bm.tophash[i] = r.byte();
-        bm.keys[i] = r.u();
-        bm.elems[i] = r.u();
+    /// A number seven bits per byte, low bits first, the high bit set on every byte but the
+    /// last (LEB128): for numbers that outgrow one byte, as the arrays' numbers do.
+    fn leb(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.0.push(v as u8 | 0x80);
+            v >>= 7;
+        }
+        self.0.push(v as u8);
     }
 }
 
@@ -92,6 +71,18 @@ impl Reader<'_> {
     fn opt(&mut self) -> Option<u64> {
         self.u().checked_sub(1)
     }
+    /// A number [`Writer::leb`] wrote.
+    fn leb(&mut self) -> u64 {
+        let (mut v, mut shift) = (0u64, 0);
+        loop {
+            let b = self.byte();
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return v;
+            }
+            shift += 7;
+        }
+    }
 }
 
 /// The `hmap` model over [`PackedState`](crate::framework::packed::PackedState)s (see the
@@ -113,18 +104,10 @@ impl<const N: usize> PackCodec for HmapModel<N> {
         s
     }
 
-    /// Into the decoded state's own arrays: `release_successor` gave up the successor's
-    /// references to them. Sealed: its arrays' digests are computed once here, not again for
-    /// each successor's fingerprint (a successor shares every array its step does not write).
+    /// Into the decoded state's vectors, its arrays the table's (sealed: their digests
+    /// serve each successor's fingerprint, which digests only the arrays its step wrote).
     fn read_state_into(&self, bytes: &[u8], out: &mut HmapState<N>) {
         read_into(self, bytes, out);
-        out.arrays.seal();
-    }
-
-    /// The successor stepped from the last decoded state shares its arrays; given up, they
-    /// are the decoded state's alone again, and it decodes the next state into them.
-    fn release_successor(next: &mut HmapState<N>) {
-        next.arrays.release();
     }
 
     /// The state's hash folds the header and each array's digest into one word, which costs
@@ -139,15 +122,16 @@ impl<const N: usize> PackCodec for HmapModel<N> {
         then: impl FnOnce(&HmapState<N>) -> R,
     ) -> Option<R> {
         // The model's step (`HmapModel::step`, as `apply` runs it) on this thread's successor
-        // state, made equal to `s` in place, and without `next_state`'s `seal` (array
-        // digests): the successor is encoded, or hashed once (its unsealed arrays' digests
-        // computed then), and the state is stepped again from the next parent.
+        // state, made equal to `s` in place, then sealed as `next_state` seals: the digests
+        // of the arrays it wrote serve its fingerprint and, if it is new, the lookup of those
+        // arrays in the model's table when it is encoded.
         Some(step_in_place(
             s,
             slot,
             |next, s| next.copy_from(s),
             |next| {
                 self.step(next, &action, &mut crate::framework::log::Log::default());
+                next.arrays.seal();
             },
             then,
         ))
@@ -178,22 +162,10 @@ fn write<const N: usize>(m: &HmapModel<N>, s: &HmapState<N>, w: &mut Writer) {
             w.u(v);
         }
     }
+    // The arrays by their numbers in the model's table (hmap::intern).
     w.u(s.arrays.len() as u64);
-    for a in s.arrays.iter() {
-        w.u(a.len() as u64);
-        for chain in a {
-            // A chain that is one zeroed bmap (as every empty bucket of a fresh array is)
-            // is the byte 0; any other chain is its length plus one, then its bmaps.
-            if chain.len() == 1 && chain[0] == Bmap::ZERO {
-                w.u(0);
-                continue;
-            }
-            w.u(chain.len() as u64 + 1);
-            for bm in chain {
-                write_slots(bm, w);
-                w.opt(bm.prealloc_slot);
-            }
-        }
+    for i in 0..s.arrays.len() {
+        w.leb(u64::from(m.arrays_table.intern(s.arrays.node(i))));
     }
     w.u(s.iters.len() as u64);
     for it in &s.iters {
@@ -279,25 +251,8 @@ fn read_into<const N: usize>(m: &HmapModel<N>, bytes: &[u8], s: &mut HmapState<N
         HashFn::from(map)
     };
     let narrays = r.u() as usize;
-    arrays.rebuild(narrays, |a| {
-        let nchains = r.u();
-        for _ in 0..nchains {
-            a.push_empty_chain();
-            let depth = match r.u() {
-                0 => {
-                    a.push_to_last_chain(Bmap::ZERO);
-                    continue;
-                }
-                n => n - 1,
-            };
-            for _ in 0..depth {
-                let mut bm = Bmap::<N>::ZERO;
-                read_slots(&mut bm, &mut r);
-                bm.prealloc_slot = r.opt().map(|v| v as u16);
-                a.push_to_last_chain(bm);
-            }
-        }
-    });
+    let table = &m.arrays_table;
+    arrays.share_nodes((0..narrays).map(|_| table.get(r.leb() as u32)));
     let niters = r.u();
     iters.clear();
     iters.extend((0..niters).map(|_| {

@@ -652,7 +652,10 @@ impl<const N: usize> Spare<N> {
     /// Keeps `n`, an array leaving its arena, if there is room and it is unique: `marked`
     /// (its arena's [`Owned`] mark) says so, or its count does. Otherwise it is dropped.
     fn keep(&mut self, marked: bool, mut n: Arc<ArrayNode<N>>) {
-        if self.0.len() < MAX_SPARE && (marked || Arc::get_mut(&mut n).is_some()) {
+        // A table's node (`interned`) is never unique: its table holds it.
+        if self.0.len() < MAX_SPARE
+            && (marked || (n.interned.is_none() && Arc::get_mut(&mut n).is_some()))
+        {
             self.0.push(n);
         }
     }
@@ -676,12 +679,17 @@ impl<const N: usize> Eq for Spare<N> {}
 #[derive(Clone)]
 pub struct ArrayNode<const N: usize = MAX_BUCKET_CNT> {
     /// The digest of `array`, when known (None after a write, until [`Arena::seal`]).
-    digest: Option<u64>,
-    array: BucketArray<N>,
+    pub(crate) digest: Option<u64>,
+    /// The node's number in a model's table of arrays (see `hmap::intern`), when it is the
+    /// table's own node: the table holds a reference to it for as long as it lives, so no
+    /// state ever writes it in place (a write copies it first, and the copy has none).
+    pub(crate) interned: Option<u32>,
+    pub(crate) array: BucketArray<N>,
 }
 
 impl<const N: usize> ArrayNode<N> {
-    fn digest(&self) -> u64 {
+    /// The digest of the array's contents (kept, or computed).
+    pub(crate) fn digest(&self) -> u64 {
         self.digest.unwrap_or_else(|| digest_array(&self.array))
     }
 }
@@ -754,7 +762,8 @@ impl<const N: usize> Arena<N> {
     }
     pub fn push(&mut self, a: BucketArray<N>) {
         self.0.push(Arc::new(ArrayNode {
-            digest: Default::default(),
+            digest: None,
+            interned: None,
             array: a,
         }));
         self.2.set(self.0.len() - 1);
@@ -822,40 +831,20 @@ impl<const N: usize> Arena<N> {
         }
         owned.keep_below(n);
     }
-    /// Gives up every array: those this arena held alone become spares (up to the most it
-    /// keeps), the others are released to the states that share them. What a state decoded
-    /// per thread asks of the state stepped from it before it is decoded again (see
-    /// [`Arena::rebuild`]).
-    pub fn release(&mut self) {
-        self.release_from(0);
+    /// Array `i`'s node.
+    pub(crate) fn node(&self, i: usize) -> &Arc<ArrayNode<N>> {
+        &self.0[i]
     }
-    /// Makes this arena `n` arrays, each filled in order by `fill` from empty, into the
-    /// allocations of the arrays it holds alone or of its spares where it can (a state
-    /// decoded in place, see hmap::packed). Digests are unknown until sealed.
-    pub fn rebuild(&mut self, n: usize, mut fill: impl FnMut(&mut BucketArray<N>)) {
-        self.release_from(n);
-        for i in 0..n {
-            if i == self.0.len() || self.node_mut(i).is_none() {
-                let node = self.1 .0.pop().unwrap_or_else(|| {
-                    Arc::new(ArrayNode {
-                        digest: None,
-                        array: BucketArray::default(),
-                    })
-                });
-                if i == self.0.len() {
-                    self.0.push(node);
-                } else {
-                    self.0[i] = node;
-                }
-                self.2.set(i);
-            }
-            // SAFETY: array i is the only reference to its node: `node_mut` found it so, or
-            // it is a spare (unique, see `Spare`) or a new node.
-            let node = unsafe { unique_mut(&mut self.0[i]) };
-            node.digest = None;
-            node.array.clear();
-            fill(&mut node.array);
-        }
+    /// Makes this arena the given nodes, in order, shared with whoever else holds them (a
+    /// state decoded from a model's table of arrays, see `hmap::intern`). The arrays it held
+    /// alone become spares (up to the most it keeps); the others are released to the states
+    /// that share them.
+    pub(crate) fn share_nodes<'a>(
+        &mut self,
+        nodes: impl IntoIterator<Item = &'a Arc<ArrayNode<N>>>,
+    ) {
+        self.release_from(0);
+        self.0.extend(nodes.into_iter().cloned());
     }
     /// How many spare arrays this arena keeps.
     #[cfg(test)]
@@ -943,13 +932,16 @@ impl<const N: usize> std::ops::IndexMut<usize> for Arena<N> {
             // Array 64 and up with no spare: copied if shared, and never marked.
             let n = Arc::make_mut(&mut self.0[i]);
             n.digest = None;
+            n.interned = None;
             return &mut n.array;
         }
         // SAFETY: `Owned` marks array i (`own` made it unique, or it already was): its `Arc`
         // is the only reference to the node.
         let n = unsafe { unique_mut(&mut self.0[i]) };
-        // The caller may write: the digest is unknown until sealed.
+        // The caller may write: the digest is unknown until sealed, and the array is no
+        // table's (a table's node is never held alone, so this is a copy of it).
         n.digest = None;
+        n.interned = None;
         &mut n.array
     }
 }
