@@ -80,6 +80,11 @@ pub trait PackCodec: Checkable {
     fn read_state_into(&self, bytes: &[u8], out: &mut Self::State) {
         *out = self.read_state(bytes);
     }
+    /// Called on the state [`step_in_place`] stepped from the last decoded state, before the
+    /// thread decodes another one into that state's place: a model whose successors share
+    /// memory with their parent (the hmap model's bucket arrays) gives up those references
+    /// here, so that `read_state_into` can reuse that memory. By default nothing.
+    fn release_successor(_next: &mut Self::State) {}
     /// Whether the patched stateright's breadth-first search fingerprints this model's
     /// packed states by their decoded state's own `Hash` (and a successor before it is
     /// encoded) rather than by their bytes: worth it where that hash is cheaper than the
@@ -248,6 +253,20 @@ impl<M: PackCodec> Packed<M> {
             {
                 Some(d) => {
                     if d.id != self.id || d.bytes[..] != p.0[..] {
+                        // (Not while a step holds it: the release only saves allocations.)
+                        SUCCESSOR.with(|cells| {
+                            for c in cells {
+                                if let Some(next) = c
+                                    .try_borrow_mut()
+                                    .ok()
+                                    .as_mut()
+                                    .and_then(|b| b.as_mut())
+                                    .and_then(|b| b.downcast_mut::<M::State>())
+                                {
+                                    M::release_successor(next);
+                                }
+                            }
+                        });
                         d.id = self.id;
                         d.bytes.clear();
                         d.bytes.extend_from_slice(&p.0);
@@ -562,8 +581,8 @@ fn assert_fingerprints_first<M: PackCodec>(
             fingerprint(p)
         }
     );
-    // What each successor's fingerprint and encoding must be, worked out first: looking
-    // another state up decodes it in the place of `p`'s decoding (the search never asks
+    // What each successor's fingerprint and encoding must be, worked out first: a lookup of
+    // another state's decoding releases the successors held (as the search never asks
     // between a successor's fingerprint and its build).
     let want: Vec<Option<(stateright::Fingerprint, PackedState)>> = successors
         .iter()

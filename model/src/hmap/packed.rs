@@ -42,6 +42,76 @@ impl Writer {
     }
 }
 
+/// A bmap's slots. One slot: its tophash, key and elem. More: a byte whose bit i is set when
+/// slot i is not all zero (tophash, key and elem), then those slots' tophash, key and elem;
+/// a zeroed slot (an empty bucket's, or one mapclear zeroed) costs one bit.
+fn write_slots<const N: usize>(bm: &Bmap<N>, w: &mut Writer) {
+    const { assert!(N <= 8, "a slot mask is one byte") };
+    if N == 1 {
+        w.0.push(bm.tophash[0]);
+        w.u(bm.keys[0]);
+        w.u(bm.elems[0]);
+        return;
+    }
+    let live = |i: usize| bm.tophash[i] != 0 || bm.keys[i] != 0 || bm.elems[i] != 0;
+    let mask = (0..N).fold(0u8, |m, i| if live(i) { m | 1 << i } else { m });
+    w.0.push(mask);
+    for i in (0..N).filter(|&i| mask & 1 << i != 0) {
+        w.0.push(bm.tophash[i]);
+        w.u(bm.keys[i]);
+        w.u(bm.elems[i]);
+    }
+}
+
+/// The slots [`write_slots`] wrote, into a zeroed bmap.
+fn read_slots<const N: usize>(bm: &mut Bmap<N>, r: &mut Reader) {
+    let mask = if N == 1 { 1 } else { r.byte() };
+    for i in (0..N).filter(|&i| mask & 1 << i != 0) {
+        bm.tophash[i] = r.byte();
+        bm.keys[i] = r.u();
+        bm.elems[i] = r.u();
+    }
+}
+
+/// An array spelled out: its number of chains, then each chain. A chain that is one zeroed
+/// bmap (as every empty bucket of a fresh array is) is the byte 0; any other chain is its
+/// length plus one, then its bmaps.
+fn write_array<const N: usize>(a: &BucketArray<N>, w: &mut Writer) {
+    w.u(a.len() as u64);
+    for chain in a {
+        if chain.len() == 1 && chain[0] == Bmap::ZERO {
+            w.u(0);
+            continue;
+        }
+        w.u(chain.len() as u64 + 1);
+        for bm in chain {
+            write_slots(bm, w);
+            w.opt(bm.prealloc_slot);
+        }
+    }
+}
+
+/// The array [`write_array`] wrote, into the empty `a`.
+fn read_array<const N: usize>(a: &mut BucketArray<N>, r: &mut Reader) {
+    let nchains = r.u();
+    for _ in 0..nchains {
+        a.push_empty_chain();
+        let depth = match r.u() {
+            0 => {
+                a.push_to_last_chain(Bmap::ZERO);
+                continue;
+            }
+            n => n - 1,
+        };
+        for _ in 0..depth {
+            let mut bm = Bmap::<N>::ZERO;
+            read_slots(&mut bm, r);
+            bm.prealloc_slot = r.opt().map(|v| v as u16);
+            a.push_to_last_chain(bm);
+        }
+    }
+}
+
 struct Reader<'a>(&'a [u8]);
 
 impl Reader<'_> {
@@ -104,10 +174,18 @@ impl<const N: usize> PackCodec for HmapModel<N> {
         s
     }
 
-    /// Into the decoded state's vectors, its arrays the table's (sealed: their digests
-    /// serve each successor's fingerprint, which digests only the arrays its step wrote).
+    /// Into the decoded state's vectors, its arrays the table's or, spelled out, its own
+    /// (sealed: their digests serve each successor's fingerprint, which digests only the
+    /// arrays its step wrote).
     fn read_state_into(&self, bytes: &[u8], out: &mut HmapState<N>) {
         read_into(self, bytes, out);
+    }
+
+    /// The successor stepped from the last decoded state shares its arrays; given up, the
+    /// arrays the decoded state spelled out are its alone again, and the next decoding reuses
+    /// their memory (see [`Arena::clear_for_decode`]).
+    fn release_successor(next: &mut HmapState<N>) {
+        next.arrays.release();
     }
 
     /// The state's hash folds the header and each array's digest into one word, which costs
@@ -122,16 +200,20 @@ impl<const N: usize> PackCodec for HmapModel<N> {
         then: impl FnOnce(&HmapState<N>) -> R,
     ) -> Option<R> {
         // The model's step (`HmapModel::step`, as `apply` runs it) on this thread's successor
-        // state, made equal to `s` in place, then sealed as `next_state` seals: the digests
-        // of the arrays it wrote serve its fingerprint and, if it is new, the lookup of those
-        // arrays in the model's table when it is encoded.
+        // state, made equal to `s` in place. Against the patched stateright it is then sealed
+        // as `next_state` seals: the digests of the arrays it wrote serve its fingerprint
+        // (the decoded state's hash) and, if it is new, the lookup of those arrays in the
+        // model's table when it is encoded. Against the published one neither happens (its
+        // fingerprint is that of the bytes, and the table is off): not sealed.
         Some(step_in_place(
             s,
             slot,
             |next, s| next.copy_from(s),
             |next| {
                 self.step(next, &action, &mut crate::framework::log::Log::default());
-                next.arrays.seal();
+                if cfg!(feature = "stateright-patched") {
+                    next.arrays.seal();
+                }
             },
             then,
         ))
@@ -162,10 +244,24 @@ fn write<const N: usize>(m: &HmapModel<N>, s: &HmapState<N>, w: &mut Writer) {
             w.u(v);
         }
     }
-    // The arrays by their numbers in the model's table (hmap::intern).
+    // Each array by its number in the model's table plus one (hmap::intern), or, if the
+    // table has no such array and adds none, 0 and the array spelled out; without a table,
+    // spelled out.
     w.u(s.arrays.len() as u64);
+    let table = &m.arrays_table;
     for i in 0..s.arrays.len() {
-        w.leb(u64::from(m.arrays_table.intern(s.arrays.node(i))));
+        let node = s.arrays.node(i);
+        if table.is_off() {
+            write_array(&node.array, w);
+            continue;
+        }
+        match table.intern(node) {
+            Some(id) => w.leb(u64::from(id) + 1),
+            None => {
+                w.leb(0);
+                write_array(&node.array, w);
+            }
+        }
     }
     w.u(s.iters.len() as u64);
     for it in &s.iters {
@@ -251,8 +347,16 @@ fn read_into<const N: usize>(m: &HmapModel<N>, bytes: &[u8], s: &mut HmapState<N
         HashFn::from(map)
     };
     let narrays = r.u() as usize;
+    arrays.clear_for_decode();
     let table = &m.arrays_table;
-    arrays.share_nodes((0..narrays).map(|_| table.get(r.leb() as u32)));
+    for _ in 0..narrays {
+        match if table.is_off() { 0 } else { r.leb() } {
+            0 => read_array(arrays.push_own(), &mut r),
+            id => arrays.push_shared(table.get((id - 1) as u32)),
+        }
+    }
+    // The arrays spelled out: their digests, once (the table's are known).
+    arrays.seal();
     let niters = r.u();
     iters.clear();
     iters.extend((0..niters).map(|_| {

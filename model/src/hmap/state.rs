@@ -835,16 +835,43 @@ impl<const N: usize> Arena<N> {
     pub(crate) fn node(&self, i: usize) -> &Arc<ArrayNode<N>> {
         &self.0[i]
     }
-    /// Makes this arena the given nodes, in order, shared with whoever else holds them (a
-    /// state decoded from a model's table of arrays, see `hmap::intern`). The arrays it held
-    /// alone become spares (up to the most it keeps); the others are released to the states
-    /// that share them.
-    pub(crate) fn share_nodes<'a>(
-        &mut self,
-        nodes: impl IntoIterator<Item = &'a Arc<ArrayNode<N>>>,
-    ) {
+    /// Gives up every array: those this arena held alone become spares (up to the most it
+    /// keeps), the others are released to the states that share them. What a state decoded
+    /// per thread asks of the state stepped from it before it is decoded again.
+    pub fn release(&mut self) {
         self.release_from(0);
-        self.0.extend(nodes.into_iter().cloned());
+    }
+    /// Gives up every array, before a state is decoded into this arena (hmap::packed): those
+    /// it held alone become spares (up to the most it keeps), the others are released to the
+    /// states that share them. Then [`Arena::push_shared`] and [`Arena::push_own`] give it
+    /// the decoded state's arrays, in order.
+    pub(crate) fn clear_for_decode(&mut self) {
+        self.release_from(0);
+    }
+    /// Appends `node`, shared with whoever else holds it (an array of a model's table, see
+    /// `hmap::intern`).
+    pub(crate) fn push_shared(&mut self, node: &Arc<ArrayNode<N>>) {
+        self.0.push(Arc::clone(node));
+    }
+    /// Appends an empty array of this arena's own, in a spare's allocation where it has one,
+    /// for the caller to fill; its digest is unknown until sealed.
+    pub(crate) fn push_own(&mut self) -> &mut BucketArray<N> {
+        let node = self.1 .0.pop().unwrap_or_else(|| {
+            Arc::new(ArrayNode {
+                digest: None,
+                interned: None,
+                array: BucketArray::default(),
+            })
+        });
+        self.0.push(node);
+        let i = self.0.len() - 1;
+        self.2.set(i);
+        // SAFETY: a spare (the only reference to its node, see `Spare`) or a new node.
+        let n = unsafe { unique_mut(&mut self.0[i]) };
+        n.digest = None;
+        n.interned = None;
+        n.array.clear();
+        &mut n.array
     }
     /// How many spare arrays this arena keeps.
     #[cfg(test)]

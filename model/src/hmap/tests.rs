@@ -801,8 +801,17 @@ fn packed_states_decode_to_the_states_they_encode() {
         ..HmapParams::default()
     };
     params.ops.clear = true;
-    let n = assert_packs(HmapModel::<1>::new(params, None));
+    let n = assert_packs(HmapModel::<1>::new(params.clone(), None));
     assert!(n > 1000, "{n}");
+    // The same with a table that fills after a few arrays: the states hold arrays by number
+    // and arrays spelled out, side by side.
+    let mut model = HmapModel::<1>::new(params, None);
+    let one = std::mem::size_of::<ArrayNode<1>>() + 4 * std::mem::size_of::<Bmap<1>>() + 64;
+    model.arrays_table = std::sync::Arc::new(super::intern::ArrayTable::with_cap(20 * one));
+    let table = std::sync::Arc::clone(&model.arrays_table);
+    let m = assert_packs(model);
+    assert_eq!(m, n);
+    assert!(table.is_full() && table.len() >= 5, "{}", table.len());
 }
 
 #[test]
@@ -914,12 +923,13 @@ fn written(a: BucketArray<1>) -> ArrayNode<1> {
 /// equal, and a table's node keeps its number and digest.
 #[test]
 fn the_table_of_arrays_numbers_each_content_once() {
-    use super::intern::ArrayTable;
-    let t = ArrayTable::<1>::default();
-    let (a, b) = (t.intern(&written(array(1))), t.intern(&written(array(2))));
+    use super::intern::{ArrayTable, DEFAULT_CAP};
+    let t = ArrayTable::<1>::with_cap(DEFAULT_CAP);
+    let intern = |n: &ArrayNode<1>| t.intern(n).expect("a table far from full");
+    let (a, b) = (intern(&written(array(1))), intern(&written(array(2))));
     assert_ne!(a, b);
     assert_eq!(
-        t.intern(&written(array(1))),
+        intern(&written(array(1))),
         a,
         "an equal array, another allocation"
     );
@@ -927,38 +937,78 @@ fn the_table_of_arrays_numbers_each_content_once() {
     let node = t.get(a);
     assert_eq!((node.interned, node.array == array(1)), (Some(a), true));
     assert_eq!(node.digest, Some(written(array(1)).digest()));
-    assert_eq!(t.intern(node), a);
+    assert_eq!(intern(node), a);
     // Two distinct arrays whose digests are said to be equal: two numbers under one digest,
     // each found again by its contents.
     let collide = |k| ArrayNode {
         digest: Some(42),
         ..written(array(k))
     };
-    let (c, d) = (t.intern(&collide(3)), t.intern(&collide(4)));
+    let (c, d) = (intern(&collide(3)), intern(&collide(4)));
     assert_ne!(c, d);
-    assert_eq!((t.intern(&collide(4)), t.intern(&collide(3))), (d, c));
+    assert_eq!((intern(&collide(4)), intern(&collide(3))), (d, c));
     assert!(t.get(d).array == array(4));
     assert_eq!(t.len(), 4);
+}
+
+/// A table stops adding arrays at its cap, for good: it still names the arrays it holds, and
+/// refuses every other one, a smaller one too, and one it refused before.
+#[test]
+fn a_full_table_adds_no_array_and_still_names_its_own() {
+    use super::intern::ArrayTable;
+    let one = std::mem::size_of::<ArrayNode<1>>() + std::mem::size_of::<Bmap<1>>() + 64;
+    let t = ArrayTable::<1>::with_cap(3 * one);
+    let ids: Vec<Option<u32>> = (1..=4).map(|k| t.intern(&written(array(k)))).collect();
+    assert_eq!(ids, [Some(0), Some(1), Some(2), None]);
+    assert!(t.is_full());
+    assert_eq!(t.intern(&written(array(4))), None);
+    assert_eq!(
+        t.intern(&written(BucketArray::default())),
+        None,
+        "a smaller array"
+    );
+    assert_eq!(t.intern(&written(array(2))), Some(1));
+    assert_eq!(t.len(), 3);
+}
+
+/// A table asked mostly for arrays it does not hold (states that share their arrays little)
+/// stops adding them after a window of lookups; one asked again and again for the same few
+/// arrays goes on.
+#[test]
+fn a_table_asked_mostly_for_new_arrays_stops_adding_them() {
+    use super::intern::{ArrayTable, BATCH, DEFAULT_CAP, WINDOW};
+    let t = ArrayTable::<1>::with_cap(DEFAULT_CAP);
+    let mut k = 0;
+    while k < WINDOW + 2 * BATCH {
+        k += 1;
+        if t.intern(&written(array(k))).is_none() {
+            break;
+        }
+    }
+    assert!(t.is_full(), "still adding after {k} new arrays");
+    assert!(k >= WINDOW - BATCH, "full after {k} new arrays");
+    assert_eq!(t.intern(&written(array(k + 1))), None);
+    assert!(t.intern(&written(array(1))).is_some());
+    let u = ArrayTable::<1>::with_cap(DEFAULT_CAP);
+    for i in 0..3 * WINDOW {
+        assert!(u.intern(&written(array(1 + i % 16))).is_some());
+    }
+    assert!(!u.is_full());
+    assert_eq!(u.len(), 16);
 }
 
 /// Two threads interning the same arrays in opposite orders agree on every number, and the
 /// table holds each array once.
 #[test]
 fn two_threads_interning_the_same_arrays_agree_on_their_numbers() {
-    use super::intern::ArrayTable;
-    let t = ArrayTable::<1>::default();
+    use super::intern::{ArrayTable, DEFAULT_CAP};
+    let t = ArrayTable::<1>::with_cap(DEFAULT_CAP);
     let n = 2_000u64;
+    let intern = |k| t.intern(&written(array(k))).expect("a table far from full");
     let (up, down) = std::thread::scope(|sc| {
-        let up = sc.spawn(|| {
-            (1..=n)
-                .map(|k| t.intern(&written(array(k))))
-                .collect::<Vec<_>>()
-        });
+        let up = sc.spawn(|| (1..=n).map(intern).collect::<Vec<_>>());
         let down = sc.spawn(|| {
-            let mut v: Vec<u32> = (1..=n)
-                .rev()
-                .map(|k| t.intern(&written(array(k))))
-                .collect();
+            let mut v: Vec<u32> = (1..=n).rev().map(intern).collect();
             v.reverse();
             v
         });
@@ -976,7 +1026,7 @@ fn two_threads_interning_the_same_arrays_agree_on_their_numbers() {
 #[test]
 fn a_write_to_a_decoded_state_leaves_the_table_as_it_was() {
     use crate::framework::packed::Packed;
-    let model = HmapModel::<1>::new(
+    let mut model = HmapModel::<1>::new(
         HmapParams {
             keys: 2,
             max_ops: 2,
@@ -989,6 +1039,10 @@ fn a_write_to_a_decoded_state_leaves_the_table_as_it_was() {
         },
         None,
     );
+    // The table as a build against the patched stateright has it.
+    model.arrays_table = std::sync::Arc::new(super::intern::ArrayTable::with_cap(
+        super::intern::DEFAULT_CAP,
+    ));
     let packed = Packed::new(model.clone());
     // A map of one array: the first assign makes it (B = 0 maps allocate then).
     let init = model
@@ -998,7 +1052,7 @@ fn a_write_to_a_decoded_state_leaves_the_table_as_it_was() {
     let p = packed.encode(&init);
     let mut s = packed.decode(&p);
     assert!(s == init);
-    let id = model.arrays_table.intern(s.arrays.node(0));
+    let id = model.arrays_table.intern(s.arrays.node(0)).unwrap();
     assert!(std::sync::Arc::ptr_eq(
         s.arrays.node(0),
         model.arrays_table.get(id)
