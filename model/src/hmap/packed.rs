@@ -183,7 +183,7 @@ impl<const N: usize> PackCodec for HmapModel<N> {
 
     /// The successor stepped from the last decoded state shares its arrays; given up, the
     /// arrays the decoded state spelled out are its alone again, and the next decoding reuses
-    /// their memory (see [`Arena::clear_for_decode`]).
+    /// their memory (see [`Arena::push_own`]).
     fn release_successor(next: &mut HmapState<N>) {
         next.arrays.release();
     }
@@ -347,7 +347,7 @@ fn read_into<const N: usize>(m: &HmapModel<N>, bytes: &[u8], s: &mut HmapState<N
         HashFn::from(map)
     };
     let narrays = r.u() as usize;
-    arrays.clear_for_decode();
+    arrays.release();
     let table = &m.arrays_table;
     for _ in 0..narrays {
         match if table.is_off() { 0 } else { r.leb() } {

@@ -837,15 +837,10 @@ impl<const N: usize> Arena<N> {
     }
     /// Gives up every array: those this arena held alone become spares (up to the most it
     /// keeps), the others are released to the states that share them. What a state decoded
-    /// per thread asks of the state stepped from it before it is decoded again.
+    /// per thread asks of the state stepped from it before it is decoded again, and what that
+    /// state does before it is decoded into: then [`Arena::push_shared`] and
+    /// [`Arena::push_own`] give it the decoded state's arrays, in order (hmap::packed).
     pub fn release(&mut self) {
-        self.release_from(0);
-    }
-    /// Gives up every array, before a state is decoded into this arena (hmap::packed): those
-    /// it held alone become spares (up to the most it keeps), the others are released to the
-    /// states that share them. Then [`Arena::push_shared`] and [`Arena::push_own`] give it
-    /// the decoded state's arrays, in order.
-    pub(crate) fn clear_for_decode(&mut self) {
         self.release_from(0);
     }
     /// Appends `node`, shared with whoever else holds it (an array of a model's table, see

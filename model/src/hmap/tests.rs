@@ -1068,6 +1068,58 @@ fn a_write_to_a_decoded_state_leaves_the_table_as_it_was() {
     assert_eq!(model.arrays_table.len(), 2);
 }
 
+/// A state decoded in place (hmap::packed: `release`, then `push_own` or `push_shared` per
+/// array) writes only into arrays no other state holds: into the ones it held alone (kept as
+/// spares, their allocations reused) or into new ones, never into one a clone shares.
+#[test]
+fn a_decoded_arena_writes_only_into_arrays_it_holds_alone() {
+    let key = |a: &Arena<1>, i: usize| a[i][0][0].keys[0];
+    // Array 0 shared with `b`, array 1 the arena's own.
+    let mut a: Arena<1> = [array(1), array(2)].into_iter().collect();
+    let b = a.clone();
+    a[1][0][0].keys[0] = 20;
+    let own: *const BucketArray<1> = &a[1];
+    a.release();
+    assert_eq!((a.len(), a.spares()), (0, 1));
+    for k in [100, 101] {
+        a.push_own().push_chain(&array(k)[0]);
+    }
+    assert_eq!((key(&a, 0), key(&a, 1)), (100, 101));
+    assert!(std::ptr::eq(&a[0], own), "the array it held alone, reused");
+    assert_eq!(
+        (key(&b, 0), key(&b, 1)),
+        (1, 2),
+        "the clone keeps its arrays"
+    );
+    // A successor stepped from `a` shares its arrays until it releases them; then `a`
+    // decodes into the same allocations again, beside an array of a table, shared.
+    let mut next = Arena::<1>::default();
+    next.copy_from(&a);
+    let before: Vec<*const BucketArray<1>> = (0..2).map(|i| &a[i] as *const _).collect();
+    next.release();
+    a.release();
+    a.push_own().push_chain(&array(102)[0]);
+    let table_node = std::sync::Arc::new(ArrayNode {
+        digest: None,
+        interned: Some(0),
+        array: array(7),
+    });
+    a.push_shared(&table_node);
+    a.push_own().push_chain(&array(103)[0]);
+    assert_eq!((key(&a, 0), key(&a, 1), key(&a, 2)), (102, 7, 103));
+    assert!(before.contains(&(&a[0] as *const _)) && before.contains(&(&a[2] as *const _)));
+    // Without the release, the successor's arrays are not written: new ones are.
+    let mut held = Arena::<1>::default();
+    held.copy_from(&a);
+    a.release();
+    a.push_own().push_chain(&array(104)[0]);
+    assert_eq!((key(&a, 0), key(&held, 0), key(&held, 2)), (104, 102, 103));
+    // A write to the shared array copies it: the table's node keeps its contents.
+    a.push_shared(&table_node);
+    a[1][0][0].keys[0] = 8;
+    assert_eq!((key(&a, 1), table_node.array[0][0].keys[0]), (8, 7));
+}
+
 #[test]
 fn copy_from_shares_every_array_of_its_source_whatever_it_held() {
     let shares_all = |a: &Arena<1>, b: &Arena<1>| {
