@@ -20,9 +20,9 @@
 //! such window; the robustness tests' large spec of six keys, three values and 200 hash
 //! functions, 14% in the second window and 24-35% later), and in any case at [`DEFAULT_CAP`]
 //! bytes. An array met after that is spelled out in the states that hold it (hmap::packed),
-//! and decoded as it was before the table. Which arrays the table holds is then settled for good: an array it refused once it
-//! refuses always (the table only grows), and an array it holds is always named by its number,
-//! so a state still has one encoding.
+//! and decoded as it was before the table. Which arrays the table holds is then settled for
+//! good: an array it refused once it refuses always (the table only grows), and an array it
+//! holds is always named by its number, so a state still has one encoding.
 //!
 //! Numbers are handed out in the order arrays are first met, which with two checker threads
 //! depends on their timing: a state's bytes name its arrays by this run's numbers. They are
@@ -146,15 +146,23 @@ impl<const N: usize> ArrayTable<N> {
             .expect("a packed hmap state names arrays of its own model's table")
     }
 
-    /// The number of `node`'s array: its own, if it is the table's node, or that of the
+    /// The number of `node`'s array: its own, if it is this table's node, or that of the
     /// table's array with the same contents, added if there is none and the table is not
     /// full; None if the table has no such array and adds none.
     pub fn intern(&self, node: &ArrayNode<N>) -> Option<u32> {
-        if let Some(id) = node.interned {
-            return Some(id);
-        }
         if self.is_off() {
             return None;
+        }
+        // A node's number is that of the table that made it: this one's, unless the state
+        // came from another model (which the search never mixes, but a caller could).
+        if let Some(id) = node.interned {
+            if self
+                .nodes
+                .get(id as usize)
+                .is_some_and(|n| std::ptr::eq(&**n, node))
+            {
+                return Some(id);
+            }
         }
         self.count_lookup();
         let digest = node.digest();
