@@ -166,18 +166,20 @@ impl<const N: usize> ArrayTable<N> {
         }
         self.count_lookup();
         let digest = node.digest();
-        let same = |id: u32| self.get(id).array == node.array;
+        // The number, among those of this digest, of the array with `node`'s contents.
+        let same = |ids: &[u32]| {
+            ids.iter()
+                .copied()
+                .find(|&id| self.get(id).array == node.array)
+        };
         // Most arrays a new state holds are in the table already: looked up under the
         // shard's read lock first, then again under its write lock to add one.
-        let found = self
-            .by_digest
-            .get(&digest)
-            .and_then(|ids| ids.iter().copied().find(|&id| same(id)));
+        let found = self.by_digest.get(&digest).and_then(|ids| same(&ids));
         if found.is_some() || self.is_full() {
             return found;
         }
         let mut ids = self.by_digest.entry(digest).or_default();
-        if let Some(id) = ids.iter().copied().find(|&id| same(id)) {
+        if let Some(id) = same(&ids) {
             return Some(id);
         }
         // Under the shard's lock: no other thread adds an array of this digest meanwhile, so
@@ -193,15 +195,14 @@ impl<const N: usize> ArrayTable<N> {
             }
             return None;
         }
-        let id = self.nodes.push_with(|k| {
-            let k = u32::try_from(k).expect("fewer than 2^32 distinct bucket arrays");
+        let number = |k: usize| u32::try_from(k).expect("fewer than 2^32 distinct bucket arrays");
+        let id = number(self.nodes.push_with(|k| {
             Arc::new(ArrayNode {
                 digest: Some(digest),
-                interned: Some(k),
+                interned: Some(number(k)),
                 array: node.array.clone(),
             })
-        });
-        let id = u32::try_from(id).expect("fewer than 2^32 distinct bucket arrays");
+        }));
         ids.push(id);
         self.window_adds.fetch_add(1, Ordering::Relaxed);
         Some(id)

@@ -692,6 +692,13 @@ impl<const N: usize> ArrayNode<N> {
     pub(crate) fn digest(&self) -> u64 {
         self.digest.unwrap_or_else(|| digest_array(&self.array))
     }
+    /// The array, for writing: its digest unknown until sealed, and no table's number (a
+    /// table's node is never held alone, so a node written is a copy or one of its own).
+    fn for_write(&mut self) -> &mut BucketArray<N> {
+        self.digest = None;
+        self.interned = None;
+        &mut self.array
+    }
 }
 
 /// A digest of an array's contents (chain lengths, every tophash, key and elem slot, which
@@ -862,11 +869,9 @@ impl<const N: usize> Arena<N> {
         let i = self.0.len() - 1;
         self.2.set(i);
         // SAFETY: a spare (the only reference to its node, see `Spare`) or a new node.
-        let n = unsafe { unique_mut(&mut self.0[i]) };
-        n.digest = None;
-        n.interned = None;
-        n.array.clear();
-        &mut n.array
+        let a = unsafe { unique_mut(&mut self.0[i]) }.for_write();
+        a.clear();
+        a
     }
     /// How many spare arrays this arena keeps.
     #[cfg(test)]
@@ -952,19 +957,11 @@ impl<const N: usize> std::ops::IndexMut<usize> for Arena<N> {
     fn index_mut(&mut self, i: usize) -> &mut BucketArray<N> {
         if !self.2.has(i) && !self.own(i) {
             // Array 64 and up with no spare: copied if shared, and never marked.
-            let n = Arc::make_mut(&mut self.0[i]);
-            n.digest = None;
-            n.interned = None;
-            return &mut n.array;
+            return Arc::make_mut(&mut self.0[i]).for_write();
         }
         // SAFETY: `Owned` marks array i (`own` made it unique, or it already was): its `Arc`
         // is the only reference to the node.
-        let n = unsafe { unique_mut(&mut self.0[i]) };
-        // The caller may write: the digest is unknown until sealed, and the array is no
-        // table's (a table's node is never held alone, so this is a copy of it).
-        n.digest = None;
-        n.interned = None;
-        &mut n.array
+        unsafe { unique_mut(&mut self.0[i]) }.for_write()
     }
 }
 
