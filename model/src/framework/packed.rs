@@ -14,6 +14,15 @@
 //! thread, as stateright asks for the properties, the actions and every successor of one
 //! state in a row.
 //!
+//! Such a model's successor that has no actions ([`PackCodec::is_terminal`]: in the hmap
+//! specs, the 43-72% of the states that have done their operations) is queued as a token
+//! instead of its encoding: a byte no encoding starts with, then its properties' values,
+//! worked out on the successor as it was stepped. The search asks a queued state for its
+//! properties, its actions and its successors only, and a terminal one has neither actions
+//! nor successors, so a token is never decoded; paths are rebuilt from the initial states
+//! with `next_state`, which encodes every state. So a terminal state costs no encoding, no
+//! decoding and a few bytes in the queue.
+//!
 //! The search is the same: the same initial states, actions, successors and properties, so
 //! the same unique states and verdicts (the pinned counts check this, and
 //! [`assert_packs`] checks every reachable state of a model in the unit tests).
@@ -93,6 +102,15 @@ pub trait PackCodec: Checkable {
     /// more than its encoding, and fingerprinting its bytes in a buffer before copying them
     /// out was no faster than the default either (docs/performance-checker.md, patch 0012).
     const FINGERPRINT_DECODED: bool = false;
+
+    /// Whether `s` has no actions: true only where [`Model::actions`] gives `s` none. With
+    /// the patched stateright, a model that sets [`PackCodec::FINGERPRINT_DECODED`] has such
+    /// a successor queued as a token of its properties' values ([`Packed::build_held`]):
+    /// the search asks a state with no successors for nothing else. By default false: every
+    /// state is queued encoded.
+    fn is_terminal(&self, _s: &Self::State) -> bool {
+        false
+    }
 
     /// The successor of `s` by `a`, handed to `then` (which encodes it, or with the patched
     /// stateright fingerprints it first and encodes it only when it is new). By default the
@@ -180,6 +198,10 @@ pub fn with_kept<S: 'static, R>(slot: usize, f: impl FnOnce(&S) -> R) -> Option<
     })
 }
 
+/// The first byte of a terminal state's token ([`Packed::build_held`]), which the encoding of
+/// a model whose states can be queued as tokens never starts with ([`Packed::encode`] checks).
+const TERMINAL: u8 = 0xff;
+
 /// Distinguishes the models whose states a thread's decoded state came from.
 static NEXT_MODEL_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -216,6 +238,11 @@ impl<M: PackCodec> Clone for Packed<M> {
 }
 
 impl<M: PackCodec> Packed<M> {
+    /// Whether this model's terminal successors are queued as tokens: with the patched
+    /// stateright, for a model whose successors are fingerprinted decoded and built from the
+    /// state stepped in place ([`PackCodec::FINGERPRINT_DECODED`]).
+    const TOKENS: bool = cfg!(feature = "stateright-patched") && M::FINGERPRINT_DECODED;
+
     pub fn new(inner: M) -> Self {
         let conds = inner.properties().iter().map(|p| p.condition).collect();
         Packed {
@@ -231,20 +258,66 @@ impl<M: PackCodec> Packed<M> {
         let mut buf = SCRATCH.with(|b| std::mem::take(&mut *b.borrow_mut()));
         buf.clear();
         self.inner.write_state(s, &mut buf);
+        assert!(
+            !Self::TOKENS || buf.first() != Some(&TERMINAL),
+            "a model whose terminal states are queued as tokens starts no encoding with {TERMINAL:#x}"
+        );
         let packed = PackedState(Box::from(&buf[..]));
         SCRATCH.with(|b| *b.borrow_mut() = buf);
         packed
     }
 
     /// The state [`Packed::encode`] wrote.
+    ///
+    /// # Panics
+    /// On a terminal state's token ([`Packed::build_held`]), which holds no state.
     pub fn decode(&self, p: &PackedState) -> M::State {
+        Self::no_token(p);
         self.inner.read_state(&p.0)
+    }
+
+    /// A terminal state `s`'s token: [`TERMINAL`], then bit i of the bytes (little-endian,
+    /// as many as the properties need) the value of the inner model's property i on `s`.
+    /// Its properties are read from it and its actions are none; it is never decoded.
+    pub fn terminal_token(&self, s: &M::State) -> PackedState {
+        let bits = (self.conds.iter().enumerate()).fold(0u64, |b, (i, c)| {
+            if c(&self.inner, s) {
+                b | 1 << i
+            } else {
+                b
+            }
+        });
+        let mut t = vec![TERMINAL];
+        t.extend_from_slice(&bits.to_le_bytes()[..self.conds.len().div_ceil(8)]);
+        PackedState(t.into_boxed_slice())
+    }
+
+    /// The values of the properties a terminal state's token holds (bit i: property i), or
+    /// None if `p` is an encoded state.
+    fn token_bits(p: &PackedState) -> Option<u64> {
+        if !Self::TOKENS || p.0.first() != Some(&TERMINAL) {
+            return None;
+        }
+        let mut b = [0u8; 8];
+        b[..p.0.len() - 1].copy_from_slice(&p.0[1..]);
+        Some(u64::from_le_bytes(b))
+    }
+
+    /// Panics if `p` is a terminal state's token: what needs the state itself (a step, a
+    /// fingerprint, a text) is never asked of one, which has no successors and is never on
+    /// a path (paths are rebuilt from the initial states by `next_state`).
+    fn no_token(p: &PackedState) {
+        assert!(
+            Self::token_bits(p).is_none(),
+            "a terminal state's token is never decoded"
+        );
     }
 
     /// Runs `f` on the decoded `p`, decoding it only if it is not the last state this thread
     /// decoded for this model. The thread's decoded state and its bytes are kept from one
     /// state to the next: a miss writes into their allocations ([`PackCodec::read_state_into`]).
     fn with_decoded<R>(&self, p: &PackedState, f: impl FnOnce(&M::State) -> R) -> R {
+        Self::no_token(p);
         DECODED.with(|cell| {
             let mut cell = cell.borrow_mut();
             match cell
@@ -301,6 +374,9 @@ struct Decoded<S> {
 
 /// The condition of the inner model's property `I`, on a packed state.
 fn condition<M: PackCodec, const I: usize>(m: &Packed<M>, p: &PackedState) -> bool {
+    if let Some(bits) = Packed::<M>::token_bits(p) {
+        return bits >> I & 1 != 0;
+    }
     let cond = m.conds[I];
     m.with_decoded(p, |s| cond(&m.inner, s))
 }
@@ -330,7 +406,10 @@ impl<M: PackCodec> Model for Packed<M> {
     }
 
     fn actions(&self, p: &PackedState, actions: &mut Vec<M::Action>) {
-        self.with_decoded(p, |s| self.inner.actions(s, actions))
+        // A terminal state's token has none.
+        if Self::token_bits(p).is_none() {
+            self.with_decoded(p, |s| self.inner.actions(s, actions))
+        }
     }
 
     fn next_state(&self, p: &PackedState, action: M::Action) -> Option<PackedState> {
@@ -385,7 +464,10 @@ impl<M: PackCodec> Model for Packed<M> {
     }
 
     /// The successor [`Packed::fingerprint_successor`] left in `held`'s slot, encoded (or,
-    /// without [`PackCodec::FINGERPRINT_DECODED`], the encoding it held).
+    /// without [`PackCodec::FINGERPRINT_DECODED`], the encoding it held). A successor with no
+    /// actions ([`PackCodec::is_terminal`]) is queued as its token instead
+    /// ([`Packed::terminal_token`]): the search asks it for its properties and its actions
+    /// (none) only, so it is neither encoded nor decoded, and its queued bytes are a few.
     #[cfg(feature = "stateright-patched")]
     fn build_held(
         &self,
@@ -397,9 +479,14 @@ impl<M: PackCodec> Model for Packed<M> {
                 .take()
                 .expect("build_held follows a fingerprint_successor that held a successor");
         }
-        with_kept::<M::State, _>(held.slot(), |n| self.encode(n)).expect(
-            "a model with FINGERPRINT_DECODED steps its successors in place (step_in_place)",
-        )
+        with_kept::<M::State, _>(held.slot(), |n| {
+            if self.inner.is_terminal(n) {
+                self.terminal_token(n)
+            } else {
+                self.encode(n)
+            }
+        })
+        .expect("a model with FINGERPRINT_DECODED steps its successors in place (step_in_place)")
     }
 
     /// The inner model's conditions, on the state decoded once for all of them (each
@@ -411,6 +498,12 @@ impl<M: PackCodec> Model for Packed<M> {
         _properties: &[Property<Self>],
         visit: &mut V,
     ) {
+        if let Some(bits) = Self::token_bits(p) {
+            for i in 0..self.conds.len() {
+                visit(i, &|| bits >> i & 1 != 0);
+            }
+            return;
+        }
         self.with_decoded(p, |s| {
             for (i, cond) in self.conds.iter().enumerate() {
                 visit(i, &|| cond(&self.inner, s));
@@ -499,8 +592,9 @@ pub fn cost_packing_bfs<M: PackCodec>(
 /// the model's own. With the patched stateright, also: a packed state's fingerprint is its
 /// decoded state's (with `FINGERPRINT_DECODED`) or its bytes' (without), and
 /// `fingerprint_successor` hands over the fingerprint the search keeps for the successor, and
-/// `build_held` its encoding, while the next successor waits in the other slot. Returns the
-/// states it checked.
+/// `build_held` its encoding (or a terminal successor's token), while the next successor
+/// waits in the other slot; a state [`PackCodec::is_terminal`] calls terminal has no actions,
+/// and its token gives its properties' values and no actions. Returns the states it checked.
 #[cfg(test)]
 pub fn assert_packs<M: PackCodec>(model: &M) -> std::collections::HashSet<M::State>
 where
@@ -522,6 +616,14 @@ where
         assert!(bytes.insert(p.clone()), "two states with the same bytes");
         actions.clear();
         model.actions(&s, &mut actions);
+        assert!(
+            !model.is_terminal(&s) || actions.is_empty(),
+            "a terminal state with actions: {s:?}"
+        );
+        #[cfg(feature = "stateright-patched")]
+        if model.is_terminal(&s) {
+            assert_token(&packed, &s, &p);
+        }
         let mut successors = Vec::new();
         for a in actions.drain(..) {
             let next = model.next_state(&s, a.clone());
@@ -560,6 +662,32 @@ fn assert_properties_together<M: PackCodec>(packed: &Packed<M>, s: &M::State, p:
     assert_eq!(got, want, "{s:?}");
 }
 
+/// [`assert_packs`]'s check of the token of the terminal state `s`, packed as `p`: its
+/// properties evaluated together and one by one are the inner model's conditions on `s`, it
+/// has no actions, and it is not `p`.
+#[cfg(all(test, feature = "stateright-patched"))]
+fn assert_token<M: PackCodec>(packed: &Packed<M>, s: &M::State, p: &PackedState) {
+    let t = packed.terminal_token(s);
+    assert!(Packed::<M>::TOKENS && t.bytes()[0] == TERMINAL && t != *p);
+    let want: Vec<(usize, bool)> = (packed.inner.properties().iter().enumerate())
+        .map(|(i, prop)| (i, (prop.condition)(&packed.inner, s)))
+        .collect();
+    let mut got = Vec::new();
+    packed.evaluate_properties(
+        &t,
+        &packed.properties(),
+        &mut |i, holds: &dyn Fn() -> bool| got.push((i, holds())),
+    );
+    assert_eq!(got, want, "{s:?}");
+    let one_by_one: Vec<(usize, bool)> = (packed.properties().iter().enumerate())
+        .map(|(i, prop)| (i, (prop.condition)(packed, &t)))
+        .collect();
+    assert_eq!(one_by_one, want, "{s:?}");
+    let mut actions = Vec::new();
+    packed.actions(&t, &mut actions);
+    assert!(actions.is_empty());
+}
+
 /// [`assert_packs`]'s checks of the breadth-first search's fingerprint-first successors, for
 /// the state `s`, packed as `p`, and the model's own successors by each action: each
 /// successor fingerprinted in one of the two slots while the one before it waits in the
@@ -594,7 +722,12 @@ fn assert_fingerprints_first<M: PackCodec>(
                 if M::FINGERPRINT_DECODED {
                     assert_eq!(kept, fingerprint(n), "{a:?}");
                 }
-                (kept, bytes)
+                // What is built: the encoding, or a terminal successor's token.
+                if Packed::<M>::TOKENS && packed.inner.is_terminal(n) {
+                    (kept, packed.terminal_token(n))
+                } else {
+                    (kept, bytes)
+                }
             })
         })
         .collect();

