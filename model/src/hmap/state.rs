@@ -702,20 +702,27 @@ impl<const N: usize> ArrayNode<N> {
 }
 
 /// A digest of an array's contents (chain lengths, every tophash, key and elem slot, which
-/// overflow bmaps are preallocated): deterministic, the same in every thread and run. A slot
-/// whose key and elem are both zero adds nothing, and every other slot is mixed in with its
-/// index, so a scaled-down bmap (slots past `bucket_cnt` are always zero) costs one multiply
-/// per slot it uses. The tophash word is that of eight slots whatever `N` is, so a state's
-/// digest does not depend on `N`.
+/// overflow bmaps are preallocated): deterministic, the same in every thread and run. A bmap
+/// costs one multiply for its tophash word and whether it is preallocated (and, for a chain's
+/// first bmap, the chain's length), and one per slot it uses: a slot whose key and elem are
+/// both zero adds nothing, and every other slot is mixed in with its index, so a scaled-down
+/// bmap (slots past `bucket_cnt` are always zero) costs no more. The tophash word is that of
+/// eight slots whatever `N` is, so a state's digest does not depend on `N`.
 fn digest_array<const N: usize>(a: &BucketArray<N>) -> u64 {
     let mut h = mix(0x243f_6a88_85a3_08d3, a.len() as u64, 0);
     for chain in a {
-        h = mix(h, chain.len() as u64, 0);
+        // A chain's length goes in with its first bmap (an empty chain, which only a chain
+        // being built has, in a word of its own).
+        let mut first = (chain.len() as u64) << 32 | 1 << 63;
+        if chain.is_empty() {
+            h = mix(h, 0, first);
+        }
         for bm in chain {
             let pre = bm.prealloc_slot.map_or(0, |slot| u64::from(slot) + 1);
             let mut top = [0u8; MAX_BUCKET_CNT];
             top[..N].copy_from_slice(&bm.tophash);
-            h = mix(h, u64::from_le_bytes(top), pre);
+            h = mix(h, u64::from_le_bytes(top), pre | first);
+            first = 0;
             for ((&k, &e), &salt) in bm.keys.iter().zip(&bm.elems).zip(&SLOT_SALT) {
                 if k | e != 0 {
                     h = mix(h ^ salt, k, e);
