@@ -16,12 +16,12 @@
 //!
 //! Such a model's successor that has no actions ([`PackCodec::is_terminal`]: in the hmap
 //! specs, the 43-72% of the states that have done their operations) is queued as a token
-//! instead of its encoding: a byte no encoding starts with, then its properties' values,
-//! worked out on the successor as it was stepped. The search asks a queued state for its
+//! instead of its encoding: its properties' values, worked out on the successor as it was
+//! stepped, in the place of the bytes' pointer and length (no allocation). The search asks a queued state for its
 //! properties, its actions and its successors only, and a terminal one has neither actions
 //! nor successors, so a token is never decoded; paths are rebuilt from the initial states
 //! with `next_state`, which encodes every state. So a terminal state costs no encoding, no
-//! decoding and a few bytes in the queue.
+//! decoding and no allocation.
 //!
 //! The search is the same: the same initial states, actions, successors and properties, so
 //! the same unique states and verdicts (the pinned counts check this, and
@@ -41,22 +41,42 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// A state encoded by its model's [`PackCodec`].
+/// A state encoded by its model's [`PackCodec`], or a terminal state's token
+/// ([`Packed::build_held`]).
 #[derive(Clone, PartialEq, Eq)]
-pub struct PackedState(Box<[u8]>);
+pub struct PackedState(Repr);
+
+#[derive(Clone, PartialEq, Eq)]
+enum Repr {
+    /// The bytes [`PackCodec::write_state`] wrote.
+    Bytes(Box<[u8]>),
+    /// A terminal state's token: bit i is the value of the inner model's property i.
+    Terminal(u64),
+}
+
+// A token takes the place of the bytes' pointer and length: no allocation, and no word more
+// per queued state.
+const _: () = assert!(std::mem::size_of::<PackedState>() == 16);
 
 impl PackedState {
-    /// The encoding's bytes.
+    /// The encoding's bytes (none for a terminal state's token).
     pub fn bytes(&self) -> &[u8] {
-        &self.0
+        match &self.0 {
+            Repr::Bytes(b) => b,
+            Repr::Terminal(_) => &[],
+        }
     }
 }
 
 impl std::hash::Hash for PackedState {
-    /// One word for the hasher: the bytes folded 16 at a time.
+    /// One word for the hasher: the bytes folded 16 at a time (a token's bits, folded once).
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let mut d = self.0.len() as u64;
-        let mut chunks = self.0.chunks_exact(16);
+        let bytes = match &self.0 {
+            Repr::Bytes(b) => b,
+            Repr::Terminal(bits) => return state.write_u64(mix(u64::MAX, *bits, 1)),
+        };
+        let mut d = bytes.len() as u64;
+        let mut chunks = bytes.chunks_exact(16);
         for c in &mut chunks {
             let a = u64::from_le_bytes(c[..8].try_into().expect("8 bytes"));
             let b = u64::from_le_bytes(c[8..].try_into().expect("8 bytes"));
@@ -72,7 +92,10 @@ impl std::hash::Hash for PackedState {
 
 impl std::fmt::Debug for PackedState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PackedState({} bytes)", self.0.len())
+        match &self.0 {
+            Repr::Bytes(b) => write!(f, "PackedState({} bytes)", b.len()),
+            Repr::Terminal(bits) => write!(f, "PackedState(terminal, properties {bits:#b})"),
+        }
     }
 }
 
@@ -198,10 +221,6 @@ pub fn with_kept<S: 'static, R>(slot: usize, f: impl FnOnce(&S) -> R) -> Option<
     })
 }
 
-/// The first byte of a terminal state's token ([`Packed::build_held`]), which the encoding of
-/// a model whose states can be queued as tokens never starts with ([`Packed::encode`] checks).
-const TERMINAL: u8 = 0xff;
-
 /// Distinguishes the models whose states a thread's decoded state came from.
 static NEXT_MODEL_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -238,11 +257,6 @@ impl<M: PackCodec> Clone for Packed<M> {
 }
 
 impl<M: PackCodec> Packed<M> {
-    /// Whether this model's terminal successors are queued as tokens: with the patched
-    /// stateright, for a model whose successors are fingerprinted decoded and built from the
-    /// state stepped in place ([`PackCodec::FINGERPRINT_DECODED`]).
-    const TOKENS: bool = cfg!(feature = "stateright-patched") && M::FINGERPRINT_DECODED;
-
     pub fn new(inner: M) -> Self {
         let conds = inner.properties().iter().map(|p| p.condition).collect();
         Packed {
@@ -258,11 +272,7 @@ impl<M: PackCodec> Packed<M> {
         let mut buf = SCRATCH.with(|b| std::mem::take(&mut *b.borrow_mut()));
         buf.clear();
         self.inner.write_state(s, &mut buf);
-        assert!(
-            !Self::TOKENS || buf.first() != Some(&TERMINAL),
-            "a model whose terminal states are queued as tokens starts no encoding with {TERMINAL:#x}"
-        );
-        let packed = PackedState(Box::from(&buf[..]));
+        let packed = PackedState(Repr::Bytes(Box::from(&buf[..])));
         SCRATCH.with(|b| *b.borrow_mut() = buf);
         packed
     }
@@ -273,12 +283,12 @@ impl<M: PackCodec> Packed<M> {
     /// On a terminal state's token ([`Packed::build_held`]), which holds no state.
     pub fn decode(&self, p: &PackedState) -> M::State {
         Self::no_token(p);
-        self.inner.read_state(&p.0)
+        self.inner.read_state(p.bytes())
     }
 
-    /// A terminal state `s`'s token: [`TERMINAL`], then bit i of the bytes (little-endian,
-    /// as many as the properties need) the value of the inner model's property i on `s`.
-    /// Its properties are read from it and its actions are none; it is never decoded.
+    /// A terminal state `s`'s token: bit i is the value of the inner model's property i on
+    /// `s` (at most 48 properties, as [`conditions`] has). Its properties are read from it
+    /// and its actions are none; it is never decoded.
     pub fn terminal_token(&self, s: &M::State) -> PackedState {
         let bits = (self.conds.iter().enumerate()).fold(0u64, |b, (i, c)| {
             if c(&self.inner, s) {
@@ -287,20 +297,16 @@ impl<M: PackCodec> Packed<M> {
                 b
             }
         });
-        let mut t = vec![TERMINAL];
-        t.extend_from_slice(&bits.to_le_bytes()[..self.conds.len().div_ceil(8)]);
-        PackedState(t.into_boxed_slice())
+        PackedState(Repr::Terminal(bits))
     }
 
     /// The values of the properties a terminal state's token holds (bit i: property i), or
     /// None if `p` is an encoded state.
     fn token_bits(p: &PackedState) -> Option<u64> {
-        if !Self::TOKENS || p.0.first() != Some(&TERMINAL) {
-            return None;
+        match p.0 {
+            Repr::Terminal(bits) => Some(bits),
+            Repr::Bytes(_) => None,
         }
-        let mut b = [0u8; 8];
-        b[..p.0.len() - 1].copy_from_slice(&p.0[1..]);
-        Some(u64::from_le_bytes(b))
     }
 
     /// Panics if `p` is a terminal state's token: what needs the state itself (a step, a
@@ -325,7 +331,7 @@ impl<M: PackCodec> Packed<M> {
                 .and_then(|b| b.downcast_mut::<Decoded<M::State>>())
             {
                 Some(d) => {
-                    if d.id != self.id || d.bytes[..] != p.0[..] {
+                    if d.id != self.id || d.bytes[..] != *p.bytes() {
                         // (Not while a step holds it: the release only saves allocations.)
                         SUCCESSOR.with(|cells| {
                             for c in cells {
@@ -342,15 +348,15 @@ impl<M: PackCodec> Packed<M> {
                         });
                         d.id = self.id;
                         d.bytes.clear();
-                        d.bytes.extend_from_slice(&p.0);
-                        self.inner.read_state_into(&p.0, &mut d.state);
+                        d.bytes.extend_from_slice(p.bytes());
+                        self.inner.read_state_into(p.bytes(), &mut d.state);
                     }
                     f(&d.state)
                 }
                 None => {
                     let d = Decoded {
                         id: self.id,
-                        bytes: p.0.to_vec(),
+                        bytes: p.bytes().to_vec(),
                         state: self.decode(p),
                     };
                     let d = cell
@@ -668,7 +674,7 @@ fn assert_properties_together<M: PackCodec>(packed: &Packed<M>, s: &M::State, p:
 #[cfg(all(test, feature = "stateright-patched"))]
 fn assert_token<M: PackCodec>(packed: &Packed<M>, s: &M::State, p: &PackedState) {
     let t = packed.terminal_token(s);
-    assert!(Packed::<M>::TOKENS && t.bytes()[0] == TERMINAL && t != *p);
+    assert!(Packed::<M>::token_bits(&t).is_some() && t != *p);
     let want: Vec<(usize, bool)> = (packed.inner.properties().iter().enumerate())
         .map(|(i, prop)| (i, (prop.condition)(&packed.inner, s)))
         .collect();
@@ -723,7 +729,7 @@ fn assert_fingerprints_first<M: PackCodec>(
                     assert_eq!(kept, fingerprint(n), "{a:?}");
                 }
                 // What is built: the encoding, or a terminal successor's token.
-                if Packed::<M>::TOKENS && packed.inner.is_terminal(n) {
+                if M::FINGERPRINT_DECODED && packed.inner.is_terminal(n) {
                     (kept, packed.terminal_token(n))
                 } else {
                     (kept, bytes)

@@ -228,10 +228,8 @@ impl<const N: usize> PackCodec for HmapModel<N> {
 
 fn write<const N: usize>(m: &HmapModel<N>, s: &HmapState<N>, w: &mut Writer) {
     let h = &s.h;
-    // The flags first: at most 15, so no encoding starts with a terminal state's token's
-    // byte (crate::framework::packed).
-    w.u(u64::from(h.flags));
     w.u(h.count as u64);
+    w.u(u64::from(h.flags));
     w.u(u64::from(h.b));
     w.u(u64::from(h.noverflow));
     w.u(u64::from(h.hash0));
@@ -336,8 +334,8 @@ fn read_into<const N: usize>(m: &HmapModel<N>, bytes: &[u8], s: &mut HmapState<N
     } = ghost;
     let mut r = Reader(bytes);
     *h = Hmap {
-        flags: r.u8(),
         count: r.u() as usize,
+        flags: r.u8(),
         b: r.u8(),
         noverflow: r.u16(),
         hash0: r.u() as u32,
