@@ -17,11 +17,11 @@
 //! Such a model's successor that has no actions ([`PackCodec::is_terminal`]: in the hmap
 //! specs, the 43-72% of the states that have done their operations) is queued as a token
 //! instead of its encoding: its properties' values, worked out on the successor as it was
-//! stepped, in the place of the bytes' pointer and length (no allocation). The search asks a queued state for its
-//! properties, its actions and its successors only, and a terminal one has neither actions
-//! nor successors, so a token is never decoded; paths are rebuilt from the initial states
-//! with `next_state`, which encodes every state. So a terminal state costs no encoding, no
-//! decoding and no allocation.
+//! stepped, in the place of the bytes' pointer and length. The search asks a queued state
+//! for its properties, its actions and its successors only, and a terminal one has neither
+//! actions nor successors, so a token is never decoded; paths are rebuilt from the initial
+//! states with `next_state`, which encodes every state. So a terminal state costs no
+//! encoding, no decoding and no allocation.
 //!
 //! The search is the same: the same initial states, actions, successors and properties, so
 //! the same unique states and verdicts (the pinned counts check this, and
@@ -287,8 +287,8 @@ impl<M: PackCodec> Packed<M> {
     }
 
     /// A terminal state `s`'s token: bit i is the value of the inner model's property i on
-    /// `s` (at most 48 properties, as [`conditions`] has). Its properties are read from it
-    /// and its actions are none; it is never decoded.
+    /// `s` (a packed model has at most 48 properties). Its properties are read from it and
+    /// its actions are none; it is never decoded.
     pub fn terminal_token(&self, s: &M::State) -> PackedState {
         let bits = (self.conds.iter().enumerate()).fold(0u64, |b, (i, c)| {
             if c(&self.inner, s) {
@@ -473,7 +473,7 @@ impl<M: PackCodec> Model for Packed<M> {
     /// without [`PackCodec::FINGERPRINT_DECODED`], the encoding it held). A successor with no
     /// actions ([`PackCodec::is_terminal`]) is queued as its token instead
     /// ([`Packed::terminal_token`]): the search asks it for its properties and its actions
-    /// (none) only, so it is neither encoded nor decoded, and its queued bytes are a few.
+    /// (none) only, so it is neither encoded nor decoded, and it allocates nothing.
     #[cfg(feature = "stateright-patched")]
     fn build_held(
         &self,

@@ -711,8 +711,8 @@ impl<const N: usize> ArrayNode<N> {
 fn digest_array<const N: usize>(a: &BucketArray<N>) -> u64 {
     let mut h = mix(0x243f_6a88_85a3_08d3, a.len() as u64, 0);
     for chain in a {
-        // A chain's length goes in with its first bmap (an empty chain, which only a chain
-        // being built has, in a word of its own).
+        // A chain's length goes in with its first bmap (an empty chain, which no step makes,
+        // in a word of its own).
         let mut first = (chain.len() as u64) << 32 | 1 << 63;
         if chain.is_empty() {
             h = mix(h, 0, first);
