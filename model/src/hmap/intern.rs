@@ -184,9 +184,7 @@ impl<const N: usize> ArrayTable<N> {
         }
         // Under the shard's lock: no other thread adds an array of this digest meanwhile, so
         // whether it is added is decided once for this content (`full` is never cleared).
-        let size = std::mem::size_of::<ArrayNode<N>>()
-            + node.array.iter().map(|c| c.len()).sum::<usize>() * std::mem::size_of::<Bmap<N>>()
-            + 64;
+        let size = Self::entry_bytes(node.array.iter().map(|c| c.len()).sum());
         if self.is_full() || self.bytes.fetch_add(size, Ordering::Relaxed) + size > self.cap {
             self.full.store(true, Ordering::Relaxed);
             if ids.is_empty() {
@@ -206,6 +204,13 @@ impl<const N: usize> ArrayTable<N> {
         ids.push(id);
         self.window_adds.fetch_add(1, Ordering::Relaxed);
         Some(id)
+    }
+
+    /// About how many bytes an array of `bmaps` bmaps takes in the table (its node, its bmaps,
+    /// and 64 for its slot in the vector and its entry in the index): what counts toward the
+    /// cap.
+    pub(crate) fn entry_bytes(bmaps: usize) -> usize {
+        std::mem::size_of::<ArrayNode<N>>() + bmaps * std::mem::size_of::<Bmap<N>>() + 64
     }
 
     /// How many arrays the table holds.

@@ -175,8 +175,8 @@ impl<const N: usize> PackCodec for HmapModel<N> {
     }
 
     /// Into the decoded state's vectors, its arrays the table's or, spelled out, its own
-    /// (sealed: their digests serve each successor's fingerprint, which digests only the
-    /// arrays its step wrote).
+    /// (sealed where that serves, [`seal`]: their digests serve each successor's
+    /// fingerprint, which digests only the arrays its step wrote).
     fn read_state_into(&self, bytes: &[u8], out: &mut HmapState<N>) {
         read_into(self, bytes, out);
     }
@@ -206,23 +206,28 @@ impl<const N: usize> PackCodec for HmapModel<N> {
         then: impl FnOnce(&HmapState<N>) -> R,
     ) -> Option<R> {
         // The model's step (`HmapModel::step`, as `apply` runs it) on this thread's successor
-        // state, made equal to `s` in place. Against the patched stateright it is then sealed
-        // as `next_state` seals: the digests of the arrays it wrote serve its fingerprint
-        // (the decoded state's hash) and, if it is new, the lookup of those arrays in the
-        // model's table when it is encoded. Against the published one neither happens (its
-        // fingerprint is that of the bytes, and the table is off): not sealed.
+        // state, made equal to `s` in place, then sealed where that serves ([`seal`]).
         Some(step_in_place(
             s,
             slot,
             |next, s| next.copy_from(s),
             |next| {
                 self.step(next, &action, &mut crate::framework::log::Log::default());
-                if cfg!(feature = "stateright-patched") {
-                    next.arrays.seal();
-                }
+                seal(&mut next.arrays);
             },
             then,
         ))
+    }
+}
+
+/// Computes the digests of `arrays`' unsealed arrays where they serve: against the patched
+/// stateright, whose breadth-first search fingerprints a state by its decoded state's hash
+/// (which digests each array) and looks a new state's arrays up in the model's table by their
+/// digests. Against the published one a packed state's fingerprint is that of its bytes and
+/// the table is off, so nothing reads them (and a digest not kept is computed when asked).
+fn seal<const N: usize>(arrays: &mut Arena<N>) {
+    if cfg!(feature = "stateright-patched") {
+        arrays.seal();
     }
 }
 
@@ -362,7 +367,7 @@ fn read_into<const N: usize>(m: &HmapModel<N>, bytes: &[u8], s: &mut HmapState<N
         }
     }
     // The arrays spelled out: their digests, once (the table's are known).
-    arrays.seal();
+    seal(arrays);
     let niters = r.u();
     iters.clear();
     iters.extend((0..niters).map(|_| {

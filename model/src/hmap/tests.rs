@@ -814,7 +814,7 @@ fn packed_states_decode_to_the_states_they_encode() {
     // The same with a table that fills after a few arrays: the states hold arrays by number
     // and arrays spelled out, side by side.
     let mut model = HmapModel::<1>::new(params, None);
-    let one = std::mem::size_of::<ArrayNode<1>>() + 4 * std::mem::size_of::<Bmap<1>>() + 64;
+    let one = super::intern::ArrayTable::<1>::entry_bytes(4);
     model.arrays_table = std::sync::Arc::new(super::intern::ArrayTable::with_cap(20 * one));
     let table = std::sync::Arc::clone(&model.arrays_table);
     let m = assert_packs(model);
@@ -972,8 +972,7 @@ fn the_table_of_arrays_numbers_each_content_once() {
 #[test]
 fn a_full_table_adds_no_array_and_still_names_its_own() {
     use super::intern::ArrayTable;
-    let one = std::mem::size_of::<ArrayNode<1>>() + std::mem::size_of::<Bmap<1>>() + 64;
-    let t = ArrayTable::<1>::with_cap(3 * one);
+    let t = ArrayTable::<1>::with_cap(3 * ArrayTable::<1>::entry_bytes(1));
     let ids: Vec<Option<u32>> = (1..=4).map(|k| t.intern(&written(array(k)))).collect();
     assert_eq!(ids, [Some(0), Some(1), Some(2), None]);
     assert!(t.is_full());
