@@ -42,6 +42,7 @@ use crate::framework::spec::{ParamValue, Spec, SpecError, Strategy, Verdict};
 pub use state::*;
 use stateright::{Model, Property};
 use std::collections::BTreeMap;
+use steps::StepBits;
 use steps::{Geometry, GoRelease, Machine, Track};
 
 /// Which operations the model's goroutine performs.
@@ -126,6 +127,18 @@ pub struct HmapModel<const N: usize = MAX_BUCKET_CNT> {
     /// Add an always-true property so the search never stops early and state counts are
     /// exact.
     pub exhaustive: bool,
+    /// List one action of those whose steps are read-only and set the same ghost bits: the
+    /// first in the fixed order. The read-only steps are `mapaccess2`, and while no growth is
+    /// in progress `mapdelete` at count 0 or of an absent key and `mapassign` of the elem a
+    /// key already has. Such a step leaves the state as it was but for `ops` and its ghost
+    /// bits (`step_fn` resets the bits, and what else it sets depends on the state alone), so
+    /// the actions left out have the successor of the one kept. The state graph loses only
+    /// edges that duplicate an earlier sibling's: a search meets the same new states in the
+    /// same order from the same parents (the same unique states, verdicts and
+    /// counterexamples) and computes fewer successors. On for the checker; off for the
+    /// explorer and simulations (`set_exhaustive`), which list every action.
+    /// `read_only_actions_merge_only_equal_successors` (tests) checks it.
+    pub merge_read_only: bool,
     /// Key symmetry: initial states carry what [`symmetry::representative`] needs, or, with
     /// `reseed = false`, are only the hash-ordered assignments (see
     /// [`HmapModel::symmetry_at_init`]).
@@ -183,6 +196,7 @@ impl<const N: usize> HmapModel<N> {
             assignments,
             selected,
             exhaustive: true,
+            merge_read_only: false,
             key_symmetry: false,
             arrays_table: Default::default(),
         }
@@ -286,9 +300,25 @@ impl<const N: usize> Model for HmapModel<N> {
         if self.done(s) {
             return;
         }
+        // The ghost bits of the read-only actions listed so far (see `merge_read_only`).
+        let mut read_only: smallvec::SmallVec<[StepBits; 4]> = smallvec::SmallVec::new();
+        let mut first_read_only = |bits: StepBits| {
+            let first = !read_only.contains(&bits);
+            if first {
+                read_only.push(bits);
+            }
+            first
+        };
         if p.ops.assign {
             for key in 1..=p.keys {
                 for elem in 1..=p.values {
+                    if self.merge_read_only {
+                        if let Some(bits) = self.machine.mapassign_is_read_only(s, key, elem) {
+                            if !first_read_only(bits) {
+                                continue;
+                            }
+                        }
+                    }
                     actions.push(HmapAction::Assign { key, elem });
                 }
             }
@@ -311,6 +341,12 @@ impl<const N: usize> Model for HmapModel<N> {
                         reseed: Some(s.h.hash0),
                     });
                 } else {
+                    if self.merge_read_only
+                        && self.machine.mapdelete_is_read_only(s, key)
+                        && !first_read_only(StepBits::default())
+                    {
+                        continue;
+                    }
                     actions.push(HmapAction::Delete { key, reseed: None });
                 }
             }
@@ -335,6 +371,14 @@ impl<const N: usize> Model for HmapModel<N> {
         }
         if p.ops.access {
             for key in 1..=p.keys {
+                if self.merge_read_only {
+                    if let Ok((_, bits)) = self.machine.mapaccess2_read(s, key, &mut Log::default())
+                    {
+                        if !first_read_only(bits) {
+                            continue;
+                        }
+                    }
+                }
                 actions.push(HmapAction::Access { key });
             }
         }
@@ -606,6 +650,7 @@ pub fn hmap_model<const N: usize>(spec: &Spec) -> Result<HmapModel<N>, SpecError
     let mut model = HmapModel::new(p, Some(&names));
     model.key_symmetry = spec.symmetry;
     model.exhaustive = spec.strategy != Strategy::Simulation;
+    model.merge_read_only = model.exhaustive;
     Ok(model)
 }
 
@@ -720,6 +765,7 @@ impl<const N: usize> HmapModel<N> {
             hash_fns: self.hash_fns,
             selected: self.selected,
             exhaustive: self.exhaustive,
+            merge_read_only: self.merge_read_only,
             key_symmetry: self.key_symmetry,
             arrays_table: Default::default(),
         }
@@ -739,6 +785,7 @@ impl SpecModel for HmapModel {
     }
     fn set_exhaustive(&mut self, on: bool) {
         self.exhaustive = on;
+        self.merge_read_only = on;
     }
     fn run(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError> {
         let model = Self::from_spec(spec)?;

@@ -1263,3 +1263,116 @@ fn a_successor_computed_in_place_is_the_one_next_state_gives() {
     assert!(checked > 10_000, "{checked}");
     assert_eq!(reused, checked - 1);
 }
+
+/// `merge_read_only`: on every reachable state of four configurations (one-slot and
+/// two-slot bmaps, growth in progress, iterators, mapclear, reseeds, the claims' ghost bits
+/// tracked and not), the checker's action list is the full one less some `mapaccess2`,
+/// `mapdelete` and `mapassign` actions, in the same order, and each action left out has the successor of an
+/// action kept before it. So the successors are the same, met in the same order.
+#[test]
+fn read_only_actions_merge_only_equal_successors() {
+    let configs = [
+        // claim-s16-read-during-growth's, with fewer operations; only the abstract map.
+        r#"model = "hmap"
+[params]
+keys = 3
+hash_bits = 3
+bucket_cnt = 1
+load_factor = "1/2"
+hint = 2
+values = 2
+max_ops = 4
+reseed = false
+ops = ["assign", "delete", "access"]
+[expect]
+access_agrees_with_abstract_map = "holds""#,
+        // Every property, so every ghost bit: claims, iterators, reseeds.
+        r#"model = "hmap"
+[params]
+keys = 3
+max_ops = 4
+[expect]
+count_matches_live_entries = "holds""#,
+        r#"model = "hmap"
+[params]
+keys = 2
+hash_bits = 2
+bucket_cnt = 1
+load_factor = "1/2"
+max_ops = 5
+ops = ["assign", "delete", "access", "iterate", "clear"]
+go_version = "1.24"
+[search]
+strategy = "dfs"
+[expect]
+s14_read_checks_new_then_old = "violated"
+s12_assign_updates_in_place = "holds"
+s11_delete_clears_key = "violated"
+reaches_access_during_growth = "holds""#,
+        r#"model = "hmap"
+[params]
+keys = 3
+hash_bits = 3
+bucket_cnt = 1
+load_factor = "1/2"
+hint = 2
+max_ops = 4
+reseed = false
+ops = ["assign", "delete", "access"]
+[expect]
+s14_read_checks_new_then_old = "violated"
+access_agrees_with_abstract_map = "holds""#,
+    ];
+    for (n, src) in configs.iter().enumerate() {
+        use crate::framework::info::SpecModel;
+        let spec =
+            crate::framework::spec::Spec::parse(std::path::Path::new("t.toml"), src).unwrap();
+        let merged: HmapModel = HmapModel::from_spec(&spec).unwrap();
+        assert!(merged.merge_read_only, "the checker's model merges");
+        let mut full = merged.clone();
+        full.set_exhaustive(false);
+        assert!(!full.merge_read_only, "the explorer's lists every action");
+        let (mut states, mut listed, mut dropped) = (0, 0, 0);
+        for s in reachable(&full, full.init_states()) {
+            let (mut all, mut kept) = (Vec::new(), Vec::new());
+            full.actions(&s, &mut all);
+            merged.actions(&s, &mut kept);
+            let mut k = kept.iter().peekable();
+            let mut before: Vec<HmapState> = Vec::new();
+            for a in &all {
+                let next = full.next_state(&s, a.clone()).unwrap();
+                if k.peek() == Some(&a) {
+                    k.next();
+                    before.push(next);
+                    continue;
+                }
+                dropped += 1;
+                assert!(
+                    matches!(
+                        a,
+                        HmapAction::Access { .. }
+                            | HmapAction::Delete { reseed: None, .. }
+                            | HmapAction::Assign { .. }
+                    ),
+                    "config {n}: {a} left out"
+                );
+                assert!(
+                    before.contains(&next),
+                    "config {n}: {a} left out at a state where no action before it has its successor:\n{}",
+                    full.state_text(&s)
+                );
+            }
+            assert_eq!(
+                k.next(),
+                None,
+                "config {n}: the kept actions are the full list's, in order"
+            );
+            states += 1;
+            listed += all.len();
+        }
+        assert!(
+            dropped * 10 > listed,
+            "config {n}: {dropped} of {listed} actions merged over {states} states"
+        );
+    }
+}

@@ -3,6 +3,13 @@
 
 use super::*;
 
+/// The ghost bits a step sets on the state it leaves (`Ghost::violations`, `Ghost::events`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StepBits {
+    pub violations: u64,
+    pub events: u32,
+}
+
 impl Machine {
     /// `mapaccess2_fast64(t, h, key)`.
     pub fn mapaccess2<const N: usize>(
@@ -11,21 +18,37 @@ impl Machine {
         key: u64,
         log: &mut Log,
     ) -> Result<(u64, bool), StepError> {
-        let res = self.mapaccess2_inner(s, key, log)?;
+        let (res, bits) = self.mapaccess2_read(s, key, log)?;
+        s.ghost.violations |= bits.violations;
+        s.ghost.events |= bits.events;
+        Ok(res)
+    }
+
+    /// `mapaccess2_fast64(t, h, key)` on a state it does not write (Go's lookup writes nothing
+    /// either): what it returns, and the ghost bits [`Machine::mapaccess2`] sets.
+    pub fn mapaccess2_read<const N: usize>(
+        &self,
+        s: &HmapState<N>,
+        key: u64,
+        log: &mut Log,
+    ) -> Result<((u64, bool), StepBits), StepError> {
+        let mut bits = StepBits::default();
+        let res = self.mapaccess2_inner(s, key, &mut bits, log)?;
         if self.track.abs {
             let want = s.ghost.abs.get(key as usize).copied().unwrap_or(0);
             let want = (want, want != 0);
             if res != want {
-                s.ghost.violations |= viol::ACCESS_MISMATCH;
+                bits.violations |= viol::ACCESS_MISMATCH;
             }
         }
-        Ok(res)
+        Ok((res, bits))
     }
 
-    pub(super) fn mapaccess2_inner<const N: usize>(
+    fn mapaccess2_inner<const N: usize>(
         &self,
-        s: &mut HmapState<N>,
+        s: &HmapState<N>,
         key: u64,
+        bits: &mut StepBits,
         log: &mut Log,
     ) -> Result<(u64, bool), StepError> {
         if s.h.count == 0 {
@@ -43,7 +66,7 @@ impl Machine {
             let mut m = (1usize << s.h.b) - 1;
             let mut res = (buckets, hash as usize & m);
             if let Some(old) = s.h.oldbuckets {
-                s.ghost.events |= ev::ACCESS_DURING_GROWTH;
+                bits.events |= ev::ACCESS_DURING_GROWTH;
                 if !s.h.same_size_grow() {
                     // There used to be half as many buckets; mask down one more power of two.
                     m >>= 1;
@@ -53,7 +76,7 @@ impl Machine {
                     res = (old, ob);
                     // The claim S14 has reads look at the new bucket first; Go looks only here.
                     if self.track.claims {
-                        s.ghost.violations |= viol::S14_OLD_BEFORE_NEW;
+                        bits.violations |= viol::S14_OLD_BEFORE_NEW;
                     }
                 }
                 let (a, c) = res;

@@ -5,6 +5,70 @@
 use super::*;
 
 impl Machine {
+    /// The ghost bits of `mapassign_fast64(t, h, key)` and its store of `elem` when the step
+    /// leaves the map as it is: no growth in progress (so no growWork), the walk finds the key
+    /// and its cell already holds `elem` (Go stores the same key and elem again), and the
+    /// abstract map already maps the key to it. None whenever the step may change anything
+    /// else (growing, the key not found, another elem) or would fail (a key with no hash).
+    pub fn mapassign_is_read_only<const N: usize>(
+        &self,
+        s: &HmapState<N>,
+        key: u64,
+        elem: u64,
+    ) -> Option<StepBits> {
+        if s.h.growing() {
+            return None;
+        }
+        let (Ok(hash), Some(arr)) = (self.hash(s, key), s.h.buckets) else {
+            return None;
+        };
+        let bucket = hash as usize & ((1usize << s.h.b) - 1);
+        let (d, i) = self.assign_walk(s, arr, bucket, key).1?;
+        if s.array(arr)[bucket][d].elems[i] != elem {
+            return None;
+        }
+        if self.track.abs && s.ghost.abs.get(key as usize).is_some_and(|&e| e != elem) {
+            return None;
+        }
+        let mut bits = StepBits::default();
+        if self.track.claims && self.find_live(s, key) != Some((arr, bucket, d, i)) {
+            bits.violations |= viol::S12_NOT_IN_PLACE;
+        }
+        Some(bits)
+    }
+
+    /// mapassign's walk of chain `bucket` of array `arr` for `key` (`bucketloop`): the first
+    /// empty cell up to the first emptyRest, and the cell that holds the key, as depth and
+    /// slot.
+    #[allow(clippy::type_complexity)]
+    fn assign_walk<const N: usize>(
+        &self,
+        s: &HmapState<N>,
+        arr: ArrayId,
+        bucket: usize,
+        key: u64,
+    ) -> (Option<(usize, usize)>, Option<(usize, usize)>) {
+        let mut insert: Option<(usize, usize)> = None;
+        for (d, bm) in s.array(arr)[bucket].iter().enumerate() {
+            for i in 0..self.bucket_cnt() {
+                if is_empty(bm.tophash[i]) {
+                    if insert.is_none() {
+                        insert = Some((d, i));
+                    }
+                    if bm.tophash[i] == EMPTY_REST {
+                        return (insert, None);
+                    }
+                    continue;
+                }
+                if bm.keys[i] != key {
+                    continue;
+                }
+                return (insert, Some((d, i)));
+            }
+        }
+        (insert, None)
+    }
+
     /// `mapassign_fast64(t, h, key)` followed by the store of the elem.
     pub fn mapassign<const N: usize>(
         &self,
@@ -45,27 +109,7 @@ impl Machine {
                 self.grow_work(s, bucket, log)?;
             }
             let arr = s.h.buckets.unwrap();
-            let mut insert: Option<(usize, usize)> = None;
-            let mut found: Option<(usize, usize)> = None;
-            let chain = &s.array(arr)[bucket];
-            'bucketloop: for (d, bm) in chain.iter().enumerate() {
-                for i in 0..self.bucket_cnt() {
-                    if is_empty(bm.tophash[i]) {
-                        if insert.is_none() {
-                            insert = Some((d, i));
-                        }
-                        if bm.tophash[i] == EMPTY_REST {
-                            break 'bucketloop;
-                        }
-                        continue;
-                    }
-                    if bm.keys[i] != key {
-                        continue;
-                    }
-                    found = Some((d, i));
-                    break 'bucketloop;
-                }
-            }
+            let (insert, found) = self.assign_walk(s, arr, bucket, key);
             if let Some((d, i)) = found {
                 break ((arr, bucket, d, i), false);
             }

@@ -5,6 +5,45 @@
 use super::*;
 
 impl Machine {
+    /// Whether `mapdelete_fast64(t, h, key)` leaves the map as it is and sets no ghost bit: at
+    /// count 0 it returns at once, and with no growth in progress (so no growWork) a walk that
+    /// does not find the key returns too. False whenever the delete may write (growing, or the
+    /// key found) or would fail (a key with no hash).
+    pub fn mapdelete_is_read_only<const N: usize>(&self, s: &HmapState<N>, key: u64) -> bool {
+        if s.h.count == 0 {
+            return true;
+        }
+        if s.h.growing() {
+            return false;
+        }
+        let (Ok(hash), Some(arr)) = (self.hash(s, key), s.h.buckets) else {
+            return false;
+        };
+        let bucket = hash as usize & ((1usize << s.h.b) - 1);
+        self.delete_walk(s, arr, bucket, key).is_none()
+    }
+
+    /// mapdelete's walk of chain `bucket` of array `arr` for `key`: the depth and slot of
+    /// the first live cell that holds it.
+    fn delete_walk<const N: usize>(
+        &self,
+        s: &HmapState<N>,
+        arr: ArrayId,
+        bucket: usize,
+        key: u64,
+    ) -> Option<(usize, usize)> {
+        let bc = self.bucket_cnt();
+        for (d, bm) in s.array(arr)[bucket].iter().enumerate() {
+            for i in 0..bc {
+                if key != bm.keys[i] || is_empty(bm.tophash[i]) {
+                    continue;
+                }
+                return Some((d, i));
+            }
+        }
+        None
+    }
+
     /// `mapdelete_fast64(t, h, key)`. `reseed` is fastrand's new hash0 if count drops to 0,
     /// with `new_hashes` its hash function (None: the model's own choice, see the caller).
     pub fn mapdelete<const N: usize>(
@@ -29,19 +68,7 @@ impl Machine {
         }
         let arr = s.h.buckets.expect("count > 0 has buckets");
         let bc = self.bucket_cnt();
-        let chain_len = s.array(arr)[bucket].len();
-        let mut hit = None;
-        'search: for d in 0..chain_len {
-            let bm = &s.array(arr)[bucket][d];
-            for i in 0..bc {
-                if key != bm.keys[i] || is_empty(bm.tophash[i]) {
-                    continue;
-                }
-                hit = Some((d, i));
-                break 'search;
-            }
-        }
-        let Some((d0, i0)) = hit else {
+        let Some((d0, i0)) = self.delete_walk(s, arr, bucket, key) else {
             log.note(|| format!("k{key} not in bucket {bucket}"));
             return Ok(());
         };
