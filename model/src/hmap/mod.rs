@@ -42,7 +42,7 @@ use crate::framework::spec::{ParamValue, Spec, SpecError, Strategy, Verdict};
 pub use state::*;
 use stateright::{Model, Property};
 use std::collections::BTreeMap;
-use steps::StepBits;
+use steps::ReadOnlyStep;
 use steps::{Geometry, GoRelease, Machine, Track};
 
 /// Which operations the model's goroutine performs.
@@ -127,17 +127,18 @@ pub struct HmapModel<const N: usize = MAX_BUCKET_CNT> {
     /// Add an always-true property so the search never stops early and state counts are
     /// exact.
     pub exhaustive: bool,
-    /// List one action of those whose steps are read-only and set the same ghost bits: the
-    /// first in the fixed order. The read-only steps are `mapaccess2`, and while no growth is
-    /// in progress `mapdelete` at count 0 or of an absent key and `mapassign` of the elem a
-    /// key already has. Such a step leaves the state as it was but for `ops` and its ghost
-    /// bits (`step_fn` resets the bits, and what else it sets depends on the state alone), so
-    /// the actions left out have the successor of the one kept. The state graph loses only
-    /// edges that duplicate an earlier sibling's: a search meets the same new states in the
-    /// same order from the same parents (the same unique states, verdicts and
-    /// counterexamples) and computes fewer successors. On for the checker; off for the
-    /// explorer and simulations (`set_exhaustive`), which list every action.
-    /// `read_only_actions_merge_only_equal_successors` (tests) checks it.
+    /// List one action of those whose steps are read-only and do the same, the first in the
+    /// fixed order ([`ReadOnlyStep`]). The read-only steps are `mapaccess2`, `mapdelete` at
+    /// count 0 or of an absent key, and `mapassign` of the elem a key already has; during a
+    /// growth the last two only where growWork's own old bucket is evacuated already, so that
+    /// growWork evacuates h.nevacuate whichever key asked. Such a step leaves the state as it
+    /// was but for `ops`, its ghost bits and that evacuation (`step_fn` resets the bits, and
+    /// what else it sets depends on the state alone), so the actions left out have the
+    /// successor of the one kept. The state graph loses only edges that duplicate an earlier
+    /// sibling's: a search meets the same new states in the same order from the same parents
+    /// (the same unique states, verdicts and counterexamples) and computes fewer successors.
+    /// On for the checker; off for the explorer and simulations (`set_exhaustive`), which
+    /// list every action. `read_only_actions_merge_only_equal_successors` (tests) checks it.
     pub merge_read_only: bool,
     /// Key symmetry: initial states carry what [`symmetry::representative`] needs, or, with
     /// `reseed = false`, are only the hash-ordered assignments (see
@@ -301,11 +302,11 @@ impl<const N: usize> Model for HmapModel<N> {
             return;
         }
         // The ghost bits of the read-only actions listed so far (see `merge_read_only`).
-        let mut read_only: smallvec::SmallVec<[StepBits; 4]> = smallvec::SmallVec::new();
-        let mut first_read_only = |bits: StepBits| {
-            let first = !read_only.contains(&bits);
+        let mut read_only: smallvec::SmallVec<[ReadOnlyStep; 4]> = smallvec::SmallVec::new();
+        let mut first_read_only = |step: ReadOnlyStep| {
+            let first = !read_only.contains(&step);
             if first {
-                read_only.push(bits);
+                read_only.push(step);
             }
             first
         };
@@ -313,8 +314,8 @@ impl<const N: usize> Model for HmapModel<N> {
             for key in 1..=p.keys {
                 for elem in 1..=p.values {
                     if self.merge_read_only {
-                        if let Some(bits) = self.machine.mapassign_is_read_only(s, key, elem) {
-                            if !first_read_only(bits) {
+                        if let Some(step) = self.machine.mapassign_read_only(s, key, elem) {
+                            if !first_read_only(step) {
                                 continue;
                             }
                         }
@@ -341,11 +342,12 @@ impl<const N: usize> Model for HmapModel<N> {
                         reseed: Some(s.h.hash0),
                     });
                 } else {
-                    if self.merge_read_only
-                        && self.machine.mapdelete_is_read_only(s, key)
-                        && !first_read_only(StepBits::default())
-                    {
-                        continue;
+                    if self.merge_read_only {
+                        if let Some(step) = self.machine.mapdelete_read_only(s, key) {
+                            if !first_read_only(step) {
+                                continue;
+                            }
+                        }
                     }
                     actions.push(HmapAction::Delete { key, reseed: None });
                 }
@@ -374,7 +376,11 @@ impl<const N: usize> Model for HmapModel<N> {
                 if self.merge_read_only {
                     if let Ok((_, bits)) = self.machine.mapaccess2_read(s, key, &mut Log::default())
                     {
-                        if !first_read_only(bits) {
+                        let step = ReadOnlyStep {
+                            grow_work: false,
+                            bits,
+                        };
+                        if !first_read_only(step) {
                             continue;
                         }
                     }

@@ -10,6 +10,33 @@ pub struct StepBits {
     pub events: u32,
 }
 
+/// A step that writes nothing of its own operation's (see `HmapModel::merge_read_only`): it
+/// sets `bits`, and, when `grow_work`, first does growWork for an old bucket already
+/// evacuated and other than h.nevacuate, so that growWork's only work is the evacuation of
+/// h.nevacuate, the same whichever key asked for it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadOnlyStep {
+    pub grow_work: bool,
+    pub bits: StepBits,
+}
+
+impl Machine {
+    /// Whether growWork for new bucket `bucket` evacuates only h.nevacuate: its own old
+    /// bucket is evacuated already and is not h.nevacuate. Some(false) when no growth is in
+    /// progress (no growWork), None when growWork would evacuate the caller's old bucket.
+    pub(super) fn grow_work_only_nevacuate<const N: usize>(
+        &self,
+        s: &HmapState<N>,
+        bucket: usize,
+    ) -> Option<bool> {
+        let Some(old) = s.h.oldbuckets else {
+            return Some(false);
+        };
+        let ob = bucket & s.h.oldbucketmask();
+        (ob != s.h.nevacuate && s.array(old).get(ob)?[0].evacuated()).then_some(true)
+    }
+}
+
 impl Machine {
     /// `mapaccess2_fast64(t, h, key)`.
     pub fn mapaccess2<const N: usize>(

@@ -5,24 +5,25 @@
 use super::*;
 
 impl Machine {
-    /// The ghost bits of `mapassign_fast64(t, h, key)` and its store of `elem` when the step
-    /// leaves the map as it is: no growth in progress (so no growWork), the walk finds the key
-    /// and its cell already holds `elem` (Go stores the same key and elem again), and the
-    /// abstract map already maps the key to it. None whenever the step may change anything
-    /// else (growing, the key not found, another elem) or would fail (a key with no hash).
-    pub fn mapassign_is_read_only<const N: usize>(
+    /// `mapassign_fast64(t, h, key)` and its store of `elem` as a read-only step, when it is
+    /// one: the walk finds the key and its cell already holds `elem` (Go stores the same key
+    /// and elem again), the abstract map already maps the key to it, and if a growth is in
+    /// progress, growWork only evacuates h.nevacuate. None whenever the step may change
+    /// anything else (growWork of the key's old bucket, the key not found, another elem) or
+    /// would fail (a key with no hash).
+    pub fn mapassign_read_only<const N: usize>(
         &self,
         s: &HmapState<N>,
         key: u64,
         elem: u64,
-    ) -> Option<StepBits> {
-        if s.h.growing() {
-            return None;
-        }
+    ) -> Option<ReadOnlyStep> {
         let (Ok(hash), Some(arr)) = (self.hash(s, key), s.h.buckets) else {
             return None;
         };
         let bucket = hash as usize & ((1usize << s.h.b) - 1);
+        // As for mapdelete: growWork of h.nevacuate leaves this bucket's chain as it is, and
+        // puts no array but h.buckets under the walk, and the walk finds the key, so no grow.
+        let grow_work = self.grow_work_only_nevacuate(s, bucket)?;
         let (d, i) = self.assign_walk(s, arr, bucket, key).1?;
         if s.array(arr)[bucket][d].elems[i] != elem {
             return None;
@@ -34,7 +35,7 @@ impl Machine {
         if self.track.claims && self.find_live(s, key) != Some((arr, bucket, d, i)) {
             bits.violations |= viol::S12_NOT_IN_PLACE;
         }
-        Some(bits)
+        Some(ReadOnlyStep { grow_work, bits })
     }
 
     /// mapassign's walk of chain `bucket` of array `arr` for `key` (`bucketloop`): the first

@@ -5,22 +5,32 @@
 use super::*;
 
 impl Machine {
-    /// Whether `mapdelete_fast64(t, h, key)` leaves the map as it is and sets no ghost bit: at
-    /// count 0 it returns at once, and with no growth in progress (so no growWork) a walk that
-    /// does not find the key returns too. False whenever the delete may write (growing, or the
-    /// key found) or would fail (a key with no hash).
-    pub fn mapdelete_is_read_only<const N: usize>(&self, s: &HmapState<N>, key: u64) -> bool {
+    /// `mapdelete_fast64(t, h, key)` as a read-only step, when it is one: at count 0 it
+    /// returns at once, and a walk that does not find the key returns too, after a growWork
+    /// that only evacuates h.nevacuate if a growth is in progress. No ghost bit is set. None
+    /// whenever the delete may write for its own key (growWork of its old bucket, or the key
+    /// found) or would fail (a key with no hash).
+    pub fn mapdelete_read_only<const N: usize>(
+        &self,
+        s: &HmapState<N>,
+        key: u64,
+    ) -> Option<ReadOnlyStep> {
         if s.h.count == 0 {
-            return true;
-        }
-        if s.h.growing() {
-            return false;
+            return Some(ReadOnlyStep::default());
         }
         let (Ok(hash), Some(arr)) = (self.hash(s, key), s.h.buckets) else {
-            return false;
+            return None;
         };
         let bucket = hash as usize & ((1usize << s.h.b) - 1);
-        self.delete_walk(s, arr, bucket, key).is_none()
+        // growWork of another old bucket (h.nevacuate's, which holds no entry bound for this
+        // bucket) leaves this bucket's chain as it is: the walk may be made before it.
+        let grow_work = self.grow_work_only_nevacuate(s, bucket)?;
+        self.delete_walk(s, arr, bucket, key)
+            .is_none()
+            .then_some(ReadOnlyStep {
+                grow_work,
+                bits: StepBits::default(),
+            })
     }
 
     /// mapdelete's walk of chain `bucket` of array `arr` for `key`: the depth and slot of

@@ -25,7 +25,7 @@ use super::state::*;
 pub use crate::framework::log::Log;
 
 mod access;
-pub use access::StepBits;
+pub use access::{ReadOnlyStep, StepBits};
 mod assign;
 mod clear;
 mod delete;
