@@ -157,6 +157,13 @@ pub trait Checkable:
         -> (Vec<String>, String, Self::State);
     /// A copy that checks only the property `name` and may stop as soon as it is found.
     fn only(&self, name: &'static str) -> Self;
+    /// The model as the explorer lists its actions, by default this one: a counterexample's
+    /// explorer link (`/#/steps/...`) numbers each step's action in that list. A model whose
+    /// checker lists fewer actions (the hmap model's `merge_read_only`) gives a copy that
+    /// lists them all.
+    fn explorer_model(&self) -> Self {
+        self.clone()
+    }
     /// An estimate of the initial states' memory, (how many, bytes each), so that a search
     /// whose initial states cannot fit is refused before they are built; None if unknown.
     fn init_states_estimate(&self) -> Option<(usize, u64)> {
@@ -206,7 +213,7 @@ where
     M::State: Clone + PartialEq,
     M::Action: Clone + PartialEq + std::fmt::Debug,
 {
-    let explorer_path = path.encode(model);
+    let explorer_path = path.encode(&model.explorer_model());
     let v = path.clone().into_vec();
     let initial_state = model.state_text(&v[0].0);
     let mut steps = Vec::new();

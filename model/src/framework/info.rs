@@ -56,7 +56,7 @@ pub trait SpecModel: Checkable + Sized {
     }
     /// Serves stateright's explorer (blocks).
     fn explore(spec: &Spec, addr: std::net::SocketAddr) -> Result<(), SpecError> {
-        let mut model = Self::from_spec(spec)?;
+        let mut model = Self::from_spec(spec)?.explorer_model();
         check_initial_memory(spec, &model, RunOptions::default().memory_limit_mb(spec))?;
         model.set_exhaustive(false);
         let _ = stateright::Model::checker(model).serve(addr);

@@ -555,6 +555,9 @@ impl<M: PackCodec> Checkable for Packed<M> {
     fn only(&self, name: &'static str) -> Self {
         Packed::new(self.inner.only(name))
     }
+    fn explorer_model(&self) -> Self {
+        Packed::new(self.inner.explorer_model())
+    }
     fn init_states_estimate(&self) -> Option<(usize, u64)> {
         self.inner.init_states_estimate()
     }

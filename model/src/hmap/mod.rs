@@ -137,8 +137,8 @@ pub struct HmapModel<const N: usize = MAX_BUCKET_CNT> {
     /// successor of the one kept. The state graph loses only edges that duplicate an earlier
     /// sibling's: a search meets the same new states in the same order from the same parents
     /// (the same unique states, verdicts and counterexamples) and computes fewer successors.
-    /// On for the checker; off for the explorer and simulations (`set_exhaustive`), which
-    /// list every action. `read_only_actions_merge_only_equal_successors` (tests) checks it.
+    /// On for the checker; off for simulations and for the explorer
+    /// ([`Checkable::explorer_model`]), which list every action. `read_only_actions_merge_only_equal_successors` (tests) checks it.
     pub merge_read_only: bool,
     /// Key symmetry: initial states carry what [`symmetry::representative`] needs, or, with
     /// `reseed = false`, are only the hash-ordered assignments (see
@@ -736,6 +736,11 @@ impl<const N: usize> Checkable for HmapModel<N> {
             .retain(|&i| properties::PROPERTIES[i].name == name);
         m
     }
+    fn explorer_model(&self) -> Self {
+        let mut m = self.clone();
+        m.merge_read_only = false;
+        m
+    }
     fn symmetry_fn(&self) -> Option<Representative<Self::State>> {
         if self.symmetry_at_init() {
             // The initial states are the representatives' (see `symmetry_at_init`).
@@ -791,7 +796,6 @@ impl SpecModel for HmapModel {
     }
     fn set_exhaustive(&mut self, on: bool) {
         self.exhaustive = on;
-        self.merge_read_only = on;
     }
     fn run(spec: &Spec, opts: &RunOptions) -> Result<SpecResult, SpecError> {
         let model = Self::from_spec(spec)?;

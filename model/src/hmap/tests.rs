@@ -1329,8 +1329,7 @@ access_agrees_with_abstract_map = "holds""#,
             crate::framework::spec::Spec::parse(std::path::Path::new("t.toml"), src).unwrap();
         let merged: HmapModel = HmapModel::from_spec(&spec).unwrap();
         assert!(merged.merge_read_only, "the checker's model merges");
-        let mut full = merged.clone();
-        full.set_exhaustive(false);
+        let full = merged.explorer_model();
         assert!(!full.merge_read_only, "the explorer's lists every action");
         let (mut states, mut listed, mut dropped) = (0, 0, 0);
         for s in reachable(&full, full.init_states()) {
