@@ -20,6 +20,11 @@
 //! (delete to count 0) explores every new assignment again. Bucket size and load factor are
 //! parameters. Memory addresses are array identities in an arena.
 //!
+//! What the checker leaves out: of the actions whose steps are read-only and do the same at
+//! a state (lookups, deletes of absent keys, assigns of the elem a key has), it lists only the
+//! first, whose successor the others share ([`HmapModel::merge_read_only`]). The explorer and
+//! simulations list every action.
+//!
 //! Invariants (the properties, by name): see [`properties`].
 
 pub mod convert;
