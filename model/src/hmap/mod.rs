@@ -143,7 +143,8 @@ pub struct HmapModel<const N: usize = MAX_BUCKET_CNT> {
     /// sibling's: a search meets the same new states in the same order from the same parents
     /// (the same unique states, verdicts and counterexamples) and computes fewer successors.
     /// On for the checker; off for simulations and for the explorer
-    /// ([`Checkable::explorer_model`]), which list every action. `read_only_actions_merge_only_equal_successors` (tests) checks it.
+    /// ([`Checkable::explorer_model`]), which list every action.
+    /// `read_only_actions_merge_only_equal_successors` (tests) checks it.
     pub merge_read_only: bool,
     /// Key symmetry: initial states carry what [`symmetry::representative`] needs, or, with
     /// `reseed = false`, are only the hash-ordered assignments (see

@@ -1267,8 +1267,9 @@ fn a_successor_computed_in_place_is_the_one_next_state_gives() {
 /// `merge_read_only`: on every reachable state of four configurations (one-slot and
 /// two-slot bmaps, growth in progress, iterators, mapclear, reseeds, the claims' ghost bits
 /// tracked and not), the checker's action list is the full one less some `mapaccess2`,
-/// `mapdelete` and `mapassign` actions, in the same order, and each action left out has the successor of an
-/// action kept before it. So the successors are the same, met in the same order.
+/// `mapdelete` and `mapassign` actions, in the same order, and each action left out has the
+/// successor of an action kept before it. So the successors are the same, met in the same
+/// order.
 #[test]
 fn read_only_actions_merge_only_equal_successors() {
     let configs = [

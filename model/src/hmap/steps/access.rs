@@ -21,19 +21,32 @@ pub struct ReadOnlyStep {
 }
 
 impl Machine {
-    /// Whether growWork for new bucket `bucket` evacuates only h.nevacuate: its own old
-    /// bucket is evacuated already and is not h.nevacuate. Some(false) when no growth is in
-    /// progress (no growWork), None when growWork would evacuate the caller's old bucket.
-    pub(super) fn grow_work_only_nevacuate<const N: usize>(
+    /// The chain a write of `key` walks, for a read-only step: h.buckets, the key's bucket, and
+    /// whether growWork runs first (a growth in progress). None when growWork would evacuate
+    /// the key's own old bucket (not evacuated yet, or h.nevacuate), or the key has no hash or
+    /// the map no buckets. growWork then evacuates only h.nevacuate's old bucket, which holds
+    /// no entry bound for this bucket: the chain is the same before it and after, and the
+    /// walk may be made before it.
+    pub(super) fn read_only_chain<const N: usize>(
         &self,
         s: &HmapState<N>,
-        bucket: usize,
-    ) -> Option<bool> {
-        let Some(old) = s.h.oldbuckets else {
-            return Some(false);
+        key: u64,
+    ) -> Option<(ArrayId, usize, bool)> {
+        let (Ok(hash), Some(arr)) = (self.hash(s, key), s.h.buckets) else {
+            return None;
         };
-        let ob = bucket & s.h.oldbucketmask();
-        (ob != s.h.nevacuate && s.array(old).get(ob)?[0].evacuated()).then_some(true)
+        let bucket = hash as usize & ((1usize << s.h.b) - 1);
+        let grow_work = match s.h.oldbuckets {
+            None => false,
+            Some(old) => {
+                let ob = bucket & s.h.oldbucketmask();
+                if ob == s.h.nevacuate || !s.array(old).get(ob)?[0].evacuated() {
+                    return None;
+                }
+                true
+            }
+        };
+        Some((arr, bucket, grow_work))
     }
 }
 

@@ -17,13 +17,8 @@ impl Machine {
         key: u64,
         elem: u64,
     ) -> Option<ReadOnlyStep> {
-        let (Ok(hash), Some(arr)) = (self.hash(s, key), s.h.buckets) else {
-            return None;
-        };
-        let bucket = hash as usize & ((1usize << s.h.b) - 1);
-        // As for mapdelete: growWork of h.nevacuate leaves this bucket's chain as it is, and
-        // puts no array but h.buckets under the walk, and the walk finds the key, so no grow.
-        let grow_work = self.grow_work_only_nevacuate(s, bucket)?;
+        // The walk finds the key: no grow.
+        let (arr, bucket, grow_work) = self.read_only_chain(s, key)?;
         let (d, i) = self.assign_walk(s, arr, bucket, key).1?;
         if s.array(arr)[bucket][d].elems[i] != elem {
             return None;

@@ -18,13 +18,7 @@ impl Machine {
         if s.h.count == 0 {
             return Some(ReadOnlyStep::default());
         }
-        let (Ok(hash), Some(arr)) = (self.hash(s, key), s.h.buckets) else {
-            return None;
-        };
-        let bucket = hash as usize & ((1usize << s.h.b) - 1);
-        // growWork of another old bucket (h.nevacuate's, which holds no entry bound for this
-        // bucket) leaves this bucket's chain as it is: the walk may be made before it.
-        let grow_work = self.grow_work_only_nevacuate(s, bucket)?;
+        let (arr, bucket, grow_work) = self.read_only_chain(s, key)?;
         self.delete_walk(s, arr, bucket, key)
             .is_none()
             .then_some(ReadOnlyStep {
