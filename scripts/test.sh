@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need (Go 1.19 and the CI toolchains of
 # scripts/go-versions.txt, Chromium), then runs every test:
-# formatting and lints, the Rust test suites (model, port, lockstep, specs, CLI, browser),
+# formatting, lints and docs, the Rust test suites (model, port, lockstep, specs, CLI, browser),
 # the changes proposed to stateright (upstream/stateright) with every spec,
 # the Go recorder's own tests, and fresh traces recorded from real Go 1.19 (classic map) and
 # Go 1.24 (Swiss tables) replayed on the ports and on the models.
@@ -18,9 +18,12 @@ if [ -x scripts/install-browser.sh ]; then
     scripts/install-browser.sh
 fi
 
-stage "cargo fmt --check / clippy"
+stage "cargo fmt --check / clippy / doc"
 cargo fmt --all -- --check
 cargo clippy --all-targets --workspace -- -D warnings
+# The docs of every crate build without a warning: no link to an item that is private or
+# does not exist.
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
 stage "cargo test --release --workspace"
 mkdir -p target

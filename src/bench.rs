@@ -213,7 +213,7 @@ fn run_child(path: &Path, name: &str, budget: u64) -> Result<Measure, String> {
     run_child_with(path, name, budget, ChildExtras::default())
 }
 
-/// [`run_child`] with `--cost N` and `--max-memory MB` when `extras` asks for them.
+/// `run_child` with `--cost N` and `--max-memory MB` when `extras` asks for them.
 pub fn run_child_with(
     path: &Path,
     name: &str,

@@ -1,7 +1,7 @@
 //! The `gomap` package's library part: what the CLI does and the integration tests share.
 //! - [`claims`]: the verdicts on the seed postmortem's claims, and the table's shapes;
 //! - [`replay`]: Go 1.19 traces replayed on the port or the model;
-//! - [`bench`]: the checker measured per spec;
+//! - [`mod@bench`]: the checker measured per spec;
 //! - [`bench_floor`]: stateright's own throughput on a model that costs nothing;
 //! - [`bench_targets`]: the checker-capacity issue's targets measured in one run;
 //! - [`conformance`]: the port's snapshots as the model's flat states;

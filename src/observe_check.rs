@@ -39,7 +39,7 @@ pub struct MapScenario {
     pub model: UnsyncModel,
     /// The scenario for the Go harness.
     pub scenario: Value,
-    /// Keys k1..k<keys>, then fillers f1..
+    /// Keys k1..k`keys`, then fillers f1..
     pub keys: u8,
     pub initial: u8,
 }

@@ -112,7 +112,7 @@ impl Op {
 pub struct Generate {
     pub goroutines: usize,
     pub ops_per_goroutine: usize,
-    /// Keys k1..k<keys>.
+    /// Keys k1..k`keys`.
     pub keys: u8,
     /// Values 1..=values.
     pub values: u64,

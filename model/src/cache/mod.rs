@@ -41,7 +41,7 @@
 //! The race detector (vector clocks, as in FastTrack): each goroutine has a clock; each plain
 //! location (an order's field, a plain map, SafeMap's `m.data`) remembers its last write
 //! (goroutine and clock) and the clock of each goroutine's last read since. Synchronisation
-//! follows the Go memory model (https://go.dev/ref/mem, sync/map.go's doc):
+//! follows the Go memory model (<https://go.dev/ref/mem>, sync/map.go's doc):
 //! - sync.Map: a write operation is synchronized before any read operation that observes its
 //!   effect. Each key keeps the join of its writers' clocks (Go 1.19's Store CASes the entry
 //!   after loading it, so successive writes of a key are themselves ordered); a `Load`, a

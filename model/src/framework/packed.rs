@@ -25,7 +25,7 @@
 //!
 //! The search is the same: the same initial states, actions, successors and properties, so
 //! the same unique states and verdicts (the pinned counts check this, and
-//! [`assert_packs`] checks every reachable state of a model in the unit tests).
+//! `assert_packs` checks every reachable state of a model in the unit tests).
 //!
 //! The hmap model encodes its states by hand (hmap::packed); the concurrent models whose
 //! states are small plain values encode them with serde and postcard ([`write_serde`]).
@@ -42,7 +42,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// A state encoded by its model's [`PackCodec`], or a terminal state's token
-/// ([`Packed::build_held`]).
+/// (`Packed::build_held`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct PackedState(Repr);
 
@@ -128,7 +128,7 @@ pub trait PackCodec: Checkable {
 
     /// Whether `s` has no actions: true only where [`Model::actions`] gives `s` none. With
     /// the patched stateright, a model that sets [`PackCodec::FINGERPRINT_DECODED`] has such
-    /// a successor queued as a token of its properties' values ([`Packed::build_held`]):
+    /// a successor queued as a token of its properties' values (`Packed::build_held`):
     /// the search asks a state with no successors for nothing else. By default false: every
     /// state is queued encoded.
     fn is_terminal(&self, _s: &Self::State) -> bool {
@@ -280,7 +280,7 @@ impl<M: PackCodec> Packed<M> {
     /// The state [`Packed::encode`] wrote.
     ///
     /// # Panics
-    /// On a terminal state's token ([`Packed::build_held`]), which holds no state.
+    /// On a terminal state's token (`Packed::build_held`), which holds no state.
     pub fn decode(&self, p: &PackedState) -> M::State {
         Self::no_token(p);
         self.inner.read_state(p.bytes())
@@ -441,7 +441,7 @@ impl<M: PackCodec> Model for Packed<M> {
     /// A successor is built only when its fingerprint is new, and most transitions reach a
     /// state already generated. With [`PackCodec::FINGERPRINT_DECODED`] the successor is
     /// stepped in the thread's kept state of `held`'s slot and fingerprinted there;
-    /// [`Packed::build_held`] encodes it from there if the search finds it new. Otherwise the
+    /// `Packed::build_held` encodes it from there if the search finds it new. Otherwise the
     /// default's sequence: the successor encoded, its bytes fingerprinted and held.
     /// (`within_boundary` is the default here: no successor is outside it.)
     #[cfg(feature = "stateright-patched")]
@@ -651,7 +651,7 @@ where
     seen
 }
 
-/// [`assert_packs`]'s check of the properties evaluated together on the packed state `p` of
+/// `assert_packs`'s check of the properties evaluated together on the packed state `p` of
 /// `s` (`Model::evaluate_properties`, patch 0019): each property, in order, once, with the
 /// value the inner model's own condition has on `s`.
 #[cfg(all(test, feature = "stateright-patched"))]
@@ -671,7 +671,7 @@ fn assert_properties_together<M: PackCodec>(packed: &Packed<M>, s: &M::State, p:
     assert_eq!(got, want, "{s:?}");
 }
 
-/// [`assert_packs`]'s check of the token of the terminal state `s`, packed as `p`: its
+/// `assert_packs`'s check of the token of the terminal state `s`, packed as `p`: its
 /// properties evaluated together and one by one are the inner model's conditions on `s`, it
 /// has no actions, and it is not `p`.
 #[cfg(all(test, feature = "stateright-patched"))]
@@ -697,7 +697,7 @@ fn assert_token<M: PackCodec>(packed: &Packed<M>, s: &M::State, p: &PackedState)
     assert!(actions.is_empty());
 }
 
-/// [`assert_packs`]'s checks of the breadth-first search's fingerprint-first successors, for
+/// `assert_packs`'s checks of the breadth-first search's fingerprint-first successors, for
 /// the state `s`, packed as `p`, and the model's own successors by each action: each
 /// successor fingerprinted in one of the two slots while the one before it waits in the
 /// other, as the search does, then built from its slot, and built again after the next one

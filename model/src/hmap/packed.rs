@@ -175,7 +175,7 @@ impl<const N: usize> PackCodec for HmapModel<N> {
     }
 
     /// Into the decoded state's vectors, its arrays the table's or, spelled out, its own
-    /// (sealed where that serves, [`seal`]: their digests serve each successor's
+    /// (sealed where that serves, `seal`: their digests serve each successor's
     /// fingerprint, which digests only the arrays its step wrote).
     fn read_state_into(&self, bytes: &[u8], out: &mut HmapState<N>) {
         read_into(self, bytes, out);
@@ -183,7 +183,7 @@ impl<const N: usize> PackCodec for HmapModel<N> {
 
     /// The successor stepped from the last decoded state shares its arrays; given up, the
     /// arrays the decoded state spelled out are its alone again, and the next decoding reuses
-    /// their memory (see [`Arena::push_own`]).
+    /// their memory (see `Arena::push_own`).
     fn release_successor(next: &mut HmapState<N>) {
         next.arrays.release();
     }

@@ -25,7 +25,7 @@
 //! 1, 2 and 8 that holds `bucket_cnt` slots ([`slots_for`]; Go's bucketCnt = 8 is the default),
 //! so that a scaled-down model's states do not carry Go's eight slots per bucket. Slots past
 //! `bucket_cnt` are always zero, and a state hashes and compares as it would with eight
-//! slots (see [`digest_array`]), so `N` changes no count or verdict.
+//! slots (see `digest_array`), so `N` changes no count or verdict.
 
 use serde::Serialize;
 use smallvec::SmallVec;
@@ -852,8 +852,8 @@ impl<const N: usize> Arena<N> {
     /// Gives up every array: those this arena held alone become spares (up to the most it
     /// keeps), the others are released to the states that share them. What a state decoded
     /// per thread asks of the state stepped from it before it is decoded again, and what that
-    /// state does before it is decoded into: then [`Arena::push_shared`] and
-    /// [`Arena::push_own`] give it the decoded state's arrays, in order (hmap::packed).
+    /// state does before it is decoded into: then `Arena::push_shared` and
+    /// `Arena::push_own` give it the decoded state's arrays, in order (hmap::packed).
     pub fn release(&mut self) {
         self.release_from(0);
     }
@@ -1194,7 +1194,7 @@ pub struct HmapState<const N: usize = MAX_BUCKET_CNT> {
 }
 
 /// The state's fingerprint input: every field `PartialEq` compares, small ones packed into
-/// words, folded into one digest with [`mix`] (two words per multiply) and written as one
+/// words, folded into one digest with `mix` (two words per multiply) and written as one
 /// `u64`, instead of one hasher call per field.
 impl<const N: usize> std::hash::Hash for HmapState<N> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {

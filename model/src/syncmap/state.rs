@@ -16,11 +16,11 @@ pub type EntryId = u8;
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
 pub enum P {
-    /// nil: deleted, and m.dirty == nil or m.dirty[key] is e.
+    /// nil: deleted, and m.dirty == nil or `m.dirty[key]` is e.
     Nil,
     /// expunged: deleted, m.dirty != nil, and the entry is missing from m.dirty.
     Expunged,
-    /// A value, recorded in m.read.m[key] and, if m.dirty != nil, in m.dirty[key].
+    /// A value, recorded in `m.read.m[key]` and, if m.dirty != nil, in `m.dirty[key]`.
     Val(u8),
 }
 

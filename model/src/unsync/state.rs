@@ -187,7 +187,7 @@ pub enum UAction {
         g: u8,
         op: UOp,
     },
-    /// `choice`: fastrand's pick where the step has one (see [`Steps::choices`]), else 0.
+    /// `choice`: fastrand's pick where the step has one (see `Steps::choices`), else 0.
     Step {
         g: u8,
         op: UOp,

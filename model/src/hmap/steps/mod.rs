@@ -15,9 +15,9 @@
 //! with no hash there has never been assigned since the last reseed, so it cannot be in the
 //! map (this is how a replay of a Go trace supplies hashes).
 //!
-//! One file per Go function family: [`assign`] (mapassign, newoverflow), [`grow`] (hashGrow,
-//! growWork, evacuate, advanceEvacuationMark), [`delete`] (mapdelete), [`clear`] (mapclear), [`access`]
-//! (mapaccess2, mapaccessK) and [`iter`] (mapiterinit, mapiternext). This file holds what
+//! One file per Go function family: `assign` (mapassign, newoverflow), `grow` (hashGrow,
+//! growWork, evacuate, advanceEvacuationMark), `delete` (mapdelete), `clear` (mapclear), `access`
+//! (mapaccess2, mapaccessK) and `iter` (mapiterinit, mapiternext). This file holds what
 //! they share: the geometry, the machine, its errors and ghost bits, makemap and the
 //! dispatch of one operation ([`Machine::step`]).
 

@@ -335,7 +335,7 @@ fn debug_group(g: &Group) -> String {
 /// The `Debug` text of a state (`impl Debug for SwissState`): everything in it, the
 /// iterators' and the transition's ghost state included, so that distinct states have
 /// distinct texts (the explorer compares states by this text). It has no model at hand, so
-/// it cannot know the group size: see [`debug_group`].
+/// it cannot know the group size: see `debug_group`.
 pub fn debug_text(s: &SwissState) -> String {
     let mut out = format!(
         "used={} seed={} dirLen={} globalDepth={} clearSeq={} ops={} next_iter_id={} small={}",

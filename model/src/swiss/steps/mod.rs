@@ -4,10 +4,10 @@
 //! `Iter.Next`, `Iter.Next`). Geometry constants are parameters ([`Geometry`]); with
 //! Go's values the steps are Go's.
 //!
-//! One file per Go function family: [`access`] (mapaccess2), [`assign`] (mapassign and the
-//! small map's growToSmall/putSlotSmall/growToTable), [`grow`] (rehash, grow, split,
-//! installTableSplit, replaceTable), [`delete`] (mapdelete, deleteSmall, table.Delete,
-//! Clear) and [`iter`] (Iter.Init, Iter.Next). This file holds what they share: the
+//! One file per Go function family: `access` (mapaccess2), `assign` (mapassign and the
+//! small map's growToSmall/putSlotSmall/growToTable), `grow` (rehash, grow, split,
+//! installTableSplit, replaceTable), `delete` (mapdelete, deleteSmall, table.Delete,
+//! Clear) and `iter` (Iter.Init, Iter.Next). This file holds what they share: the
 //! geometry, the probe sequence, newTable/NewMap, uncheckedPutSlot, the lookup, and
 //! `compact`.
 
@@ -219,7 +219,7 @@ impl Machine {
         }
     }
 
-    /// `NewMap(mt, hint, ...)` on a map fresh from [`SwissModel::initial`]: a hint up to one
+    /// `NewMap(mt, hint, ...)` on a map fresh from [`crate::swiss::SwissModel::initial`]: a hint up to one
     /// group leaves a small map that allocates on its first assign; a larger one sizes the
     /// directory and its tables up front (`targetCapacity = hint*slots/maxAvgGroupLoad`,
     /// `dirSize = alignUpPow2(ceil(targetCapacity/maxTableCapacity))`, `globalDepth =
