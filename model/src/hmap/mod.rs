@@ -307,24 +307,24 @@ impl<const N: usize> Model for HmapModel<N> {
         if self.done(s) {
             return;
         }
-        // The ghost bits of the read-only actions listed so far (see `merge_read_only`).
+        // The read-only steps listed so far (see `merge_read_only`): an action is left out
+        // when its step is one of them. `step` is None for an action that is not read-only.
         let mut read_only: smallvec::SmallVec<[ReadOnlyStep; 4]> = smallvec::SmallVec::new();
-        let mut first_read_only = |step: ReadOnlyStep| {
-            let first = !read_only.contains(&step);
-            if first {
+        let mut left_out = |step: Option<ReadOnlyStep>| match step {
+            Some(step) if read_only.contains(&step) => true,
+            Some(step) => {
                 read_only.push(step);
+                false
             }
-            first
+            None => false,
         };
         if p.ops.assign {
             for key in 1..=p.keys {
                 for elem in 1..=p.values {
-                    if self.merge_read_only {
-                        if let Some(step) = self.machine.mapassign_read_only(s, key, elem) {
-                            if !first_read_only(step) {
-                                continue;
-                            }
-                        }
+                    if self.merge_read_only
+                        && left_out(self.machine.mapassign_read_only(s, key, elem))
+                    {
+                        continue;
                     }
                     actions.push(HmapAction::Assign { key, elem });
                 }
@@ -348,12 +348,8 @@ impl<const N: usize> Model for HmapModel<N> {
                         reseed: Some(s.h.hash0),
                     });
                 } else {
-                    if self.merge_read_only {
-                        if let Some(step) = self.machine.mapdelete_read_only(s, key) {
-                            if !first_read_only(step) {
-                                continue;
-                            }
-                        }
+                    if self.merge_read_only && left_out(self.machine.mapdelete_read_only(s, key)) {
+                        continue;
                     }
                     actions.push(HmapAction::Delete { key, reseed: None });
                 }
@@ -379,17 +375,8 @@ impl<const N: usize> Model for HmapModel<N> {
         }
         if p.ops.access {
             for key in 1..=p.keys {
-                if self.merge_read_only {
-                    if let Ok((_, bits)) = self.machine.mapaccess2_read(s, key, &mut Log::default())
-                    {
-                        let step = ReadOnlyStep {
-                            grow_work: false,
-                            bits,
-                        };
-                        if !first_read_only(step) {
-                            continue;
-                        }
-                    }
+                if self.merge_read_only && left_out(self.machine.mapaccess2_read_only(s, key)) {
+                    continue;
                 }
                 actions.push(HmapAction::Access { key });
             }

@@ -64,6 +64,20 @@ impl Machine {
         Ok(res)
     }
 
+    /// `mapaccess2_fast64(t, h, key)` as a read-only step, which it always is: its ghost
+    /// bits. None only where the lookup would fail.
+    pub fn mapaccess2_read_only<const N: usize>(
+        &self,
+        s: &HmapState<N>,
+        key: u64,
+    ) -> Option<ReadOnlyStep> {
+        let (_, bits) = self.mapaccess2_read(s, key, &mut Log::default()).ok()?;
+        Some(ReadOnlyStep {
+            grow_work: false,
+            bits,
+        })
+    }
+
     /// `mapaccess2_fast64(t, h, key)` on a state it does not write (Go's lookup writes nothing
     /// either): what it returns, and the ghost bits [`Machine::mapaccess2`] sets.
     pub fn mapaccess2_read<const N: usize>(
