@@ -54,6 +54,78 @@ pub const CAPACITY_SPECS: &[(&str, &str)] = &[
     ),
 ];
 
+/// A configuration's goroutines, operations per goroutine and keys.
+pub type Gok = (u32, u32, u32);
+
+/// Complete searches that estimate the size of a capacity spec no search on this machine
+/// completes ([`size_estimate`]): the capacity spec's name, and its configuration with fewer
+/// goroutines, operations per goroutine or keys, one spec each (paths from the repository
+/// root).
+pub const SIZE_SPECS: &[(&str, &[(Gok, &str)])] = &[(
+    "unsync",
+    &[
+        ((2, 1, 1), "specs/slow/size/unsync-2x1x1.toml"),
+        ((2, 1, 2), "specs/slow/size/unsync-2x1x2.toml"),
+        ((2, 2, 1), "specs/slow/size/unsync-2x2x1.toml"),
+        ((2, 2, 2), "specs/slow/size/unsync-2x2x2.toml"),
+        ((3, 1, 1), "specs/slow/size/unsync-3x1x1.toml"),
+        ((3, 1, 2), "specs/slow/size/unsync-3x1x2.toml"),
+    ],
+)];
+
+/// A size that differs from `base` in two dimensions, from the two sizes that each differ
+/// from `base` in one of them (the growth along one dimension carried to the other):
+/// N(a and b) ~ N(a) * N(b) / N(base).
+pub fn product_rule(a: f64, b: f64, base: f64) -> f64 {
+    a * b / base
+}
+
+/// The estimated size of the 3 x 2 x 2 configuration, and the product rule tried where the
+/// counts know the answer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SizeEstimate {
+    /// N(3,2,2) ~ N(3,1,2) * N(2,2,2) / N(2,1,2): the growth from one to two operations per
+    /// goroutine, measured with two goroutines, carried to three.
+    pub estimate: f64,
+    /// The same rule on counts that are known: (configuration, estimated, counted).
+    pub tries: Vec<(Gok, f64, usize)>,
+}
+
+/// [`SizeEstimate`] from the complete counts of the six configurations of [`SIZE_SPECS`];
+/// None if one is missing.
+pub fn size_estimate(counts: &[(Gok, usize)]) -> Option<SizeEstimate> {
+    let n = |c: Gok| {
+        counts
+            .iter()
+            .find(|(k, _)| *k == c)
+            .map(|&(_, v)| v as f64)
+            .filter(|&v| v > 0.0)
+    };
+    let estimate = product_rule(n((3, 1, 2))?, n((2, 2, 2))?, n((2, 1, 2))?);
+    let tries = vec![
+        (
+            (2, 2, 2),
+            product_rule(n((2, 1, 2))?, n((2, 2, 1))?, n((2, 1, 1))?),
+            n((2, 2, 2))? as usize,
+        ),
+        (
+            (3, 1, 2),
+            product_rule(n((3, 1, 1))?, n((2, 1, 2))?, n((2, 1, 1))?),
+            n((3, 1, 2))? as usize,
+        ),
+    ];
+    Some(SizeEstimate { estimate, tries })
+}
+
+/// A count in the form 1.41 x 10^11.
+fn sci(x: f64) -> String {
+    if !(x.is_finite() && x >= 1.0) {
+        return format!("{x:.3}");
+    }
+    let e = x.log10().floor() as i32;
+    format!("{:.2} x 10^{e}", x / 10f64.powi(e))
+}
+
 /// Unique states per second the hmap specs must reach on one core.
 pub const THROUGHPUT_GOAL: f64 = 1e6;
 /// Pinned unique states above which an hmap spec is held to [`THROUGHPUT_GOAL`].
@@ -1438,6 +1510,15 @@ fn capacity(name: &str, path: &str, runs: &mut Runs, quick: bool) -> Target {
                     "{rate_text} while it ran; peak {peak:.0} MiB: the space is bigger than this rate covers in {CAPACITY_SECS} s, or than {} GiB holds",
                     CAPACITY_MIB / 1024
                 );
+                if let Some(sizes) = SIZE_SPECS.iter().find(|(n, _)| *n == name) {
+                    let (cause, rows) = size_cause(sizes.1, &spec, &m, runs);
+                    t.cause += &format!(". {cause}");
+                    t.rows = serde_json::to_value(vec![row]).unwrap_or_default();
+                    if let serde_json::Value::Array(v) = &mut t.rows {
+                        v.extend(rows);
+                    }
+                    return t;
+                }
             }
         }
     }
@@ -1457,6 +1538,165 @@ fn capacity(name: &str, path: &str, runs: &mut Runs, quick: bool) -> Target {
     }
     t.rows = serde_json::to_value(vec![row]).unwrap_or_default();
     t
+}
+
+/// The size of an incomplete capacity search's space, estimated from complete searches of
+/// its smaller versions (`sizes`, see [`SIZE_SPECS`]), and what that size costs at the
+/// search's rate, at stateright's own floor on a null model of the search's shape, and in
+/// any exact visited set: a sentence, and a row per smaller search.
+fn size_cause(
+    sizes: &[(Gok, &str)],
+    spec: &Spec,
+    m: &Measure,
+    runs: &mut Runs,
+) -> (String, Vec<serde_json::Value>) {
+    let root = runs
+        .opts
+        .specs_dir
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let mut rows = Vec::new();
+    let mut counts = Vec::new();
+    let mut missing = Vec::new();
+    for &(gok, path) in sizes {
+        let loaded = Spec::load(&root.join(path)).map_err(|e| e.to_string());
+        let r = loaded.and_then(|s| {
+            let config = config_name(s.strategy, s.threads.min(2));
+            runs.get(
+                &s,
+                config,
+                ChildExtras {
+                    cost_sample: None,
+                    max_memory_mb: Some(CAPACITY_MIB),
+                },
+            )
+        });
+        let (g, o, k) = gok;
+        match &r {
+            Ok(sm) if sm.complete && sm.ok => counts.push((gok, sm.unique_states)),
+            Ok(sm) => missing.push(format!(
+                "{path} {}",
+                if sm.complete {
+                    "differs from its [expect]"
+                } else {
+                    "did not complete"
+                }
+            )),
+            Err(e) => missing.push(format!("{path}: {e}")),
+        }
+        rows.push(serde_json::json!({
+            "spec": format!("size estimate {g} x {o} x {k}"),
+            "path": path,
+            "unique_states": r.as_ref().ok().map(|sm| sm.unique_states),
+            "seconds": r.as_ref().ok().map(|sm| sm.seconds),
+            "complete": r.as_ref().ok().map(|sm| sm.complete),
+            "ok": r.as_ref().ok().map(|sm| sm.ok),
+            "note": r.as_ref().err(),
+        }));
+    }
+    let est = match (missing.is_empty(), size_estimate(&counts)) {
+        (true, Some(e)) => e,
+        _ => {
+            runs.failed = true;
+            return (
+                format!(
+                    "No size estimate: {}",
+                    if missing.is_empty() {
+                        "a configuration is missing from the size specs".to_string()
+                    } else {
+                        missing.join("; ")
+                    }
+                ),
+                rows,
+            );
+        }
+    };
+    let n = |c: Gok| {
+        counts
+            .iter()
+            .find(|(k, _)| *k == c)
+            .map_or(String::new(), |&(_, v)| thousands(v as f64))
+    };
+    let tries: Vec<String> = est
+        .tries
+        .iter()
+        .map(|&((g, o, k), e, c)| {
+            format!(
+                "N({g},{o},{k}) {} estimated, {} counted ({:.1}x)",
+                thousands(e),
+                thousands(c as f64),
+                c as f64 / e
+            )
+        })
+        .collect();
+    let low = est
+        .tries
+        .iter()
+        .filter(|&&(_, e, c)| (c as f64) > e)
+        .count();
+    let errs = match (low, est.tries.len()) {
+        (l, n) if l == n => {
+            "it errs low on each: the estimate is more likely under the size than over it"
+        }
+        (0, _) => "it errs high on each: the estimate is more likely over the size than under it",
+        _ => "it errs both ways",
+    };
+    let threads = spec.threads.clamp(1, 2);
+    let floor = runs.floor(&shape_of(m), spec.strategy, threads);
+    let hours = |r: f64| {
+        if r > 0.0 {
+            est.estimate / r / 3600.0
+        } else {
+            f64::INFINITY
+        }
+    };
+    let exact = exact_set_floor_bytes_per_state(est.estimate as usize).unwrap_or(0.0);
+    let exact_gib = exact * est.estimate / (1u64 << 30) as f64;
+    let gib = (CAPACITY_MIB / 1024) as f64;
+    let floor_secs = hours(floor.states_per_sec) * 3600.0;
+    let verdict = if floor_secs > CAPACITY_SECS as f64 || exact_gib > gib {
+        format!(
+            "If the estimate holds, no exhaustive search of this spec meets the target on this machine, however little the model cost: {}",
+            [
+                (floor_secs > CAPACITY_SECS as f64).then(|| format!(
+                    "stateright alone needs {:.0}x the {CAPACITY_SECS} s",
+                    floor_secs / CAPACITY_SECS as f64
+                )),
+                (exact_gib > gib).then(|| format!(
+                    "an exact visited set needs {:.0}x the {gib:.0} GiB",
+                    exact_gib / gib
+                )),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", and ")
+        )
+    } else {
+        "The estimate is within what stateright alone and an exact visited set can do in the target's time and memory: the distance is the model's own cost".to_string()
+    };
+    let folder = sizes
+        .first()
+        .and_then(|(_, p)| Path::new(p).parent())
+        .map(|d| d.display().to_string())
+        .unwrap_or_default();
+    (
+        format!(
+            "Its size, estimated from complete searches of its smaller versions ({folder}, goroutines x operations per goroutine x keys): N(3,2,2) ~ N(3,1,2) x N(2,2,2) / N(2,1,2) = {} x {} / {} = {} unique states, {:.0}x the states this run searched; the same rule where the count is known: {} ({errs}). At this run's rate that is {:.1} h ({:.0}x the {CAPACITY_SECS} s); at stateright's own floor (a null model of this search's shape, a state that costs nothing, searched in this run: {} unique states/s on {threads} thread(s)) {:.1} h; any exact set of that many 64-bit fingerprints takes at least {exact:.2} bytes each, {exact_gib:.0} GiB. {verdict}",
+            n((3, 1, 2)),
+            n((2, 2, 2)),
+            n((2, 1, 2)),
+            sci(est.estimate),
+            est.estimate / m.unique_states.max(1) as f64,
+            tries.join("; "),
+            hours(rate(m)),
+            hours(rate(m)) * 3600.0 / CAPACITY_SECS as f64,
+            thousands(floor.states_per_sec),
+            hours(floor.states_per_sec),
+        ),
+        rows,
+    )
 }
 
 #[derive(Serialize)]
@@ -1784,6 +2024,94 @@ pub fn default_specs_dir() -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_size_estimate_carries_one_dimension_s_growth_to_another() {
+        // The counts of specs/slow/size/ (their pins).
+        let counts = [
+            ((2, 1, 1), 2_978),
+            ((2, 1, 2), 6_679),
+            ((2, 2, 1), 4_659_211),
+            ((2, 2, 2), 46_891_162),
+            ((3, 1, 1), 3_578_655),
+            ((3, 1, 2), 20_139_598),
+        ];
+        let e = size_estimate(&counts).unwrap();
+        let want = 20_139_598.0 * 46_891_162.0 / 6_679.0;
+        assert!((e.estimate - want).abs() < 1.0, "{}", e.estimate);
+        assert_eq!(sci(e.estimate), "1.41 x 10^11");
+        // The rule on the two counts it can be tried on: 10.4 million for 46.9 million, and
+        // 8.0 million for 20.1 million.
+        assert_eq!(e.tries.len(), 2);
+        let (c, est, counted) = e.tries[0];
+        assert_eq!((c, counted), ((2, 2, 2), 46_891_162));
+        assert!((est - 6_679.0 * 4_659_211.0 / 2_978.0).abs() < 1.0, "{est}");
+        let (c, est, counted) = e.tries[1];
+        assert_eq!((c, counted), ((3, 1, 2), 20_139_598));
+        assert!((est - 3_578_655.0 * 6_679.0 / 2_978.0).abs() < 1.0, "{est}");
+        // Any configuration missing (or counted as nothing): no estimate.
+        for i in 0..counts.len() {
+            let mut fewer = counts.to_vec();
+            fewer.remove(i);
+            assert_eq!(size_estimate(&fewer), None, "without {:?}", counts[i].0);
+            let mut zero = counts.to_vec();
+            zero[i].1 = 0;
+            assert_eq!(size_estimate(&zero), None, "{:?} at 0", counts[i].0);
+        }
+    }
+
+    #[test]
+    fn the_size_specs_are_the_capacity_spec_with_fewer_goroutines_ops_or_keys() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        for (name, sizes) in SIZE_SPECS {
+            let (_, path) = CAPACITY_SPECS
+                .iter()
+                .find(|(n, _)| n == name)
+                .expect("a size estimate of a capacity spec");
+            let cap = Spec::load(&root.join(path)).unwrap();
+            let mut seen = Vec::new();
+            for &((g, o, k), p) in *sizes {
+                let s = Spec::load(&root.join(p)).unwrap();
+                assert!(s.unique_states.is_some(), "{p}: a pinned count");
+                assert_eq!(
+                    (&s.model, s.strategy, s.symmetry),
+                    (&cap.model, cap.strategy, cap.symmetry),
+                    "{p}"
+                );
+                let int = |s: &Spec, key: &str| {
+                    s.params
+                        .get(key)
+                        .and_then(|v| v.value.as_integer())
+                        .unwrap_or(0)
+                };
+                assert_eq!(
+                    (
+                        int(&s, "goroutines"),
+                        int(&s, "ops_per_goroutine"),
+                        int(&s, "keys")
+                    ),
+                    (i64::from(g), i64::from(o), i64::from(k)),
+                    "{p}"
+                );
+                // Every other parameter as the capacity spec has it.
+                let others = |s: &Spec| {
+                    s.params
+                        .iter()
+                        .filter(|(key, _)| {
+                            !["goroutines", "ops_per_goroutine", "keys"].contains(&key.as_str())
+                        })
+                        .map(|(key, v)| (key.clone(), v.value.clone()))
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(others(&s), others(&cap), "{p}");
+                assert!(!seen.contains(&(g, o, k)), "{p}: twice");
+                seen.push((g, o, k));
+            }
+            // Every configuration the estimate reads.
+            let counts: Vec<(Gok, usize)> = seen.iter().map(|&c| (c, 1)).collect();
+            assert!(size_estimate(&counts).is_some(), "{name}: {seen:?}");
+        }
+    }
 
     #[test]
     fn the_exact_set_floor_is_log2_of_the_number_of_sets() {

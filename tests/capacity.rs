@@ -111,3 +111,19 @@ fn every_slow_spec_loads() {
     }
     assert!(n >= 8, "{n} slow specs");
 }
+
+/// The smaller versions of the every-interleaving spec whose counts estimate its size
+/// (specs/slow/size/, `gomap bench --targets`): the four under a few seconds each. The two
+/// larger (20 and 47 million states, about a minute together) are checked by
+/// `gomap check specs/slow/size/` and by `gomap bench --targets`.
+#[test]
+fn the_small_size_specs_complete_with_their_pinned_counts() {
+    for name in [
+        "size/unsync-2x1x1.toml",
+        "size/unsync-2x1x2.toml",
+        "size/unsync-2x2x1.toml",
+        "size/unsync-3x1x1.toml",
+    ] {
+        run(name);
+    }
+}
