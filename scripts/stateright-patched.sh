@@ -77,7 +77,7 @@ if [ "$run_tests" = 1 ]; then
     # and 0013) and the unsync model's representative fingerprints (patch 0016), against the
     # patched crate.
     echo "== gomap-model's tests of its overrides, against the patched stateright"
-    if ! cargo test --release -p gomap-model --features stateright-patched --lib \
+    if ! cargo test --profile release-tests -p gomap-model --features stateright-patched --lib \
         --config "patch.crates-io.stateright.path=\"$out/stateright\"" \
         --target-dir "$out/build" -- packed_states a_successor_computed_in_place \
         representative_fingerprint properties_evaluated_together \

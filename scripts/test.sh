@@ -25,15 +25,17 @@ cargo clippy --all-targets --workspace -- -D warnings
 # does not exist.
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
-stage "cargo test --release --workspace"
+stage "cargo test --profile release-tests --workspace"
 mkdir -p target
-cargo test --release --workspace 2>&1 | tee target/cargo-test.log
-# The later steps run the gomap binary this build made for the integration tests, as it is. A
-# plain `cargo build --release` would compile the whole tree again (about 150 s on the CI
-# machine): without the dev-dependencies (criterion, loom, shuttle) cargo resolves other
-# features of serde, log, smallvec and syn, so every crate above them is built anew.
+cargo test --profile release-tests --workspace 2>&1 | tee target/cargo-test.log
+# `release-tests` (Cargo.toml) is `release` without its whole-program optimisation, which every
+# test binary would otherwise go through. The later steps run the gomap binary this build made
+# for the integration tests, as it is. A plain `cargo build --release` would compile the whole
+# tree again (about 150 s on the CI machine, before the whole-program optimisation): without
+# the dev-dependencies (criterion, loom, shuttle) cargo resolves other features of serde, log,
+# smallvec and syn, so every crate above them is built anew.
 mkdir -p target/tested
-cp target/release/gomap target/tested/gomap
+cp target/release-tests/gomap target/tested/gomap
 export GOMAP_BIN="$PWD/target/tested/gomap"
 
 stage "the changes proposed to stateright (upstream/stateright): its own tests, and every spec as expected with them"
