@@ -91,16 +91,19 @@ pub struct SizeEstimate {
     pub tries: Vec<(Gok, f64, usize)>,
 }
 
+/// The count of configuration `c` among `counts`, if there is one and it is not 0.
+fn count_of(counts: &[(Gok, usize)], c: Gok) -> Option<usize> {
+    counts
+        .iter()
+        .find(|(k, _)| *k == c)
+        .map(|&(_, v)| v)
+        .filter(|&v| v > 0)
+}
+
 /// [`SizeEstimate`] from the complete counts of the six configurations of [`SIZE_SPECS`];
 /// None if one is missing.
 pub fn size_estimate(counts: &[(Gok, usize)]) -> Option<SizeEstimate> {
-    let n = |c: Gok| {
-        counts
-            .iter()
-            .find(|(k, _)| *k == c)
-            .map(|&(_, v)| v as f64)
-            .filter(|&v| v > 0.0)
-    };
+    let n = |c: Gok| count_of(counts, c).map(|v| v as f64);
     let estimate = product_rule(n((3, 1, 2))?, n((2, 2, 2))?, n((2, 1, 2))?);
     let tries = vec![
         (
@@ -1424,6 +1427,8 @@ fn capacity(name: &str, path: &str, runs: &mut Runs, quick: bool) -> Target {
         }
     };
     let peak = m.peak_rss as f64 / (1024.0 * 1024.0);
+    // The rows of the size searches, after the capacity run's own (see `size_cause`).
+    let mut size_rows = Vec::new();
     row.unique_states = Some(m.unique_states);
     row.seconds = Some(m.seconds);
     row.complete = Some(m.complete);
@@ -1513,11 +1518,7 @@ fn capacity(name: &str, path: &str, runs: &mut Runs, quick: bool) -> Target {
                 if let Some(sizes) = SIZE_SPECS.iter().find(|(n, _)| *n == name) {
                     let (cause, rows) = size_cause(sizes.1, &spec, &m, runs);
                     t.cause += &format!(". {cause}");
-                    t.rows = serde_json::to_value(vec![row]).unwrap_or_default();
-                    if let serde_json::Value::Array(v) = &mut t.rows {
-                        v.extend(rows);
-                    }
-                    return t;
+                    size_rows = rows;
                 }
             }
         }
@@ -1536,7 +1537,9 @@ fn capacity(name: &str, path: &str, runs: &mut Runs, quick: bool) -> Target {
             ));
         }
     }
-    t.rows = serde_json::to_value(vec![row]).unwrap_or_default();
+    let mut rows = vec![serde_json::to_value(row).unwrap_or_default()];
+    rows.extend(size_rows);
+    t.rows = serde_json::Value::Array(rows);
     t
 }
 
@@ -1612,12 +1615,7 @@ fn size_cause(
             );
         }
     };
-    let n = |c: Gok| {
-        counts
-            .iter()
-            .find(|(k, _)| *k == c)
-            .map_or(String::new(), |&(_, v)| thousands(v as f64))
-    };
+    let n = |c: Gok| count_of(&counts, c).map_or(String::new(), |v| thousands(v as f64));
     let tries: Vec<String> = est
         .tries
         .iter()
